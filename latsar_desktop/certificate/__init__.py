@@ -1,0 +1,3 @@
+"""Certificate record verification and PDF rendering. No Qt."""
+
+from __future__ import annotations

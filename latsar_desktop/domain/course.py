@@ -1,0 +1,153 @@
+"""Validation of a course package beyond its shape: the rules that make it coherent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from latsar_desktop.domain.messages import Code, DomainError, Message, msg
+from latsar_desktop.domain.protocol import (
+    ActivityKind,
+    CapBand,
+    CoursePackage,
+    Question,
+    Rules,
+)
+
+
+def parse_package(data: Mapping[str, Any] | str | bytes) -> CoursePackage:
+    """Parse and validate a package (a dict or JSON text); raise DomainError naming each fault."""
+    try:
+        if isinstance(data, str | bytes):
+            package = CoursePackage.model_validate_json(data)
+        else:
+            package = CoursePackage.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "-"
+        raise DomainError(
+            msg(Code.COURSE_MALFORMED, where=where, problem=first["msg"], count=exc.error_count())
+        ) from exc
+    problems = package_problems(package)
+    if problems:
+        raise DomainError(*problems)
+    return package
+
+
+def package_problems(package: CoursePackage) -> list[Message]:
+    """Every coherence fault of a well-shaped package; empty when it is valid."""
+    problems: list[Message] = []
+    problems += _duplicate_ids(package)
+    problems += cap_table_problems(package.rules.cap_table)
+    problems += _threshold_problems(package.rules)
+    total = package.welcome_video.trophies + sum(a.trophies for _, a in package.activities())
+    if total != package.rules.max_trophies:
+        problems.append(
+            msg(Code.COURSE_TROPHY_TOTAL_MISMATCH, total=total, maximum=package.rules.max_trophies)
+        )
+    for _, activity in package.activities():
+        if activity.kind is ActivityKind.PRACTICE_QUIZ:
+            if not activity.questions:
+                problems.append(msg(Code.COURSE_PRACTICE_WITHOUT_QUESTIONS, id=activity.id))
+            problems += _key_problems(activity.questions, require_key=True)
+    if not package.evaluation.questions:
+        problems.append(msg(Code.COURSE_EVALUATION_WITHOUT_QUESTIONS))
+    problems += _key_problems(package.evaluation.questions, require_key=False)
+    return problems
+
+
+def _duplicate_ids(package: CoursePackage) -> list[Message]:
+    ids: list[str] = [package.welcome_video.id]
+    for material in package.materials:
+        ids.append(material.id)
+        for sub in material.sub_materials:
+            ids.append(sub.id)
+            ids.extend(a.id for a in sub.activities)
+    ids.append(package.evaluation.id)
+    question_ids = [q.id for q in package.evaluation.questions]
+    for _, activity in package.activities():
+        question_ids.extend(q.id for q in activity.questions)
+    return [
+        msg(Code.COURSE_DUPLICATE_ID, id=item, count=count)
+        for item, count in sorted((Counter(ids) + Counter(question_ids)).items())
+        if count > 1
+    ]
+
+
+def _key_problems(questions: Iterable[Question], *, require_key: bool) -> list[Message]:
+    problems = []
+    for question in questions:
+        choice_ids = [c.id for c in question.choices]
+        if len(set(choice_ids)) != len(choice_ids):
+            problems.append(msg(Code.COURSE_DUPLICATE_CHOICE, question=question.id))
+        if question.answer is None:
+            if require_key:
+                problems.append(msg(Code.COURSE_BAD_ANSWER_KEY, id=question.id))
+        elif question.answer not in choice_ids:
+            problems.append(msg(Code.COURSE_BAD_ANSWER_KEY, id=question.id))
+    return problems
+
+
+def cap_table_problems(table: list[CapBand]) -> list[Message]:
+    """A cap table must start at attempt 1, have no holes or overlaps, end open, never rise."""
+    if not table:
+        return [msg(Code.COURSE_CAP_TABLE_EMPTY)]
+    problems: list[Message] = []
+    expected_first = 1
+    previous_cap: Decimal | None = None
+    for index, band in enumerate(table):
+        if not Decimal(0) < band.cap <= Decimal(100):
+            problems.append(msg(Code.COURSE_CAP_OUT_OF_RANGE, cap=band.cap))
+        if band.last_attempt is not None and band.last_attempt < band.first_attempt:
+            problems.append(msg(Code.COURSE_CAP_TABLE_OVERLAP, attempt=band.first_attempt))
+        if band.first_attempt > expected_first:
+            problems.append(
+                msg(Code.COURSE_CAP_TABLE_HOLE, first=expected_first, last=band.first_attempt - 1)
+            )
+        elif band.first_attempt < expected_first:
+            problems.append(msg(Code.COURSE_CAP_TABLE_OVERLAP, attempt=band.first_attempt))
+        if previous_cap is not None and band.cap > previous_cap:
+            problems.append(
+                msg(Code.COURSE_CAP_TABLE_RISING, attempt=band.first_attempt, cap=band.cap)
+            )
+        previous_cap = band.cap
+        if band.last_attempt is None:
+            if index != len(table) - 1:
+                problems.append(msg(Code.COURSE_CAP_TABLE_OVERLAP, attempt=band.first_attempt))
+            break
+        expected_first = max(expected_first, band.last_attempt + 1)
+    else:
+        problems.append(msg(Code.COURSE_CAP_TABLE_NOT_OPEN_ENDED, last=expected_first - 1))
+    return problems
+
+
+def _threshold_problems(rules: Rules) -> list[Message]:
+    problems = []
+    for code, value in (
+        (Code.COURSE_UNLOCK_ABOVE_MAXIMUM, rules.unlock_trophies),
+        (Code.COURSE_PASS_ABOVE_MAXIMUM, rules.pass_trophies),
+    ):
+        if value > rules.max_trophies:
+            problems.append(msg(code, value=value, maximum=rules.max_trophies))
+    if rules.unlock_trophies > rules.pass_trophies:
+        problems.append(
+            msg(
+                Code.COURSE_UNLOCK_ABOVE_PASS,
+                unlock=rules.unlock_trophies,
+                passing=rules.pass_trophies,
+            )
+        )
+    if not Decimal(0) <= rules.passing_score <= Decimal(100):
+        problems.append(msg(Code.COURSE_PASSING_SCORE_OUT_OF_RANGE, score=rules.passing_score))
+    return problems
+
+
+def require_valid(package: CoursePackage) -> CoursePackage:
+    problems = package_problems(package)
+    if problems:
+        raise DomainError(*problems)
+    return package

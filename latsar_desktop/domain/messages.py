@@ -1,0 +1,104 @@
+"""Message codes: what the core says, to be turned into text by ``latsar_desktop.i18n``.
+
+Core code never builds user-visible sentences. It returns a :class:`Message` (a code and
+its parameters) or raises a :class:`DomainError` carrying one; the UI, the server and
+the PDF renderer translate it with the same catalogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TypeAlias
+
+ParamValue: TypeAlias = str | int | Decimal | date | datetime
+
+
+class Code(StrEnum):
+    """Every message code the core and the server can produce.
+
+    Each member must have an Indonesian and an English text in the ``i18n`` catalogs
+    (a test checks this).
+    """
+
+    # identity: NIP (username) and NIK (password)
+    NIP_EMPTY = "nip.empty"
+    NIP_NOT_DIGITS = "nip.not_digits"
+    NIP_WRONG_LENGTH = "nip.wrong_length"
+    NIP_INVALID_BIRTH_DATE = "nip.invalid_birth_date"
+    NIK_EMPTY = "nik.empty"
+    NIK_NOT_DIGITS = "nik.not_digits"
+    NIK_WRONG_LENGTH = "nik.wrong_length"
+    NIK_INVALID_BIRTH_DATE = "nik.invalid_birth_date"
+    IDENTITY_BIRTH_DATE_MISMATCH = "identity.birth_date_mismatch"
+
+    # course package validation
+    COURSE_MALFORMED = "course.malformed"
+    COURSE_TROPHY_TOTAL_MISMATCH = "course.trophy_total_mismatch"
+    COURSE_DUPLICATE_ID = "course.duplicate_id"
+    COURSE_DUPLICATE_CHOICE = "course.duplicate_choice"
+    COURSE_CAP_TABLE_EMPTY = "course.cap_table_empty"
+    COURSE_CAP_TABLE_HOLE = "course.cap_table_hole"
+    COURSE_CAP_TABLE_OVERLAP = "course.cap_table_overlap"
+    COURSE_CAP_TABLE_RISING = "course.cap_table_rising"
+    COURSE_CAP_TABLE_NOT_OPEN_ENDED = "course.cap_table_not_open_ended"
+    COURSE_CAP_OUT_OF_RANGE = "course.cap_out_of_range"
+    COURSE_UNLOCK_ABOVE_MAXIMUM = "course.unlock_above_maximum"
+    COURSE_PASS_ABOVE_MAXIMUM = "course.pass_above_maximum"
+    COURSE_UNLOCK_ABOVE_PASS = "course.unlock_above_pass"
+    COURSE_PASSING_SCORE_OUT_OF_RANGE = "course.passing_score_out_of_range"
+    COURSE_PRACTICE_WITHOUT_QUESTIONS = "course.practice_without_questions"
+    COURSE_EVALUATION_WITHOUT_QUESTIONS = "course.evaluation_without_questions"
+    COURSE_BAD_ANSWER_KEY = "course.bad_answer_key"
+
+    # scoring
+    SCORE_NO_QUESTIONS = "score.no_questions"
+    SCORE_BAD_ATTEMPT_NUMBER = "score.bad_attempt_number"
+
+    # progress: evaluation lock state
+    EVALUATION_LOCKED_TROPHIES = "evaluation.locked_trophies"
+    EVALUATION_UNLOCKED = "evaluation.unlocked"
+    EVALUATION_CLOSED = "evaluation.closed_certificate_issued"
+
+    # progress: certificate checklist, one code per unmet requirement
+    CHECKLIST_WELCOME_NOT_WATCHED = "checklist.welcome_not_watched"
+    CHECKLIST_MATERIAL_INCOMPLETE = "checklist.material_incomplete"
+    CHECKLIST_TROPHIES_BELOW_PASS = "checklist.trophies_below_pass"
+    CHECKLIST_NO_GRADED_ATTEMPT = "checklist.no_graded_attempt"
+    CHECKLIST_ATTEMPT_AWAITING_SYNC = "checklist.attempt_awaiting_sync"
+    CHECKLIST_SCORE_BELOW_PASSING = "checklist.score_below_passing"
+    CHECKLIST_AWAITING_ISSUANCE = "checklist.awaiting_issuance"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A code with its parameters; ``i18n.translate`` turns it into text."""
+
+    code: Code
+    params: Mapping[str, ParamValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+def msg(code: Code, **params: ParamValue) -> Message:
+    """Shorthand: ``msg(Code.NIP_WRONG_LENGTH, length=17, expected=18)``."""
+    return Message(code, params)
+
+
+class DomainError(ValueError):
+    """A rule was broken; carries one or more messages for the participant or operator."""
+
+    def __init__(self, *messages: Message) -> None:
+        if not messages:
+            raise TypeError("DomainError needs at least one message")
+        self.messages: tuple[Message, ...] = messages
+        super().__init__("; ".join(m.code.value for m in messages))
+
+    @property
+    def message(self) -> Message:
+        return self.messages[0]

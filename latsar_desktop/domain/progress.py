@@ -1,0 +1,236 @@
+"""What the participant sees, as one pure function.
+
+``progress(package, standing, pending)`` combines the course package, the server's last
+authoritative standing and the journal events the server has not confirmed yet. The
+client calls it for its offline view; the server calls it (with no pending events) for
+the authoritative one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+from latsar_desktop.domain.messages import Code, Message, msg
+from latsar_desktop.domain.protocol import (
+    Activity,
+    ActivityCompletedEvent,
+    ActivityKind,
+    AttemptSubmittedEvent,
+    CoursePackage,
+    JournalEvent,
+    PracticeGradedEvent,
+    Standing,
+    WelcomeWatchedEvent,
+)
+from latsar_desktop.domain.scoring import HUNDRED, cap_for_attempt, final_score
+
+
+@dataclass(frozen=True)
+class ActivityProgress:
+    activity_id: str
+    completed: bool
+    trophies: int
+    max_trophies: int
+    best_score: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class MaterialProgress:
+    material_id: str
+    title: str
+    trophies: int
+    max_trophies: int
+    required_done: int
+    required_total: int
+    activities: tuple[ActivityProgress, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.required_done == self.required_total
+
+
+@dataclass(frozen=True)
+class EvaluationState:
+    unlocked: bool
+    closed: bool
+    reason: Message
+
+
+@dataclass(frozen=True)
+class Progress:
+    welcome_watched: bool
+    materials: tuple[MaterialProgress, ...]
+    trophies: int
+    max_trophies: int
+    unlock_trophies: int
+    pass_trophies: int
+    complete: bool
+    evaluation: EvaluationState
+    attempts_graded: int
+    attempts_pending: int
+    next_attempt: int
+    next_cap: Decimal
+    next_cap_estimated: bool
+    final_score: Decimal | None
+    passing_score: Decimal
+    passed: bool
+    passed_at: datetime | None
+    expected_issue_at: datetime | None
+    certificate_issued: bool
+    checklist: tuple[Message, ...] = field(default=())
+
+
+def practice_trophies(activity: Activity, best: Decimal | None) -> int:
+    """A practice quiz earns its trophies in proportion to its best score, rounded down."""
+    if best is None:
+        return 0
+    return int((Decimal(activity.trophies) * best / HUNDRED).to_integral_value(ROUND_FLOOR))
+
+
+def progress(
+    package: CoursePackage, standing: Standing, pending: Iterable[JournalEvent] = ()
+) -> Progress:
+    rules = package.rules
+    completed = set(standing.completed_activities)
+    best: dict[str, Decimal] = dict(standing.practice_best)
+    welcome = standing.welcome_watched
+    graded_ids = {a.attempt_id for a in standing.attempts}
+    pending_attempts: set[object] = set()
+    for event in pending:
+        if isinstance(event, WelcomeWatchedEvent):
+            welcome = True
+        elif isinstance(event, ActivityCompletedEvent):
+            completed.add(event.payload.activity_id)
+        elif isinstance(event, PracticeGradedEvent):
+            key = event.payload.activity_id
+            best[key] = max(best.get(key, event.payload.score), event.payload.score)
+        elif (
+            isinstance(event, AttemptSubmittedEvent) and event.payload.attempt_id not in graded_ids
+        ):
+            pending_attempts.add(event.payload.attempt_id)
+
+    def activity_progress(activity: Activity) -> ActivityProgress:
+        if activity.kind is ActivityKind.PRACTICE_QUIZ:
+            score = best.get(activity.id)
+            return ActivityProgress(
+                activity.id,
+                score is not None,
+                practice_trophies(activity, score),
+                activity.trophies,
+                score,
+            )
+        done = welcome if activity.id == package.welcome_video.id else activity.id in completed
+        return ActivityProgress(
+            activity.id, done, activity.trophies if done else 0, activity.trophies
+        )
+
+    materials: list[MaterialProgress] = []
+    for material in package.materials:
+        items = [
+            (activity, activity_progress(activity))
+            for sub in material.sub_materials
+            for activity in sub.activities
+        ]
+        materials.append(
+            MaterialProgress(
+                material_id=material.id,
+                title=material.title,
+                trophies=sum(p.trophies for _, p in items),
+                max_trophies=sum(a.trophies for a, _ in items),
+                required_done=sum(1 for a, p in items if a.required and p.completed),
+                required_total=sum(1 for a, _ in items if a.required),
+                activities=tuple(p for _, p in items),
+            )
+        )
+    welcome_progress = activity_progress(package.welcome_video)
+    trophies = welcome_progress.trophies + sum(m.trophies for m in materials)
+    welcome_ok = welcome or not package.welcome_video.required
+    complete = welcome_ok and all(m.complete for m in materials)
+
+    issued = standing.certificate_issued_at is not None
+    if issued:
+        evaluation = EvaluationState(False, True, msg(Code.EVALUATION_CLOSED))
+    elif trophies >= rules.unlock_trophies:
+        evaluation = EvaluationState(True, False, msg(Code.EVALUATION_UNLOCKED))
+    else:
+        evaluation = EvaluationState(
+            False,
+            False,
+            msg(
+                Code.EVALUATION_LOCKED_TROPHIES,
+                trophies=trophies,
+                needed=rules.unlock_trophies,
+                missing=rules.unlock_trophies - trophies,
+            ),
+        )
+
+    graded = len(standing.attempts)
+    waiting = len(pending_attempts)
+    next_attempt = graded + waiting + 1
+    best_score = final_score(a.score for a in standing.attempts)
+    passed = (
+        complete
+        and trophies >= rules.pass_trophies
+        and graded >= rules.min_attempts
+        and best_score is not None
+        and best_score >= rules.passing_score
+    )
+    expected = (
+        standing.passed_at + timedelta(days=rules.certificate_delay_days)
+        if standing.passed_at is not None
+        else None
+    )
+
+    checklist: list[Message] = []
+    if not welcome_ok:
+        checklist.append(msg(Code.CHECKLIST_WELCOME_NOT_WATCHED))
+    for done in materials:
+        if not done.complete:
+            checklist.append(
+                msg(
+                    Code.CHECKLIST_MATERIAL_INCOMPLETE,
+                    material=done.title,
+                    missing=done.required_total - done.required_done,
+                )
+            )
+    if trophies < rules.pass_trophies:
+        checklist.append(
+            msg(Code.CHECKLIST_TROPHIES_BELOW_PASS, trophies=trophies, needed=rules.pass_trophies)
+        )
+    if graded < rules.min_attempts:
+        if waiting:
+            checklist.append(msg(Code.CHECKLIST_ATTEMPT_AWAITING_SYNC, count=waiting))
+        else:
+            checklist.append(msg(Code.CHECKLIST_NO_GRADED_ATTEMPT, needed=rules.min_attempts))
+    elif best_score is not None and best_score < rules.passing_score:
+        checklist.append(
+            msg(Code.CHECKLIST_SCORE_BELOW_PASSING, score=best_score, passing=rules.passing_score)
+        )
+    if passed and not issued and expected is not None:
+        checklist.append(msg(Code.CHECKLIST_AWAITING_ISSUANCE, date=expected))
+
+    return Progress(
+        welcome_watched=welcome,
+        materials=tuple(materials),
+        trophies=trophies,
+        max_trophies=rules.max_trophies,
+        unlock_trophies=rules.unlock_trophies,
+        pass_trophies=rules.pass_trophies,
+        complete=complete,
+        evaluation=evaluation,
+        attempts_graded=graded,
+        attempts_pending=waiting,
+        next_attempt=next_attempt,
+        next_cap=cap_for_attempt(next_attempt, rules.cap_table),
+        next_cap_estimated=not (standing.registered_devices == 1 and waiting == 0),
+        final_score=best_score,
+        passing_score=rules.passing_score,
+        passed=passed,
+        passed_at=standing.passed_at,
+        expected_issue_at=expected,
+        certificate_issued=issued,
+        checklist=tuple(checklist),
+    )
