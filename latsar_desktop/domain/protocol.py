@@ -6,13 +6,16 @@ strings ("90.01"), never floats. Times are timezone-aware UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+
+from latsar_desktop.domain.messages import Code, Message, ParamValue
 
 PROTOCOL_VERSION = 1
 
@@ -284,3 +287,262 @@ class Standing(WireModel):
     registered_devices: int = Field(default=1, ge=0)
     passed_at: UtcDateTime | None = None
     certificate_issued_at: UtcDateTime | None = None
+
+
+# --------------------------------------------------------------------------------------
+# Headers and messages on the wire
+
+HEADER_PROTOCOL = "X-Latsar-Protocol"
+HEADER_APP_VERSION = "X-Latsar-App-Version"
+HEADER_AUTHORIZATION = "Authorization"  # "Bearer <access token>"
+BEARER = "Bearer"
+
+
+class ParamKind(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    DECIMAL = "decimal"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+class WireParam(WireModel):
+    """A message parameter with its type, so the reader formats it for its language."""
+
+    kind: ParamKind
+    value: str
+
+    @classmethod
+    def of(cls, value: ParamValue) -> WireParam:
+        if isinstance(value, bool):
+            return cls(kind=ParamKind.TEXT, value=str(value))
+        if isinstance(value, int):
+            return cls(kind=ParamKind.INT, value=str(value))
+        if isinstance(value, Decimal):
+            return cls(kind=ParamKind.DECIMAL, value=str(value))
+        if isinstance(value, datetime):
+            return cls(kind=ParamKind.DATETIME, value=value.astimezone(UTC).isoformat())
+        if isinstance(value, date):
+            return cls(kind=ParamKind.DATE, value=value.isoformat())
+        return cls(kind=ParamKind.TEXT, value=value)
+
+    def to_value(self) -> ParamValue:
+        match self.kind:
+            case ParamKind.INT:
+                return int(self.value)
+            case ParamKind.DECIMAL:
+                return Decimal(self.value)
+            case ParamKind.DATETIME:
+                return datetime.fromisoformat(self.value)
+            case ParamKind.DATE:
+                return date.fromisoformat(self.value)
+        return self.value
+
+
+class WireMessage(WireModel):
+    """A message code and its typed parameters (see ``domain.messages``)."""
+
+    code: str
+    params: dict[str, WireParam] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, message: Message) -> WireMessage:
+        return cls(
+            code=message.code.value,
+            params={name: WireParam.of(value) for name, value in message.params.items()},
+        )
+
+    def to_message(self) -> Message:
+        """Back to a :class:`Message`; an unknown code (a newer server) raises ValueError."""
+        return Message(Code(self.code), {k: p.to_value() for k, p in self.params.items()})
+
+
+class ErrorBody(WireModel):
+    """Every non-2xx answer of the API carries this body."""
+
+    error: WireMessage
+    retry_after_seconds: int | None = Field(default=None, ge=0)  # a lock's time left
+    update_required: bool = False  # the client is too old (HTTP 426)
+
+
+# --------------------------------------------------------------------------------------
+# Sign-in
+
+
+class LoginRequest(WireModel):
+    nip: str = Field(max_length=40)
+    nik: str = Field(max_length=40)
+    device_id: UUID
+    device_name: str = Field(max_length=120)
+
+
+class Participant(WireModel):
+    nip: str
+    name: str
+    agency: str
+
+
+class Tokens(WireModel):
+    access_token: str
+    access_expires_at: UtcDateTime
+    refresh_token: str
+    refresh_expires_at: UtcDateTime
+
+
+class LoginResponse(WireModel):
+    tokens: Tokens
+    participant: Participant
+    course_id: Identifier
+    registered_devices: int = Field(ge=1)
+    server_time: UtcDateTime
+
+
+class RefreshRequest(WireModel):
+    refresh_token: str
+    device_id: UUID
+
+
+class RefreshResponse(WireModel):
+    tokens: Tokens
+    server_time: UtcDateTime
+
+
+class HealthResponse(WireModel):
+    status: Literal["ok"] = "ok"
+    version: str
+    protocol: int = PROTOCOL_VERSION
+
+
+# --------------------------------------------------------------------------------------
+# Certificates
+
+
+class CertificateRecord(WireModel):
+    certificate_number: str
+    name: str
+    nip: str
+    agency: str
+    course_title: str
+    period_start: date
+    period_end: date
+    final_score: Score
+    predicate: str
+    issued_on: date
+    verification_code: str
+    key_id: Identifier
+
+    def signed_bytes(self) -> bytes:
+        """The exact bytes the signature covers: UTF-8 JSON, sorted keys, no spaces."""
+        return json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+
+
+class SignedCertificate(WireModel):
+    record: CertificateRecord
+    signature: str  # Ed25519 over record.signed_bytes(), base64
+
+
+# --------------------------------------------------------------------------------------
+# Server changes (pulled by sync, after the client's cursor)
+
+
+class ChangeType(StrEnum):
+    ATTEMPT_GRADED = "attempt.graded"
+    ACTIVITY_COMPLETED = "activity.completed"
+    STANDING_RECOMPUTED = "standing.recomputed"
+    PASSED = "passed"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    COURSE_UPDATED = "course.updated"
+
+
+class _ChangeBase(WireModel):
+    cursor: int = Field(ge=1)  # position in the participant's change log
+    at: UtcDateTime  # server time
+
+
+class AttemptGradedChange(_ChangeBase):
+    type: Literal[ChangeType.ATTEMPT_GRADED] = ChangeType.ATTEMPT_GRADED
+    event_id: UUID
+    attempt: GradedAttempt
+
+
+class ActivityCompletedChange(_ChangeBase):
+    """An activity done on another device (or a better practice score there)."""
+
+    type: Literal[ChangeType.ACTIVITY_COMPLETED] = ChangeType.ACTIVITY_COMPLETED
+    activity_id: Identifier
+    device_id: UUID
+    best_score: Score | None = None
+
+
+class StandingRecomputedChange(_ChangeBase):
+    """The participant's whole authoritative standing after the server recomputed it."""
+
+    type: Literal[ChangeType.STANDING_RECOMPUTED] = ChangeType.STANDING_RECOMPUTED
+    standing: Standing
+
+
+class PassedChange(_ChangeBase):
+    type: Literal[ChangeType.PASSED] = ChangeType.PASSED
+    passed_at: UtcDateTime
+    final_score: Score
+
+
+class CertificateIssuedChange(_ChangeBase):
+    type: Literal[ChangeType.CERTIFICATE_ISSUED] = ChangeType.CERTIFICATE_ISSUED
+    certificate: SignedCertificate
+
+
+class CertificateRevokedChange(_ChangeBase):
+    type: Literal[ChangeType.CERTIFICATE_REVOKED] = ChangeType.CERTIFICATE_REVOKED
+    certificate_number: str
+    reason: WireMessage | None = None
+
+
+class CourseUpdatedChange(_ChangeBase):
+    type: Literal[ChangeType.COURSE_UPDATED] = ChangeType.COURSE_UPDATED
+    course_id: Identifier
+    version: int = Field(ge=1)
+
+
+Change = Annotated[
+    AttemptGradedChange
+    | ActivityCompletedChange
+    | StandingRecomputedChange
+    | PassedChange
+    | CertificateIssuedChange
+    | CertificateRevokedChange
+    | CourseUpdatedChange,
+    Field(discriminator="type"),
+]
+CHANGE: TypeAdapter[Change] = TypeAdapter(Change)
+
+
+# --------------------------------------------------------------------------------------
+# Sync: one round trip, push and pull
+
+
+class SyncRequest(WireModel):
+    device_id: UUID
+    events: list[JournalEvent] = Field(default_factory=list, max_length=1000)
+    cursor: int = Field(default=0, ge=0)  # last server change the client applied
+
+
+class Rejection(WireModel):
+    """A final verdict: the event is never resent and never applied."""
+
+    event_id: UUID
+    seq: int = Field(ge=1)
+    reason: WireMessage
+
+
+class SyncResponse(WireModel):
+    acked_seq: int = Field(ge=0)  # highest seq processed for this device (accepted or not)
+    processed_count: int = Field(ge=0)  # stored rows for this device on the server
+    rejections: list[Rejection] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)
+    cursor: int = Field(ge=0)
+    more: bool = False  # more changes wait: sync again with the new cursor
+    server_time: UtcDateTime

@@ -1,0 +1,61 @@
+"""Schema upgrades: ``UPGRADES[n]`` turns a version-n database into version n + 1.
+
+A new database is created directly at the current version from the table models; these
+steps only ever run on databases written by older versions of the app. A test builds
+each old version from the DDL kept here and checks the upgraded layout equals a fresh one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from latsar_desktop.store.database import Upgrade
+
+# Profile database, schema 1 (the first release): pending/confirmed was a boolean and
+# rejections were not kept. Frozen: never edit, it is what old installations have.
+PROFILE_V1_DDL = (
+    """CREATE TABLE package (
+        id INTEGER NOT NULL, course_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+        etag VARCHAR, body VARCHAR NOT NULL, fetched_at DATETIME NOT NULL, PRIMARY KEY (id))""",
+    """CREATE TABLE journal (
+        id VARCHAR NOT NULL, device_id VARCHAR NOT NULL, seq INTEGER NOT NULL,
+        type VARCHAR NOT NULL, at DATETIME NOT NULL, payload VARCHAR NOT NULL,
+        confirmed BOOLEAN NOT NULL, PRIMARY KEY (id),
+        CONSTRAINT uq_journal_device_seq UNIQUE (device_id, seq))""",
+    """CREATE TABLE activity_record (
+        activity_id VARCHAR NOT NULL, completed_at DATETIME NOT NULL, best_score VARCHAR,
+        events INTEGER NOT NULL, last_event_id VARCHAR NOT NULL, PRIMARY KEY (activity_id),
+        FOREIGN KEY(last_event_id) REFERENCES journal (id))""",
+    """CREATE TABLE attempt_draft (
+        attempt_id VARCHAR NOT NULL, package_version INTEGER NOT NULL,
+        question_order VARCHAR NOT NULL, answers VARCHAR NOT NULL,
+        elapsed_seconds INTEGER NOT NULL, started_at DATETIME NOT NULL,
+        updated_at DATETIME NOT NULL, submitted_event_id VARCHAR, PRIMARY KEY (attempt_id),
+        FOREIGN KEY(submitted_event_id) REFERENCES journal (id))""",
+    """CREATE TABLE server_state (
+        id INTEGER NOT NULL, standing VARCHAR NOT NULL, cursor INTEGER NOT NULL,
+        acked_seq INTEGER NOT NULL, processed_count INTEGER NOT NULL,
+        last_sync_at DATETIME, PRIMARY KEY (id))""",
+    """CREATE TABLE certificate_key (
+        key_id VARCHAR NOT NULL, public_key VARCHAR NOT NULL, added_at DATETIME NOT NULL,
+        PRIMARY KEY (key_id))""",
+)
+
+
+def _profile_1_to_2(connection: Connection) -> None:
+    """Journal status replaces the confirmed flag; rejections get their own table."""
+    run = connection.exec_driver_sql
+    run("ALTER TABLE journal ADD COLUMN status VARCHAR NOT NULL DEFAULT 'pending'")
+    run("UPDATE journal SET status = CASE WHEN confirmed THEN 'confirmed' ELSE 'pending' END")
+    run("ALTER TABLE journal DROP COLUMN confirmed")
+    run("CREATE INDEX ix_journal_status ON journal (status)")
+    run(
+        """CREATE TABLE rejection (
+        event_id VARCHAR NOT NULL, seq INTEGER NOT NULL, code VARCHAR NOT NULL,
+        params VARCHAR NOT NULL, recorded_at DATETIME NOT NULL, PRIMARY KEY (event_id),
+        FOREIGN KEY(event_id) REFERENCES journal (id))"""
+    )
+
+
+PROFILE_UPGRADES: dict[int, Upgrade] = {1: _profile_1_to_2}
+MACHINE_UPGRADES: dict[int, Upgrade] = {}

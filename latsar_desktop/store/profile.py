@@ -1,0 +1,532 @@
+"""One participant's database on this computer: package, journal, drafts, server state.
+
+Every event is appended together with the local state it implies, in one
+``BEGIN IMMEDIATE`` transaction, and gets the next ``seq`` of this device with no gap.
+What the participant sees is ``progress(package, standing, pending events)``; this
+module gives that input and applies what the server sends back.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, UniqueConstraint, func
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from latsar_desktop.domain.course import require_valid
+from latsar_desktop.domain.grading import grade
+from latsar_desktop.domain.progress import Progress, progress
+from latsar_desktop.domain.protocol import (
+    EVENT_CLASSES,
+    JOURNAL_EVENT,
+    ActivityCompleted,
+    ActivityKind,
+    AttemptSubmitted,
+    CertificateKey,
+    Change,
+    CoursePackage,
+    EventPayload,
+    EventType,
+    JournalEvent,
+    PracticeGraded,
+    Rejection,
+    Standing,
+    StandingRecomputedChange,
+    WelcomeWatched,
+    WireMessage,
+    WireParam,
+)
+from latsar_desktop.store import migrations
+from latsar_desktop.store.database import open_database, read, write
+
+PROFILE_SCHEMA_VERSION = 2
+
+# Test instrumentation: called with a phase name inside each append transaction.
+TransactionProbe = Callable[[str], None]
+transaction_probe: TransactionProbe | None = None
+
+
+def _probe(phase: str) -> None:
+    if transaction_probe is not None:
+        transaction_probe(phase)
+
+
+class ProfileTable(SQLModel, registry=registry()):
+    """Base of the tables of a profile database (their own metadata)."""
+
+
+class PackageRow(ProfileTable, table=True):
+    __tablename__ = "package"
+    id: int = Field(default=1, primary_key=True)
+    course_id: str
+    version: int
+    etag: str | None = None
+    body: str  # CoursePackage JSON
+    fetched_at: datetime
+
+
+class JournalRow(ProfileTable, table=True):
+    __tablename__ = "journal"
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_journal_device_seq"),)
+    id: str = Field(primary_key=True)
+    device_id: str
+    seq: int
+    type: str
+    at: datetime
+    payload: str  # JSON
+    status: str = Field(index=True)  # pending | confirmed | rejected
+
+
+class ActivityRecord(ProfileTable, table=True):
+    """Local state of an activity, implied by its events (count kept for consistency)."""
+
+    __tablename__ = "activity_record"
+    activity_id: str = Field(primary_key=True)
+    completed_at: datetime
+    best_score: str | None = None  # Decimal, practice quizzes
+    events: int = 0
+    last_event_id: str = Field(foreign_key="journal.id")
+
+
+class AttemptDraft(ProfileTable, table=True):
+    """An evaluation attempt in progress: answers and elapsed time, saved as given."""
+
+    __tablename__ = "attempt_draft"
+    attempt_id: str = Field(primary_key=True)
+    package_version: int
+    question_order: str  # JSON list
+    answers: str  # JSON object
+    elapsed_seconds: int = 0
+    started_at: datetime
+    updated_at: datetime
+    submitted_event_id: str | None = Field(default=None, foreign_key="journal.id")
+
+
+class ServerState(ProfileTable, table=True):
+    __tablename__ = "server_state"
+    id: int = Field(default=1, primary_key=True)
+    standing: str  # Standing JSON
+    cursor: int = 0
+    acked_seq: int = 0
+    processed_count: int = 0
+    last_sync_at: datetime | None = None
+
+
+class RejectionRow(ProfileTable, table=True):
+    __tablename__ = "rejection"
+    event_id: str = Field(primary_key=True, foreign_key="journal.id")
+    seq: int
+    code: str
+    params: str  # JSON of WireParam
+    recorded_at: datetime
+
+
+class KnownKey(ProfileTable, table=True):
+    __tablename__ = "certificate_key"
+    key_id: str = Field(primary_key=True)
+    public_key: str
+    added_at: datetime
+
+
+PROFILE_TABLES = [t.__tablename__ for t in ProfileTable.__subclasses__()]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class ProfileStore:
+    """The Qt-free API over one profile database."""
+
+    def __init__(self, path: Path, device_id: uuid.UUID, clock: Callable[[], datetime] = _now):
+        self.path = path
+        self.device_id = device_id
+        self.clock = clock
+        self.engine: Engine = open_database(
+            path, ProfileTable, PROFILE_SCHEMA_VERSION, migrations.PROFILE_UPGRADES
+        )
+        with write(self.engine) as session:
+            if session.get(ServerState, 1) is None:
+                session.add(ServerState(standing=Standing().model_dump_json()))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------- package
+
+    def save_package(self, package: CoursePackage, etag: str | None = None) -> None:
+        require_valid(package)
+        with write(self.engine) as session:
+            row = session.get(PackageRow, 1) or PackageRow(
+                course_id=package.course_id, version=package.version, body="", fetched_at=_now()
+            )
+            row.course_id, row.version, row.etag = package.course_id, package.version, etag
+            row.body, row.fetched_at = package.model_dump_json(), self.clock()
+            session.add(row)
+            self._add_keys(session, package.certificate_keys)
+
+    def package(self) -> CoursePackage | None:
+        with read(self.engine) as session:
+            row = session.get(PackageRow, 1)
+            return CoursePackage.model_validate_json(row.body) if row else None
+
+    def package_etag(self) -> str | None:
+        with read(self.engine) as session:
+            row = session.get(PackageRow, 1)
+            return row.etag if row else None
+
+    def _require_package(self) -> CoursePackage:
+        package = self.package()
+        if package is None:
+            raise RuntimeError("no course package in this profile yet")
+        return package
+
+    def _add_keys(self, session: Session, keys: Iterable[CertificateKey]) -> None:
+        for key in keys:
+            if session.get(KnownKey, key.key_id) is None:
+                session.add(
+                    KnownKey(key_id=key.key_id, public_key=key.public_key, added_at=self.clock())
+                )
+
+    def known_keys(self) -> dict[str, str]:
+        with read(self.engine) as session:
+            return {k.key_id: k.public_key for k in session.exec(select(KnownKey))}
+
+    # ---------------------------------------------------------------- journal
+
+    def _append(self, session: Session, payload: EventPayload, type_: EventType) -> JournalEvent:
+        _probe("begin")
+        last = session.exec(
+            select(func.max(JournalRow.seq)).where(JournalRow.device_id == str(self.device_id))
+        ).one()
+        event = EVENT_CLASSES[type_].model_validate(
+            {
+                "id": uuid.uuid4(),
+                "device_id": self.device_id,
+                "seq": (last or 0) + 1,
+                "at": self.clock(),
+                "payload": payload,
+            }
+        )
+        session.add(
+            JournalRow(
+                id=str(event.id),
+                device_id=str(self.device_id),
+                seq=event.seq,
+                type=type_.value,
+                at=event.at,
+                payload=payload.model_dump_json(),
+                status="pending",
+            )
+        )
+        session.flush()
+        _probe("event-written")
+        return JOURNAL_EVENT.validate_python(event.model_dump())
+
+    def _touch_activity(
+        self, session: Session, activity_id: str, event: JournalEvent, score: Decimal | None
+    ) -> None:
+        record = session.get(ActivityRecord, activity_id)
+        if record is None:
+            record = ActivityRecord(
+                activity_id=activity_id, completed_at=event.at, last_event_id=str(event.id)
+            )
+        if score is not None:
+            best = Decimal(record.best_score) if record.best_score is not None else None
+            record.best_score = str(score if best is None else max(best, score))
+        record.events += 1
+        record.last_event_id = str(event.id)
+        session.add(record)
+        session.flush()
+        _probe("state-written")
+
+    def watch_welcome(self) -> JournalEvent:
+        package = self._require_package()
+        with write(self.engine) as session:
+            event = self._append(
+                session,
+                WelcomeWatched(package_version=package.version),
+                EventType.WELCOME_WATCHED,
+            )
+            self._touch_activity(session, package.welcome_video.id, event, None)
+        return event
+
+    def complete_activity(
+        self, activity_id: str, reflection_text: str | None = None
+    ) -> JournalEvent:
+        package = self._require_package()
+        activity = package.activity(activity_id)
+        if activity is None or activity.kind is ActivityKind.PRACTICE_QUIZ:
+            raise KeyError(activity_id)
+        payload = ActivityCompleted(
+            activity_id=activity_id,
+            package_version=package.version,
+            reflection_text=reflection_text,
+        )
+        with write(self.engine) as session:
+            event = self._append(session, payload, EventType.ACTIVITY_COMPLETED)
+            self._touch_activity(session, activity_id, event, None)
+        return event
+
+    def record_practice(self, activity_id: str, answers: dict[str, str]) -> JournalEvent:
+        """Grade a practice quiz on the device and record it."""
+        package = self._require_package()
+        activity = package.activity(activity_id)
+        if activity is None or activity.kind is not ActivityKind.PRACTICE_QUIZ:
+            raise KeyError(activity_id)
+        result = grade(activity.questions, answers)
+        payload = PracticeGraded(
+            activity_id=activity_id,
+            package_version=package.version,
+            answers=answers,
+            correct=result.correct,
+            total=result.total,
+            score=result.score,
+        )
+        with write(self.engine) as session:
+            event = self._append(session, payload, EventType.PRACTICE_GRADED)
+            self._touch_activity(session, activity_id, event, result.score)
+        return event
+
+    # ---------------------------------------------------------------- evaluation drafts
+
+    def start_attempt(self, question_order: Sequence[str]) -> uuid.UUID:
+        package = self._require_package()
+        attempt_id = uuid.uuid4()
+        now = self.clock()
+        with write(self.engine) as session:
+            session.add(
+                AttemptDraft(
+                    attempt_id=str(attempt_id),
+                    package_version=package.version,
+                    question_order=json.dumps(list(question_order)),
+                    answers="{}",
+                    started_at=now,
+                    updated_at=now,
+                )
+            )
+        return attempt_id
+
+    def save_draft(
+        self, attempt_id: uuid.UUID, answers: dict[str, str], elapsed_seconds: int
+    ) -> None:
+        with write(self.engine) as session:
+            draft = self._open_draft(session, attempt_id)
+            draft.answers = json.dumps(answers, sort_keys=True)
+            draft.elapsed_seconds = max(draft.elapsed_seconds, elapsed_seconds)
+            draft.updated_at = self.clock()
+            session.add(draft)
+
+    def draft(self, attempt_id: uuid.UUID) -> AttemptDraft | None:
+        with read(self.engine) as session:
+            return session.get(AttemptDraft, str(attempt_id))
+
+    def open_drafts(self) -> list[AttemptDraft]:
+        with read(self.engine) as session:
+            query = select(AttemptDraft).where(col(AttemptDraft.submitted_event_id).is_(None))
+            return list(session.exec(query))
+
+    def _open_draft(self, session: Session, attempt_id: uuid.UUID) -> AttemptDraft:
+        draft = session.get(AttemptDraft, str(attempt_id))
+        if draft is None or draft.submitted_event_id is not None:
+            raise KeyError(f"no open attempt {attempt_id}")
+        return draft
+
+    def submit_attempt(self, attempt_id: uuid.UUID) -> JournalEvent:
+        """The submitted attempt becomes a journal event; the draft is closed with it."""
+        with write(self.engine) as session:
+            draft = self._open_draft(session, attempt_id)
+            payload = AttemptSubmitted(
+                attempt_id=attempt_id,
+                package_version=draft.package_version,
+                question_order=json.loads(draft.question_order),
+                answers=json.loads(draft.answers),
+                elapsed_seconds=draft.elapsed_seconds,
+                started_at=_aware(draft.started_at),
+            )
+            event = self._append(session, payload, EventType.ATTEMPT_SUBMITTED)
+            draft.submitted_event_id = str(event.id)
+            session.add(draft)
+            session.flush()
+            _probe("state-written")
+        return event
+
+    # ---------------------------------------------------------------- sync support
+
+    @staticmethod
+    def _event(row: JournalRow) -> JournalEvent:
+        return JOURNAL_EVENT.validate_python(
+            {
+                "id": row.id,
+                "device_id": row.device_id,
+                "seq": row.seq,
+                "type": row.type,
+                "at": _aware(row.at),
+                "payload": json.loads(row.payload),
+            }
+        )
+
+    def unconfirmed(self, after_seq: int = 0, limit: int | None = None) -> list[JournalEvent]:
+        """This device's events the server has not processed yet, in seq order."""
+        query = (
+            select(JournalRow)
+            .where(JournalRow.device_id == str(self.device_id))
+            .where(JournalRow.status == "pending")
+            .where(JournalRow.seq > after_seq)
+            .order_by(col(JournalRow.seq))
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with read(self.engine) as session:
+            return [self._event(row) for row in session.exec(query)]
+
+    def journal(self) -> list[JournalEvent]:
+        with read(self.engine) as session:
+            rows = session.exec(select(JournalRow).order_by(col(JournalRow.seq)))
+            return [self._event(row) for row in rows]
+
+    def count_processed(self) -> int:
+        """Events of this device the server has processed (confirmed or rejected)."""
+        with read(self.engine) as session:
+            return session.exec(
+                select(func.count())
+                .select_from(JournalRow)
+                .where(JournalRow.device_id == str(self.device_id))
+                .where(JournalRow.status != "pending")
+            ).one()
+
+    def apply_sync(
+        self,
+        *,
+        acked_seq: int,
+        processed_count: int,
+        rejections: Sequence[Rejection],
+        changes: Sequence[Change],
+        cursor: int,
+    ) -> None:
+        """Apply one sync response atomically: confirmations, rejections and changes."""
+        with write(self.engine) as session:
+            self._record_rejections(session, rejections)
+            for row in session.exec(
+                select(JournalRow)
+                .where(JournalRow.device_id == str(self.device_id))
+                .where(JournalRow.status == "pending")
+                .where(JournalRow.seq <= acked_seq)
+            ):
+                row.status = "confirmed"
+                session.add(row)
+            state = session.get(ServerState, 1)
+            assert state is not None
+            for change in sorted(changes, key=lambda c: c.cursor):
+                if change.cursor <= state.cursor:
+                    continue  # already applied: changes are idempotent by cursor
+                if isinstance(change, StandingRecomputedChange):
+                    state.standing = change.standing.model_dump_json()
+                state.cursor = change.cursor
+            state.cursor = max(state.cursor, cursor)
+            state.acked_seq = max(state.acked_seq, acked_seq)
+            state.processed_count = processed_count
+            state.last_sync_at = self.clock()
+            session.add(state)
+
+    def confirm_up_to(self, seq: int) -> None:
+        self.apply_sync(acked_seq=seq, processed_count=seq, rejections=(), changes=(), cursor=0)
+
+    def record_rejections(self, rejections: Sequence[Rejection]) -> None:
+        with write(self.engine) as session:
+            self._record_rejections(session, rejections)
+
+    def _record_rejections(self, session: Session, rejections: Sequence[Rejection]) -> None:
+        for rejection in rejections:
+            row = session.get(JournalRow, str(rejection.event_id))
+            if row is None:
+                continue  # not ours: ignore rather than fail the whole sync
+            row.status = "rejected"
+            session.add(row)
+            if session.get(RejectionRow, row.id) is None:
+                session.add(
+                    RejectionRow(
+                        event_id=row.id,
+                        seq=rejection.seq,
+                        code=rejection.reason.code,
+                        params=json.dumps(
+                            {
+                                k: v.model_dump(mode="json")
+                                for k, v in rejection.reason.params.items()
+                            }
+                        ),
+                        recorded_at=self.clock(),
+                    )
+                )
+
+    def rejections(self) -> list[RejectionRow]:
+        with read(self.engine) as session:
+            return list(session.exec(select(RejectionRow).order_by(col(RejectionRow.seq))))
+
+    def server_state(self) -> ServerState:
+        with read(self.engine) as session:
+            state = session.get(ServerState, 1)
+            assert state is not None
+            return state
+
+    def standing(self) -> Standing:
+        return Standing.model_validate_json(self.server_state().standing)
+
+    # ---------------------------------------------------------------- the participant's view
+
+    def progress_input(self) -> tuple[CoursePackage, Standing, list[JournalEvent]]:
+        return self._require_package(), self.standing(), self.unconfirmed()
+
+    def progress(self) -> Progress:
+        return progress(*self.progress_input())
+
+
+def consistency_problems(store: ProfileStore) -> list[str]:
+    """Every way the journal and the local state disagree (used after crashes)."""
+    problems: list[str] = []
+    with read(store.engine) as session:
+        rows = list(session.exec(select(JournalRow).order_by(col(JournalRow.seq))))
+        seqs = [r.seq for r in rows if r.device_id == str(store.device_id)]
+        if seqs != list(range(1, len(seqs) + 1)):
+            problems.append(f"seq gap: {seqs[:5]}…")
+        counts: dict[str, int] = {}
+        submitted: set[str] = set()
+        for row in rows:
+            payload: dict[str, Any] = json.loads(row.payload)
+            if row.type in (EventType.ACTIVITY_COMPLETED, EventType.PRACTICE_GRADED):
+                counts[payload["activity_id"]] = counts.get(payload["activity_id"], 0) + 1
+            elif row.type == EventType.WELCOME_WATCHED:
+                package = store.package()
+                key = package.welcome_video.id if package else "welcome"
+                counts[key] = counts.get(key, 0) + 1
+            elif row.type == EventType.ATTEMPT_SUBMITTED:
+                submitted.add(row.id)
+        records = {r.activity_id: r.events for r in session.exec(select(ActivityRecord))}
+        if records != counts:
+            problems.append(f"activity state {records} != events {counts}")
+        closed = {
+            d.submitted_event_id
+            for d in session.exec(select(AttemptDraft))
+            if d.submitted_event_id is not None
+        }
+        if closed != submitted:
+            problems.append(f"submitted drafts {closed} != attempt events {submitted}")
+    return problems
+
+
+def rejection_message(row: RejectionRow) -> WireMessage:
+    """The stored reason of a rejection, for the UI to translate."""
+    params = {k: WireParam.model_validate(v) for k, v in json.loads(row.params).items()}
+    return WireMessage(code=row.code, params=params)
