@@ -1,19 +1,175 @@
-"""The ``latsar-server`` command line. For now it only reports its version."""
+"""``latsar-server``: the operator's command line (Indonesian texts; English with --lang en)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from latsar_desktop import __version__
+from latsar_desktop.domain.messages import Code, DomainError, Message, msg
+from latsar_desktop.i18n import translate
+from latsar_server.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="latsar-server", description="Latsar central server")
-    parser.add_argument("--version", action="version", version=f"latsar-server {__version__}")
-    parser.parse_args(argv)
-    print(f"latsar-server {__version__}")
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides: dict[str, object] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def _engine(args: argparse.Namespace) -> tuple[Settings, Engine]:
+    from latsar_server.database import make_engine, migrate
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    return settings, make_engine(settings.database_url)
+
+
+def _say(args: argparse.Namespace, message: Message, stream: TextIO | None = None) -> None:
+    print(translate(message, args.lang), file=stream or sys.stdout)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from latsar_server.database import migrate
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "latsar_server.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="warning",
+    )
     return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from latsar_server.database import migrate
+
+    migrate(_settings(args).database_url)
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from latsar_server.keys import keygen
+
+    settings, engine = _engine(args)
+    row = keygen(engine, settings.key_dir, activate=not args.inactive)
+    _say(args, msg(Code.KEY_CREATED, key_id=row.key_id))
+    return 0
+
+
+def cmd_import_course(args: argparse.Namespace) -> int:
+    from latsar_server.imports import content_refs, import_course
+
+    settings, engine = _engine(args)
+    try:
+        package = import_course(engine, settings.content_dir, Path(args.path))
+    except DomainError as exc:
+        for message in exc.messages:
+            _say(args, message, sys.stderr)
+        return 1
+    done = msg(
+        Code.IMPORT_COURSE_DONE,
+        course=package.course_id,
+        version=package.version,
+        files=len(content_refs(package)),
+    )
+    _say(args, done)
+    return 0
+
+
+def cmd_import_participants(args: argparse.Namespace) -> int:
+    from latsar_server.imports import import_participants
+
+    _, engine = _engine(args)
+    try:
+        report = import_participants(engine, Path(args.csv), workers=args.workers)
+    except DomainError as exc:
+        _say(args, exc.message, sys.stderr)
+        return 1
+    for line, problem in report.errors:
+        _say(
+            args,
+            msg(Code.IMPORT_LINE_ERROR, line=line, problem=translate(problem, args.lang)),
+            sys.stderr,
+        )
+    _say(args, report.summary())
+    return 1 if report.errors and not (report.imported or report.updated) else 0
+
+
+def cmd_revoke_device(args: argparse.Namespace) -> int:
+    from latsar_server.devices import revoke_device
+
+    _, engine = _engine(args)
+    revoked = revoke_device(engine, args.nip, args.device_id)
+    if revoked is None:
+        _say(args, msg(Code.DEVICE_NOT_FOUND, device=args.device_id, nip=args.nip), sys.stderr)
+        return 1
+    _say(args, msg(Code.DEVICE_REVOKED_DONE, device=args.device_id, nip=args.nip, tokens=revoked))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="latsar-server", description="Latsar central server")
+    top.add_argument("--version", action="version", version=f"latsar-server {__version__}")
+    top.add_argument("--lang", choices=("id", "en"), default="id", help="language of messages")
+    top.add_argument("--database-url", help="default: LATSAR_SERVER_DATABASE_URL or SQLite")
+    top.add_argument("--data-dir", help="content store and keys (LATSAR_SERVER_DATA_DIR)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=cmd_migrate
+    )
+
+    keys = sub.add_parser("keygen", help="create an Ed25519 certificate signing key")
+    keys.add_argument("--inactive", action="store_true", help="keep the current signing key")
+    keys.set_defaults(func=cmd_keygen)
+
+    course = sub.add_parser("import-course", help="import a course package (atomic)")
+    course.add_argument("path", help="package.json, with its content/ folder beside it")
+    course.set_defaults(func=cmd_import_course)
+
+    people = sub.add_parser("import-participants", help="import or update participants")
+    people.add_argument("csv", help="CSV with columns nip,nik,name,agency,course")
+    people.add_argument("--workers", type=int, default=None, help="processes hashing NIKs")
+    people.set_defaults(func=cmd_import_participants)
+
+    revoke = sub.add_parser("revoke-device", help="revoke one device of a participant")
+    revoke.add_argument("nip")
+    revoke.add_argument("device_id")
+    revoke.set_defaults(func=cmd_revoke_device)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
 
 
 if __name__ == "__main__":

@@ -73,6 +73,35 @@ class Code(StrEnum):
     CHECKLIST_SCORE_BELOW_PASSING = "checklist.score_below_passing"
     CHECKLIST_AWAITING_ISSUANCE = "checklist.awaiting_issuance"
 
+    # the server's answers
+    REQUEST_MALFORMED = "request.malformed"
+    SERVER_ERROR = "server.error"
+    PROTOCOL_CLIENT_TOO_OLD = "protocol.client_too_old"
+    PROTOCOL_SERVER_TOO_OLD = "protocol.server_too_old"
+    AUTH_INVALID_CREDENTIALS = "auth.invalid_credentials"
+    AUTH_NIP_LOCKED = "auth.nip_locked"
+    AUTH_ADDRESS_LIMITED = "auth.address_limited"
+    AUTH_TOKEN_INVALID = "auth.token_invalid"
+    AUTH_TOKEN_EXPIRED = "auth.token_expired"
+    AUTH_DEVICE_REVOKED = "auth.device_revoked"
+    COURSE_NOT_FOUND = "course.not_found"
+    ASSET_NOT_FOUND = "asset.not_found"
+
+    # the operator's imports and commands
+    IMPORT_LINE_ERROR = "import.line_error"
+    IMPORT_MISSING_COLUMNS = "import.missing_columns"
+    IMPORT_EMPTY_FIELD = "import.empty_field"
+    IMPORT_UNKNOWN_COURSE = "import.unknown_course"
+    IMPORT_DUPLICATE_NIP = "import.duplicate_nip"
+    IMPORT_PARTICIPANTS_DONE = "import.participants_done"
+    IMPORT_CONTENT_MISSING = "import.content_missing"
+    IMPORT_CONTENT_MISMATCH = "import.content_mismatch"
+    IMPORT_VERSION_EXISTS = "import.version_exists"
+    IMPORT_COURSE_DONE = "import.course_done"
+    KEY_CREATED = "keys.created"
+    DEVICE_REVOKED_DONE = "device.revoked_done"
+    DEVICE_NOT_FOUND = "device.not_found"
+
 
 @dataclass(frozen=True)
 class Message:

@@ -1,0 +1,236 @@
+"""Sign-in, token refresh and sign-out; the dependency that authenticates requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from latsar_desktop.domain.identity import parse_nik, parse_nip
+from latsar_desktop.domain.messages import Code, DomainError, msg
+from latsar_desktop.domain.protocol import (
+    BEARER,
+    HEADER_AUTHORIZATION,
+    LoginRequest,
+    LoginResponse,
+    RefreshRequest,
+    RefreshResponse,
+    Tokens,
+)
+from latsar_desktop.domain.protocol import (
+    Participant as ParticipantBody,
+)
+from latsar_server.errors import ApiError
+from latsar_server.security import hash_nik, new_token, token_hash, verify_nik
+from latsar_server.state import ServerState, server_state
+from latsar_server.tables import Device, LoginFailure, Participant, Token
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+# Verifying against this keeps an unknown NIP as slow as a known one.
+_DUMMY_HASH = hash_nik("0000000000000000")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, int(-(-seconds // 60)))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _check_limits(session: Session, state: ServerState, nip: str, address: str) -> None:
+    settings, moment = state.settings, now()
+    window = timedelta(minutes=settings.address_window_minutes)
+    by_address = session.exec(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.address == address, col(LoginFailure.at) > moment - window)
+    ).one()
+    if by_address >= settings.address_failure_limit:
+        raise ApiError(
+            429,
+            msg(Code.AUTH_ADDRESS_LIMITED, minutes=settings.address_window_minutes),
+            retry_after=int(window.total_seconds()),
+        )
+    lock = timedelta(minutes=settings.nip_lock_minutes)
+    recent = session.exec(
+        select(LoginFailure.at)
+        .where(LoginFailure.nip == nip, col(LoginFailure.at) > moment - lock)
+        .order_by(col(LoginFailure.at).desc())
+        .limit(settings.nip_failure_limit)
+    ).all()
+    if len(recent) >= settings.nip_failure_limit:
+        left = (recent[-1] + lock - moment).total_seconds()
+        raise ApiError(
+            429, msg(Code.AUTH_NIP_LOCKED, minutes=_minutes(left)), retry_after=max(1, int(left))
+        )
+
+
+def _issue(session: Session, state: ServerState, device: Device) -> Tokens:
+    settings, moment = state.settings, now()
+    access, refresh = new_token("access"), new_token("refresh")
+    access_expires = moment + timedelta(hours=settings.access_token_hours)
+    refresh_expires = moment + timedelta(days=settings.refresh_token_days)
+    assert device.id is not None
+    session.add(
+        Token(
+            hash=token_hash(access), kind="access", device_pk=device.id, expires_at=access_expires
+        )
+    )
+    session.add(
+        Token(
+            hash=token_hash(refresh),
+            kind="refresh",
+            device_pk=device.id,
+            expires_at=refresh_expires,
+        )
+    )
+    return Tokens(
+        access_token=access,
+        access_expires_at=access_expires,
+        refresh_token=refresh,
+        refresh_expires_at=refresh_expires,
+    )
+
+
+def registered_devices(session: Session, participant_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Device)
+        .where(Device.participant_id == participant_id, col(Device.revoked_at).is_(None))
+    ).one()
+
+
+StateDep = Annotated[ServerState, Depends(server_state)]
+
+
+@router.post("/login", response_model=LoginResponse)
+def login(body: LoginRequest, request: Request, state: StateDep) -> LoginResponse:
+    try:
+        nip = parse_nip(body.nip).value
+        nik = parse_nik(body.nik).value
+    except DomainError as exc:
+        raise ApiError(400, exc.message) from exc
+    address = client_address(request)
+    with state.transaction() as session:
+        _check_limits(session, state, nip, address)
+        participant = session.exec(select(Participant).where(Participant.nip == nip)).first()
+    # scrypt outside the transaction: a slow hash must not hold the write lock.
+    valid = verify_nik(nik, participant.nik_hash if participant else _DUMMY_HASH)
+    with state.transaction() as session:
+        if participant is None or not valid:
+            session.add(LoginFailure(nip=nip, address=address, at=now()))
+            session.flush()
+            _check_limits(session, state, nip, address)
+            raise ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))
+        assert participant.id is not None
+        device = session.exec(
+            select(Device).where(
+                Device.participant_id == participant.id, Device.device_id == str(body.device_id)
+            )
+        ).first()
+        if device is not None and device.revoked_at is not None:
+            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        if device is None:
+            device = Device(
+                participant_id=participant.id,
+                device_id=str(body.device_id),
+                name=body.device_name,
+                registered_at=now(),
+                last_seen_at=now(),
+            )
+        device.name, device.last_seen_at = body.device_name, now()
+        session.add(device)
+        session.flush()
+        session.execute(delete(LoginFailure).where(col(LoginFailure.nip) == nip))
+        tokens = _issue(session, state, device)
+        return LoginResponse(
+            tokens=tokens,
+            participant=ParticipantBody(
+                nip=participant.nip, name=participant.name, agency=participant.agency
+            ),
+            course_id=participant.course_id,
+            registered_devices=registered_devices(session, participant.id),
+            server_time=now(),
+        )
+
+
+@router.post("/refresh", response_model=RefreshResponse)
+def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
+    moment = now()
+    grace = timedelta(seconds=state.settings.refresh_grace_seconds)
+    with state.transaction() as session:
+        token = session.get(Token, token_hash(body.refresh_token))
+        device = session.get(Device, token.device_pk) if token else None
+        if (
+            token is None
+            or device is None
+            or token.kind != "refresh"
+            or token.revoked_at is not None
+            or token.expires_at <= moment
+            or (token.rotated_at is not None and token.rotated_at + grace <= moment)
+            or device.device_id != str(body.device_id)
+        ):
+            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+        if device.revoked_at is not None:
+            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        if token.rotated_at is None:
+            token.rotated_at = moment
+            session.add(token)
+        device.last_seen_at = moment
+        session.add(device)
+        return RefreshResponse(tokens=_issue(session, state, device), server_time=moment)
+
+
+@dataclass(frozen=True)
+class Caller:
+    participant: Participant
+    device: Device
+
+
+def authenticated(request: Request, state: StateDep) -> Caller:
+    header = request.headers.get(HEADER_AUTHORIZATION, "")
+    scheme, _, value = header.partition(" ")
+    if scheme != BEARER or not value:
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    with state.read() as session:
+        token = session.get(Token, token_hash(value.strip()))
+        if token is None or token.kind != "access" or token.revoked_at is not None:
+            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+        if token.expires_at <= now():
+            raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
+        device = session.get(Device, token.device_pk)
+        assert device is not None
+        if device.revoked_at is not None:
+            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        participant = session.get(Participant, device.participant_id)
+        assert participant is not None
+        return Caller(participant, device)
+
+
+CallerDep = Annotated[Caller, Depends(authenticated)]
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: CallerDep, state: StateDep) -> Response:
+    with state.transaction() as session:
+        revoke_tokens(session, caller.device)
+    return Response(status_code=204)
+
+
+def revoke_tokens(session: Session, device: Device) -> int:
+    result = session.execute(
+        update(Token)
+        .where(col(Token.device_pk) == device.id, col(Token.revoked_at).is_(None))
+        .values(revoked_at=now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,90 @@
+"""The course package (with ETag) and content files (by SHA-256, with Range)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from sqlmodel import Session, col, select
+
+from latsar_desktop.domain.messages import Code, msg
+from latsar_desktop.domain.protocol import CertificateKey, CoursePackage
+from latsar_server.auth import CallerDep, StateDep
+from latsar_server.errors import ApiError
+from latsar_server.tables import ContentBlob, PackageVersion, SigningKey
+
+router = APIRouter(prefix="/api/v1", tags=["content"])
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+def latest_package(session: Session, course_id: str) -> CoursePackage | None:
+    row = session.exec(
+        select(PackageVersion)
+        .where(PackageVersion.course_id == course_id)
+        .order_by(col(PackageVersion.version).desc())
+        .limit(1)
+    ).first()
+    return CoursePackage.model_validate_json(row.body) if row else None
+
+
+def package_version(session: Session, course_id: str, version: int) -> CoursePackage | None:
+    row = session.get(PackageVersion, (course_id, version))
+    return CoursePackage.model_validate_json(row.body) if row else None
+
+
+def certificate_keys(session: Session) -> list[CertificateKey]:
+    rows = session.exec(select(SigningKey).order_by(col(SigningKey.created_at)))
+    return [CertificateKey(key_id=k.key_id, public_key=k.public_key) for k in rows]
+
+
+def served_package(session: Session, course_id: str) -> CoursePackage | None:
+    """What a participant downloads: no evaluation keys, every certificate public key."""
+    package = latest_package(session, course_id)
+    if package is None:
+        return None
+    served = package.without_evaluation_keys()
+    return served.model_copy(update={"certificate_keys": certificate_keys(session)})
+
+
+@router.get(
+    "/courses/{course_id}/package",
+    response_model=CoursePackage,
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
+)
+def get_package(course_id: str, request: Request, caller: CallerDep, state: StateDep) -> Response:
+    if caller.participant.course_id != course_id:
+        raise ApiError(404, msg(Code.COURSE_NOT_FOUND, course=course_id))
+    with state.read() as session:
+        package = served_package(session, course_id)
+    if package is None:
+        raise ApiError(404, msg(Code.COURSE_NOT_FOUND, course=course_id))
+    body = package.model_dump_json().encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:40]}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/assets/{sha256}",
+    response_class=FileResponse,
+    responses={206: {"description": "Partial content (Range)"}},
+)
+def get_asset(sha256: str, caller: CallerDep, state: StateDep) -> FileResponse:
+    if not _SHA256.match(sha256):
+        raise ApiError(404, msg(Code.ASSET_NOT_FOUND, sha256=sha256[:64]))
+    with state.read() as session:
+        blob = session.get(ContentBlob, sha256)
+    path = state.settings.content_dir / sha256[:2] / sha256
+    if blob is None or not path.is_file():
+        raise ApiError(404, msg(Code.ASSET_NOT_FOUND, sha256=sha256))
+    return FileResponse(
+        path,
+        media_type=blob.media_type,
+        headers={"Cache-Control": IMMUTABLE, "ETag": f'"{sha256}"'},
+    )

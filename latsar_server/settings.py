@@ -1,0 +1,51 @@
+"""Server settings, from the environment (``LATSAR_SERVER_*``) so every worker agrees."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PREFIX = "LATSAR_SERVER_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///latsar-server.db"
+    data_dir: Path = Path("latsar-server-data")  # content store and signing keys
+    access_token_hours: int = 8
+    refresh_token_days: int = 180  # participants stay offline for weeks
+    refresh_grace_seconds: int = 300  # a rotated refresh token still works this long
+    nip_failure_limit: int = 5
+    nip_lock_minutes: int = 15
+    address_failure_limit: int = 200  # a whole office may share one address
+    address_window_minutes: int = 15
+    min_protocol: int = 1
+    sync_page_size: int = 500
+
+    @property
+    def content_dir(self) -> Path:
+        return self.data_dir / "content"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = env.get(PREFIX + item.name.upper())
+            if raw is None:
+                continue
+            if item.type in ("int", int):
+                values[item.name] = int(raw)
+            elif item.type in ("Path", Path):
+                values[item.name] = Path(raw)
+            else:
+                values[item.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        return {PREFIX + item.name.upper(): str(getattr(self, item.name)) for item in fields(self)}
