@@ -126,13 +126,14 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
         participant = session.exec(select(Participant).where(Participant.nip == nip)).first()
     # scrypt outside the transaction: a slow hash must not hold the write lock.
     valid = verify_nik(nik, participant.nik_hash if participant else _DUMMY_HASH)
-    with state.transaction() as session:
-        if participant is None or not valid:
+    if participant is None or not valid:
+        with state.transaction() as session:  # committed before we answer
             session.add(LoginFailure(nip=nip, address=address, at=now()))
-            session.flush()
-            _check_limits(session, state, nip, address)
-            raise ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))
-        assert participant.id is not None
+        with state.read() as session:
+            _check_limits(session, state, nip, address)  # the failure that locks says so
+        raise ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))
+    assert participant.id is not None
+    with state.transaction() as session:
         device = session.exec(
             select(Device).where(
                 Device.participant_id == participant.id, Device.device_id == str(body.device_id)

@@ -1,0 +1,160 @@
+"""Real servers for tests: a throwaway PostgreSQL cluster, and the API under uvicorn.
+
+The API runs in a thread on a random 127.0.0.1 port (``running_server``); the database
+is a SQLite file in tmp_path or a fresh database in a PostgreSQL cluster made for the
+test session (as ../shared/ENVIRONMENT.md describes: initdb cannot run as root, so the
+cluster lives in a mkdtemp folder owned by ``postgres``).
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from latsar_server.app import create_app
+from latsar_server.database import make_engine, migrate
+from latsar_server.settings import Settings
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PostgresCluster:
+    folder: Path
+    port: int
+    bin_dir: Path
+    _names = itertools.count(1)
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args],
+            check=True,
+            capture_output=True,
+            cwd=self.folder,
+        )
+
+    @classmethod
+    def start(cls) -> PostgresCluster:
+        initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not initdbs or shutil.which("runuser") is None:
+            raise PostgresUnavailable("PostgreSQL server binaries not found")
+        bin_dir = Path(initdbs[-1]).parent
+        folder = Path(tempfile.mkdtemp(prefix="latsar-pg-"))
+        shutil.chown(folder, "postgres", "postgres")
+        cluster = cls(folder, free_port(), bin_dir)
+        cluster._run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(folder / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        )
+        options = (
+            f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200"
+        )
+        cluster._run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(folder / "data"),
+            "-o",
+            options,
+            "-l",
+            str(folder / "log"),
+            "-w",
+            "start",
+        )
+        return cluster
+
+    def stop(self) -> None:
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            cwd=self.folder,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def new_database(self) -> str:
+        import psycopg
+
+        name = f"latsar_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    settings: Settings
+
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return self._engine
+
+    def __post_init__(self) -> None:
+        self._engine = make_engine(self.settings.database_url)
+
+
+@contextmanager
+def running_server(settings: Settings) -> Iterator[RunningServer]:
+    """The API under uvicorn in a thread, on a random 127.0.0.1 port."""
+    migrate(settings.database_url)
+    app = create_app(settings)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    running = RunningServer(f"http://127.0.0.1:{port}", settings)
+    try:
+        yield running
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        running.engine.dispose()
+        app.state.latsar.engine.dispose()
