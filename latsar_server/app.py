@@ -10,12 +10,13 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import HEADER_PROTOCOL, PROTOCOL_VERSION, HealthResponse
-from latsar_server import auth, content
+from latsar_server import auth, content, sync
 from latsar_server.database import make_engine
 from latsar_server.errors import ApiError, api_error_handler, validation_error_handler
 from latsar_server.settings import Settings
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.latsar = ServerState(settings=settings, engine=make_engine(settings.database_url))
     app.add_exception_handler(ApiError, api_error_handler)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 
     @app.middleware("http")
@@ -115,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(auth.router)
     app.include_router(content.router)
+    app.include_router(sync.router)
     return app
 
 

@@ -128,6 +128,63 @@ def cmd_revoke_device(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_participant(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from latsar_server.database import transaction
+    from latsar_server.standing import current_view, lock_state
+    from latsar_server.tables import Participant
+
+    _, engine = _engine(args)
+    with transaction(engine) as session:
+        participant = session.exec(select(Participant).where(Participant.nip == args.nip)).first()
+        if participant is None or participant.id is None:
+            _say(args, msg(Code.PARTICIPANT_NOT_FOUND, nip=args.nip), sys.stderr)
+            return 1
+        view = current_view(session, participant, lock_state(session, participant.id))
+    progress, standing = view.progress, view.standing
+    lines = [
+        msg(
+            Code.PARTICIPANT_HEADER,
+            name=participant.name,
+            nip=participant.nip,
+            agency=participant.agency,
+        ),
+        msg(
+            Code.PARTICIPANT_PROGRESS,
+            trophies=progress.trophies,
+            maximum=progress.max_trophies,
+            done=sum(m.required_done for m in progress.materials),
+            total=sum(m.required_total for m in progress.materials),
+        ),
+        msg(Code.PARTICIPANT_COMPLETE if progress.complete else Code.PARTICIPANT_INCOMPLETE),
+    ]
+    lines += [
+        msg(
+            Code.PARTICIPANT_ATTEMPT,
+            number=a.number,
+            raw=a.raw_score,
+            cap=a.cap,
+            score=a.score,
+            at=a.graded_at,
+        )
+        for a in standing.attempts
+    ] or [msg(Code.PARTICIPANT_NO_ATTEMPTS)]
+    if standing.passed_at is not None and progress.final_score is not None:
+        lines.append(
+            msg(Code.PARTICIPANT_PASSED, at=standing.passed_at, score=progress.final_score)
+        )
+    else:
+        lines.append(msg(Code.PARTICIPANT_NOT_PASSED))
+    if standing.certificate_issued_at is not None:
+        lines.append(msg(Code.PARTICIPANT_CERTIFICATE, at=standing.certificate_issued_at))
+    else:
+        lines.append(msg(Code.PARTICIPANT_NO_CERTIFICATE))
+    for line in lines:
+        _say(args, line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="latsar-server", description="Latsar central server")
     top.add_argument("--version", action="version", version=f"latsar-server {__version__}")
@@ -163,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("nip")
     revoke.add_argument("device_id")
     revoke.set_defaults(func=cmd_revoke_device)
+
+    person = sub.add_parser("participant", help="print a participant's standing")
+    person.add_argument("nip")
+    person.set_defaults(func=cmd_participant)
     return top
 
 

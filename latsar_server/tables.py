@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -28,6 +38,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Hundredths(TypeDecorator[Decimal]):
+    """A score as integer hundredths in the database, an exact Decimal in Python."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        hundredths = Decimal(value) * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"{value} has more than two decimal places")
+        return int(hundredths)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Any:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 def utc_column(nullable: bool = False) -> Any:
@@ -119,3 +147,71 @@ class SigningKey(ServerTable, table=True):
     public_key: str = Field(max_length=100)  # base64 of the raw Ed25519 public key
     created_at: datetime = Field(sa_column=utc_column())
     active: bool = False  # the one that signs new certificates
+
+
+# ----------------------------------------------------------------------------------------
+# Sync: the participant's events, the state they build, and the change log
+
+
+class ParticipantState(ServerTable, table=True):
+    """One row per participant: locked (FOR UPDATE) by every sync that touches them."""
+
+    __tablename__ = "participant_state"
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    welcome_watched: bool = False
+    attempts_graded: int = 0  # the next attempt is number attempts_graded + 1
+    last_cursor: int = 0
+    passed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    certificate_issued_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True)
+    )
+
+
+class EventRow(ServerTable, table=True):
+    """Every processed event, accepted or rejected: (participant, device, seq) once."""
+
+    __tablename__ = "event"
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    device_id: str = Field(primary_key=True, max_length=36)
+    seq: int = Field(primary_key=True)
+    event_id: str | None = Field(default=None, unique=True, max_length=36)
+    type: str = Field(max_length=40)
+    device_time: datetime = Field(sa_column=utc_column())
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    outcome: str = Field(max_length=10)  # accepted | noop | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    received_at: datetime = Field(sa_column=utc_column())
+
+
+class ActivityState(ServerTable, table=True):
+    __tablename__ = "activity_state"
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    activity_id: str = Field(primary_key=True, max_length=80)
+    best_score: Decimal | None = Field(default=None, sa_column=Column(Hundredths()))
+    first_device_id: str = Field(max_length=36)
+    completed_at: datetime = Field(sa_column=utc_column())
+
+
+class Attempt(ServerTable, table=True):
+    __tablename__ = "attempt"
+    __table_args__ = (UniqueConstraint("participant_id", "number", name="uq_attempt_number"),)
+    attempt_id: str = Field(primary_key=True, max_length=36)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    event_id: str = Field(max_length=36)
+    number: int
+    package_version: int
+    raw_score: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
+    cap: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
+    score: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
+    elapsed_seconds: int
+    graded_at: datetime = Field(sa_column=utc_column())
+
+
+class ChangeRow(ServerTable, table=True):
+    """The participant's change log; ``cursor`` counts 1, 2, 3 … per participant."""
+
+    __tablename__ = "change"
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    cursor: int = Field(primary_key=True)
+    type: str = Field(max_length=40)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the Change JSON

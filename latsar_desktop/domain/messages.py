@@ -87,6 +87,19 @@ class Code(StrEnum):
     COURSE_NOT_FOUND = "course.not_found"
     ASSET_NOT_FOUND = "asset.not_found"
 
+    # sync: why an event was rejected
+    SYNC_MALFORMED_EVENT = "sync.malformed_event"
+    SYNC_DUPLICATE_EVENT = "sync.duplicate_event"
+    SYNC_UNKNOWN_ACTIVITY = "sync.unknown_activity"
+    SYNC_WRONG_ACTIVITY_KIND = "sync.wrong_activity_kind"
+    SYNC_UNKNOWN_PACKAGE_VERSION = "sync.unknown_package_version"
+    SYNC_UNKNOWN_QUESTION = "sync.unknown_question"
+    SYNC_EVALUATION_LOCKED = "sync.evaluation_locked"
+    SYNC_TIME_OVER = "sync.time_over"
+    SYNC_AFTER_CERTIFICATE = "sync.after_certificate"
+    SYNC_WRONG_DEVICE = "sync.wrong_device"
+    SYNC_BODY_TOO_LARGE = "sync.body_too_large"
+
     # the operator's imports and commands
     IMPORT_LINE_ERROR = "import.line_error"
     IMPORT_MISSING_COLUMNS = "import.missing_columns"
@@ -101,6 +114,17 @@ class Code(StrEnum):
     KEY_CREATED = "keys.created"
     DEVICE_REVOKED_DONE = "device.revoked_done"
     DEVICE_NOT_FOUND = "device.not_found"
+    PARTICIPANT_NOT_FOUND = "participant.not_found"
+    PARTICIPANT_HEADER = "participant.header"
+    PARTICIPANT_PROGRESS = "participant.progress"
+    PARTICIPANT_COMPLETE = "participant.complete"
+    PARTICIPANT_INCOMPLETE = "participant.incomplete"
+    PARTICIPANT_ATTEMPT = "participant.attempt"
+    PARTICIPANT_NO_ATTEMPTS = "participant.no_attempts"
+    PARTICIPANT_PASSED = "participant.passed"
+    PARTICIPANT_NOT_PASSED = "participant.not_passed"
+    PARTICIPANT_CERTIFICATE = "participant.certificate"
+    PARTICIPANT_NO_CERTIFICATE = "participant.no_certificate"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
@@ -458,7 +458,7 @@ class ChangeType(StrEnum):
 
 
 class _ChangeBase(WireModel):
-    cursor: int = Field(ge=1)  # position in the participant's change log
+    cursor: int = Field(ge=0)  # position in the participant's change log
     at: UtcDateTime  # server time
 
 
@@ -478,7 +478,10 @@ class ActivityCompletedChange(_ChangeBase):
 
 
 class StandingRecomputedChange(_ChangeBase):
-    """The participant's whole authoritative standing after the server recomputed it."""
+    """The participant's whole authoritative standing, as of the response's cursor.
+
+    Sent last, on the last page of a sync that processed events or returned changes; not
+    part of the stored change log. The client replaces its copy with it."""
 
     type: Literal[ChangeType.STANDING_RECOMPUTED] = ChangeType.STANDING_RECOMPUTED
     standing: Standing
@@ -524,9 +527,25 @@ CHANGE: TypeAdapter[Change] = TypeAdapter(Change)
 # Sync: one round trip, push and pull
 
 
+class EventEnvelope(_EventBase):
+    """A journal event as pushed: the envelope is checked with the request, the payload
+    one event at a time, so a malformed payload becomes a rejection of that event only."""
+
+    type: str = Field(max_length=40)
+    payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: JournalEvent) -> EventEnvelope:
+        return cls.model_validate(event.model_dump(mode="json"))
+
+    def typed(self) -> JournalEvent:
+        """The typed event; raises pydantic.ValidationError when the payload is malformed."""
+        return JOURNAL_EVENT.validate_python(self.model_dump())
+
+
 class SyncRequest(WireModel):
     device_id: UUID
-    events: list[JournalEvent] = Field(default_factory=list, max_length=1000)
+    events: list[EventEnvelope] = Field(default_factory=list, max_length=1000)
     cursor: int = Field(default=0, ge=0)  # last server change the client applied
 
 

@@ -429,12 +429,12 @@ class ProfileStore:
                 session.add(row)
             state = session.get(ServerState, 1)
             assert state is not None
-            for change in sorted(changes, key=lambda c: c.cursor):
-                if change.cursor <= state.cursor:
-                    continue  # already applied: changes are idempotent by cursor
+            for change in changes:
                 if isinstance(change, StandingRecomputedChange):
+                    # the whole standing as of the response: always the newest we have
                     state.standing = change.standing.model_dump_json()
-                state.cursor = change.cursor
+                elif change.cursor > state.cursor:
+                    state.cursor = change.cursor  # logged changes apply once, by cursor
             state.cursor = max(state.cursor, cursor)
             state.acked_seq = max(state.acked_seq, acked_seq)
             state.processed_count = processed_count

@@ -58,3 +58,84 @@ def login(
 
 def bearer(body: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {body['tokens']['access_token']}"}
+
+
+# ------------------------------------------------------------------------- offline clients
+
+
+def demo_package(path: Path = DEMO_PACKAGE):  # type: ignore[no-untyped-def]
+    from latsar_desktop.domain.course import parse_package
+
+    return parse_package(path.read_text(encoding="utf-8"))
+
+
+def offline_store(folder: Path, package_path: Path = DEMO_PACKAGE):  # type: ignore[no-untyped-def]
+    """A participant's profile database with the package as a client would have it."""
+    from latsar_desktop.store.profile import ProfileStore
+
+    store = ProfileStore(folder / f"{uuid.uuid4()}.db", uuid.uuid4())
+    store.save_package(demo_package(package_path).without_evaluation_keys())
+    return store
+
+
+def play(store, steps) -> None:  # type: ignore[no-untyped-def]
+    """Replay a recipe of resources/build_demo_course.py on a profile, offline."""
+    package = store.package()
+    for step in steps:
+        if step.activity_id == package.welcome_video.id:
+            store.watch_welcome()
+            continue
+        activity = package.activity(step.activity_id)
+        if step.correct is None:
+            store.complete_activity(activity.id)
+        else:
+            store.record_practice(
+                activity.id,
+                {
+                    q.id: (q.answer if i < step.correct else _wrong(q))
+                    for i, q in enumerate(activity.questions)
+                },
+            )
+
+
+def _wrong(question) -> str:  # type: ignore[no-untyped-def]
+    return next(c.id for c in question.choices if c.id != question.answer)
+
+
+def take_attempt(
+    store,
+    correct: int,
+    *,
+    keys_from: Path = DEMO_PACKAGE,  # type: ignore[no-untyped-def]
+    elapsed: int = 600,
+):
+    """An offline evaluation attempt with ``correct`` right answers (keys from the server copy)."""
+    questions = demo_package(keys_from).evaluation.questions
+    attempt = store.start_attempt([q.id for q in questions])
+    answers = {q.id: (q.answer if i < correct else _wrong(q)) for i, q in enumerate(questions)}
+    store.save_draft(attempt, answers, elapsed)
+    return store.submit_attempt(attempt)
+
+
+def push(
+    http: httpx.Client,
+    auth: dict[str, str],
+    store,
+    *,
+    events=None,  # type: ignore[no-untyped-def]
+    cursor: int = 0,
+):
+    """One sync request with the store's unconfirmed events (or ``events``)."""
+    from latsar_desktop.domain.protocol import EventEnvelope, SyncRequest, SyncResponse
+
+    pending = store.unconfirmed() if events is None else events
+    body = SyncRequest(
+        device_id=store.device_id, events=[EventEnvelope.of(e) for e in pending], cursor=cursor
+    )
+    response = http.post(
+        "/api/v1/sync",
+        content=body.model_dump_json(),
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    return SyncResponse.model_validate_json(response.content)

@@ -1,0 +1,92 @@
+"""A participant's authoritative standing, built from the server's rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from latsar_desktop.domain.progress import Progress, progress
+from latsar_desktop.domain.protocol import CoursePackage, GradedAttempt, Standing
+from latsar_server.auth import registered_devices
+from latsar_server.content import latest_package
+from latsar_server.tables import ActivityState, Attempt, Participant, ParticipantState
+
+
+def lock_state(session: Session, participant_id: int) -> ParticipantState:
+    """The participant's state row, locked until the transaction ends (FOR UPDATE).
+
+    Every sync of one participant serializes here, so attempt numbers and change cursors
+    never collide, whichever worker or device sends them.
+    """
+    dialect = session.get_bind().dialect.name
+    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect in ("postgresql", "sqlite"):
+        session.execute(
+            maker(ParticipantState)
+            .values(participant_id=participant_id)
+            .on_conflict_do_nothing(index_elements=["participant_id"])
+        )
+    else:  # pragma: no cover - other databases are not supported
+        session.execute(insert(ParticipantState).values(participant_id=participant_id))
+    state = session.exec(
+        select(ParticipantState)
+        .where(ParticipantState.participant_id == participant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return state
+
+
+def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt]:
+    rows = session.exec(
+        select(Attempt)
+        .where(Attempt.participant_id == participant_id)
+        .order_by(col(Attempt.number))
+    )
+    return [
+        GradedAttempt(
+            attempt_id=uuid.UUID(row.attempt_id),
+            number=row.number,
+            package_version=row.package_version,
+            raw_score=row.raw_score,
+            cap=row.cap,
+            score=row.score,
+            graded_at=row.graded_at,
+        )
+        for row in rows
+    ]
+
+
+def build_standing(session: Session, participant_id: int, state: ParticipantState) -> Standing:
+    activities = list(
+        session.exec(select(ActivityState).where(ActivityState.participant_id == participant_id))
+    )
+    return Standing(
+        welcome_watched=state.welcome_watched,
+        completed_activities=sorted(a.activity_id for a in activities if a.best_score is None),
+        practice_best={a.activity_id: a.best_score for a in activities if a.best_score is not None},
+        attempts=graded_attempts(session, participant_id),
+        registered_devices=registered_devices(session, participant_id),
+        passed_at=state.passed_at,
+        certificate_issued_at=state.certificate_issued_at,
+    )
+
+
+@dataclass(frozen=True)
+class View:
+    package: CoursePackage
+    standing: Standing
+    progress: Progress
+
+
+def current_view(session: Session, participant: Participant, state: ParticipantState) -> View:
+    assert participant.id is not None
+    package = latest_package(session, participant.course_id)
+    if package is None:
+        raise LookupError(f"course {participant.course_id} has no package")
+    standing = build_standing(session, participant.id, state)
+    return View(package, standing, progress(package, standing))

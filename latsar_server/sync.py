@@ -1,0 +1,464 @@
+"""``POST /api/v1/sync``: push the device's events, pull the participant's changes.
+
+One transaction per request, serialized per participant by locking their state row. An
+event is processed once per (participant, device, seq) and once per event id; a seq
+gap stops processing; every processed event, accepted or rejected, is stored, so
+``processed_count`` is counted from rows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from latsar_desktop.domain.grading import grade, unknown_questions
+from latsar_desktop.domain.messages import Code, DomainError, Message, msg
+from latsar_desktop.domain.protocol import (
+    CHANGE,
+    ActivityCompletedEvent,
+    ActivityKind,
+    AttemptSubmittedEvent,
+    Change,
+    CoursePackage,
+    EventEnvelope,
+    GradedAttempt,
+    JournalEvent,
+    PracticeGradedEvent,
+    Rejection,
+    StandingRecomputedChange,
+    SyncRequest,
+    SyncResponse,
+    WelcomeWatchedEvent,
+    WireMessage,
+)
+from latsar_desktop.domain.scoring import cap_for_attempt
+from latsar_server.auth import Caller, CallerDep, StateDep
+from latsar_server.content import package_version
+from latsar_server.errors import ApiError
+from latsar_server.standing import View, current_view, lock_state
+from latsar_server.state import ServerState
+from latsar_server.tables import (
+    ActivityState,
+    Attempt,
+    ChangeRow,
+    EventRow,
+    Participant,
+    ParticipantState,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Rejected(Exception):
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.code.value)
+        self.message = message
+
+
+@dataclass
+class Batch:
+    """What one sync request does to one participant, inside its transaction."""
+
+    session: Session
+    participant: Participant
+    state: ParticipantState
+    device_id: str
+    packages: dict[int, CoursePackage | None] = field(default_factory=dict)
+    changed: bool = False
+    _view: View | None = None
+
+    @property
+    def participant_id(self) -> int:
+        assert self.participant.id is not None
+        return self.participant.id
+
+    def package(self, version: int) -> CoursePackage:
+        if version not in self.packages:
+            self.packages[version] = package_version(
+                self.session, self.participant.course_id, version
+            )
+        package = self.packages[version]
+        if package is None:
+            raise Rejected(msg(Code.SYNC_UNKNOWN_PACKAGE_VERSION, version=version))
+        return package
+
+    def view(self) -> View:
+        if self._view is None or self.changed:
+            self.session.flush()
+            self._view = current_view(self.session, self.participant, self.state)
+            self.changed = False
+        return self._view
+
+    def add_change(self, change: dict[str, object]) -> None:
+        self.state.last_cursor += 1
+        typed: Change = CHANGE.validate_python(
+            {**change, "cursor": self.state.last_cursor, "at": now()}
+        )
+        self.session.add(
+            ChangeRow(
+                participant_id=self.participant_id,
+                cursor=typed.cursor,
+                type=typed.type.value,
+                body=typed.model_dump_json(),
+            )
+        )
+
+
+# ------------------------------------------------------------------------- applying events
+
+
+def _apply(batch: Batch, event: JournalEvent) -> str:
+    """Apply one valid-shaped event; returns "accepted" or "noop", or raises Rejected."""
+    if isinstance(event, WelcomeWatchedEvent):
+        if batch.state.welcome_watched:
+            return "noop"
+        batch.state.welcome_watched = True
+        batch.changed = True
+        welcome = batch.package(event.payload.package_version).welcome_video.id
+        batch.add_change(
+            {"type": "activity.completed", "activity_id": welcome, "device_id": batch.device_id}
+        )
+        return "accepted"
+    if isinstance(event, ActivityCompletedEvent | PracticeGradedEvent):
+        return _apply_activity(batch, event)
+    assert isinstance(event, AttemptSubmittedEvent)
+    return _apply_attempt(batch, event)
+
+
+def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGradedEvent) -> str:
+    payload = event.payload
+    package = batch.package(payload.package_version)
+    activity = package.activity(payload.activity_id)
+    if activity is None:
+        raise Rejected(
+            msg(
+                Code.SYNC_UNKNOWN_ACTIVITY,
+                activity=payload.activity_id,
+                version=payload.package_version,
+            )
+        )
+    is_quiz = activity.kind is ActivityKind.PRACTICE_QUIZ
+    if is_quiz != isinstance(event, PracticeGradedEvent):
+        raise Rejected(msg(Code.SYNC_WRONG_ACTIVITY_KIND, activity=activity.id))
+    score = None
+    if isinstance(event, PracticeGradedEvent):
+        unknown = unknown_questions(activity.questions, event.payload.answers)
+        if unknown:
+            raise Rejected(
+                msg(
+                    Code.SYNC_UNKNOWN_QUESTION, question=unknown[0], version=payload.package_version
+                )
+            )
+        score = grade(activity.questions, event.payload.answers).score  # the server's grade
+    row = batch.session.get(ActivityState, (batch.participant_id, activity.id))
+    if row is not None and (score is None or (row.best_score or 0) >= score):
+        return "noop"  # already done, on this device or another: not a rejection
+    if row is None:
+        row = ActivityState(
+            participant_id=batch.participant_id,
+            activity_id=activity.id,
+            first_device_id=batch.device_id,
+            completed_at=now(),
+        )
+    row.best_score = score
+    batch.session.add(row)
+    batch.changed = True
+    batch.add_change(
+        {
+            "type": "activity.completed",
+            "activity_id": activity.id,
+            "device_id": batch.device_id,
+            "best_score": score,
+        }
+    )
+    return "accepted"
+
+
+def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
+    payload = event.payload
+    if batch.state.certificate_issued_at is not None:
+        raise Rejected(msg(Code.SYNC_AFTER_CERTIFICATE))
+    package = batch.package(payload.package_version)
+    evaluation = package.evaluation
+    unknown = unknown_questions(
+        evaluation.questions, {**payload.answers, **dict.fromkeys(payload.question_order, "")}
+    )
+    if unknown:
+        raise Rejected(
+            msg(Code.SYNC_UNKNOWN_QUESTION, question=unknown[0], version=payload.package_version)
+        )
+    limit = evaluation.time_limit_seconds + evaluation.grace_seconds
+    if payload.elapsed_seconds > limit:
+        raise Rejected(
+            msg(
+                Code.SYNC_TIME_OVER,
+                elapsed=payload.elapsed_seconds,
+                limit=evaluation.time_limit_seconds,
+            )
+        )
+    if batch.session.get(Attempt, str(payload.attempt_id)) is not None:
+        return "noop"
+    view = batch.view()
+    if view.progress.trophies < view.package.rules.unlock_trophies:
+        raise Rejected(
+            msg(
+                Code.SYNC_EVALUATION_LOCKED,
+                trophies=view.progress.trophies,
+                needed=view.package.rules.unlock_trophies,
+            )
+        )
+    raw = grade(evaluation.questions, payload.answers).score
+    number = batch.state.attempts_graded + 1
+    cap = cap_for_attempt(number, package.rules.cap_table)
+    attempt = GradedAttempt(
+        attempt_id=payload.attempt_id,
+        number=number,
+        package_version=package.version,
+        raw_score=raw,
+        cap=cap,
+        score=min(raw, cap),
+        graded_at=now(),
+    )
+    batch.session.add(
+        Attempt(
+            attempt_id=str(attempt.attempt_id),
+            participant_id=batch.participant_id,
+            event_id=str(event.id),
+            number=number,
+            package_version=attempt.package_version,
+            raw_score=raw,
+            cap=cap,
+            score=attempt.score,
+            elapsed_seconds=payload.elapsed_seconds,
+            graded_at=attempt.graded_at,
+        )
+    )
+    batch.state.attempts_graded = number
+    batch.changed = True
+    batch.add_change(
+        {"type": "attempt.graded", "event_id": event.id, "attempt": attempt.model_dump()}
+    )
+    return "accepted"
+
+
+def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
+    """Process one event and store it; returns the reason when it is rejected."""
+    reason: Message | None = None
+    outcome = "rejected"
+    event_id: str | None = str(envelope.id)
+    if batch.session.exec(select(EventRow.seq).where(EventRow.event_id == event_id)).first():
+        reason, event_id = msg(Code.SYNC_DUPLICATE_EVENT), None
+    else:
+        try:
+            event = envelope.typed()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"][1:]) or envelope.type
+            reason = msg(Code.SYNC_MALFORMED_EVENT, problem=f"{where}: {first['msg']}")
+        else:
+            savepoint = batch.session.begin_nested()
+            try:
+                outcome = _apply(batch, event)
+                savepoint.commit()
+            except (Rejected, DomainError) as exc:
+                savepoint.rollback()
+                reason = exc.message
+            else:
+                if outcome == "accepted":
+                    _check_passed(batch)
+    batch.session.add(
+        EventRow(
+            participant_id=batch.participant_id,
+            device_id=batch.device_id,
+            seq=envelope.seq,
+            event_id=event_id,
+            type=envelope.type[:40],
+            device_time=envelope.at,
+            payload=json.dumps(envelope.payload, sort_keys=True, ensure_ascii=False),
+            outcome=outcome,
+            reason=WireMessage.of(reason).model_dump_json() if reason else None,
+            received_at=now(),
+        )
+    )
+    return reason
+
+
+# ------------------------------------------------------------------------- the endpoint
+
+
+def _acked_seq(session: Session, participant_id: int, device_id: str) -> int:
+    value = session.exec(
+        select(func.max(EventRow.seq)).where(
+            EventRow.participant_id == participant_id, EventRow.device_id == device_id
+        )
+    ).one()
+    return int(value or 0)
+
+
+def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
+    participant, device_id = caller.participant, str(body.device_id)
+    assert participant.id is not None
+    with state.transaction() as session:
+        if body.events:
+            locked = lock_state(session, participant.id)
+            batch = Batch(session, participant, locked, device_id)
+            acked = _acked_seq(session, participant.id, device_id)
+            for envelope in sorted(body.events, key=lambda e: e.seq):
+                if str(envelope.device_id) != device_id:
+                    raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
+                if envelope.seq <= acked:
+                    continue  # already processed: resending is a no-op
+                if envelope.seq != acked + 1:
+                    break  # a gap: nothing after it is processed
+                _process(batch, envelope)
+                acked = envelope.seq
+            session.add(locked)
+        acked = _acked_seq(session, participant.id, device_id)
+        processed = session.exec(
+            select(func.count())
+            .select_from(EventRow)
+            .where(EventRow.participant_id == participant.id, EventRow.device_id == device_id)
+        ).one()
+        rejections = _rejections(session, participant.id, device_id, body)
+        changes, cursor, more = _page(
+            session, participant.id, body.cursor, state.settings.sync_page_size
+        )
+        if not more and (changes or rejections):
+            changes.append(_standing_change(session, participant, cursor))
+    return SyncResponse(
+        acked_seq=acked,
+        processed_count=int(processed),
+        rejections=rejections,
+        changes=changes,
+        cursor=cursor,
+        more=more,
+        server_time=now(),
+    )
+
+
+def _check_passed(batch: Batch) -> None:
+    """Record passing right after the event that made it true (whatever the batching)."""
+    if batch.state.passed_at is not None or batch.state.attempts_graded == 0:
+        return
+    view = batch.view()
+    if view.progress.passed:
+        assert view.progress.final_score is not None
+        batch.state.passed_at = now()
+        batch.changed = True
+        batch.add_change(
+            {
+                "type": "passed",
+                "passed_at": batch.state.passed_at,
+                "final_score": view.progress.final_score,
+            }
+        )
+
+
+def _rejections(
+    session: Session, participant_id: int, device_id: str, body: SyncRequest
+) -> list[Rejection]:
+    """Verdicts on every rejected event of this request, new or resent."""
+    seqs = {e.seq: e.id for e in body.events}
+    if not seqs:
+        return []
+    rows = session.exec(
+        select(EventRow).where(
+            EventRow.participant_id == participant_id,
+            EventRow.device_id == device_id,
+            col(EventRow.seq).in_(list(seqs)),
+            EventRow.outcome == "rejected",
+        )
+    )
+    return [
+        Rejection(
+            event_id=seqs[row.seq],
+            seq=row.seq,
+            reason=WireMessage.model_validate_json(row.reason or "{}"),
+        )
+        for row in rows
+    ]
+
+
+def _page(
+    session: Session, participant_id: int, after: int, size: int
+) -> tuple[list[Change], int, bool]:
+    rows = list(
+        session.exec(
+            select(ChangeRow)
+            .where(ChangeRow.participant_id == participant_id, col(ChangeRow.cursor) > after)
+            .order_by(col(ChangeRow.cursor))
+            .limit(size + 1)
+        )
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    changes = [CHANGE.validate_json(row.body) for row in rows]
+    return changes, (rows[-1].cursor if rows else after), more
+
+
+def _standing_change(
+    session: Session, participant: Participant, cursor: int
+) -> StandingRecomputedChange:
+    """The participant's whole standing now; sent on the last page when anything changed.
+
+    It is not stored in the change log (which holds only what events caused, so the log
+    is the same however the events were batched); the client replaces its copy with it.
+    """
+    assert participant.id is not None
+    row = session.get(ParticipantState, participant.id) or ParticipantState(
+        participant_id=participant.id
+    )
+    view = current_view(session, participant, row)
+    return StandingRecomputedChange(cursor=cursor, at=now(), standing=view.standing)
+
+
+def _decode(raw: bytes, encoding: str) -> bytes:
+    if encoding not in ("gzip", "deflate"):
+        return raw
+    decoder = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
+    try:
+        data = decoder.decompress(raw, MAX_BODY + 1)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise ApiError(400, msg(Code.REQUEST_MALFORMED, where="body", problem=str(exc))) from exc
+    if len(data) > MAX_BODY or decoder.unconsumed_tail:
+        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+    return data
+
+
+SYNC_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncRequest"}}},
+    }
+}
+
+
+@router.post("/sync", response_model=SyncResponse, openapi_extra=SYNC_BODY)
+async def sync(request: Request, caller: CallerDep, state: StateDep) -> SyncResponse:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+    data = _decode(raw, request.headers.get("content-encoding", "").lower())
+    try:
+        body = SyncRequest.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
+    if str(body.device_id) != caller.device.device_id:
+        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
+    return await run_in_threadpool(sync_once, state, caller, body)

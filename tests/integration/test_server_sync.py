@@ -1,0 +1,443 @@
+"""POST /api/v1/sync over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import inspect, select, text, update
+
+from latsar_desktop.domain.protocol import (
+    AttemptGradedChange,
+    EventEnvelope,
+    PassedChange,
+    StandingRecomputedChange,
+    SyncRequest,
+)
+from latsar_server.cli import main as server_cli
+from latsar_server.settings import Settings
+from latsar_server.tables import ActivityState, Attempt, ParticipantState
+from resources import build_demo_course as demo
+from tests.integration.serverkit import (
+    DEMO,
+    bearer,
+    client,
+    demo_people,
+    load_demo,
+    login,
+    offline_store,
+    play,
+    push,
+    take_attempt,
+)
+from tests.servers import PostgresCluster, RunningServer, running_server
+
+PEOPLE = demo_people()
+BUDI, SITI = PEOPLE[0], PEOPLE[1]
+UNLOCKED = demo.recipe_steps("28")
+
+
+@pytest.fixture
+def demo_server(server: RunningServer) -> RunningServer:
+    load_demo(server)
+    return server
+
+
+@contextmanager
+def signed_in(
+    server: RunningServer, store: Any, person: dict[str, str] = BUDI
+) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+    with client(server) as http:
+        yield http, bearer(login(http, person, store.device_id))
+
+
+def dump(server: RunningServer, *, volatile: bool) -> dict[str, list[Any]]:
+    """Every row of the sync tables; with volatile=False, server times and tokens left out."""
+    setup = {"token", "login_failure", "signing_key"}  # random per server, not sync state
+    skip_tables = {"alembic_version"} | (set() if volatile else setup)
+    result: dict[str, list[Any]] = {}
+    with server.engine.connect() as connection:
+        for table in sorted(inspect(connection).get_table_names()):
+            if table in skip_tables:
+                continue
+            columns = inspect(connection).get_columns(table)
+            names = [
+                c["name"]
+                for c in columns
+                if volatile
+                or (
+                    "DATETIME" not in str(c["type"]).upper()
+                    and "TIMESTAMP" not in str(c["type"]).upper()
+                    and c["name"] != "nik_hash"
+                )
+            ]
+            rows = connection.execute(
+                text(f'SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM "{table}"')
+            )
+            result[table] = sorted(
+                json.dumps([_plain(v, volatile) for v in row], default=str) for row in rows
+            )
+    return result
+
+
+def _plain(value: Any, volatile: bool) -> Any:
+    if volatile or not isinstance(value, str) or not value.startswith("{"):
+        return value
+    return _strip_times(json.loads(value))
+
+
+def _strip_times(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: _strip_times(v) for k, v in data.items() if k not in ("at", "graded_at", "passed_at")
+        }
+    if isinstance(data, list):
+        return [_strip_times(v) for v in data]
+    return data
+
+
+def test_offline_study_is_processed_once(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED)
+    take_attempt(store, 18)
+    events = store.unconfirmed()
+    with signed_in(demo_server, store) as (http, auth):
+        first = push(http, auth, store)
+        assert first.acked_seq == len(events) == first.processed_count
+        assert first.rejections == []
+        graded = [c for c in first.changes if isinstance(c, AttemptGradedChange)]
+        assert [(c.attempt.number, c.attempt.raw_score, c.attempt.score) for c in graded] == [
+            (1, Decimal("90.00"), Decimal("90.00"))
+        ]
+        standings = [c for c in first.changes if isinstance(c, StandingRecomputedChange)]
+        assert len(standings) == 1
+        assert first.changes[-1] is standings[0]
+        before = dump(demo_server, volatile=True)
+        again = push(http, auth, store, cursor=0)
+        assert again.acked_seq == first.acked_seq
+        assert again.processed_count == first.processed_count
+        assert dump(demo_server, volatile=True) == before
+        nothing = push(http, auth, store, events=[], cursor=first.cursor)
+        assert nothing.changes == []
+        assert nothing.cursor == first.cursor
+
+
+@pytest.fixture
+def twin_server(
+    server_settings: Settings, postgres: PostgresCluster | None, tmp_path: Path
+) -> Iterator[RunningServer]:
+    """A second, independent server on the same kind of database."""
+    if server_settings.database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'twin.db'}"
+    else:
+        assert postgres is not None
+        url = postgres.new_database()
+    with running_server(Settings(database_url=url, data_dir=tmp_path / "twin-data")) as twin:
+        load_demo(twin)
+        yield twin
+
+
+def test_resending_and_rebatching_leave_the_same_state(
+    demo_server: RunningServer, twin_server: RunningServer, tmp_path: Path
+) -> None:
+    store = offline_store(tmp_path)
+    play(store, demo.recipe_steps("31"))
+    take_attempt(store, 12)
+    take_attempt(store, 15)
+    events = store.unconfirmed()
+    assert len(events) > 20
+    # server A: everything at once, then the very same request again
+    with signed_in(demo_server, store) as (http, auth):
+        push(http, auth, store)
+        once = dump(demo_server, volatile=True)
+        push(http, auth, store)
+        assert dump(demo_server, volatile=True) == once
+    # server B: the same events in overlapping batches of other sizes, some twice
+    with signed_in(twin_server, store) as (http, auth):
+        for start, stop in [
+            (0, 7),
+            (3, 11),
+            (11, 12),
+            (5, 30),
+            (0, len(events)),
+            (len(events) - 1, len(events)),
+        ]:
+            push(http, auth, store, events=events[start:stop])
+    assert dump(twin_server, volatile=False) == dump(demo_server, volatile=False)
+
+
+def test_events_after_a_gap_wait(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED[:5])
+    events = store.unconfirmed()
+    with signed_in(demo_server, store) as (http, auth):
+        result = push(http, auth, store, events=[events[0], events[1], events[3], events[4]])
+        assert (result.acked_seq, result.processed_count) == (2, 2)
+        result = push(http, auth, store, events=events[2:])
+        assert (result.acked_seq, result.processed_count) == (5, 5)
+
+
+def test_gzip_both_ways_and_paging(server_settings: Settings, tmp_path: Path) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(server_settings, sync_page_size=4)
+    with running_server(settings) as running:
+        load_demo(running)
+        store = offline_store(tmp_path)
+        play(store, UNLOCKED)
+        with signed_in(running, store) as (http, auth):
+            body = SyncRequest(
+                device_id=store.device_id, events=[EventEnvelope.of(e) for e in store.unconfirmed()]
+            )
+            raw = body.model_dump_json().encode()
+            response = http.post(
+                "/api/v1/sync",
+                content=gzip.compress(raw),
+                headers={**auth, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+            assert response.status_code == 200, response.text
+            first = response.json()
+            assert first["more"] is True
+            assert len(first["changes"]) <= 4
+            cursor, pages = first["cursor"], 1
+            while True:
+                page = push(http, auth, store, events=[], cursor=cursor)
+                pages += 1
+                cursor = page.cursor
+                if not page.more:
+                    break
+            assert pages >= 5
+            bomb = gzip.compress(b"{" + b" " * (20 * 1024 * 1024) + b"}")
+            refused = http.post(
+                "/api/v1/sync",
+                content=bomb,
+                headers={**auth, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+            assert refused.status_code == 413
+
+
+def rejection_case(store, case: str, demo_server: RunningServer):  # type: ignore[no-untyped-def]
+    """Make the offline event of one rejection case; returns it."""
+    if case == "unknown_activity":
+        event = store.complete_activity("kebijakan-1-video")
+        payload = {**event.payload.model_dump(mode="json"), "activity_id": "tidak-ada"}
+        return event.model_copy(update={"payload": type(event.payload).model_validate(payload)})
+    if case == "locked":
+        return take_attempt(store, 20)
+    play(store, UNLOCKED)
+    if case == "unknown_question":
+        event = take_attempt(store, 20)
+        answers = {**event.payload.answers, "soal-asing": "a"}
+        return event.model_copy(
+            update={"payload": event.payload.model_copy(update={"answers": answers})}
+        )
+    if case == "time_over":
+        return take_attempt(store, 20, elapsed=1800 + 121)
+    if case == "after_certificate":
+        with demo_server.engine.begin() as connection:
+            connection.execute(
+                update(ParticipantState).values(certificate_issued_at=datetime.now(UTC))
+            )
+        return take_attempt(store, 20)
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("unknown_activity", "sync.unknown_activity"),
+        ("locked", "sync.evaluation_locked"),
+        ("unknown_question", "sync.unknown_question"),
+        ("time_over", "sync.time_over"),
+        ("after_certificate", "sync.after_certificate"),
+        ("malformed", "sync.malformed_event"),
+    ],
+)
+def test_rejections(demo_server: RunningServer, tmp_path: Path, case: str, code: str) -> None:
+    store = offline_store(tmp_path)
+    with signed_in(demo_server, store) as (http, auth):
+        store.watch_welcome()
+        push(http, auth, store)  # the participant's state row now exists
+        if case == "malformed":
+            play(store, UNLOCKED[:2])
+            events = [EventEnvelope.of(e) for e in store.unconfirmed()]
+            broken = events[-1].model_copy(update={"payload": {"activity_id": 7}})
+            body = SyncRequest(device_id=store.device_id, events=[*events[:-1], broken])
+            response = http.post(
+                "/api/v1/sync",
+                content=body.model_dump_json(),
+                headers={**auth, "Content-Type": "application/json"},
+            )
+            assert response.status_code == 200, response.text
+            from latsar_desktop.domain.protocol import SyncResponse
+
+            result = SyncResponse.model_validate_json(response.content)
+            bad_seq = broken.seq
+        else:
+            bad = rejection_case(store, case, demo_server)
+            events = [e for e in store.unconfirmed() if e.seq != bad.seq] + [bad]
+            result = push(http, auth, store, events=sorted(events, key=lambda e: e.seq))
+            bad_seq = bad.seq
+        (rejection,) = result.rejections
+        assert rejection.reason.code == code
+        assert rejection.seq == bad_seq
+        assert result.acked_seq == result.processed_count == bad_seq  # processed anyway
+        # never applied
+        with demo_server.engine.connect() as connection:
+            attempts = connection.execute(select(Attempt)).all()
+            activities = {r.activity_id for r in connection.execute(select(ActivityState))}
+        if case in ("locked", "unknown_question", "time_over", "after_certificate"):
+            assert attempts == []
+        if case == "unknown_activity":
+            assert "tidak-ada" not in activities
+        # resending brings the same verdict back, and changes nothing
+        again = push(http, auth, store, events=[])
+        assert again.rejections == []
+        assert again.processed_count == result.processed_count
+
+
+def test_same_activity_on_two_devices_counts_once(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop, office = offline_store(tmp_path), offline_store(tmp_path)
+    for store in (laptop, office):
+        play(store, UNLOCKED[:6])
+    results = []
+    for store in (laptop, office):
+        with signed_in(demo_server, store) as (http, auth):
+            results.append(push(http, auth, store))
+    assert all(r.rejections == [] for r in results)
+    with demo_server.engine.connect() as connection:
+        rows = connection.execute(select(ActivityState)).all()
+    assert len(rows) == len({s.activity_id for s in UNLOCKED[:6]} - {"video-sambutan"})
+    standing = [c for c in results[1].changes if isinstance(c, StandingRecomputedChange)][-1]
+    assert len(standing.standing.completed_activities) == len(rows)
+    assert standing.standing.registered_devices == 2
+
+
+def test_unlock_27_then_28(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    play(store, demo.recipe_steps("27"))
+    take_attempt(store, 20)
+    with signed_in(demo_server, store) as (http, auth):
+        result = push(http, auth, store)
+        assert [r.reason.code for r in result.rejections] == ["sync.evaluation_locked"]
+        assert result.rejections[0].reason.params["trophies"].value == "27"
+        store.apply_sync(
+            acked_seq=result.acked_seq,
+            processed_count=result.processed_count,
+            rejections=result.rejections,
+            changes=result.changes,
+            cursor=result.cursor,
+        )
+        play(store, demo.RECIPES["28"].own_steps())
+        take_attempt(store, 20)
+        result = push(http, auth, store, cursor=result.cursor)
+        assert result.rejections == []
+        (graded,) = [c for c in result.changes if isinstance(c, AttemptGradedChange)]
+        assert graded.attempt.number == 1  # the rejected attempt used no number
+
+
+def test_attempt_4_with_191_of_200_scores_90_01(server: RunningServer, tmp_path: Path) -> None:
+    variant = DEMO / "package-200.json"
+    load_demo(server, variant)
+    store = offline_store(tmp_path, variant)
+    play(store, UNLOCKED)
+    for correct in (100, 110, 120, 191):
+        take_attempt(store, correct, keys_from=variant)
+    with signed_in(server, store) as (http, auth):
+        result = push(http, auth, store)
+    graded = [c.attempt for c in result.changes if isinstance(c, AttemptGradedChange)]
+    assert [(a.number, a.raw_score, a.cap, a.score) for a in graded] == [
+        (1, Decimal("50.00"), Decimal("100.00"), Decimal("50.00")),
+        (2, Decimal("55.00"), Decimal("100.00"), Decimal("55.00")),
+        (3, Decimal("60.00"), Decimal("100.00"), Decimal("60.00")),
+        (4, Decimal("95.50"), Decimal("90.01"), Decimal("90.01")),
+    ]
+
+
+def test_passing_needs_every_condition(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    play(store, demo.recipe_steps("31"))  # complete, 31 trophies
+    take_attempt(store, 20)  # 100: a good score
+    with signed_in(demo_server, store) as (http, auth):
+        result = push(http, auth, store)
+        assert not [c for c in result.changes if isinstance(c, PassedChange)]
+        store.apply_sync(
+            acked_seq=result.acked_seq,
+            processed_count=result.processed_count,
+            rejections=result.rejections,
+            changes=result.changes,
+            cursor=result.cursor,
+        )
+        play(store, demo.RECIPES["32-optional"].own_steps())
+        result = push(http, auth, store, cursor=result.cursor)
+        (passed,) = [c for c in result.changes if isinstance(c, PassedChange)]
+        assert passed.final_score == Decimal("100.00")
+        standing = [c for c in result.changes if isinstance(c, StandingRecomputedChange)][-1]
+        assert standing.standing.passed_at == passed.passed_at
+        assert abs((passed.passed_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+def test_isolation_between_participants(demo_server: RunningServer, tmp_path: Path) -> None:
+    budi, siti = offline_store(tmp_path), offline_store(tmp_path)
+    play(budi, UNLOCKED[:4])
+    play(siti, UNLOCKED[:9])
+    with (
+        signed_in(demo_server, budi, BUDI) as (budi_http, budi_auth),
+        signed_in(demo_server, siti, SITI) as (siti_http, siti_auth),
+    ):
+        push(siti_http, siti_auth, siti)
+        mine = push(budi_http, budi_auth, budi)
+        standing = [c for c in mine.changes if isinstance(c, StandingRecomputedChange)][-1]
+        assert len(standing.standing.completed_activities) == 3  # welcome is a flag
+        # Budi's token with Siti's device: refused, nothing read or written
+        body = SyncRequest(device_id=siti.device_id, events=[])
+        refused = budi_http.post(
+            "/api/v1/sync",
+            content=body.model_dump_json(),
+            headers={**budi_auth, "Content-Type": "application/json"},
+        )
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "sync.wrong_device"
+        # Budi pushing events that claim Siti's device inside his own request: refused
+        forged = [
+            EventEnvelope.of(e).model_copy(update={"device_id": siti.device_id})
+            for e in budi.unconfirmed()
+        ]
+        body = SyncRequest(device_id=budi.device_id, events=forged)
+        response = budi_http.post(
+            "/api/v1/sync",
+            content=body.model_dump_json(),
+            headers={**budi_auth, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "sync.wrong_device"
+        theirs = push(siti_http, siti_auth, siti, events=[])
+        assert theirs.processed_count == len(siti.unconfirmed())
+
+
+def test_participant_command(demo_server: RunningServer, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = offline_store(tmp_path)
+    play(store, demo.recipe_steps("32-retake"))
+    take_attempt(store, 16)
+    with signed_in(demo_server, store) as (http, auth):
+        push(http, auth, store)
+    settings = demo_server.settings
+    args = ["--database-url", settings.database_url, "--data-dir", str(settings.data_dir)]
+    assert server_cli([*args, "participant", BUDI["nip"]]) == 0
+    out = capsys.readouterr().out
+    assert BUDI["name"] in out
+    assert "Trofi: 32 dari 50" in out
+    assert "Percobaan ke-1: nilai mentah 80,00, batas 100,00, nilai 80,00" in out
+    assert "Lulus pada" in out
+    assert "Sertifikat belum terbit" in out
+    assert server_cli([*args, "participant", "199001012026011999"]) == 1
