@@ -1,0 +1,146 @@
+"""Two devices of one participant syncing at the same moment through 2 uvicorn workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from latsar_desktop.domain.scoring import cap_for_attempt
+from latsar_server.database import migrate
+from latsar_server.settings import Settings
+from latsar_server.tables import Attempt
+from resources import build_demo_course as demo
+from tests.integration.serverkit import (
+    HEADERS,
+    bearer,
+    demo_people,
+    load_demo,
+    login,
+    offline_store,
+    play,
+    push,
+    take_attempt,
+)
+from tests.servers import RunningServer, free_port
+
+ATTEMPTS_PER_DEVICE = 4
+ROUNDS = 2
+
+
+@pytest.fixture
+def two_worker_server(server_settings: Settings) -> Iterator[RunningServer]:
+    port = free_port()
+    running = RunningServer(f"http://127.0.0.1:{port}", server_settings)
+    migrate(server_settings.database_url)
+    load_demo(running)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "latsar_server.cli",
+            "--database-url",
+            server_settings.database_url,
+            "--data-dir",
+            str(server_settings.data_dir),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(running.url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the 2-worker server did not start")
+            time.sleep(0.1)
+        yield running
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        running.engine.dispose()
+
+
+def test_concurrent_attempts_get_numbers_without_gaps(
+    two_worker_server: RunningServer, tmp_path: Path
+) -> None:
+    budi = demo_people()[0]
+    devices = [offline_store(tmp_path) for _ in range(2)]
+    for store in devices:
+        play(store, demo.recipe_steps("28"))
+    clients = [
+        httpx.Client(base_url=two_worker_server.url, headers=HEADERS, timeout=60) for _ in devices
+    ]
+    auths = [
+        bearer(login(http, budi, store.device_id))
+        for http, store in zip(clients, devices, strict=True)
+    ]
+    errors: list[BaseException] = []
+    for round_number in range(ROUNDS):
+        for store in devices:
+            for i in range(ATTEMPTS_PER_DEVICE // ROUNDS):
+                take_attempt(store, 10 + round_number * 4 + i)
+        barrier = threading.Barrier(len(devices))
+
+        def send(index: int, barrier: threading.Barrier) -> None:
+            try:
+                barrier.wait(timeout=30)
+                result = push(clients[index], auths[index], devices[index])
+                assert result.rejections == []
+                devices[index].apply_sync(
+                    acked_seq=result.acked_seq,
+                    processed_count=result.processed_count,
+                    rejections=result.rejections,
+                    changes=result.changes,
+                    cursor=result.cursor,
+                )
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=send, args=(i, barrier)) for i in range(len(devices))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+    for http, auth, store in zip(clients, auths, devices, strict=True):
+        final = push(http, auth, store, cursor=store.server_state().cursor)  # pull the rest
+        store.apply_sync(
+            acked_seq=final.acked_seq,
+            processed_count=final.processed_count,
+            rejections=final.rejections,
+            changes=final.changes,
+            cursor=final.cursor,
+        )
+        http.close()
+    with two_worker_server.engine.connect() as connection:
+        attempts = connection.execute(select(Attempt).order_by(Attempt.number)).all()
+    total = len(devices) * ATTEMPTS_PER_DEVICE
+    assert [a.number for a in attempts] == list(range(1, total + 1))
+    for attempt in attempts:
+        assert attempt.cap == cap_for_attempt(attempt.number)
+        assert attempt.score == min(attempt.raw_score, attempt.cap)
+    assert attempts[-1].cap == Decimal("70.01")
+    for store in devices:
+        assert store.unconfirmed() == []
+        assert len(store.standing().attempts) == total
