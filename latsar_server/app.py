@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +16,12 @@ from sqlalchemy import text
 
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
-from latsar_desktop.domain.protocol import HEADER_PROTOCOL, PROTOCOL_VERSION, HealthResponse
+from latsar_desktop.domain.protocol import (
+    HEADER_PROTOCOL,
+    PROTOCOL_VERSION,
+    HealthResponse,
+    SyncRequest,
+)
 from latsar_server import auth, content, sync
 from latsar_server.database import make_engine
 from latsar_server.errors import ApiError, api_error_handler, validation_error_handler
@@ -118,6 +124,21 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(content.router)
     app.include_router(sync.router)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The generated document, plus the sync request body (read by hand for gzip)."""
+        if app.openapi_schema is None:
+            document = default_openapi()
+            extra = SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in extra.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas["SyncRequest"] = extra
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

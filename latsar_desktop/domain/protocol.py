@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from latsar_desktop.domain.messages import Code, Message, ParamValue
 
 PROTOCOL_VERSION = 1
+MAX_INT = 2**31 - 1  # every integer on the wire fits a PostgreSQL INTEGER column
 
 
 def _utc(value: datetime) -> datetime:
@@ -53,7 +54,7 @@ class ContentRef(WireModel):
     """A content file, stored and fetched by its SHA-256."""
 
     sha256: Sha256
-    size: int = Field(ge=0)
+    size: int = Field(ge=0, le=MAX_INT)
     media_type: str
     name: str
 
@@ -77,7 +78,7 @@ class Activity(WireModel):
     kind: ActivityKind
     title: str
     required: bool
-    trophies: int = Field(ge=0)
+    trophies: int = Field(ge=0, le=MAX_INT)
     content: ContentRef | None = None
     url: str | None = None  # a video can always be opened as a link
     questions: list[Question] = Field(default_factory=list)  # practice quiz
@@ -105,8 +106,8 @@ class Material(WireModel):
 class CapBand(WireModel):
     """Attempts ``first_attempt`` .. ``last_attempt`` (None: and every later one)."""
 
-    first_attempt: int = Field(ge=1)
-    last_attempt: int | None = Field(default=None, ge=1)
+    first_attempt: int = Field(ge=1, le=MAX_INT)
+    last_attempt: int | None = Field(default=None, ge=1, le=MAX_INT)
     cap: Decimal
 
 
@@ -121,20 +122,20 @@ DEFAULT_CAP_TABLE: tuple[CapBand, ...] = (
 class Rules(WireModel):
     """The numbers of the training; every one can be overridden by a package."""
 
-    max_trophies: int = Field(default=50, ge=1)
-    unlock_trophies: int = Field(default=28, ge=0)
-    pass_trophies: int = Field(default=32, ge=0)
-    min_attempts: int = Field(default=1, ge=1)
+    max_trophies: int = Field(default=50, ge=1, le=MAX_INT)
+    unlock_trophies: int = Field(default=28, ge=0, le=MAX_INT)
+    pass_trophies: int = Field(default=32, ge=0, le=MAX_INT)
+    min_attempts: int = Field(default=1, ge=1, le=MAX_INT)
     passing_score: Decimal = Decimal("65.00")
     cap_table: list[CapBand] = Field(default_factory=lambda: list(DEFAULT_CAP_TABLE))
-    certificate_delay_days: int = Field(default=20, ge=0)
+    certificate_delay_days: int = Field(default=20, ge=0, le=MAX_INT)
 
 
 class Evaluation(WireModel):
     id: Identifier
     title: str
-    time_limit_seconds: int = Field(gt=0)
-    grace_seconds: int = Field(default=120, ge=0)
+    time_limit_seconds: int = Field(gt=0, le=MAX_INT)
+    grace_seconds: int = Field(default=120, ge=0, le=MAX_INT)
     questions: list[Question]
 
 
@@ -146,7 +147,7 @@ class CertificateKey(WireModel):
 class CoursePackage(WireModel):
     format: Literal[1] = 1
     course_id: Identifier
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)
     title: str
     welcome_video: Activity
     materials: list[Material] = Field(min_length=1)
@@ -188,14 +189,14 @@ class EventType(StrEnum):
 
 
 class WelcomeWatched(WireModel):
-    package_version: int = Field(ge=1)
+    package_version: int = Field(ge=1, le=MAX_INT)
 
 
 class ActivityCompleted(WireModel):
     """A video watched, a module read or a reflection written (not a practice quiz)."""
 
     activity_id: Identifier
-    package_version: int = Field(ge=1)
+    package_version: int = Field(ge=1, le=MAX_INT)
     reflection_text: str | None = Field(default=None, max_length=20000)
 
 
@@ -203,10 +204,10 @@ class PracticeGraded(WireModel):
     """A practice quiz taken and graded on the device (the server grades it again)."""
 
     activity_id: Identifier
-    package_version: int = Field(ge=1)
+    package_version: int = Field(ge=1, le=MAX_INT)
     answers: dict[Identifier, Identifier]
-    correct: int = Field(ge=0)
-    total: int = Field(gt=0)
+    correct: int = Field(ge=0, le=MAX_INT)
+    total: int = Field(gt=0, le=MAX_INT)
     score: Score
 
 
@@ -214,17 +215,17 @@ class AttemptSubmitted(WireModel):
     """An evaluation attempt: answers only; the server grades it with its keys."""
 
     attempt_id: UUID
-    package_version: int = Field(ge=1)
+    package_version: int = Field(ge=1, le=MAX_INT)
     question_order: list[Identifier]
     answers: dict[Identifier, Identifier]
-    elapsed_seconds: int = Field(ge=0)
+    elapsed_seconds: int = Field(ge=0, le=MAX_INT)
     started_at: UtcDateTime
 
 
 class _EventBase(WireModel):
     id: UUID
     device_id: UUID
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_INT)
     at: UtcDateTime  # device clock, informational only
 
 
@@ -269,8 +270,8 @@ EVENT_CLASSES: dict[EventType, type[_EventBase]] = {
 
 class GradedAttempt(WireModel):
     attempt_id: UUID
-    number: int = Field(ge=1)
-    package_version: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_INT)
+    package_version: int = Field(ge=1, le=MAX_INT)
     raw_score: Score
     cap: Score
     score: Score
@@ -284,7 +285,7 @@ class Standing(WireModel):
     completed_activities: list[Identifier] = Field(default_factory=list)
     practice_best: dict[Identifier, Score] = Field(default_factory=dict)
     attempts: list[GradedAttempt] = Field(default_factory=list)
-    registered_devices: int = Field(default=1, ge=0)
+    registered_devices: int = Field(default=1, ge=0, le=MAX_INT)
     passed_at: UtcDateTime | None = None
     certificate_issued_at: UtcDateTime | None = None
 
@@ -361,7 +362,7 @@ class ErrorBody(WireModel):
     """Every non-2xx answer of the API carries this body."""
 
     error: WireMessage
-    retry_after_seconds: int | None = Field(default=None, ge=0)  # a lock's time left
+    retry_after_seconds: int | None = Field(default=None, ge=0, le=MAX_INT)  # a lock's time left
     update_required: bool = False  # the client is too old (HTTP 426)
 
 
@@ -393,7 +394,7 @@ class LoginResponse(WireModel):
     tokens: Tokens
     participant: Participant
     course_id: Identifier
-    registered_devices: int = Field(ge=1)
+    registered_devices: int = Field(ge=1, le=MAX_INT)
     server_time: UtcDateTime
 
 
@@ -458,7 +459,7 @@ class ChangeType(StrEnum):
 
 
 class _ChangeBase(WireModel):
-    cursor: int = Field(ge=0)  # position in the participant's change log
+    cursor: int = Field(ge=0, le=MAX_INT)  # position in the participant's change log
     at: UtcDateTime  # server time
 
 
@@ -507,7 +508,7 @@ class CertificateRevokedChange(_ChangeBase):
 class CourseUpdatedChange(_ChangeBase):
     type: Literal[ChangeType.COURSE_UPDATED] = ChangeType.COURSE_UPDATED
     course_id: Identifier
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)
 
 
 Change = Annotated[
@@ -546,22 +547,24 @@ class EventEnvelope(_EventBase):
 class SyncRequest(WireModel):
     device_id: UUID
     events: list[EventEnvelope] = Field(default_factory=list, max_length=1000)
-    cursor: int = Field(default=0, ge=0)  # last server change the client applied
+    cursor: int = Field(default=0, ge=0, le=MAX_INT)  # last server change the client applied
 
 
 class Rejection(WireModel):
     """A final verdict: the event is never resent and never applied."""
 
     event_id: UUID
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_INT)
     reason: WireMessage
 
 
 class SyncResponse(WireModel):
-    acked_seq: int = Field(ge=0)  # highest seq processed for this device (accepted or not)
-    processed_count: int = Field(ge=0)  # stored rows for this device on the server
+    acked_seq: int = Field(
+        ge=0, le=MAX_INT
+    )  # highest seq processed for this device (accepted or not)
+    processed_count: int = Field(ge=0, le=MAX_INT)  # stored rows for this device on the server
     rejections: list[Rejection] = Field(default_factory=list)
     changes: list[Change] = Field(default_factory=list)
-    cursor: int = Field(ge=0)
+    cursor: int = Field(ge=0, le=MAX_INT)
     more: bool = False  # more changes wait: sync again with the new cursor
     server_time: UtcDateTime
