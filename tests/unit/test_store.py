@@ -77,16 +77,20 @@ def test_append_confirm_reject_and_progress(store: ProfileStore) -> None:
     assert consistency_problems(store) == []
 
 
-def test_changes_apply_once_by_cursor(store: ProfileStore) -> None:
-    first = StandingRecomputedChange(
+def test_standing_replaces_and_cursor_only_moves_forward(store: ProfileStore) -> None:
+    done = StandingRecomputedChange(
         cursor=5, at=T, standing=Standing(completed_activities=["m0-video"])
     )
-    stale = StandingRecomputedChange(cursor=4, at=T, standing=Standing())
-    store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[first], cursor=5)
-    store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[stale], cursor=5)
+    store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[done], cursor=5)
     assert store.standing().completed_activities == ["m0-video"]
-    assert store.server_state().cursor == 5
     assert store.progress().trophies == 2
+    # a response for an older cursor (a resent request) never moves the cursor back
+    store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[], cursor=3)
+    assert store.server_state().cursor == 5
+    # the standing of the newest response always wins
+    newer = StandingRecomputedChange(cursor=5, at=T, standing=Standing())
+    store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[newer], cursor=5)
+    assert store.progress().trophies == 0
 
 
 def test_two_profiles_on_one_machine(tmp_path: Path) -> None:
