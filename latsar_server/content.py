@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
@@ -20,19 +22,34 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 IMMUTABLE = "private, max-age=31536000, immutable"
 
 
+@lru_cache(maxsize=64)
+def _parsed(course_id: str, version: int, sha256: str, body: str) -> CoursePackage:
+    """Package versions never change once imported: parse each one once per worker."""
+    return CoursePackage.model_validate_json(body)
+
+
+def _load(session: Session, query: Any) -> CoursePackage | None:
+    row = session.exec(query).first()
+    return _parsed(row.course_id, row.version, row.sha256, row.body) if row else None
+
+
 def latest_package(session: Session, course_id: str) -> CoursePackage | None:
-    row = session.exec(
+    return _load(
+        session,
         select(PackageVersion)
         .where(PackageVersion.course_id == course_id)
         .order_by(col(PackageVersion.version).desc())
-        .limit(1)
-    ).first()
-    return CoursePackage.model_validate_json(row.body) if row else None
+        .limit(1),
+    )
 
 
 def package_version(session: Session, course_id: str, version: int) -> CoursePackage | None:
-    row = session.get(PackageVersion, (course_id, version))
-    return CoursePackage.model_validate_json(row.body) if row else None
+    return _load(
+        session,
+        select(PackageVersion).where(
+            PackageVersion.course_id == course_id, PackageVersion.version == version
+        ),
+    )
 
 
 def certificate_keys(session: Session) -> list[CertificateKey]:

@@ -78,6 +78,8 @@ class Batch:
     state: ParticipantState
     device_id: str
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
+    activities: dict[str, ActivityState] = field(default_factory=dict)
+    known_event_ids: set[str] = field(default_factory=set)
     changed: bool = False
     _view: View | None = None
 
@@ -164,7 +166,7 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
                 )
             )
         score = grade(activity.questions, event.payload.answers).score  # the server's grade
-    row = batch.session.get(ActivityState, (batch.participant_id, activity.id))
+    row = batch.activities.get(activity.id)
     if row is not None and (score is None or (row.best_score or 0) >= score):
         return "noop"  # already done, on this device or another: not a rejection
     if row is None:
@@ -175,6 +177,7 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
             completed_at=now(),
         )
     row.best_score = score
+    batch.activities[activity.id] = row
     batch.session.add(row)
     batch.changed = True
     batch.add_change(
@@ -260,7 +263,7 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
     reason: Message | None = None
     outcome = "rejected"
     event_id: str | None = str(envelope.id)
-    if batch.session.exec(select(EventRow.seq).where(EventRow.event_id == event_id)).first():
+    if event_id in batch.known_event_ids:
         reason, event_id = msg(Code.SYNC_DUPLICATE_EVENT), None
     else:
         try:
@@ -270,16 +273,17 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
             where = ".".join(str(p) for p in first["loc"][1:]) or envelope.type
             reason = msg(Code.SYNC_MALFORMED_EVENT, problem=f"{where}: {first['msg']}")
         else:
-            savepoint = batch.session.begin_nested()
+            # every check of _apply happens before it writes anything: a rejected
+            # event leaves no trace but its own row
             try:
                 outcome = _apply(batch, event)
-                savepoint.commit()
             except (Rejected, DomainError) as exc:
-                savepoint.rollback()
                 reason = exc.message
             else:
                 if outcome == "accepted":
                     _check_passed(batch)
+    if event_id is not None:
+        batch.known_event_ids.add(event_id)
     batch.session.add(
         EventRow(
             participant_id=batch.participant_id,
@@ -316,6 +320,15 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
         if body.events:
             locked = lock_state(session, participant.id)
             batch = Batch(session, participant, locked, device_id)
+            batch.activities = {
+                row.activity_id: row
+                for row in session.exec(
+                    select(ActivityState).where(ActivityState.participant_id == participant.id)
+                )
+            }
+            ids = [str(e.id) for e in body.events]
+            known = session.exec(select(EventRow).where(col(EventRow.event_id).in_(ids)))
+            batch.known_event_ids = {row.event_id for row in known if row.event_id}
             acked = _acked_seq(session, participant.id, device_id)
             for envelope in sorted(body.events, key=lambda e: e.seq):
                 if str(envelope.device_id) != device_id:
