@@ -139,3 +139,27 @@ def push(
     )
     assert response.status_code == 200, response.text
     return SyncResponse.model_validate_json(response.content)
+
+
+def engine_for(server: RunningServer, store, person: dict[str, str], url: str | None = None):  # type: ignore[no-untyped-def]
+    """A signed-in API client and sync engine for a profile, as the app builds them."""
+    from latsar_desktop.sync.api import ApiClient
+    from latsar_desktop.sync.engine import SyncEngine
+
+    api = ApiClient(url or server.url, store.device_id, timeout=10)
+    api.login(person["nip"], person["nik"], "PC uji")
+    return api, SyncEngine(api, store, batch_size=50)
+
+
+def server_view(server: RunningServer, nip: str):  # type: ignore[no-untyped-def]
+    """The server's authoritative view of a participant (package, standing, progress)."""
+    from sqlmodel import select
+
+    from latsar_server.database import transaction
+    from latsar_server.standing import current_view, lock_state
+    from latsar_server.tables import Participant
+
+    with transaction(server.engine) as session:
+        participant = session.exec(select(Participant).where(Participant.nip == nip)).one()
+        assert participant.id is not None
+        return current_view(session, participant, lock_state(session, participant.id))

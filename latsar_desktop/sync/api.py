@@ -1,0 +1,253 @@
+"""The httpx client of the central server's API: typed answers, typed errors, tokens.
+
+Every call has a timeout; HTTPS certificates are verified; a proxy comes from the
+environment (``HTTPS_PROXY`` …) or from the settings. An expired access token is
+refreshed once, automatically, and the new tokens are handed to ``on_tokens`` so the
+caller can keep them (sealed) for the next start.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from latsar_desktop import __version__
+from latsar_desktop.domain.protocol import (
+    BEARER,
+    HEADER_APP_VERSION,
+    HEADER_AUTHORIZATION,
+    HEADER_PROTOCOL,
+    PROTOCOL_VERSION,
+    CoursePackage,
+    ErrorBody,
+    LoginRequest,
+    LoginResponse,
+    RefreshRequest,
+    RefreshResponse,
+    SyncRequest,
+    SyncResponse,
+    Tokens,
+)
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+
+Model = TypeVar("Model", bound=BaseModel)
+GZIP_ABOVE = 4096  # bytes of JSON: smaller requests are not worth compressing
+CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    requests: int = 0
+    sent: int = 0  # request body bytes as sent (after gzip)
+    received: int = 0  # response body bytes as received (before decompression)
+
+
+@dataclass
+class ApiClient:
+    """One participant's connection to the server (one per profile)."""
+
+    base_url: str
+    device_id: UUID
+    tokens: Tokens | None = None
+    on_tokens: Callable[[Tokens], None] | None = None
+    proxy: str | None = None
+    timeout: float = 30.0
+    transport: httpx.BaseTransport | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+            headers={HEADER_PROTOCOL: str(PROTOCOL_VERSION), HEADER_APP_VERSION: __version__},
+            proxy=self.proxy,
+            trust_env=self.proxy is None,
+            transport=self.transport,
+            follow_redirects=False,
+        )
+        self._lock = threading.Lock()
+        self.traffic = Traffic()
+        self.clock_skew: timedelta | None = None
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ------------------------------------------------------------------ calls
+
+    def login(self, nip: str, nik: str, device_name: str) -> LoginResponse:
+        body = LoginRequest(nip=nip, nik=nik, device_id=self.device_id, device_name=device_name)
+        answer = self._call("POST", "/api/v1/auth/login", body, LoginResponse, auth=False)
+        self._set_tokens(answer.tokens)
+        self._note_clock(answer.server_time)
+        return answer
+
+    def refresh(self) -> RefreshResponse:
+        if self.tokens is None:
+            raise SyncError(SyncErrorKind.AUTH_EXPIRED, "no tokens")
+        body = RefreshRequest(refresh_token=self.tokens.refresh_token, device_id=self.device_id)
+        try:
+            answer = self._call("POST", "/api/v1/auth/refresh", body, RefreshResponse, auth=False)
+        except SyncError as exc:
+            if exc.kind is SyncErrorKind.REJECTED and exc.body is not None:
+                raise SyncError(SyncErrorKind.AUTH_EXPIRED, exc.detail, exc.body) from exc
+            raise
+        self._set_tokens(answer.tokens)
+        return answer
+
+    def sync(self, request: SyncRequest) -> SyncResponse:
+        answer = self._call("POST", "/api/v1/sync", request, SyncResponse)
+        self._note_clock(answer.server_time)
+        return answer
+
+    def package(self, course_id: str, etag: str | None = None) -> tuple[CoursePackage | None, str]:
+        """The course package, or None when unchanged since ``etag`` (304)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self._send("GET", f"/api/v1/courses/{course_id}/package", None, headers)
+        if response.status_code == 304:
+            return None, etag or ""
+        return self._parse(response, CoursePackage), response.headers.get("ETag", "")
+
+    def logout(self) -> None:
+        self._send("POST", "/api/v1/auth/logout", None, {})
+
+    @contextmanager
+    def stream_asset(self, sha256: str, start: int = 0) -> Iterator[httpx.Response]:
+        """A content file, from byte ``start`` on (Range); the caller reads the body."""
+        headers = self._auth_headers()
+        if start:
+            headers["Range"] = f"bytes={start}-"
+        try:
+            with self._client.stream("GET", f"/api/v1/assets/{sha256}", headers=headers) as r:
+                if r.status_code == 401 and self._refresh_after(r):
+                    r.close()
+                    with self.stream_asset(sha256, start) as again:
+                        yield again
+                    return
+                if r.status_code not in (200, 206):
+                    r.read()
+                    self._raise_for(r)
+                yield r
+        except httpx.TransportError as exc:
+            raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _set_tokens(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+        if self.on_tokens is not None:
+            self.on_tokens(tokens)
+
+    def _note_clock(self, server_time: datetime) -> None:
+        skew = self.clock() - server_time
+        self.clock_skew = skew if abs(skew) > CLOCK_SKEW_LIMIT else None
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.tokens is None:
+            raise SyncError(SyncErrorKind.AUTH_EXPIRED, "not signed in")
+        return {HEADER_AUTHORIZATION: f"{BEARER} {self.tokens.access_token}"}
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | None,
+        answer: type[Model],
+        *,
+        auth: bool = True,
+    ) -> Model:
+        response = self._send(method, path, body, {}, auth=auth)
+        return self._parse(response, answer)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: BaseModel | None,
+        headers: dict[str, str],
+        *,
+        auth: bool = True,
+    ) -> httpx.Response:
+        content = body.model_dump_json().encode() if body is not None else None
+        headers = {**headers}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+            if len(content) > GZIP_ABOVE:
+                content = gzip.compress(content, compresslevel=6)
+                headers["Content-Encoding"] = "gzip"
+        for attempt in (1, 2):
+            sent = {**headers, **(self._auth_headers() if auth else {})}
+            try:
+                response = self._client.request(method, path, content=content, headers=sent)
+                response.read()
+            except httpx.TransportError as exc:
+                raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+            self._count(len(content or b""), response)
+            if (
+                auth
+                and attempt == 1
+                and response.status_code == 401
+                and self._refresh_after(response)
+            ):
+                continue
+            if response.status_code >= 400:
+                self._raise_for(response)
+            return response
+        raise AssertionError("unreachable")
+
+    def _count(self, sent: int, response: httpx.Response) -> None:
+        received = int(response.headers.get("Content-Length", len(response.content)))
+        with self._lock:
+            self.traffic = Traffic(
+                self.traffic.requests + 1,
+                self.traffic.sent + sent,
+                self.traffic.received + received,
+            )
+
+    def _refresh_after(self, response: httpx.Response) -> bool:
+        """On an expired access token, refresh once; True when the call can be retried."""
+        body = self._error_body(response)
+        if body is None or body.error.code != "auth.token_expired":
+            return False
+        self.refresh()
+        return True
+
+    @staticmethod
+    def _error_body(response: httpx.Response) -> ErrorBody | None:
+        try:
+            return ErrorBody.model_validate_json(response.content)
+        except ValidationError:
+            return None
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        body = self._error_body(response)
+        status = response.status_code
+        if status == 426:
+            raise SyncError(SyncErrorKind.CLIENT_TOO_OLD, str(status), body)
+        if status >= 500:
+            raise SyncError(SyncErrorKind.SERVER_ERROR, str(status), body)
+        if body is None:
+            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{status} without an error body")
+        if status in (401, 403) and body.error.code.startswith("auth."):
+            raise SyncError(SyncErrorKind.AUTH_EXPIRED, body.error.code, body)
+        raise SyncError(SyncErrorKind.REJECTED, body.error.code, body)
+
+    @staticmethod
+    def _parse(response: httpx.Response, answer: type[Model]) -> Model:
+        kind = response.headers.get("Content-Type", "")
+        if "application/json" not in kind:
+            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"content type {kind or 'none'}")
+        try:
+            return answer.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError(
+                SyncErrorKind.BAD_RESPONSE, f"{answer.__name__}: {exc.error_count()} errors"
+            ) from exc

@@ -1,0 +1,213 @@
+"""The sync engine: every unconfirmed event reaches the server once; verdicts come back.
+
+``SyncEngine.run()`` is one sync: batches of events in seq order, each answer applied
+to the profile database in one transaction (confirmations, rejections, changes,
+cursor), until nothing is left to push or pull. It never runs twice at once. After
+each run it compares the server's count of this device's processed events with its
+own (an Anki-like sanity check). ``SyncScheduler`` runs it on connect, periodically
+and on demand, retrying failures with exponential backoff and jitter. No Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from latsar_desktop.domain.protocol import EventEnvelope, SyncRequest
+from latsar_desktop.store.profile import ProfileStore
+from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int  # events the server processed during this run
+    rejected: int  # of which rejected (stored in the profile with their reasons)
+    changes: int  # server changes applied
+    requests: int
+    server_count: int  # the server's count of this device's processed events
+    local_count: int  # ours
+    clock_skew: timedelta | None  # device clock minus server clock, when far off
+
+    @property
+    def consistent(self) -> bool:
+        return self.server_count == self.local_count
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        api: ApiClient,
+        store: ProfileStore,
+        *,
+        batch_size: int = 500,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.api = api
+        self.store = store
+        self.batch_size = batch_size
+        self.progress = progress
+        self._running = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._running.locked()
+
+    def run(self) -> SyncReport:
+        if not self._running.acquire(blocking=False):
+            raise SyncError(SyncErrorKind.BUSY)
+        try:
+            return self._run()
+        finally:
+            self._running.release()
+
+    def _run(self) -> SyncReport:
+        total = len(self.store.unconfirmed())
+        pushed = rejected = changes = requests = 0
+        self._report(0, total)
+        while True:
+            batch = self.store.unconfirmed(limit=self.batch_size)
+            cursor = self.store.server_state().cursor
+            request = SyncRequest(
+                device_id=self.store.device_id,
+                events=[EventEnvelope.of(event) for event in batch],
+                cursor=cursor,
+            )
+            response = self.api.sync(request)
+            requests += 1
+            before = len(self.store.unconfirmed())
+            self.store.apply_sync(
+                acked_seq=response.acked_seq,
+                processed_count=response.processed_count,
+                rejections=response.rejections,
+                changes=response.changes,
+                cursor=response.cursor,
+            )
+            remaining = len(self.store.unconfirmed())
+            pushed += before - remaining
+            rejected += len(response.rejections)
+            changes += len(response.changes)
+            self._report(total - remaining, total)
+            stalled = batch and remaining >= before  # the server took none of them
+            if stalled:
+                log.warning("sync stalled at seq %s (acked %s)", batch[0].seq, response.acked_seq)
+            if (not remaining or stalled) and not response.more:
+                break
+        local = self.store.count_processed()
+        if local != response.processed_count:
+            log.error(
+                "sync sanity check: server processed %s events of this device, we count %s",
+                response.processed_count,
+                local,
+            )
+        return SyncReport(
+            pushed=pushed,
+            rejected=rejected,
+            changes=changes,
+            requests=requests,
+            server_count=response.processed_count,
+            local_count=local,
+            clock_skew=self.api.clock_skew,
+        )
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with jitter: base·2^(n−1), at most ``cap``, times 0.5–1."""
+
+    base: float = 5.0
+    cap: float = 600.0
+    rng: Callable[[], float] = random.random
+
+    def delay(self, failures: int) -> float:
+        if failures <= 0:
+            return 0.0
+        return min(self.cap, self.base * 2.0 ** (failures - 1)) * (0.5 + self.rng() / 2)
+
+
+class SyncScheduler:
+    """Runs a sync on connect, every ``interval`` seconds while online, and on demand.
+
+    One background thread; ``on_result`` receives a SyncReport or a SyncError (from that
+    thread: the UI re-posts it to its own thread).
+    """
+
+    def __init__(
+        self,
+        run: Callable[[], SyncReport],
+        *,
+        interval: float = 300.0,
+        backoff: Backoff | None = None,
+        on_result: Callable[[SyncReport | SyncError], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._run = run
+        self.interval = interval
+        self.backoff = backoff or Backoff()
+        self.on_result = on_result
+        self.clock = clock
+        self.failures = 0
+        self._due = clock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="latsar-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def sync_now(self) -> None:
+        """ "Sinkronkan sekarang": run at once, whatever the backoff."""
+        self._due = self.clock()
+        self._wake.set()
+
+    connection_appeared = sync_now
+
+    def next_delay(self) -> float:
+        return max(0.0, self._due - self.clock())
+
+    def run_once(self) -> SyncReport | SyncError:
+        try:
+            result: SyncReport | SyncError = self._run()
+        except SyncError as error:
+            result = error
+        if isinstance(result, SyncError):
+            if result.kind is not SyncErrorKind.BUSY:
+                self.failures += 1
+            retry = self.backoff.delay(self.failures) if result.retryable else self.interval
+            self._due = self.clock() + retry
+        else:
+            self.failures = 0
+            self._due = self.clock() + self.interval
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.next_delay())
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            if self.next_delay() <= 0:
+                self.run_once()

@@ -1,0 +1,38 @@
+"""Typed errors of the sync layer; the UI turns each into one Indonesian message."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from latsar_desktop.domain.protocol import ErrorBody
+
+
+class SyncErrorKind(StrEnum):
+    OFFLINE = "offline"  # no connection, timeout, connection cut or reset
+    AUTH_EXPIRED = "auth_expired"  # signing in again is needed
+    REJECTED = "rejected"  # the server refused the request (4xx with a reason)
+    SERVER_ERROR = "server_error"  # 5xx: try again later
+    BAD_RESPONSE = "bad_response"  # not our server's answer: captive portal, truncated body
+    CLIENT_TOO_OLD = "client_too_old"  # 426: update the app
+    CLOCK_SKEW = "clock_skew"  # the device clock is far from the server's (a warning)
+    BUSY = "busy"  # a sync is already running
+
+
+class SyncError(Exception):
+    """A failure of one call to the server, with its kind and the server's reason if any."""
+
+    def __init__(
+        self, kind: SyncErrorKind, detail: str = "", body: ErrorBody | None = None
+    ) -> None:
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
+        self.kind = kind
+        self.detail = detail
+        self.body = body
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (
+            SyncErrorKind.OFFLINE,
+            SyncErrorKind.SERVER_ERROR,
+            SyncErrorKind.BAD_RESPONSE,
+        )
