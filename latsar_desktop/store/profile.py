@@ -154,6 +154,7 @@ class ProfileStore:
         self.path = path
         self.device_id = device_id
         self.clock = clock
+        self._package: CoursePackage | None = None
         self.engine: Engine = open_database(
             path, ProfileTable, PROFILE_SCHEMA_VERSION, migrations.PROFILE_UPGRADES
         )
@@ -176,11 +177,15 @@ class ProfileStore:
             row.body, row.fetched_at = package.model_dump_json(), self.clock()
             session.add(row)
             self._add_keys(session, package.certificate_keys)
+        self._package = package
 
     def package(self) -> CoursePackage | None:
-        with read(self.engine) as session:
-            row = session.get(PackageRow, 1)
-            return CoursePackage.model_validate_json(row.body) if row else None
+        """The stored package, parsed once (it changes only through save_package)."""
+        if self._package is None:
+            with read(self.engine) as session:
+                row = session.get(PackageRow, 1)
+                self._package = CoursePackage.model_validate_json(row.body) if row else None
+        return self._package
 
     def package_etag(self) -> str | None:
         with read(self.engine) as session:

@@ -43,3 +43,13 @@ def server_settings(database_url: str, tmp_path: Path) -> Settings:
 def server(server_settings: Settings) -> Iterator[RunningServer]:
     with running_server(server_settings) as running:
         yield running
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """For tests about the client or the API surface: one database kind is enough."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
+    )
+    with running_server(settings) as running:
+        yield running

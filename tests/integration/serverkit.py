@@ -141,12 +141,18 @@ def push(
     return SyncResponse.model_validate_json(response.content)
 
 
-def engine_for(server: RunningServer, store, person: dict[str, str], url: str | None = None):  # type: ignore[no-untyped-def]
+def engine_for(  # type: ignore[no-untyped-def]
+    server: RunningServer,
+    store,
+    person: dict[str, str],
+    url: str | None = None,
+    timeout: float = 10.0,
+):
     """A signed-in API client and sync engine for a profile, as the app builds them."""
     from latsar_desktop.sync.api import ApiClient
     from latsar_desktop.sync.engine import SyncEngine
 
-    api = ApiClient(url or server.url, store.device_id, timeout=10)
+    api = ApiClient(url or server.url, store.device_id, timeout=timeout)
     api.login(person["nip"], person["nik"], "PC uji")
     return api, SyncEngine(api, store, batch_size=50)
 

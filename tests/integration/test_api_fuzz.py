@@ -12,7 +12,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,15 +24,9 @@ from tests.servers import RunningServer
 EXAMPLES = 50
 
 
-@pytest.fixture
-def sqlite_server(server: RunningServer) -> RunningServer:
-    if not server.settings.database_url.startswith("sqlite"):
-        pytest.skip("fuzzed once, on SQLite (the same code runs on PostgreSQL)")
-    load_demo(server)
-    return server
-
-
 def test_fuzz_every_operation(sqlite_server: RunningServer, tmp_path: Path) -> None:
+    """Fuzzed once, on SQLite: the same code runs on PostgreSQL."""
+    load_demo(sqlite_server)
     with client(sqlite_server) as http:
         document = http.get("/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
