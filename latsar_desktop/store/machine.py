@@ -205,7 +205,9 @@ class MachineStore:
         with write(self.engine) as session:
             row = session.get(ContentFile, sha256)
             if row is None:
-                raise KeyError(sha256)
+                if stored:
+                    raise KeyError(sha256)
+                return  # never indexed: nothing to forget
             row.stored, row.stored_at = stored, (_now() if stored else None)
             session.add(row)
 

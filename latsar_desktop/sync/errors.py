@@ -16,6 +16,8 @@ class SyncErrorKind(StrEnum):
     CLIENT_TOO_OLD = "client_too_old"  # 426: update the app
     CLOCK_SKEW = "clock_skew"  # the device clock is far from the server's (a warning)
     BUSY = "busy"  # a sync is already running
+    DISK_FULL = "disk_full"  # not enough free space: the partial download is kept
+    CORRUPT = "corrupt"  # a downloaded file did not match its SHA-256, even fetched again
 
 
 class SyncError(Exception):

@@ -1,0 +1,117 @@
+"""Client sync figures, in one run, against the real server through the byte-counting proxy.
+
+1. Push of 10,000 events: time, requests, bytes on the wire (both ways, headers
+   included) against the gzip size of the raw events (the baseline: what any transfer of
+   the same events would at least cost).
+2. A sync with nothing to do: requests and bytes each way (target: 1 request, < 1 KB).
+3. A day's sync (200 events) through a 64 kbit/s link with a 300 ms round trip, against
+   the ideal: bytes ÷ bandwidth + round trips × RTT.
+
+    .venv/bin/python bench/sync_bench.py
+
+Prints one JSON object on its last line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from latsar_desktop.domain.protocol import (
+    ActivityCompleted,
+    EventEnvelope,
+    EventType,
+)
+from latsar_desktop.store.database import write
+from latsar_desktop.store.profile import ProfileStore
+from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.engine import SyncEngine
+from latsar_server.settings import Settings
+from tests.faultproxy import Fault, FaultProxy
+from tests.integration.serverkit import demo_people, load_demo, offline_store
+from tests.servers import running_server
+
+BANDWIDTH = 64_000 / 8  # bytes per second
+RTT = 0.3
+
+
+def add_events(store: ProfileStore, count: int) -> None:
+    """Journal ``count`` completions in one transaction (set-up, not what is measured)."""
+    package = store.package()
+    assert package is not None
+    ids = [a.id for _, a in package.activities() if a.kind.value != "practice_quiz"]
+    with write(store.engine) as session:
+        for i in range(count):
+            payload = ActivityCompleted(
+                activity_id=ids[i % len(ids)], package_version=package.version
+            )
+            event = store._append(session, payload, EventType.ACTIVITY_COMPLETED)
+            store._touch_activity(session, payload.activity_id, event, None)
+
+
+def raw_gzip_size(store: ProfileStore) -> int:
+    lines = "\n".join(EventEnvelope.of(e).model_dump_json() for e in store.unconfirmed())
+    return len(gzip.compress(lines.encode()))
+
+
+def measured_sync(proxy: FaultProxy, engine: SyncEngine) -> dict[str, float]:
+    proxy.reset_counters()
+    started = time.perf_counter()
+    report = engine.run()
+    seconds = time.perf_counter() - started
+    assert report.consistent
+    return {
+        "seconds": round(seconds, 3),
+        "requests": proxy.requests,
+        "bytes_up": proxy.bytes_up,
+        "bytes_down": proxy.bytes_down,
+        "events": report.pushed,
+    }
+
+
+def main() -> None:
+    person = demo_people()[0]
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        settings = Settings(
+            database_url=f"sqlite:///{root / 'server.db'}", data_dir=root / "server-data"
+        )
+        with running_server(settings) as server:
+            load_demo(server)
+            port = urlsplit(server.url).port or 80
+            with FaultProxy("127.0.0.1", port) as proxy:
+                store = offline_store(root)
+                api = ApiClient(proxy.url, store.device_id, timeout=120)
+                api.login(person["nip"], person["nik"], "bench")
+                engine = SyncEngine(api, store)
+
+                add_events(store, 10_000)
+                baseline = raw_gzip_size(store)
+                push = measured_sync(proxy, engine)
+                push["raw_events_gzip_bytes"] = baseline
+                push["wire_to_gzip_ratio"] = round(
+                    (push["bytes_up"] + push["bytes_down"]) / baseline, 3
+                )
+                results["push_10000"] = push
+
+                results["nothing_to_do"] = measured_sync(proxy, engine)
+
+                add_events(store, 200)
+                proxy.set_fault(Fault(rate=BANDWIDTH, latency=RTT))
+                day = measured_sync(proxy, engine)
+                proxy.clear()
+                ideal = (day["bytes_up"] + day["bytes_down"]) / BANDWIDTH + day["requests"] * RTT
+                day["ideal_seconds"] = round(ideal, 3)
+                day["ratio_to_ideal"] = round(day["seconds"] / ideal, 3)
+                results["day_200_at_64kbit_300ms"] = day
+                api.close()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
