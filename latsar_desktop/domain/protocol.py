@@ -430,6 +430,7 @@ class CertificateRecord(WireModel):
     predicate: str
     issued_on: date
     verification_code: str
+    verify_url: str  # the page the QR code opens: <server>/verify/<verification_code>
     key_id: Identifier
 
     def signed_bytes(self) -> bytes:

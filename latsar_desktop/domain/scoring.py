@@ -51,3 +51,19 @@ def capped_score(
 def final_score(scores: Iterable[Decimal]) -> Decimal | None:
     """The best (capped) score; None before any graded attempt."""
     return max(scores, default=None)
+
+
+# The predicate printed on the certificate, by final score (lowest score of each band).
+PREDICATE_BANDS: tuple[tuple[Decimal, Code], ...] = (
+    (Decimal("90.01"), Code.PREDICATE_VERY_SATISFYING),
+    (Decimal("80.01"), Code.PREDICATE_SATISFYING),
+    (Decimal("70.01"), Code.PREDICATE_FAIRLY_SATISFYING),
+    (Decimal("0"), Code.PREDICATE_UNSATISFYING),
+)
+
+
+def predicate_for(score: Decimal) -> Code:
+    for lowest, code in PREDICATE_BANDS:
+        if score >= lowest:
+            return code
+    return Code.PREDICATE_UNSATISFYING
