@@ -22,7 +22,7 @@ from latsar_desktop.domain.protocol import (
     HealthResponse,
     SyncRequest,
 )
-from latsar_server import auth, content, sync
+from latsar_server import auth, content, sync, verify
 from latsar_server.database import make_engine
 from latsar_server.errors import ApiError, api_error_handler, validation_error_handler
 from latsar_server.settings import Settings
@@ -124,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(content.router)
     app.include_router(sync.router)
+    app.include_router(verify.router)
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

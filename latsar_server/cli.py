@@ -185,6 +185,39 @@ def cmd_participant(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_issue_certificates(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from latsar_server.certificates import issue_certificates
+
+    settings, engine = _engine(args)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    try:
+        numbers = issue_certificates(engine, settings, now)
+    except DomainError as exc:
+        _say(args, exc.message, sys.stderr)
+        return 1
+    for number in numbers:
+        print(number)
+    _say(args, msg(Code.CERTIFICATE_ISSUED_DONE, count=len(numbers)))
+    return 0
+
+
+def cmd_revoke_certificate(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from latsar_server.certificates import revoke_certificate
+
+    _, engine = _engine(args)
+    if not revoke_certificate(engine, args.number, datetime.now(UTC)):
+        _say(args, msg(Code.CERTIFICATE_NOT_FOUND, number=args.number), sys.stderr)
+        return 1
+    _say(args, msg(Code.CERTIFICATE_REVOKED_DONE, number=args.number))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="latsar-server", description="Latsar central server")
     top.add_argument("--version", action="version", version=f"latsar-server {__version__}")
@@ -220,6 +253,14 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("nip")
     revoke.add_argument("device_id")
     revoke.set_defaults(func=cmd_revoke_device)
+
+    issue = sub.add_parser("issue-certificates", help="the daily job: issue what is due")
+    issue.add_argument("--now", help="ISO time to issue as of (default: now, UTC)")
+    issue.set_defaults(func=cmd_issue_certificates)
+
+    revoke_cert = sub.add_parser("revoke-certificate", help="revoke a certificate by number")
+    revoke_cert.add_argument("number")
+    revoke_cert.set_defaults(func=cmd_revoke_certificate)
 
     person = sub.add_parser("participant", help="print a participant's standing")
     person.add_argument("nip")

@@ -22,6 +22,9 @@ class Settings:
     address_window_minutes: int = 15
     min_protocol: int = 1
     sync_page_size: int = 500
+    public_url: str = "http://127.0.0.1:8000"  # where participants reach /verify/<code>
+    certificate_number_format: str = "LATSAR/{year}/{serial:06d}"
+    time_zone: str = "Asia/Jakarta"  # certificate dates are local dates here
 
     @property
     def content_dir(self) -> Path:

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.progress import Progress, progress
-from latsar_desktop.domain.protocol import CoursePackage, GradedAttempt, Standing
+from latsar_desktop.domain.protocol import CHANGE, Change, CoursePackage, GradedAttempt, Standing
 from latsar_server.auth import registered_devices
 from latsar_server.content import latest_package
-from latsar_server.tables import ActivityState, Attempt, Participant, ParticipantState
+from latsar_server.tables import (
+    ActivityState,
+    Attempt,
+    ChangeRow,
+    Participant,
+    ParticipantState,
+)
 
 
 def lock_state(session: Session, participant_id: int) -> ParticipantState:
@@ -90,3 +97,21 @@ def current_view(session: Session, participant: Participant, state: ParticipantS
         raise LookupError(f"course {participant.course_id} has no package")
     standing = build_standing(session, participant.id, state)
     return View(package, standing, progress(package, standing))
+
+
+def append_change(session: Session, state: ParticipantState, change: dict[str, object]) -> Change:
+    """Log a change for the participant at the next cursor (the state row must be locked)."""
+    state.last_cursor += 1
+    typed: Change = CHANGE.validate_python(
+        {**change, "cursor": state.last_cursor, "at": datetime.now(UTC)}
+    )
+    session.add(
+        ChangeRow(
+            participant_id=state.participant_id,
+            cursor=typed.cursor,
+            type=typed.type.value,
+            body=typed.model_dump_json(),
+        )
+    )
+    session.add(state)
+    return typed

@@ -44,7 +44,7 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
 from latsar_server.content import package_version
 from latsar_server.errors import ApiError
-from latsar_server.standing import View, current_view, lock_state
+from latsar_server.standing import View, append_change, current_view, lock_state
 from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
@@ -106,18 +106,7 @@ class Batch:
         return self._view
 
     def add_change(self, change: dict[str, object]) -> None:
-        self.state.last_cursor += 1
-        typed: Change = CHANGE.validate_python(
-            {**change, "cursor": self.state.last_cursor, "at": now()}
-        )
-        self.session.add(
-            ChangeRow(
-                participant_id=self.participant_id,
-                cursor=typed.cursor,
-                type=typed.type.value,
-                body=typed.model_dump_json(),
-            )
-        )
+        append_change(self.session, self.state, change)
 
 
 # ------------------------------------------------------------------------- applying events

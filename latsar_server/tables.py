@@ -215,3 +215,26 @@ class ChangeRow(ServerTable, table=True):
     cursor: int = Field(primary_key=True)
     type: str = Field(max_length=40)
     body: str = Field(sa_column=Column(Text, nullable=False))  # the Change JSON
+
+
+# ----------------------------------------------------------------------------------------
+# Certificates
+
+
+class Certificate(ServerTable, table=True):
+    __tablename__ = "certificate"
+    number: str = Field(primary_key=True, max_length=80)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    verification_code: str = Field(unique=True, max_length=20)
+    key_id: str = Field(max_length=80)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # SignedCertificate JSON
+    issued_at: datetime = Field(sa_column=utc_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class CertificateCounter(ServerTable, table=True):
+    """The last serial number used in each year (locked while numbering)."""
+
+    __tablename__ = "certificate_counter"
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -445,6 +445,24 @@ class SignedCertificate(WireModel):
     signature: str  # Ed25519 over record.signed_bytes(), base64
 
 
+class VerifyStatus(StrEnum):
+    GENUINE = "genuine"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+
+
+class VerifyAnswer(WireModel):
+    """``GET /verify/{code}`` as JSON; the NIP is partly masked."""
+
+    status: VerifyStatus
+    certificate_number: str | None = None
+    name: str | None = None
+    nip_masked: str | None = None
+    course_title: str | None = None
+    issued_on: date | None = None
+    revoked_at: UtcDateTime | None = None
+
+
 # --------------------------------------------------------------------------------------
 # Server changes (pulled by sync, after the client's cursor)
 

@@ -57,5 +57,14 @@ def _profile_1_to_2(connection: Connection) -> None:
     )
 
 
-PROFILE_UPGRADES: dict[int, Upgrade] = {1: _profile_1_to_2}
+def _profile_2_to_3(connection: Connection) -> None:
+    """Certificates received from the server."""
+    connection.exec_driver_sql(
+        """CREATE TABLE certificate (
+        number VARCHAR NOT NULL, body VARCHAR NOT NULL, revoked BOOLEAN NOT NULL,
+        received_at DATETIME NOT NULL, PRIMARY KEY (number))"""
+    )
+
+
+PROFILE_UPGRADES: dict[int, Upgrade] = {1: _profile_1_to_2, 2: _profile_2_to_3}
 MACHINE_UPGRADES: dict[int, Upgrade] = {}

@@ -29,7 +29,9 @@ from latsar_desktop.domain.protocol import (
     ActivityCompleted,
     ActivityKind,
     AttemptSubmitted,
+    CertificateIssuedChange,
     CertificateKey,
+    CertificateRevokedChange,
     Change,
     CoursePackage,
     EventPayload,
@@ -37,6 +39,7 @@ from latsar_desktop.domain.protocol import (
     JournalEvent,
     PracticeGraded,
     Rejection,
+    SignedCertificate,
     Standing,
     StandingRecomputedChange,
     WelcomeWatched,
@@ -46,7 +49,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.store import migrations
 from latsar_desktop.store.database import open_database, read, write
 
-PROFILE_SCHEMA_VERSION = 2
+PROFILE_SCHEMA_VERSION = 3
 
 # Test instrumentation: called with a phase name inside each append transaction.
 TransactionProbe = Callable[[str], None]
@@ -133,6 +136,16 @@ class KnownKey(ProfileTable, table=True):
     key_id: str = Field(primary_key=True)
     public_key: str
     added_at: datetime
+
+
+class CertificateRow(ProfileTable, table=True):
+    """Certificates the server issued to this participant (signed records, as received)."""
+
+    __tablename__ = "certificate"
+    number: str = Field(primary_key=True)
+    body: str  # SignedCertificate JSON
+    revoked: bool = False
+    received_at: datetime
 
 
 PROFILE_TABLES = [t.__tablename__ for t in ProfileTable.__subclasses__()]
@@ -439,12 +452,37 @@ class ProfileStore:
                     # the whole standing as of the response: always the newest we have
                     state.standing = change.standing.model_dump_json()
                 elif change.cursor > state.cursor:
+                    self._apply_change(session, change)
                     state.cursor = change.cursor  # logged changes apply once, by cursor
             state.cursor = max(state.cursor, cursor)
             state.acked_seq = max(state.acked_seq, acked_seq)
             state.processed_count = processed_count
             state.last_sync_at = self.clock()
             session.add(state)
+
+    def _apply_change(self, session: Session, change: Change) -> None:
+        if isinstance(change, CertificateIssuedChange):
+            number = change.certificate.record.certificate_number
+            if session.get(CertificateRow, number) is None:
+                session.add(
+                    CertificateRow(
+                        number=number,
+                        body=change.certificate.model_dump_json(),
+                        received_at=self.clock(),
+                    )
+                )
+        elif isinstance(change, CertificateRevokedChange):
+            row = session.get(CertificateRow, change.certificate_number)
+            if row is not None:
+                row.revoked = True
+                session.add(row)
+
+    def certificates(self) -> list[tuple[SignedCertificate, bool]]:
+        """Every certificate received, newest first, with whether it was revoked."""
+        with read(self.engine) as session:
+            rows = session.exec(select(CertificateRow).order_by(col(CertificateRow.received_at)))
+            found = [(SignedCertificate.model_validate_json(r.body), r.revoked) for r in rows]
+        return found[::-1]
 
     def confirm_up_to(self, seq: int) -> None:
         self.apply_sync(acked_seq=seq, processed_count=seq, rejections=(), changes=(), cursor=0)
