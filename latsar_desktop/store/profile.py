@@ -42,6 +42,7 @@ from latsar_desktop.domain.protocol import (
     SignedCertificate,
     Standing,
     StandingRecomputedChange,
+    SyncResponse,
     WelcomeWatched,
     WireMessage,
     WireParam,
@@ -459,6 +460,16 @@ class ProfileStore:
             state.processed_count = processed_count
             state.last_sync_at = self.clock()
             session.add(state)
+
+    def apply_response(self, response: SyncResponse) -> None:
+        """Apply a whole sync response (see apply_sync)."""
+        self.apply_sync(
+            acked_seq=response.acked_seq,
+            processed_count=response.processed_count,
+            rejections=response.rejections,
+            changes=response.changes,
+            cursor=response.cursor,
+        )
 
     def _apply_change(self, session: Session, change: Change) -> None:
         if isinstance(change, CertificateIssuedChange):

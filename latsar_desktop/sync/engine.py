@@ -84,13 +84,7 @@ class SyncEngine:
             response = self.api.sync(request)
             requests += 1
             before = len(self.store.unconfirmed())
-            self.store.apply_sync(
-                acked_seq=response.acked_seq,
-                processed_count=response.processed_count,
-                rejections=response.rejections,
-                changes=response.changes,
-                cursor=response.cursor,
-            )
+            self.store.apply_response(response)
             remaining = len(self.store.unconfirmed())
             pushed += before - remaining
             rejected += len(response.rejections)

@@ -331,13 +331,7 @@ def test_unlock_27_then_28(demo_server: RunningServer, tmp_path: Path) -> None:
         result = push(http, auth, store)
         assert [r.reason.code for r in result.rejections] == ["sync.evaluation_locked"]
         assert result.rejections[0].reason.params["trophies"].value == "27"
-        store.apply_sync(
-            acked_seq=result.acked_seq,
-            processed_count=result.processed_count,
-            rejections=result.rejections,
-            changes=result.changes,
-            cursor=result.cursor,
-        )
+        store.apply_response(result)
         play(store, demo.RECIPES["28"].own_steps())
         take_attempt(store, 20)
         result = push(http, auth, store, cursor=result.cursor)
@@ -371,13 +365,7 @@ def test_passing_needs_every_condition(demo_server: RunningServer, tmp_path: Pat
     with signed_in(demo_server, store) as (http, auth):
         result = push(http, auth, store)
         assert not [c for c in result.changes if isinstance(c, PassedChange)]
-        store.apply_sync(
-            acked_seq=result.acked_seq,
-            processed_count=result.processed_count,
-            rejections=result.rejections,
-            changes=result.changes,
-            cursor=result.cursor,
-        )
+        store.apply_response(result)
         play(store, demo.RECIPES["32-optional"].own_steps())
         result = push(http, auth, store, cursor=result.cursor)
         (passed,) = [c for c in result.changes if isinstance(c, PassedChange)]

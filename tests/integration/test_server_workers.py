@@ -107,13 +107,7 @@ def test_concurrent_attempts_get_numbers_without_gaps(
                 barrier.wait(timeout=30)
                 result = push(clients[index], auths[index], devices[index])
                 assert result.rejections == []
-                devices[index].apply_sync(
-                    acked_seq=result.acked_seq,
-                    processed_count=result.processed_count,
-                    rejections=result.rejections,
-                    changes=result.changes,
-                    cursor=result.cursor,
-                )
+                devices[index].apply_response(result)
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
@@ -125,13 +119,7 @@ def test_concurrent_attempts_get_numbers_without_gaps(
         assert errors == []
     for http, auth, store in zip(clients, auths, devices, strict=True):
         final = push(http, auth, store, cursor=store.server_state().cursor)  # pull the rest
-        store.apply_sync(
-            acked_seq=final.acked_seq,
-            processed_count=final.processed_count,
-            rejections=final.rejections,
-            changes=final.changes,
-            cursor=final.cursor,
-        )
+        store.apply_response(final)
         http.close()
     with two_worker_server.engine.connect() as connection:
         attempts = connection.execute(select(Attempt).order_by(Attempt.number)).all()
