@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.identity import parse_nik, parse_nip
@@ -113,6 +114,13 @@ def registered_devices(session: Session, participant_id: int) -> int:
 StateDep = Annotated[ServerState, Depends(server_state)]
 
 
+def _lock_nip(session: Session, nip: str) -> None:
+    """Serialize sign-in attempts for one NIP (SQLite's BEGIN IMMEDIATE already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(nip.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 @router.post("/login", response_model=LoginResponse)
 def login(body: LoginRequest, request: Request, state: StateDep) -> LoginResponse:
     try:
@@ -122,13 +130,15 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
         raise ApiError(400, exc.message) from exc
     address = client_address(request)
     with state.transaction() as session:
+        _lock_nip(session, nip)
         _check_limits(session, state, nip, address)
         participant = session.exec(select(Participant).where(Participant.nip == nip)).first()
+        # Count this try as a failure before checking the NIK, so parallel requests cannot
+        # all pass the limit; a success clears it below.
+        session.add(LoginFailure(nip=nip, address=address, at=now()))
     # scrypt outside the transaction: a slow hash must not hold the write lock.
     valid = verify_nik(nik, participant.nik_hash if participant else _DUMMY_HASH)
     if participant is None or not valid:
-        with state.transaction() as session:  # committed before we answer
-            session.add(LoginFailure(nip=nip, address=address, at=now()))
         with state.read() as session:
             _check_limits(session, state, nip, address)  # the failure that locks says so
         raise ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))

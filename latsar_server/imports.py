@@ -54,7 +54,7 @@ def import_course(engine: Engine, content_dir: Path, package_path: Path) -> Cour
     package raises DomainError and changes nothing in the database.
     """
     raw = package_path.read_text(encoding="utf-8")
-    package = parse_package(raw)
+    package = parse_package(raw, with_keys=True)  # the server grades with these keys
     source = package_path.parent / "content"
     problems: list[Message] = []
     refs = content_refs(package)

@@ -115,11 +115,11 @@ class Batch:
 def _apply(batch: Batch, event: JournalEvent) -> str:
     """Apply one valid-shaped event; returns "accepted" or "noop", or raises Rejected."""
     if isinstance(event, WelcomeWatchedEvent):
+        welcome = batch.package(event.payload.package_version).welcome_video.id  # may reject
         if batch.state.welcome_watched:
             return "noop"
         batch.state.welcome_watched = True
         batch.changed = True
-        welcome = batch.package(event.payload.package_version).welcome_video.id
         batch.add_change(
             {"type": "activity.completed", "activity_id": welcome, "device_id": batch.device_id}
         )
@@ -268,6 +268,8 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
                 outcome = _apply(batch, event)
             except (Rejected, DomainError) as exc:
                 reason = exc.message
+            except ValueError as exc:  # e.g. a question without its key: refuse, don't crash
+                reason = msg(Code.SYNC_MALFORMED_EVENT, problem=str(exc)[:200])
             else:
                 if outcome == "accepted":
                     _check_passed(batch)
@@ -291,6 +293,26 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
 
 
 # ------------------------------------------------------------------------- the endpoint
+
+
+def _check_seq_reuse(
+    session: Session, participant_id: int, device_id: str, body: SyncRequest, acked: int
+) -> None:
+    """A seq the server already holds under another event id means the device's journal
+    was restored or copied: refuse (409) rather than confirm an event never applied."""
+    old = {e.seq: str(e.id) for e in body.events if e.seq <= acked}
+    if not old:
+        return
+    rows = session.exec(
+        select(EventRow).where(
+            EventRow.participant_id == participant_id,
+            EventRow.device_id == device_id,
+            col(EventRow.seq).in_(list(old)),
+        )
+    )
+    for row in rows:
+        if row.event_id is not None and row.event_id != old[row.seq]:
+            raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=row.seq))
 
 
 def _acked_seq(session: Session, participant_id: int, device_id: str) -> int:
@@ -319,6 +341,7 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
             known = session.exec(select(EventRow).where(col(EventRow.event_id).in_(ids)))
             batch.known_event_ids = {row.event_id for row in known if row.event_id}
             acked = _acked_seq(session, participant.id, device_id)
+            _check_seq_reuse(session, participant.id, device_id, body, acked)
             for envelope in sorted(body.events, key=lambda e: e.seq):
                 if str(envelope.device_id) != device_id:
                     raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
@@ -339,7 +362,9 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
         changes, cursor, more = _page(
             session, participant.id, body.cursor, state.settings.sync_page_size
         )
-        if not more and (changes or rejections):
+        if changes or body.events:
+            # every answer that confirms events or carries changes has the whole standing,
+            # so what the device shows never loses confirmed work between pages
             changes.append(_standing_change(session, participant, cursor))
     return SyncResponse(
         acked_seq=acked,
@@ -451,9 +476,13 @@ SYNC_BODY = {
 
 @router.post("/sync", response_model=SyncResponse, openapi_extra=SYNC_BODY)
 async def sync(request: Request, caller: CallerDep, state: StateDep) -> SyncResponse:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+    chunks, size = [], 0
+    async for chunk in request.stream():  # never hold more than MAX_BODY in memory
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     data = _decode(raw, request.headers.get("content-encoding", "").lower())
     try:
         body = SyncRequest.model_validate_json(data)

@@ -19,7 +19,9 @@ from latsar_desktop.domain.protocol import (
 )
 
 
-def parse_package(data: Mapping[str, Any] | str | bytes) -> CoursePackage:
+def parse_package(
+    data: Mapping[str, Any] | str | bytes, *, with_keys: bool = False
+) -> CoursePackage:
     """Parse and validate a package (a dict or JSON text); raise DomainError naming each fault."""
     try:
         if isinstance(data, str | bytes):
@@ -32,14 +34,17 @@ def parse_package(data: Mapping[str, Any] | str | bytes) -> CoursePackage:
         raise DomainError(
             msg(Code.COURSE_MALFORMED, where=where, problem=first["msg"], count=exc.error_count())
         ) from exc
-    problems = package_problems(package)
+    problems = package_problems(package, with_keys=with_keys)
     if problems:
         raise DomainError(*problems)
     return package
 
 
-def package_problems(package: CoursePackage) -> list[Message]:
-    """Every coherence fault of a well-shaped package; empty when it is valid."""
+def package_problems(package: CoursePackage, *, with_keys: bool = False) -> list[Message]:
+    """Every coherence fault of a well-shaped package; empty when it is valid.
+
+    ``with_keys``: the server's copy, whose evaluation questions must all have keys.
+    """
     problems: list[Message] = []
     problems += _duplicate_ids(package)
     problems += cap_table_problems(package.rules.cap_table)
@@ -56,7 +61,7 @@ def package_problems(package: CoursePackage) -> list[Message]:
             problems += _key_problems(activity.questions, require_key=True)
     if not package.evaluation.questions:
         problems.append(msg(Code.COURSE_EVALUATION_WITHOUT_QUESTIONS))
-    problems += _key_problems(package.evaluation.questions, require_key=False)
+    problems += _key_problems(package.evaluation.questions, require_key=with_keys)
     return problems
 
 

@@ -99,6 +99,7 @@ class Code(StrEnum):
     SYNC_AFTER_CERTIFICATE = "sync.after_certificate"
     SYNC_WRONG_DEVICE = "sync.wrong_device"
     SYNC_BODY_TOO_LARGE = "sync.body_too_large"
+    SYNC_SEQ_CONFLICT = "sync.seq_conflict"
 
     # the operator's imports and commands
     IMPORT_LINE_ERROR = "import.line_error"

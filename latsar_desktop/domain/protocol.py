@@ -285,7 +285,7 @@ class Standing(WireModel):
     completed_activities: list[Identifier] = Field(default_factory=list)
     practice_best: dict[Identifier, Score] = Field(default_factory=dict)
     attempts: list[GradedAttempt] = Field(default_factory=list)
-    registered_devices: int = Field(default=1, ge=0, le=MAX_INT)
+    registered_devices: int = Field(default=0, ge=0, le=MAX_INT)  # 0: not known yet
     passed_at: UtcDateTime | None = None
     certificate_issued_at: UtcDateTime | None = None
 

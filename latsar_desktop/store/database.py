@@ -92,7 +92,11 @@ def open_database(
         if current > version:
             raise SchemaTooNew(f"{path.name} has schema {current}; this app knows {version}")
     while current < version:
-        with engine.begin() as connection:
+        with engine.begin() as connection:  # BEGIN IMMEDIATE: one upgrader at a time
+            # another process may have upgraded meanwhile: read the version again
+            current = int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
+            if current >= version:
+                break
             upgrades[current](connection)
             current += 1
             connection.exec_driver_sql(f"PRAGMA user_version = {current}")

@@ -127,6 +127,8 @@ class ApiClient:
             headers["Range"] = f"bytes={start}-"
         try:
             with self._client.stream("GET", f"/api/v1/assets/{sha256}", headers=headers) as r:
+                if r.status_code == 401:
+                    r.read()  # the error body, before looking at it
                 if r.status_code == 401 and self._refresh_after(r):
                     r.close()
                     with self.stream_asset(sha256, start) as again:
@@ -190,6 +192,8 @@ class ApiClient:
                 response.read()
             except httpx.TransportError as exc:
                 raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+            except httpx.HTTPError as exc:  # e.g. a body that does not decode
+                raise SyncError(SyncErrorKind.BAD_RESPONSE, type(exc).__name__) from exc
             self._count(len(content or b""), response)
             if (
                 auth
@@ -204,7 +208,8 @@ class ApiClient:
         raise AssertionError("unreachable")
 
     def _count(self, sent: int, response: httpx.Response) -> None:
-        received = int(response.headers.get("Content-Length", len(response.content)))
+        length = response.headers.get("Content-Length", "")
+        received = int(length) if length.isdigit() else len(response.content)
         with self._lock:
             self.traffic = Traffic(
                 self.traffic.requests + 1,

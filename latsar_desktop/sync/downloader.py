@@ -167,15 +167,32 @@ class Downloader:
                 future.result()  # the first failure is raised; the others finish or fail
         return plan
 
+    def _offline_key(self) -> str:
+        return f"offline_materials/{self.profile_id}"
+
+    def offline_materials(self) -> set[str]:
+        """The materials this profile asked to keep for offline use."""
+        return set(self.machine.setting(self._offline_key(), []))
+
     def download_material(
         self, package: CoursePackage, material_id: str, progress: ProgressCallback | None = None
     ) -> Plan:
-        return self.download(material_refs(find_material(package, material_id)), progress)
+        plan = self.download(material_refs(find_material(package, material_id)), progress)
+        self.machine.set_setting(
+            self._offline_key(), sorted(self.offline_materials() | {material_id})
+        )
+        return plan
 
     def delete_material(self, package: CoursePackage, material_id: str) -> list[str]:
-        """This profile no longer keeps the material; removes files no other profile needs."""
-        refs = material_refs(find_material(package, material_id))
-        orphans = self.machine.release_content(self.profile_id, [r.sha256 for r in refs])
+        """This profile no longer keeps the material offline; removes the files that
+        neither another kept material of this profile nor another profile needs."""
+        kept = self.offline_materials() - {material_id}
+        self.machine.set_setting(self._offline_key(), sorted(kept))
+        mine = {r.sha256 for r in material_refs(find_material(package, material_id))}
+        still_used = {r.sha256 for m in package.materials if m.id in kept for r in material_refs(m)}
+        if package.welcome_video.content is not None:
+            still_used.add(package.welcome_video.content.sha256)
+        orphans = self.machine.release_content(self.profile_id, sorted(mine - still_used))
         for sha in orphans:
             self.machine.content_path(sha).unlink(missing_ok=True)
             self.machine.content_path(sha).with_suffix(".part").unlink(missing_ok=True)

@@ -185,6 +185,9 @@ class SyncScheduler:
             result: SyncReport | SyncError = self._run()
         except SyncError as error:
             result = error
+        except Exception as error:  # never let the sync thread die: log, back off, retry
+            log.exception("sync failed unexpectedly")
+            result = SyncError(SyncErrorKind.BAD_RESPONSE, type(error).__name__)
         if isinstance(result, SyncError):
             if result.kind is not SyncErrorKind.BUSY:
                 self.failures += 1

@@ -204,3 +204,17 @@ def test_scheduler_backs_off_and_recovers() -> None:
     assert scheduler.next_delay() == 0
     jitter = Backoff(base=5, cap=60, rng=lambda: 0.0)
     assert [jitter.delay(n) for n in (1, 4, 10)] == [2.5, 20.0, 30.0]
+
+
+def test_scheduler_survives_an_unexpected_error() -> None:
+    def broken():  # type: ignore[no-untyped-def]
+        raise ValueError("a header that does not parse")
+
+    scheduler = SyncScheduler(
+        broken, backoff=Backoff(base=5, cap=60, rng=lambda: 1.0), clock=lambda: 0.0
+    )
+    result = scheduler.run_once()
+    assert isinstance(result, SyncError)
+    assert result.kind is SyncErrorKind.BAD_RESPONSE
+    assert scheduler.failures == 1
+    assert scheduler.next_delay() == 5.0

@@ -253,3 +253,48 @@ def test_hemat_data_moves_only_small_files(proxy: FaultProxy, tmp_path: Path) ->
     assert not machine.content_path(BIG.sha256).exists()
     budi.downloader.download([BIG])  # an explicit request still works
     assert machine.content_path(BIG.sha256).is_file()
+
+
+def test_download_refreshes_an_expired_token(
+    proxy: FaultProxy, sqlite_server: RunningServer, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from latsar_server.tables import Token
+
+    machine = MachineStore(tmp_path / "pc")
+    budi = Participant(machine, proxy.url, PEOPLE[0])
+    with sqlite_server.engine.begin() as connection:
+        connection.execute(
+            update(Token)
+            .where(Token.kind == "access")
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    budi.downloader.download([BIG])
+    assert sha(machine.content_path(BIG.sha256)) == BIG.sha256
+
+
+def test_deleting_a_material_keeps_files_another_material_uses(
+    proxy: FaultProxy, tmp_path: Path
+) -> None:
+    machine = MachineStore(tmp_path / "pc")
+    budi = Participant(machine, proxy.url, PEOPLE[0])
+    package = budi.package
+    # version 2 reuses the big clip in the second material too
+    second = package.materials[1]
+    sub = second.sub_materials[0]
+    video = sub.activities[0].model_copy(update={"content": BIG})
+    sub = sub.model_copy(update={"activities": [video, *sub.activities[1:]]})
+    second = second.model_copy(update={"sub_materials": [sub, *second.sub_materials[1:]]})
+    shared = package.model_copy(
+        update={"version": 2, "materials": [package.materials[0], second, *package.materials[2:]]}
+    )
+    budi.downloader.download_material(shared, "kebijakan")
+    budi.downloader.download_material(shared, second.id)
+    removed = budi.downloader.delete_material(shared, "kebijakan")
+    assert BIG.sha256 not in removed
+    assert machine.content_path(BIG.sha256).is_file()
+    assert BIG.sha256 in budi.downloader.delete_material(shared, second.id)
+    assert not machine.content_path(BIG.sha256).exists()

@@ -282,3 +282,23 @@ def test_no_plain_nik_anywhere(demo: RunningServer, caplog: pytest.LogCaptureFix
         assert nik not in logs
         for path in files:
             assert nik.encode() not in path.read_bytes(), path
+
+
+def test_parallel_wrong_guesses_cannot_beat_the_limit(demo: RunningServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {
+        "nip": SITI["nip"],
+        "nik": BUDI["nik"],
+        "device_id": str(uuid.uuid4()),
+        "device_name": "x",
+    }
+
+    def guess(_: int) -> int:
+        with client(demo) as http:
+            return http.post("/api/v1/auth/login", json=body).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(guess, range(20)))
+    assert statuses.count(401) <= 4  # the 5th failure already answers 429
+    assert statuses.count(429) >= 16

@@ -142,3 +142,14 @@ def test_keygen_rotation(cli, capsys) -> None:  # type: ignore[no-untyped-def]
     pems = list((cli.data / "keys").glob("*.pem"))
     assert len(pems) == 3
     assert all(p.stat().st_mode & 0o077 == 0 for p in pems)
+
+
+def test_a_package_without_evaluation_keys_is_refused(cli, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "nokeys"
+    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("sources", "*.csv"))
+    data = json.loads((copy / "package.json").read_text())
+    data["evaluation"]["questions"][3]["answer"] = None
+    (copy / "package.json").write_text(json.dumps(data))
+    assert cli("import-course", str(copy / "package.json")) == 1
+    assert "Kunci jawaban soal" in capsys.readouterr().err
+    assert count(cli.engine, PackageVersion) == 0

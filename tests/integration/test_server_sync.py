@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -429,3 +430,62 @@ def test_participant_command(demo_server: RunningServer, tmp_path: Path, capsys)
     assert "Lulus pada" in out
     assert "Sertifikat belum terbit" in out
     assert server_cli([*args, "participant", "199001012026011999"]) == 1
+
+
+def test_a_reused_seq_is_refused_not_confirmed(demo_server: RunningServer, tmp_path: Path) -> None:
+    """A journal restored from a backup reuses seqs: the server says so (409)."""
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED[:3])
+    with signed_in(demo_server, store) as (http, auth):
+        push(http, auth, store)
+        reused = store.unconfirmed()[1].model_copy(update={"id": uuid.uuid4()})
+        body = SyncRequest(device_id=store.device_id, events=[EventEnvelope.of(reused)])
+        response = http.post(
+            "/api/v1/sync",
+            content=body.model_dump_json(),
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "sync.seq_conflict"
+
+
+def test_a_rejected_welcome_leaves_no_trace(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    event = store.watch_welcome()
+    bad = event.model_copy(
+        update={"payload": event.payload.model_copy(update={"package_version": 99})}
+    )
+    with signed_in(demo_server, store) as (http, auth):
+        result = push(http, auth, store, events=[bad])
+    assert [r.reason.code for r in result.rejections] == ["sync.unknown_package_version"]
+    standing = [c for c in result.changes if isinstance(c, StandingRecomputedChange)][-1]
+    assert standing.standing.welcome_watched is False
+
+
+def test_every_page_that_confirms_carries_the_standing(
+    server_settings: Settings, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(server_settings, sync_page_size=3)
+    with running_server(settings) as running:
+        load_demo(running)
+        store = offline_store(tmp_path)
+        play(store, UNLOCKED)
+        with signed_in(running, store) as (http, auth):
+            first = push(http, auth, store)
+        assert first.more
+        store.apply_response(first)  # the link drops after the first page
+        assert store.unconfirmed() == []
+        assert store.progress().trophies == 28  # confirmed work is still shown
+
+
+def test_an_oversized_body_is_refused(demo_server: RunningServer, tmp_path: Path) -> None:
+    store = offline_store(tmp_path)
+    with signed_in(demo_server, store) as (http, auth):
+        response = http.post(
+            "/api/v1/sync",
+            content=b" " * (17 * 1024 * 1024),
+            headers={**auth, "Content-Type": "application/json"},
+        )
+    assert response.status_code == 413

@@ -166,3 +166,9 @@ def test_expected_issue_date_and_closed_evaluation() -> None:
 def test_unknown_activity_in_journal_is_ignored() -> None:
     view = progress(PACKAGE, Standing(completed_activities=["gone"]), [f.completed("also-gone")])
     assert view.trophies == 0
+
+
+def test_a_profile_that_never_synced_shows_an_estimate() -> None:
+    view = progress(PACKAGE, Standing())
+    assert view.next_attempt == 1
+    assert view.next_cap_estimated  # attempts on other devices are not known yet

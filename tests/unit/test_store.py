@@ -193,3 +193,28 @@ def test_schema_upgrade_from_version_1(tmp_path: Path) -> None:
     # the upgraded layout is the one a new database gets
     fresh = ProfileStore(tmp_path / "fresh.db", device)
     assert table_layout(store.engine, PROFILE_TABLES) == table_layout(fresh.engine, PROFILE_TABLES)
+
+
+def test_two_processes_upgrading_at_once(tmp_path: Path) -> None:
+    import threading
+
+    device = uuid.uuid4()
+    old = tmp_path / "old.db"
+    make_v1_profile(old, device)
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def open_it() -> None:
+        try:
+            start.wait(5)
+            ProfileStore(old, device).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert schema_version(make_engine(old)) == PROFILE_SCHEMA_VERSION
