@@ -127,7 +127,7 @@ class MachineStore:
         return ProfileStore(self.profile_path(profile), uuid.UUID(profile.device_id))
 
     def remove_profile(self, profile_id: str) -> list[str]:
-        """Forget a profile and its database; returns the content files no one needs now.
+        """Forget a profile, its database and the content files no one else needs (returned).
 
         The caller warns first when the profile still has unsynced events.
         """
@@ -146,6 +146,7 @@ class MachineStore:
         path = self.root / "profiles" / f"{profile_id}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self.delete_content(orphans)
         return orphans
 
     # ---------------------------------------------------------------- settings
@@ -210,6 +211,14 @@ class MachineStore:
                 return  # never indexed: nothing to forget
             row.stored, row.stored_at = stored, (_now() if stored else None)
             session.add(row)
+
+    def delete_content(self, sha256s: Iterable[str]) -> None:
+        """Remove files (and their partial downloads) that no profile needs any more."""
+        for sha in sha256s:
+            path = self.content_path(sha)
+            path.unlink(missing_ok=True)
+            path.with_suffix(".part").unlink(missing_ok=True)
+            self.mark_stored(sha, False)
 
     def content_file(self, sha256: str) -> ContentFile | None:
         with read(self.engine) as session:

@@ -193,10 +193,7 @@ class Downloader:
         if package.welcome_video.content is not None:
             still_used.add(package.welcome_video.content.sha256)
         orphans = self.machine.release_content(self.profile_id, sorted(mine - still_used))
-        for sha in orphans:
-            self.machine.content_path(sha).unlink(missing_ok=True)
-            self.machine.content_path(sha).with_suffix(".part").unlink(missing_ok=True)
-            self.machine.mark_stored(sha, False)
+        self.machine.delete_content(orphans)
         return orphans
 
     def _partial_size(self, ref: ContentRef) -> int:

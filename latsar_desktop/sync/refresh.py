@@ -71,6 +71,4 @@ def _release_unused(
     machine: MachineStore, profile_id: str, old: CoursePackage, fresh: CoursePackage
 ) -> None:
     unused = {r.sha256 for r in package_refs(old)} - {r.sha256 for r in package_refs(fresh)}
-    for sha in machine.release_content(profile_id, unused):
-        machine.content_path(sha).unlink(missing_ok=True)
-        machine.mark_stored(sha, False)
+    machine.delete_content(machine.release_content(profile_id, unused))
