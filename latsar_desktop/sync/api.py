@@ -37,6 +37,7 @@ from latsar_desktop.domain.protocol import (
     SyncResponse,
     Tokens,
 )
+from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -256,3 +257,26 @@ class ApiClient:
             raise SyncError(
                 SyncErrorKind.BAD_RESPONSE, f"{answer.__name__}: {exc.error_count()} errors"
             ) from exc
+
+
+SERVER_URL_SETTING = "server_url"
+HTTP_PROXY_SETTING = "http_proxy"  # empty: take a proxy from the environment, if any
+
+
+def client_for(
+    machine: MachineStore,
+    device_id: UUID,
+    tokens: Tokens | None = None,
+    on_tokens: Callable[[Tokens], None] | None = None,
+) -> ApiClient:
+    """An API client configured from this computer's settings (server address, proxy)."""
+    url = machine.setting(SERVER_URL_SETTING)
+    if not url:
+        raise SyncError(SyncErrorKind.OFFLINE, "no server address configured")
+    return ApiClient(
+        str(url),
+        device_id,
+        tokens=tokens,
+        on_tokens=on_tokens,
+        proxy=machine.setting(HTTP_PROXY_SETTING) or None,
+    )

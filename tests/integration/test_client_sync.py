@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -218,3 +219,19 @@ def test_scheduler_survives_an_unexpected_error() -> None:
     assert result.kind is SyncErrorKind.BAD_RESPONSE
     assert scheduler.failures == 1
     assert scheduler.next_delay() == 5.0
+
+
+def test_the_client_is_configured_from_settings(demo_server: RunningServer, tmp_path: Path) -> None:
+    from latsar_desktop.sync.api import HTTP_PROXY_SETTING, SERVER_URL_SETTING, client_for
+
+    machine = MachineStore(tmp_path / "pc")
+    profile = machine.add_profile(BUDI["nip"], BUDI["name"])
+    with pytest.raises(SyncError) as info:
+        client_for(machine, uuid.UUID(profile.device_id))
+    assert info.value.kind is SyncErrorKind.OFFLINE
+    machine.set_setting(SERVER_URL_SETTING, demo_server.url)
+    api = client_for(machine, uuid.UUID(profile.device_id))
+    assert api.proxy is None
+    assert api.login(BUDI["nip"], BUDI["nik"], "PC kantor").participant.name == BUDI["name"]
+    machine.set_setting(HTTP_PROXY_SETTING, "http://127.0.0.1:3128")
+    assert client_for(machine, uuid.UUID(profile.device_id)).proxy == "http://127.0.0.1:3128"
