@@ -78,7 +78,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_import_course(args: argparse.Namespace) -> int:
-    from latsar_server.imports import content_refs, import_course
+    from latsar_server.imports import import_course
 
     settings, engine = _engine(args)
     try:
@@ -91,7 +91,7 @@ def cmd_import_course(args: argparse.Namespace) -> int:
         Code.IMPORT_COURSE_DONE,
         course=package.course_id,
         version=package.version,
-        files=len(content_refs(package)),
+        files=len(package.content_refs()),
     )
     _say(args, done)
     return 0

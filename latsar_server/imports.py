@@ -20,7 +20,7 @@ from sqlmodel import select
 from latsar_desktop.domain.course import parse_package
 from latsar_desktop.domain.identity import parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
-from latsar_desktop.domain.protocol import ContentRef, CoursePackage
+from latsar_desktop.domain.protocol import CoursePackage
 from latsar_server.database import transaction
 from latsar_server.security import hash_nik
 from latsar_server.tables import ContentBlob, Course, PackageVersion, Participant
@@ -41,12 +41,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def content_refs(package: CoursePackage) -> list[ContentRef]:
-    refs = [package.welcome_video.content] + [a.content for _, a in package.activities()]
-    unique = {ref.sha256: ref for ref in refs if ref is not None}
-    return list(unique.values())
-
-
 def import_course(engine: Engine, content_dir: Path, package_path: Path) -> CoursePackage:
     """Validate everything first, copy content by hash, then commit one transaction.
 
@@ -57,7 +51,7 @@ def import_course(engine: Engine, content_dir: Path, package_path: Path) -> Cour
     package = parse_package(raw, with_keys=True)  # the server grades with these keys
     source = package_path.parent / "content"
     problems: list[Message] = []
-    refs = content_refs(package)
+    refs = package.content_refs()
     for ref in refs:
         path = source / ref.name
         if not path.is_file():

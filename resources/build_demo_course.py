@@ -263,8 +263,7 @@ def load_package(path: Path = PACKAGE_PATH) -> CoursePackage:
 
 def content_refs(package: CoursePackage) -> list[ContentRef]:
     """Every content reference of a package, welcome video first, in course order."""
-    refs = [package.welcome_video.content] + [a.content for _, a in package.activities()]
-    return [ref for ref in refs if ref is not None]
+    return package.content_refs()
 
 
 def content_files(package: CoursePackage | None = None) -> dict[str, Path]:

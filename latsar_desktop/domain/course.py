@@ -34,10 +34,7 @@ def parse_package(
         raise DomainError(
             msg(Code.COURSE_MALFORMED, where=where, problem=first["msg"], count=exc.error_count())
         ) from exc
-    problems = package_problems(package, with_keys=with_keys)
-    if problems:
-        raise DomainError(*problems)
-    return package
+    return require_valid(package, with_keys=with_keys)
 
 
 def package_problems(package: CoursePackage, *, with_keys: bool = False) -> list[Message]:
@@ -151,8 +148,9 @@ def _threshold_problems(rules: Rules) -> list[Message]:
     return problems
 
 
-def require_valid(package: CoursePackage) -> CoursePackage:
-    problems = package_problems(package)
+def require_valid(package: CoursePackage, *, with_keys: bool = False) -> CoursePackage:
+    """The package itself, or DomainError naming every coherence fault."""
+    problems = package_problems(package, with_keys=with_keys)
     if problems:
         raise DomainError(*problems)
     return package

@@ -7,6 +7,7 @@ strings ("90.01"), never floats. Times are timezone-aware UTC.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -96,11 +97,20 @@ class MaterialKind(StrEnum):
     LEARNING = "learning"
 
 
+def _unique_refs(activities: Iterable[Activity]) -> list[ContentRef]:
+    refs = {a.content.sha256: a.content for a in activities if a.content is not None}
+    return list(refs.values())
+
+
 class Material(WireModel):
     id: Identifier
     kind: MaterialKind
     title: str
     sub_materials: list[SubMaterial] = Field(min_length=1)
+
+    def content_refs(self) -> list[ContentRef]:
+        """The material's content files, each once, in course order."""
+        return _unique_refs(a for sub in self.sub_materials for a in sub.activities)
 
 
 class CapBand(WireModel):
@@ -163,6 +173,16 @@ class CoursePackage(WireModel):
             for sub in material.sub_materials
             for activity in sub.activities
         ]
+
+    def content_refs(self) -> list[ContentRef]:
+        """Every content file of the package, each once: welcome video first."""
+        return _unique_refs([self.welcome_video, *(a for _, a in self.activities())])
+
+    def material(self, material_id: str) -> Material:
+        for material in self.materials:
+            if material.id == material_id:
+                return material
+        raise KeyError(material_id)
 
     def activity(self, activity_id: str) -> Activity | None:
         for _, activity in self.activities():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, UniqueConstraint, func
 from sqlalchemy.orm import registry
@@ -252,7 +252,7 @@ class ProfileStore:
         )
         session.flush()
         _probe("event-written")
-        return JOURNAL_EVENT.validate_python(event.model_dump())
+        return cast("JournalEvent", event)  # built from its own class: no second validation
 
     def _touch_activity(
         self, session: Session, activity_id: str, event: JournalEvent, score: Decimal | None
@@ -418,12 +418,19 @@ class ProfileStore:
 
     def count_processed(self) -> int:
         """Events of this device the server has processed (confirmed or rejected)."""
+        return self._count(JournalRow.status != "pending")
+
+    def count_unconfirmed(self) -> int:
+        """Events of this device still waiting for the server (no event is parsed)."""
+        return self._count(JournalRow.status == "pending")
+
+    def _count(self, condition: Any) -> int:
         with read(self.engine) as session:
             return session.exec(
                 select(func.count())
                 .select_from(JournalRow)
                 .where(JournalRow.device_id == str(self.device_id))
-                .where(JournalRow.status != "pending")
+                .where(condition)
             ).one()
 
     def apply_sync(
@@ -494,13 +501,6 @@ class ProfileStore:
             rows = session.exec(select(CertificateRow).order_by(col(CertificateRow.received_at)))
             found = [(SignedCertificate.model_validate_json(r.body), r.revoked) for r in rows]
         return found[::-1]
-
-    def confirm_up_to(self, seq: int) -> None:
-        self.apply_sync(acked_seq=seq, processed_count=seq, rejections=(), changes=(), cursor=0)
-
-    def record_rejections(self, rejections: Sequence[Rejection]) -> None:
-        with write(self.engine) as session:
-            self._record_rejections(session, rejections)
 
     def _record_rejections(self, session: Session, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:

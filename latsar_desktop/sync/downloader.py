@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from latsar_desktop.domain.protocol import ContentRef, CoursePackage, Material
+from latsar_desktop.domain.protocol import ContentRef, CoursePackage
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
@@ -35,27 +35,6 @@ SPACE_MARGIN = 20 * 1024 * 1024  # leave this much free for the databases and th
 SMALL_FILE = 512 * 1024  # "Hemat data" moves only files up to this size automatically
 HEMAT_DATA = "hemat_data"  # the setting's key in machine.db
 _FILE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-
-
-def material_refs(material: Material) -> list[ContentRef]:
-    unique: dict[str, ContentRef] = {}
-    for sub in material.sub_materials:
-        for activity in sub.activities:
-            if activity.content is not None:
-                unique.setdefault(activity.content.sha256, activity.content)
-    return list(unique.values())
-
-
-def package_refs(package: CoursePackage) -> list[ContentRef]:
-    refs = [package.welcome_video.content] + [a.content for _, a in package.activities()]
-    return list({r.sha256: r for r in refs if r is not None}.values())
-
-
-def find_material(package: CoursePackage, material_id: str) -> Material:
-    for material in package.materials:
-        if material.id == material_id:
-            return material
-    raise KeyError(material_id)
 
 
 @dataclass(frozen=True)
@@ -108,11 +87,11 @@ class Downloader:
         return Plan(tuple(missing), sum(r.size for r in refs), left)
 
     def plan_material(self, package: CoursePackage, material_id: str) -> Plan:
-        return self.plan(material_refs(find_material(package, material_id)))
+        return self.plan(package.material(material_id).content_refs())
 
     def automatic(self, package: CoursePackage) -> list[ContentRef]:
         """What may move without being asked: everything, or small files under Hemat data."""
-        refs = package_refs(package)
+        refs = package.content_refs()
         if self.machine.setting(HEMAT_DATA, False):
             refs = [r for r in refs if r.size <= SMALL_FILE]
         return refs
@@ -121,7 +100,7 @@ class Downloader:
         """Space used per material on this computer (a file shared by two counts in each)."""
         result = []
         for material in package.materials:
-            refs = material_refs(material)
+            refs = material.content_refs()
             result.append(
                 MaterialUsage(
                     material.id,
@@ -177,7 +156,7 @@ class Downloader:
     def download_material(
         self, package: CoursePackage, material_id: str, progress: ProgressCallback | None = None
     ) -> Plan:
-        plan = self.download(material_refs(find_material(package, material_id)), progress)
+        plan = self.download(package.material(material_id).content_refs(), progress)
         self.machine.set_setting(
             self._offline_key(), sorted(self.offline_materials() | {material_id})
         )
@@ -188,8 +167,8 @@ class Downloader:
         neither another kept material of this profile nor another profile needs."""
         kept = self.offline_materials() - {material_id}
         self.machine.set_setting(self._offline_key(), sorted(kept))
-        mine = {r.sha256 for r in material_refs(find_material(package, material_id))}
-        still_used = {r.sha256 for m in package.materials if m.id in kept for r in material_refs(m)}
+        mine = {r.sha256 for r in package.material(material_id).content_refs()}
+        still_used = {r.sha256 for m in package.materials if m.id in kept for r in m.content_refs()}
         if package.welcome_video.content is not None:
             still_used.add(package.welcome_video.content.sha256)
         orphans = self.machine.release_content(self.profile_id, sorted(mine - still_used))

@@ -70,7 +70,7 @@ class SyncEngine:
             self._running.release()
 
     def _run(self) -> SyncReport:
-        total = len(self.store.unconfirmed())
+        total = self.store.count_unconfirmed()
         pushed = rejected = changes = requests = 0
         self._report(0, total)
         while True:
@@ -83,9 +83,9 @@ class SyncEngine:
             )
             response = self.api.sync(request)
             requests += 1
-            before = len(self.store.unconfirmed())
+            before = self.store.count_unconfirmed()
             self.store.apply_response(response)
-            remaining = len(self.store.unconfirmed())
+            remaining = self.store.count_unconfirmed()
             pushed += before - remaining
             rejected += len(response.rejections)
             changes += len(response.changes)

@@ -20,7 +20,6 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
-from latsar_desktop.sync.downloader import package_refs
 
 
 @dataclass(frozen=True)
@@ -70,5 +69,5 @@ def refresh_package(
 def _release_unused(
     machine: MachineStore, profile_id: str, old: CoursePackage, fresh: CoursePackage
 ) -> None:
-    unused = {r.sha256 for r in package_refs(old)} - {r.sha256 for r in package_refs(fresh)}
+    unused = {r.sha256 for r in old.content_refs()} - {r.sha256 for r in fresh.content_refs()}
     machine.delete_content(machine.release_content(profile_id, unused))

@@ -16,7 +16,7 @@ import pytest
 
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import ApiClient
-from latsar_desktop.sync.downloader import HEMAT_DATA, SMALL_FILE, Downloader, material_refs
+from latsar_desktop.sync.downloader import HEMAT_DATA, SMALL_FILE, Downloader
 from latsar_desktop.sync.engine import SyncEngine
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_desktop.sync.refresh import refresh_package
@@ -111,7 +111,7 @@ def test_two_profiles_share_one_copy(proxy: FaultProxy, tmp_path: Path) -> None:
     proxy.reset_counters()
     budi.downloader.download_material(budi.package, "kebijakan")
     fetched = proxy.requests
-    assert fetched == len(material_refs(demo.load_package().materials[0]))
+    assert fetched == len(demo.load_package().materials[0].content_refs())
     assert siti.downloader.plan_material(siti.package, "kebijakan").missing_bytes == 0
     siti.downloader.download_material(siti.package, "kebijakan")
     assert proxy.requests == fetched  # downloaded once for the computer
