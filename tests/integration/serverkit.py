@@ -132,13 +132,17 @@ def push(
     body = SyncRequest(
         device_id=store.device_id, events=[EventEnvelope.of(e) for e in pending], cursor=cursor
     )
-    response = http.post(
-        "/api/v1/sync",
-        content=body.model_dump_json(),
-        headers={**auth, "Content-Type": "application/json"},
-    )
+    response = post_sync(http, auth, body)
     assert response.status_code == 200, response.text
     return SyncResponse.model_validate_json(response.content)
+
+
+def post_sync(http: httpx.Client, auth: dict[str, str], body) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """POST a SyncRequest (or raw bytes) to /api/v1/sync; the raw answer, whatever it is."""
+    content = body if isinstance(body, bytes) else body.model_dump_json()
+    return http.post(
+        "/api/v1/sync", content=content, headers={**auth, "Content-Type": "application/json"}
+    )
 
 
 def engine_for(  # type: ignore[no-untyped-def]

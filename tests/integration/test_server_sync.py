@@ -36,6 +36,7 @@ from tests.integration.serverkit import (
     login,
     offline_store,
     play,
+    post_sync,
     push,
     take_attempt,
 )
@@ -274,11 +275,7 @@ def test_rejections(demo_server: RunningServer, tmp_path: Path, case: str, code:
             events = [EventEnvelope.of(e) for e in store.unconfirmed()]
             broken = events[-1].model_copy(update={"payload": {"activity_id": 7}})
             body = SyncRequest(device_id=store.device_id, events=[*events[:-1], broken])
-            response = http.post(
-                "/api/v1/sync",
-                content=body.model_dump_json(),
-                headers={**auth, "Content-Type": "application/json"},
-            )
+            response = post_sync(http, auth, body)
             assert response.status_code == 200, response.text
             from latsar_desktop.domain.protocol import SyncResponse
 
@@ -392,11 +389,7 @@ def test_isolation_between_participants(demo_server: RunningServer, tmp_path: Pa
         assert len(standing.standing.completed_activities) == 3  # welcome is a flag
         # Budi's token with Siti's device: refused, nothing read or written
         body = SyncRequest(device_id=siti.device_id, events=[])
-        refused = budi_http.post(
-            "/api/v1/sync",
-            content=body.model_dump_json(),
-            headers={**budi_auth, "Content-Type": "application/json"},
-        )
+        refused = post_sync(budi_http, budi_auth, body)
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "sync.wrong_device"
         # Budi pushing events that claim Siti's device inside his own request: refused
@@ -405,11 +398,7 @@ def test_isolation_between_participants(demo_server: RunningServer, tmp_path: Pa
             for e in budi.unconfirmed()
         ]
         body = SyncRequest(device_id=budi.device_id, events=forged)
-        response = budi_http.post(
-            "/api/v1/sync",
-            content=body.model_dump_json(),
-            headers={**budi_auth, "Content-Type": "application/json"},
-        )
+        response = post_sync(budi_http, budi_auth, body)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "sync.wrong_device"
         theirs = push(siti_http, siti_auth, siti, events=[])
@@ -442,11 +431,7 @@ def test_a_reused_seq_is_refused_not_confirmed(demo_server: RunningServer, tmp_p
         push(http, auth, store)
         reused = store.unconfirmed()[1].model_copy(update={"id": uuid.uuid4()})
         body = SyncRequest(device_id=store.device_id, events=[EventEnvelope.of(reused)])
-        response = http.post(
-            "/api/v1/sync",
-            content=body.model_dump_json(),
-            headers={**auth, "Content-Type": "application/json"},
-        )
+        response = post_sync(http, auth, body)
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "sync.seq_conflict"
 
@@ -485,9 +470,5 @@ def test_every_page_that_confirms_carries_the_standing(
 def test_an_oversized_body_is_refused(demo_server: RunningServer, tmp_path: Path) -> None:
     store = offline_store(tmp_path)
     with signed_in(demo_server, store) as (http, auth):
-        response = http.post(
-            "/api/v1/sync",
-            content=b" " * (17 * 1024 * 1024),
-            headers={**auth, "Content-Type": "application/json"},
-        )
+        response = post_sync(http, auth, b" " * (17 * 1024 * 1024))
     assert response.status_code == 413
