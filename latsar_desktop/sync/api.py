@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -43,6 +43,21 @@ from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 Model = TypeVar("Model", bound=BaseModel)
 GZIP_ABOVE = 4096  # bytes of JSON: smaller requests are not worth compressing
 CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+
+
+class SendWatch:
+    """Notes a failure while sending a request, through httpx's ``trace`` extension.
+
+    httpcore hides an error while writing the request and reads on (a server may answer
+    early), so the error that surfaces later says only that no answer came.
+    """
+
+    def __init__(self) -> None:
+        self.failure: BaseException | None = None
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.startswith("http11.send_request_") and event.endswith(".failed"):
+            self.failure = info.get("exception")
 
 
 @dataclass(frozen=True)
@@ -126,8 +141,14 @@ class ApiClient:
         headers = self._auth_headers()
         if start:
             headers["Range"] = f"bytes={start}-"
+        answer: httpx.Response | None = None  # set once the answer's head has arrived
+        watch = SendWatch()
+        path = f"/api/v1/assets/{sha256}"
         try:
-            with self._client.stream("GET", f"/api/v1/assets/{sha256}", headers=headers) as r:
+            with self._client.stream(
+                "GET", path, headers=headers, extensions={"trace": watch}
+            ) as r:
+                answer = r
                 if r.status_code == 401:
                     r.read()  # the error body, before looking at it
                 if r.status_code == 401 and self._refresh_after(r):
@@ -140,7 +161,17 @@ class ApiClient:
                     self._raise_for(r)
                 yield r
         except httpx.TransportError as exc:
-            raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+            raise self.link_failure(exc, answer, watch) from exc
+
+    def link_failure(
+        self,
+        exc: httpx.TransportError,
+        answer: httpx.Response | None = None,
+        watch: SendWatch | None = None,
+    ) -> SyncError:
+        """The OFFLINE error naming how the link failed (see ``link_failure``)."""
+        sending = watch.failure if watch is not None else None
+        return link_failure(exc, self._client.timeout, answer, sending)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -188,13 +219,25 @@ class ApiClient:
                 headers["Content-Encoding"] = "gzip"
         for attempt in (1, 2):
             sent = {**headers, **(self._auth_headers() if auth else {})}
+            watch = SendWatch()
+            request = self._client.build_request(
+                method, path, content=content, headers=sent, extensions={"trace": watch}
+            )
+            try:  # the head first, then the body: a failure names how far the call got
+                response = self._client.send(request, stream=True)
+            except httpx.TransportError as exc:
+                raise self.link_failure(exc, None, watch) from exc
+            except httpx.HTTPError as exc:
+                raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{type(exc).__name__}: {exc}") from exc
             try:
-                response = self._client.request(method, path, content=content, headers=sent)
                 response.read()
             except httpx.TransportError as exc:
-                raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+                raise self.link_failure(exc, response) from exc
             except httpx.HTTPError as exc:  # e.g. a body that does not decode
-                raise SyncError(SyncErrorKind.BAD_RESPONSE, type(exc).__name__) from exc
+                detail = f"answer does not decode: {type(exc).__name__}: {exc}"
+                raise SyncError(SyncErrorKind.BAD_RESPONSE, detail) from exc
+            finally:
+                response.close()
             self._count(len(content or b""), response)
             if (
                 auth
@@ -236,12 +279,15 @@ class ApiClient:
     def _raise_for(self, response: httpx.Response) -> None:
         body = self._error_body(response)
         status = response.status_code
+        named = f"HTTP {status} {response.reason_phrase}".rstrip()
+        if body is not None:
+            named += f" ({body.error.code})"
         if status == 426:
-            raise SyncError(SyncErrorKind.CLIENT_TOO_OLD, str(status), body)
+            raise SyncError(SyncErrorKind.CLIENT_TOO_OLD, named, body)
         if status >= 500:
-            raise SyncError(SyncErrorKind.SERVER_ERROR, str(status), body)
+            raise SyncError(SyncErrorKind.SERVER_ERROR, named, body)
         if body is None:
-            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{status} without an error body")
+            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{named} without an error body")
         if status in (401, 403) and body.error.code.startswith("auth."):
             raise SyncError(SyncErrorKind.AUTH_EXPIRED, body.error.code, body)
         raise SyncError(SyncErrorKind.REJECTED, body.error.code, body)
@@ -250,13 +296,78 @@ class ApiClient:
     def _parse(response: httpx.Response, answer: type[Model]) -> Model:
         kind = response.headers.get("Content-Type", "")
         if "application/json" not in kind:
-            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"content type {kind or 'none'}")
+            raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{kind or 'untyped'} answer, not JSON")
         try:
             return answer.model_validate_json(response.content)
         except ValidationError as exc:
             raise SyncError(
                 SyncErrorKind.BAD_RESPONSE, f"{answer.__name__}: {exc.error_count()} errors"
             ) from exc
+
+
+def link_failure(
+    exc: httpx.TransportError,
+    timeout: httpx.Timeout,
+    answer: httpx.Response | None = None,
+    sending: BaseException | None = None,
+) -> SyncError:
+    """The error for a link that failed during one call: always OFFLINE (retryable).
+
+    ``answer`` is the response whose head had arrived when the body broke off, or None
+    when the failure came before any answer; ``sending`` is the error, if any, that
+    writing the request met (see ``SendWatch``). A response cut short (the connection closed,
+    reset or stalled inside the body, or a body shorter than its Content-Length) is OFFLINE
+    too, not BAD_RESPONSE: on the wire it is the same as a link that died while receiving,
+    the server may have processed the request, and a retry is safe because sync is
+    idempotent. The detail says what happened, in English, for the logs.
+    """
+    if answer is not None:
+        if isinstance(exc, httpx.TimeoutException):
+            what = f"no data for {_seconds(timeout.read)}"
+        elif _was_reset(exc):
+            what = "connection reset"
+        else:
+            what = "connection cut"
+        length = answer.headers.get("Content-Length", "")
+        of = f" of {length}" if length.isdigit() else ""
+        got = f"received {answer.num_bytes_downloaded}{of} bytes"
+        return SyncError(SyncErrorKind.OFFLINE, f"{what} while receiving the answer ({got})")
+    if isinstance(exc, httpx.ConnectTimeout):
+        detail = f"could not connect within {_seconds(timeout.connect)}"
+    elif isinstance(exc, httpx.ConnectError):
+        detail = f"could not connect: {exc}"
+    elif isinstance(exc, httpx.PoolTimeout):
+        detail = f"no free connection within {_seconds(timeout.pool)}"
+    elif isinstance(exc, httpx.WriteTimeout):
+        detail = f"could not send the request within {_seconds(timeout.write)}"
+    elif isinstance(exc, httpx.ReadTimeout):
+        detail = f"no answer within {_seconds(timeout.read)}"
+    elif isinstance(exc, httpx.WriteError) or sending is not None:
+        what = "connection reset" if _was_reset(sending or exc) else "connection cut"
+        detail = f"{what} while sending the request"
+    elif _was_reset(exc):
+        detail = "connection reset before any answer"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        detail = "connection closed before any answer"
+    elif isinstance(exc, httpx.ProxyError):
+        detail = f"the proxy failed: {exc}"
+    else:
+        detail = f"no answer: {type(exc).__name__}: {exc}"
+    return SyncError(SyncErrorKind.OFFLINE, detail)
+
+
+def _seconds(limit: float | None) -> str:
+    return f"{limit:.1f} s" if limit is not None else "the time limit"
+
+
+def _was_reset(exc: BaseException) -> bool:
+    """Whether the peer reset the connection (TCP RST), anywhere in the exception chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionResetError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 SERVER_URL_SETTING = "server_url"

@@ -219,7 +219,7 @@ class Downloader:
                         raise SyncError(SyncErrorKind.DISK_FULL, ref.name) from exc
                     raise
                 except httpx.TransportError as exc:  # the link broke inside the body
-                    raise SyncError(SyncErrorKind.OFFLINE, type(exc).__name__) from exc
+                    raise self.api.link_failure(exc, response) from exc
         if digest.hexdigest() != ref.sha256 or part.stat().st_size != ref.size:
             return False
         os.replace(part, self.machine.content_path(ref.sha256))
