@@ -104,8 +104,10 @@ def cmd_import_participants(args: argparse.Namespace) -> int:
     try:
         report = import_participants(engine, Path(args.csv), workers=args.workers)
     except DomainError as exc:
-        _say(args, exc.message, sys.stderr)
+        for message in exc.messages:
+            _say(args, message, sys.stderr)
         return 1
+    _say(args, report.read_as())
     for line, problem in report.errors:
         _say(
             args,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -16,13 +18,19 @@ from latsar_desktop.domain.protocol import (
     CoursePackage,
     Question,
     Rules,
+    unknown_fields,
 )
 
 
 def parse_package(
-    data: Mapping[str, Any] | str | bytes, *, with_keys: bool = False
+    data: Mapping[str, Any] | str | bytes, *, with_keys: bool = False, strict: bool = True
 ) -> CoursePackage:
-    """Parse and validate a package (a dict or JSON text); raise DomainError naming each fault."""
+    """Parse and validate a package (a dict or JSON text); raise DomainError naming each fault.
+
+    ``strict`` (the default: a package someone wrote, as the server's import reads it) also
+    refuses fields the models do not know, such as a misspelt one the lenient models would
+    ignore. The client reads the package the server serves leniently, with the model itself.
+    """
     try:
         if isinstance(data, str | bytes):
             package = CoursePackage.model_validate_json(data)
@@ -34,6 +42,16 @@ def parse_package(
         raise DomainError(
             msg(Code.COURSE_MALFORMED, where=where, problem=first["msg"], count=exc.error_count())
         ) from exc
+    if strict:
+        unknown = unknown_fields(
+            package, json.loads(data) if isinstance(data, str | bytes) else data
+        )
+        if unknown:
+            where = ".".join(str(part) for part in unknown[0])
+            problem = "Extra inputs are not permitted"  # pydantic's words for extra="forbid"
+            raise DomainError(
+                msg(Code.COURSE_MALFORMED, where=where, problem=problem, count=len(unknown))
+            )
     return require_valid(package, with_keys=with_keys)
 
 
@@ -46,6 +64,7 @@ def package_problems(package: CoursePackage, *, with_keys: bool = False) -> list
     problems += _duplicate_ids(package)
     problems += cap_table_problems(package.rules.cap_table)
     problems += _threshold_problems(package.rules)
+    problems += _content_name_problems(package)
     total = package.welcome_video.trophies + sum(a.trophies for _, a in package.activities())
     if total != package.rules.max_trophies:
         problems.append(
@@ -60,6 +79,38 @@ def package_problems(package: CoursePackage, *, with_keys: bool = False) -> list
         problems.append(msg(Code.COURSE_EVALUATION_WITHOUT_QUESTIONS))
     problems += _key_problems(package.evaluation.questions, require_key=with_keys)
     return problems
+
+
+# A content file name is looked up beside the package (``content/<name>``) on import: it
+# must be one plain file name, never a path. Linux allows 255 bytes per name.
+MAX_CONTENT_NAME_BYTES = 255
+
+
+def content_name_is_plain(name: str) -> bool:
+    """True for one plain file name: no folder part, no drive, no control characters."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and ".." not in name
+        and not any(c in name for c in "/\\:")
+        and not any(unicodedata.category(c) == "Cc" for c in name)
+        and name.strip() == name
+        and len(name.encode("utf-8", "surrogatepass")) <= MAX_CONTENT_NAME_BYTES
+    )
+
+
+def _shown(name: str, limit: int = 200) -> str:
+    """The name as text an operator can read: control characters escaped, long ones cut."""
+    text = "".join(c if unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _content_name_problems(package: CoursePackage) -> list[Message]:
+    return [
+        msg(Code.COURSE_BAD_CONTENT_NAME, id=activity.id, name=_shown(activity.content.name))
+        for activity in [package.welcome_video, *(a for _, a in package.activities())]
+        if activity.content is not None and not content_name_is_plain(activity.content.name)
+    ]
 
 
 def _duplicate_ids(package: CoursePackage) -> list[Message]:

@@ -86,6 +86,9 @@ class Code(StrEnum):
     AUTH_DEVICE_REVOKED = "auth.device_revoked"
     COURSE_NOT_FOUND = "course.not_found"
     ASSET_NOT_FOUND = "asset.not_found"
+    # a code from a newer server that this version has no text for (issue 13): shown
+    # with a generic text and the code itself
+    MESSAGE_UNKNOWN = "message.unknown"
 
     # sync: why an event was rejected
     SYNC_MALFORMED_EVENT = "sync.malformed_event"
@@ -112,6 +115,14 @@ class Code(StrEnum):
     IMPORT_CONTENT_MISMATCH = "import.content_mismatch"
     IMPORT_VERSION_EXISTS = "import.version_exists"
     IMPORT_COURSE_DONE = "import.course_done"
+    # unsafe content file names; CSV files as Excel saves them (issue 13, items 8-9)
+    COURSE_BAD_CONTENT_NAME = "course.bad_content_name"
+    IMPORT_CSV_READ = "import.csv_read"
+    IMPORT_CSV_NOT_TEXT = "import.csv_not_text"
+    IMPORT_CSV_UNDEFINED_BYTE = "import.csv_undefined_byte"
+    IMPORT_EXCEL_NUMBER = "import.excel_number"
+    IMPORT_EXCEL_ROUNDED_NIP = "import.excel_rounded_nip"
+    IMPORT_EXCEL_ROUNDED_NIKS = "import.excel_rounded_niks"
     KEY_CREATED = "keys.created"
     DEVICE_REVOKED_DONE = "device.revoked_done"
     DEVICE_NOT_FOUND = "device.not_found"
@@ -137,6 +148,9 @@ class Code(StrEnum):
     CERTIFICATE_UNKNOWN_KEY = "certificate.unknown_key"
     CERTIFICATE_REVOKED = "certificate.revoked"
     CERTIFICATE_NOT_A_CERTIFICATE = "certificate.not_a_certificate"
+    # the signed record is genuine, the page cannot be redrawn byte for byte: compare it
+    # (the PDF's own texts are frozen with its layout: latsar_desktop/certificate/layout1.py)
+    CERTIFICATE_RECORD_GENUINE_COMPARE = "certificate.record_genuine_compare"
     CERTIFICATE_ISSUED_DONE = "certificate.issued_done"
     CERTIFICATE_REVOKED_DONE = "certificate.revoked_done"
     CERTIFICATE_NOT_FOUND = "certificate.not_found"
@@ -145,18 +159,6 @@ class Code(StrEnum):
     VERIFY_GENUINE = "verify.genuine"
     VERIFY_UNKNOWN = "verify.unknown"
     VERIFY_REVOKED = "verify.revoked"
-    PDF_HEADER = "pdf.header"
-    PDF_TITLE = "pdf.title"
-    PDF_NUMBER = "pdf.number"
-    PDF_AWARDED_TO = "pdf.awarded_to"
-    PDF_NIP = "pdf.nip"
-    PDF_COMPLETED = "pdf.completed"
-    PDF_PERIOD = "pdf.period"
-    PDF_SCORE = "pdf.score"
-    PDF_PLACE_DATE = "pdf.place_date"
-    PDF_SIGNER = "pdf.signer"
-    PDF_SIGNED_ELECTRONICALLY = "pdf.signed_electronically"
-    PDF_VERIFY_HINT = "pdf.verify_hint"
     CONTENT_ACTIVITIES_REMOVED = "content.activities_removed"
     SYNC_ERROR_OFFLINE = "sync_error.offline"
     SYNC_ERROR_AUTH_EXPIRED = "sync_error.auth_expired"

@@ -101,3 +101,60 @@ def test_round_trip_keeps_decimals_exact() -> None:
     dumped = package.model_dump_json()
     assert '"65.00"' in dumped
     assert CoursePackage.model_validate_json(dumped).rules.passing_score == Decimal("65.00")
+
+
+def with_content(name: str, *, welcome: bool = False) -> dict:
+    data = factories.package_dict()
+    target = data["welcome_video"] if welcome else data["materials"][1]["sub_materials"][0]
+    activity = target if welcome else target["activities"][1]
+    activity["content"] = {
+        "sha256": "ab" * 32,
+        "size": 10,
+        "media_type": "application/pdf",
+        "name": name,
+    }
+    return data
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../outside-secret.txt",
+        "..",
+        ".",
+        "/etc/passwd",
+        "sub/modul.pdf",
+        "sub\\modul.pdf",
+        "C:modul.pdf",
+        "C:\\Windows\\win.ini",
+        "\\\\server\\share\\modul.pdf",
+        "modul..pdf",
+        "",
+        "modul\x00.pdf",
+        "modul\n.pdf",
+        "modul\x7f.pdf",
+        " modul.pdf",
+        "modul.pdf ",
+        "a" * 252 + ".pdf",  # 256 bytes
+        "é" * 128,  # 256 bytes in UTF-8
+    ],
+)
+def test_content_names_must_be_plain_file_names(name: str) -> None:
+    for welcome in (False, True):
+        with pytest.raises(DomainError) as info:
+            parse_package(with_content(name, welcome=welcome))
+        (message,) = info.value.messages
+        assert message.code is Code.COURSE_BAD_CONTENT_NAME
+        assert message.params["id"] == ("welcome" if welcome else "m1-read")
+        text = translate(message, "id")
+        assert "harus satu nama berkas biasa" in text
+        assert "\x00" not in text  # control characters are shown escaped
+        assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    "name", ["modul-1.pdf", "Video Sambutan (final).mp4", "materi_é.html", "a" * 251 + ".pdf"]
+)
+def test_plain_content_names_are_accepted(name: str) -> None:
+    package = parse_package(with_content(name))
+    assert package_problems(package) == []
