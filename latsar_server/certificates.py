@@ -4,15 +4,22 @@
 the course's delay is at or before ``now`` gets one certificate, numbered by the
 configured format, with an unguessable verification code, signed with the active key;
 the signed record reaches the participant's devices as a ``certificate.issued`` change.
+
+The signature covers the record written as canonical JSON (sorted keys, no spaces, UTF-8)
+and that exact text travels and is stored beside it (``SignedCertificate.record_json``),
+so a field added to the record later never breaks verification on older clients.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
@@ -46,6 +53,20 @@ def verification_code() -> str:
     """12 random symbols (60 bits) in three groups: V7QK-3MZP-8RTA."""
     symbols = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     return "-".join(symbols[i : i + 4] for i in range(0, 12, 4))
+
+
+def canonical_json(fields: Mapping[str, object]) -> str:
+    """The record as it is signed: JSON, sorted keys, no spaces, non-ASCII kept as is."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sign_record(private: Ed25519PrivateKey, fields: Mapping[str, object]) -> SignedCertificate:
+    """Sign the record's JSON fields; the exact signed text travels with the signature."""
+    record_json = canonical_json(fields)
+    signature = private.sign(record_json.encode("utf-8"))
+    return SignedCertificate(
+        record_json=record_json, signature=base64.b64encode(signature).decode("ascii")
+    )
 
 
 def mask_nip(nip: str) -> str:
@@ -126,8 +147,7 @@ def issue_certificates(engine: Engine, settings: Settings, now: datetime) -> lis
                 verify_url=f"{settings.public_url.rstrip('/')}/verify/{code}",
                 key_id=key_id,
             )
-            signature = base64.b64encode(private.sign(record.signed_bytes())).decode("ascii")
-            signed = SignedCertificate(record=record, signature=signature)
+            signed = sign_record(private, record.model_dump(mode="json"))
             session.add(
                 Certificate(
                     number=number,

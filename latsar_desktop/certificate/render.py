@@ -1,137 +1,166 @@
-"""The certificate PDF, drawn locally with reportlab from a signed record.
+"""The certificate PDF, drawn locally with reportlab from a signed record, and checked.
 
-A4 landscape, Indonesian by default, DejaVu Sans embedded (resources/fonts), a QR code
-to the verify page, and the signed record itself embedded in the document's Subject.
-Rendering is deterministic (reportlab's invariant mode, every date from the record), so
-``verify_pdf`` re-renders from the embedded record and compares the bytes: any edit of
-the file shows. Only a few hundred bytes (the record) ever cross the network.
+Only the signed record (a few hundred bytes) ever crosses the network. The PDF carries it
+in its Subject, as ``latsar-certificate:`` and base64 JSON (:class:`Envelope`): the exact
+signed record text and its signature, the layout version that drew the page, the
+language, and the fingerprint of the renderer that drew it (:func:`renderer_fingerprint`).
+Rendering is deterministic, so :func:`verify_pdf` checks the signature over the embedded
+bytes, redraws the page from the record with the named layout, and compares bytes.
+
+When the redraw differs, the verdict depends on whether this version *can* reproduce
+that file: when it knows the layout and language and its own renderer fingerprint equals
+the one in the file, the same renderer made the file, so a difference is an edit:
+"altered". Otherwise (a layout from a newer app, or a renderer that changed since:
+reportlab, the font) the page cannot be confirmed byte for byte, but the record is
+genuine: "compare the page with these details", never "altered" for that reason.
 """
 
 from __future__ import annotations
 
 import base64
-import io
+import binascii
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
-from pydantic import ValidationError
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.colors import Color
-from reportlab.lib.pagesizes import A4, landscape
+import reportlab
+from pydantic import BaseModel, ConfigDict, ValidationError
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 
+from latsar_desktop.certificate import layout1
 from latsar_desktop.certificate.verify import Verdict, Verification, verify_record
-from latsar_desktop.domain.messages import Code, ParamValue
-from latsar_desktop.domain.protocol import SignedCertificate
-from latsar_desktop.i18n import text
+from latsar_desktop.domain.protocol import CertificateRecord, SignedCertificate
 from latsar_desktop.locations import resources_dir
 
 MARKER = "latsar-certificate:"
 _EMBEDDED = re.compile(rb"latsar-certificate:([A-Za-z0-9+/=]+)")
-REGULAR, BOLD = "LatsarSans", "LatsarSans-Bold"
-NAVY = Color(0.04, 0.24, 0.57)
-GOLD = Color(0.72, 0.56, 0.2)
-GREY = Color(0.35, 0.35, 0.38)
+
+
+class Layout(Protocol):
+    """A certificate layout module (``layout1``, …): frozen once released."""
+
+    @property
+    def VERSION(self) -> int: ...
+    @property
+    def LANGUAGES(self) -> tuple[str, ...]: ...
+    @property
+    def FONT_FILES(self) -> Mapping[str, str]: ...
+
+    def frozen_inputs(self, language: str) -> dict[str, Any]: ...
+
+    def render(self, record: CertificateRecord, language: str, subject: str) -> bytes: ...
+
+
+LAYOUTS: Mapping[int, Layout] = {layout1.VERSION: layout1}
+CURRENT_LAYOUT = layout1.VERSION
+
+
+class Envelope(BaseModel):
+    """What a certificate PDF carries. Read leniently: later versions may add fields."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    layout: int
+    language: str
+    renderer: str
+    record_json: str  # the exact text the server signed
+    signature: str
+
+    @property
+    def signed(self) -> SignedCertificate:
+        return SignedCertificate(record_json=self.record_json, signature=self.signature)
 
 
 @cache
-def _fonts() -> None:
+def _fonts(layout: int) -> None:
     folder = resources_dir() / "fonts"
-    pdfmetrics.registerFont(TTFont(REGULAR, str(folder / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    for name, file in LAYOUTS[layout].FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
 
 
-def render_pdf(signed: SignedCertificate, language: str = "id") -> bytes:
+@cache
+def renderer_fingerprint(layout: int, language: str) -> str:
+    """What decides the bytes this app draws for a layout and language, hashed.
+
+    reportlab's version, the font files, the layout's frozen texts and formats. The
+    layout's drawing code is not in it: a released layout module never changes, and the
+    reference PDFs in tests/data/certificates/ check that it does not.
+    """
+    module = LAYOUTS[layout]
+    folder = resources_dir() / "fonts"
+    facts = {
+        "layout": layout,
+        "language": language,
+        "reportlab": reportlab.Version,
+        "fonts": {
+            name: hashlib.sha256((folder / file).read_bytes()).hexdigest()
+            for name, file in sorted(module.FONT_FILES.items())
+        },
+        "inputs": module.frozen_inputs(language),
+    }
+    canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _draw(layout: int, signed: SignedCertificate, language: str, payload: str) -> bytes:
+    _fonts(layout)
+    return LAYOUTS[layout].render(signed.record, language, MARKER + payload)
+
+
+def render_pdf(
+    signed: SignedCertificate, language: str = "id", layout: int = CURRENT_LAYOUT
+) -> bytes:
     """The PDF bytes of a certificate; the same record always gives the same bytes."""
-    _fonts()
-    record = signed.record
-    width, height = landscape(A4)
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=1)
-    canvas.setTitle(f"{text(Code.PDF_TITLE, language)} {record.certificate_number}")
-    canvas.setAuthor(text(Code.PDF_HEADER, language))
-    canvas.setCreator("Latsar Desktop")
-    payload = base64.b64encode(signed.model_dump_json().encode()).decode("ascii")
-    canvas.setSubject(MARKER + payload)
-
-    # frame
-    canvas.setStrokeColor(NAVY)
-    canvas.setLineWidth(6)
-    canvas.rect(24, 24, width - 48, height - 48)
-    canvas.setStrokeColor(GOLD)
-    canvas.setLineWidth(1.5)
-    canvas.rect(36, 36, width - 72, height - 72)
-
-    def centred(
-        y: float, line: str, size: float, font: str = REGULAR, colour: Color = GREY
-    ) -> None:
-        canvas.setFont(font, size)
-        canvas.setFillColor(colour)
-        canvas.drawCentredString(width / 2, y, line)
-
-    def say(code: Code, **params: ParamValue) -> str:
-        return text(code, language, params)
-
-    centred(height - 84, say(Code.PDF_HEADER), 14, BOLD, NAVY)
-    centred(height - 140, say(Code.PDF_TITLE), 40, BOLD, NAVY)
-    centred(height - 164, say(Code.PDF_NUMBER, number=record.certificate_number), 11)
-    centred(height - 204, say(Code.PDF_AWARDED_TO), 13)
-    centred(height - 244, record.name, 28, BOLD, NAVY)
-    centred(height - 268, say(Code.PDF_NIP, nip=record.nip), 13)
-    centred(height - 288, record.agency, 13)
-    centred(height - 324, say(Code.PDF_COMPLETED, course=record.course_title), 13)
-    centred(
-        height - 344, say(Code.PDF_PERIOD, start=record.period_start, end=record.period_end), 12
-    )
-    centred(
-        height - 368,
-        say(Code.PDF_SCORE, score=record.final_score, predicate=record.predicate),
-        13,
-        BOLD,
-        GREY,
-    )
-
-    # signer block, right
-    right = width - 250
-    canvas.setFillColor(GREY)
-    canvas.setFont(REGULAR, 11)
-    canvas.drawCentredString(right, 150, say(Code.PDF_PLACE_DATE, date=record.issued_on))
-    canvas.setFont(BOLD, 11)
-    canvas.drawCentredString(right, 132, say(Code.PDF_SIGNER))
-    canvas.setFont(REGULAR, 8)
-    canvas.drawCentredString(right, 84, say(Code.PDF_SIGNED_ELECTRONICALLY, key_id=record.key_id))
-
-    # QR code to the verify page, left
-    size = 104.0
-    widget = QrCodeWidget(record.verify_url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, 70, 64)
-    canvas.setFont(REGULAR, 8)
-    canvas.drawString(70, 54, record.verification_code)
-    centred(44, say(Code.PDF_VERIFY_HINT, url=record.verify_url), 8)
-
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    envelope = {
+        "layout": layout,
+        "language": language,
+        "renderer": renderer_fingerprint(layout, language),
+        "record_json": signed.record_json,
+        "signature": signed.signature,
+    }
+    text = json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return _draw(layout, signed, language, payload)
 
 
-def embedded_record(pdf: bytes) -> SignedCertificate | None:
-    """The signed record a certificate PDF carries, or None."""
+def _embedded(pdf: bytes) -> tuple[str, Envelope] | None:
     found = _EMBEDDED.search(pdf)
     if found is None:
         return None
     try:
-        return SignedCertificate.model_validate_json(base64.b64decode(found.group(1)))
-    except (ValidationError, ValueError):
+        envelope = Envelope.model_validate_json(base64.b64decode(found.group(1), validate=True))
+        envelope.signed  # noqa: B018  (the record must parse)
+    except (ValidationError, ValueError, binascii.Error):
         return None
+    return found.group(1).decode("ascii"), envelope
+
+
+def embedded_envelope(pdf: bytes) -> Envelope | None:
+    """What a certificate PDF carries (layout, language, renderer, signed record), or None."""
+    found = _embedded(pdf)
+    return None if found is None else found[1]
+
+
+def embedded_record(pdf: bytes) -> SignedCertificate | None:
+    """The signed record a certificate PDF carries, exactly as signed, or None."""
+    envelope = embedded_envelope(pdf)
+    return None if envelope is None else envelope.signed
+
+
+def can_reproduce(envelope: Envelope) -> bool:
+    """Whether this app's renderer is the one that drew a file naming ``envelope``: then a
+    byte difference is an edit, not a change of renderer."""
+    layout = LAYOUTS.get(envelope.layout)
+    return (
+        layout is not None
+        and envelope.language in layout.LANGUAGES
+        and envelope.renderer == renderer_fingerprint(envelope.layout, envelope.language)
+    )
 
 
 def verify_pdf(
@@ -139,15 +168,22 @@ def verify_pdf(
     keys: Mapping[str, str],
     revoked: frozenset[str] | set[str] = frozenset(),
 ) -> Verification:
-    """Genuine, altered, unknown key, or revoked (when known) — with no connection."""
+    """Genuine, altered, unknown key, revoked (when known), not a certificate, or "record
+    genuine; compare the page with these details" — with no connection."""
     pdf = path.read_bytes()
-    signed = embedded_record(pdf)
-    if signed is None:
+    found = _embedded(pdf)
+    if found is None:
         return Verification(Verdict.NOT_A_CERTIFICATE)
+    payload, envelope = found
+    signed = envelope.signed
     verdict = verify_record(signed, keys, revoked)
     if verdict.verdict is not Verdict.GENUINE:
         return verdict
-    for language in ("id", "en"):
-        if render_pdf(signed, language) == pdf:
-            return verdict
-    return Verification(Verdict.ALTERED, signed.record)
+    layout = LAYOUTS.get(envelope.layout)
+    drawable = layout is not None and envelope.language in layout.LANGUAGES
+    # the file's own Subject is redrawn as found: what is compared is the page itself
+    if drawable and _draw(envelope.layout, signed, envelope.language, payload) == pdf:
+        return verdict
+    if can_reproduce(envelope):
+        return Verification(Verdict.ALTERED, signed.record)
+    return Verification(Verdict.RECORD_GENUINE, signed.record)

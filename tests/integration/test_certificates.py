@@ -1,5 +1,6 @@
 """Certificates end to end: issued by the server after the delay, signed, synced,
-rendered and verified on the client, checked on /verify, surviving a key rotation."""
+rendered and verified on the client, checked on /verify, surviving a key rotation and a
+newer server that adds a field to the record."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from latsar_desktop.certificate.download import certificate_pdf, current_certificate
 from latsar_desktop.certificate.render import verify_pdf
-from latsar_desktop.certificate.verify import Verdict
+from latsar_desktop.certificate.verify import Verdict, verify_record
 from latsar_desktop.domain.messages import DomainError
+from latsar_desktop.domain.protocol import SignedCertificate
 from latsar_desktop.sync.refresh import refresh_package
+from latsar_server import certificates as server_certificates
 from latsar_server.certificates import issue_certificates, revoke_certificate
 from latsar_server.cli import main as server_cli
 from latsar_server.keys import keygen
@@ -173,6 +176,44 @@ def test_key_rotation_keeps_old_certificates_verifiable(
     assert fresh.record.certificate_number == number  # type: ignore[union-attr]
     siti_engine.run()
     assert current_certificate(siti).genuine  # type: ignore[union-attr]
+
+
+def test_a_record_with_a_field_from_a_newer_server_verifies_on_this_client(
+    demo_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer server adds a field to the record; today's client, which does not know it,
+    still verifies the certificate (over the bytes as signed) and renders it."""
+    store, _api, engine = passed(demo_server, tmp_path, BUDI)
+    passed_at = server_view(demo_server, BUDI["nip"]).standing.passed_at
+    assert passed_at is not None
+    sign_record = server_certificates.sign_record
+
+    def newer_server(private, fields):  # type: ignore[no-untyped-def]
+        return sign_record(private, {**fields, "signer_title": "Kepala LAN — Jakarta"})
+
+    monkeypatch.setattr(server_certificates, "sign_record", newer_server)
+    (number,) = issue_certificates(
+        demo_server.engine, demo_server.settings, passed_at + timedelta(days=20)
+    )
+    engine.run()  # the change travels over HTTP as JSON, as any sync response
+    ((signed, revoked),) = store.certificates()
+    assert not revoked
+    assert '"signer_title":"Kepala LAN — Jakarta"' in signed.record_json  # kept, as signed
+    assert signed.record.certificate_number == number
+    verification = current_certificate(store)
+    assert verification is not None
+    assert verification.genuine
+    pdf = tmp_path / "sertifikat.pdf"
+    pdf.write_bytes(certificate_pdf(store))
+    assert verify_pdf(pdf, store.known_keys()).genuine
+    # the signature covers the added field: a changed value is an alteration
+    forged = SignedCertificate(
+        record_json=signed.record_json.replace("Jakarta", "Bandung"), signature=signed.signature
+    )
+    assert verify_record(forged, store.known_keys()).verdict is Verdict.ALTERED
+    with httpx.Client(base_url=demo_server.url) as http:
+        code = signed.record.verification_code
+        assert http.get(f"/verify/{code}?format=json").json()["status"] == "genuine"
 
 
 def test_issue_certificates_command(demo_server: RunningServer, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
