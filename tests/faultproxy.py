@@ -55,6 +55,7 @@ import json
 import socket
 import struct
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -67,6 +68,7 @@ __all__ = [
     "Fault",
     "FaultProxy",
     "ResetPoint",
+    "running_proxies",
 ]
 
 ResetPoint = Literal["on_request", "after_request", "after_response"]
@@ -461,6 +463,15 @@ class _Conn:
     down_pacer: _Pacer = field(default_factory=_Pacer)
 
 
+_STARTED: weakref.WeakSet[FaultProxy] = weakref.WeakSet()
+"""Every FaultProxy started (a running one is also held by its thread, so never dropped)."""
+
+
+def running_proxies() -> list[FaultProxy]:
+    """Every FaultProxy whose thread still runs (tests/conftest.py fails a test that leaks one)."""
+    return [proxy for proxy in list(_STARTED) if proxy.running]
+
+
 class FaultProxy:
     """An HTTP/1.1 proxy on 127.0.0.1 that injects faults into chosen requests.
 
@@ -500,6 +511,7 @@ class FaultProxy:
         if self._started:
             raise RuntimeError("a FaultProxy can be started only once")
         self._started = True
+        _STARTED.add(self)
         self._thread = threading.Thread(target=self._run, name="FaultProxy", daemon=True)
         self._thread.start()
         if not self._ready.wait(THREAD_TIMEOUT):

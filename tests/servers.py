@@ -133,6 +133,15 @@ class RunningServer:
         self._engine = make_engine(self.settings.database_url)
 
 
+_LIVE: dict[str, threading.Thread] = {}
+"""The thread of every server running_server started, by URL, until it has stopped."""
+
+
+def live_servers() -> dict[str, threading.Thread]:
+    """Servers whose thread still runs, by URL (tests/conftest.py fails a test leaking one)."""
+    return {url: thread for url, thread in list(_LIVE.items()) if thread.is_alive()}
+
+
 @contextmanager
 def running_server(settings: Settings) -> Iterator[RunningServer]:
     """The API under uvicorn in a thread, on a random 127.0.0.1 port."""
@@ -142,7 +151,9 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -150,11 +161,14 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
     running = RunningServer(f"http://127.0.0.1:{port}", settings)
+    _LIVE[running.url] = thread
     try:
         yield running
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if not thread.is_alive():  # else the leak check reports it
+            del _LIVE[running.url]
         sock.close()
         running.engine.dispose()
         app.state.latsar.engine.dispose()

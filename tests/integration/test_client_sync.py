@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select, update
 
 from latsar_desktop.domain.progress import progress
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.sync.engine import Backoff, SyncScheduler
+from latsar_desktop.sync.engine import Backoff, SyncReport, SyncScheduler
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_server.tables import EventRow, Token
 from resources import build_demo_course as demo
+from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import (
     demo_people,
     engine_for,
@@ -208,17 +211,81 @@ def test_scheduler_backs_off_and_recovers() -> None:
 
 
 def test_scheduler_survives_an_unexpected_error() -> None:
-    def broken():  # type: ignore[no-untyped-def]
-        raise ValueError("a header that does not parse")
+    """On its real thread: a bug in a sync is logged and backed off, and the thread lives on."""
+    outcomes: list[object] = [ValueError("a header that does not parse"), "ok"]
+    ran_in: list[threading.Thread] = []
 
+    def run():  # type: ignore[no-untyped-def]
+        ran_in.append(threading.current_thread())
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    results: queue.Queue[object] = queue.Queue()
     scheduler = SyncScheduler(
-        broken, backoff=Backoff(base=5, cap=60, rng=lambda: 1.0), clock=lambda: 0.0
+        run,
+        backoff=Backoff(base=5, cap=60, rng=lambda: 1.0),
+        on_result=results.put,
+        clock=lambda: 0.0,  # time stands still: only sync_now() brings the next run
     )
-    result = scheduler.run_once()
-    assert isinstance(result, SyncError)
-    assert result.kind is SyncErrorKind.BAD_RESPONSE
-    assert scheduler.failures == 1
-    assert scheduler.next_delay() == 5.0
+    scheduler.start()
+    try:
+        result = results.get(timeout=30)
+        assert isinstance(result, SyncError)
+        assert result.kind is SyncErrorKind.BAD_RESPONSE
+        assert scheduler.failures == 1
+        assert scheduler.next_delay() == 5.0
+        scheduler.sync_now()
+        assert results.get(timeout=30) == "ok"
+    finally:
+        scheduler.stop()
+    assert scheduler.failures == 0
+    assert ran_in[0] is ran_in[1]  # the same thread ran both syncs
+    assert ran_in[0].name == "latsar-sync"
+    assert not ran_in[0].is_alive()
+
+
+def test_scheduler_thread_syncs_when_the_connection_appears(
+    sqlite_server: RunningServer, tmp_path: Path
+) -> None:
+    """The scheduler's own thread: offline at start it backs off for an hour; when the
+    connection appears it syncs at once, and the events are pushed and confirmed."""
+    load_demo(sqlite_server)
+    store = offline_store(tmp_path)
+    play(store, demo.recipe_steps("27")[:3])
+    results: queue.Queue[SyncReport | SyncError] = queue.Queue()
+    with FaultProxy("127.0.0.1", urlsplit(sqlite_server.url).port or 80) as proxy:
+        api, engine = engine_for(sqlite_server, store, BUDI, url=proxy.url)
+        proxy.reset()  # the network goes down: every request is reset
+        scheduler = SyncScheduler(
+            engine.run,
+            interval=3600,
+            backoff=Backoff(base=3600, cap=3600, rng=lambda: 1.0),
+            on_result=results.put,
+        )
+        scheduler.start()
+        try:
+            offline = results.get(timeout=30)  # the sync on start
+            assert isinstance(offline, SyncError)
+            assert offline.kind is SyncErrorKind.OFFLINE
+            assert scheduler.failures == 1
+            assert scheduler.next_delay() > 0  # backed off: the next try is an hour away
+            assert len(store.unconfirmed()) == 3
+            proxy.clear()
+            scheduler.connection_appeared()
+            report = results.get(timeout=30)
+        finally:
+            scheduler.stop()
+        api.close()
+    assert isinstance(report, SyncReport), report
+    assert report.pushed == 3
+    assert report.rejected == 0
+    assert report.consistent
+    assert scheduler.failures == 0
+    assert store.unconfirmed() == []
+    assert sorted(server_event_ids(sqlite_server)) == sorted(str(e.id) for e in store.journal())
+    assert "latsar-sync" not in {t.name for t in threading.enumerate()}
 
 
 def test_the_client_is_configured_from_settings(demo_server: RunningServer, tmp_path: Path) -> None:
