@@ -1,13 +1,25 @@
-"""Sync requests per second: batches of 20 events from 1,000 participants.
+"""Sync throughput: every participant pushes their whole course journal, in batches.
+
+Each participant's journal is the demo course done once on one device: the welcome video,
+every video, reading and reflection (``activity.completed``) and every practice quiz
+answered right (``practice.graded``), 45 events, sent in batches of ``--batch-size``
+(default 20: 20 + 20 + 5). A participant's batches go one after another, each with the
+cursor of the previous answer, as the desktop client sends them; ``--concurrency``
+participants sync at once. Every answer is checked (200, ``acked_seq`` is the batch's
+last seq, no rejection) and at the end the server must hold exactly one event row per
+event sent, so the figures count requests and events that were really sent, processed
+and timed.
 
 Runs ``latsar-server serve`` with 1 and 2 workers, on SQLite and on PostgreSQL (a
 throwaway cluster, as the tests make), each on a fresh database. Baseline, measured in
-the same run against the same server: ``GET /health`` at the same concurrency. Set-up
-(participants, devices, tokens) is written straight into the database: signing in a
-thousand people would measure scrypt, not sync.
+the same run against the same server: as many ``GET /health`` requests at the same
+concurrency. Set-up (participants, devices, tokens) is written straight into the
+database: signing in a thousand people would measure scrypt, not sync.
 
-    .venv/bin/python bench/server_sync.py [--participants 1000] [--concurrency 16]
+    .venv/bin/python bench/server_sync.py [--participants 40] [--concurrency 16]
+        [--batch-size 20] [--workers 1,2] [--databases sqlite,postgresql]
 
+The defaults take about two minutes on 2 cores; use ``--participants 1000`` for a big run.
 Prints one JSON object on its last line.
 """
 
@@ -17,40 +29,115 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from pydantic import TypeAdapter
+from sqlalchemy import func, insert, select
 
+from latsar_desktop.domain.grading import grade
 from latsar_desktop.domain.protocol import (
     ActivityCompleted,
     ActivityCompletedEvent,
+    ActivityKind,
+    CoursePackage,
     EventEnvelope,
+    JournalEvent,
+    PracticeGraded,
+    PracticeGradedEvent,
     SyncRequest,
+    WelcomeWatched,
+    WelcomeWatchedEvent,
 )
 from latsar_server.database import make_engine, migrate
 from latsar_server.imports import import_course
 from latsar_server.security import hash_nik, new_token, token_hash
-from latsar_server.tables import Device, Participant, Token
-from tests.integration.serverkit import DEMO_PACKAGE, HEADERS, demo_package
+from latsar_server.tables import Device, EventRow, Participant, Token
+from tests.integration.serverkit import DEMO_PACKAGE, HEADERS
 from tests.servers import PostgresCluster, PostgresUnavailable, free_port
 
-EVENTS_PER_BATCH = 20
+ENVELOPES = TypeAdapter(list[EventEnvelope])
 
 
-def populate(url: str, data_dir: Path, count: int) -> list[tuple[str, str, list[str]]]:
-    """Participants with one device and one access token each; returns (token, device, body)."""
+@dataclass
+class Batch:
+    events_json: str  # the JSON array of the batch's events
+    count: int
+    last_seq: int
+
+
+@dataclass
+class Work:
+    """One participant: their access token, device and journal in batches."""
+
+    token: str
+    device: str
+    batches: list[Batch]
+
+    def body(self, batch: Batch, cursor: int) -> str:
+        return f'{{"device_id":"{self.device}","events":{batch.events_json},"cursor":{cursor}}}'
+
+
+def journal(package: CoursePackage, device: uuid.UUID, at: datetime) -> list[JournalEvent]:
+    """The course done once on one device, in course order, seq 1, 2, 3 …"""
+    payloads: list[WelcomeWatched | ActivityCompleted | PracticeGraded] = [
+        WelcomeWatched(package_version=package.version)
+    ]
+    for _, activity in package.activities():
+        if activity.kind is ActivityKind.PRACTICE_QUIZ:
+            answers = {q.id: q.answer for q in activity.questions if q.answer is not None}
+            result = grade(activity.questions, answers)
+            payloads.append(
+                PracticeGraded(
+                    activity_id=activity.id,
+                    package_version=package.version,
+                    answers=answers,
+                    correct=result.correct,
+                    total=result.total,
+                    score=result.score,
+                )
+            )
+        else:
+            text = "Refleksi peserta." if activity.kind is ActivityKind.REFLECTION else None
+            payloads.append(
+                ActivityCompleted(
+                    activity_id=activity.id,
+                    package_version=package.version,
+                    reflection_text=text,
+                )
+            )
+    events: list[JournalEvent] = []
+    for seq, payload in enumerate(payloads, start=1):
+        if isinstance(payload, WelcomeWatched):
+            event: JournalEvent = WelcomeWatchedEvent(
+                id=uuid.uuid4(), device_id=device, seq=seq, at=at, payload=payload
+            )
+        elif isinstance(payload, PracticeGraded):
+            event = PracticeGradedEvent(
+                id=uuid.uuid4(), device_id=device, seq=seq, at=at, payload=payload
+            )
+        else:
+            event = ActivityCompletedEvent(
+                id=uuid.uuid4(), device_id=device, seq=seq, at=at, payload=payload
+            )
+        events.append(event)
+    return events
+
+
+def populate(url: str, data_dir: Path, count: int, batch_size: int) -> list[Work]:
+    """Participants with one device and one access token each, and their journals."""
     migrate(url)
     engine = make_engine(url)
     package = import_course(engine, data_dir / "content", DEMO_PACKAGE)
-    activities = [a.id for _, a in package.activities() if a.kind.value != "practice_quiz"]
     now = datetime.now(UTC)
     shared_hash = hash_nik("3273011405900001")
     with engine.begin() as connection:
@@ -58,7 +145,7 @@ def populate(url: str, data_dir: Path, count: int) -> list[tuple[str, str, list[
             insert(Participant),
             [
                 {
-                    "nip": f"1990010120260119{i:02d}"[:14] + f"{i:04d}",
+                    "nip": f"199001012026{i:06d}",
                     "nik_hash": shared_hash,
                     "name": f"Peserta {i}",
                     "agency": "Instansi",
@@ -99,27 +186,20 @@ def populate(url: str, data_dir: Path, count: int) -> list[tuple[str, str, list[
     work = []
     for i, token in enumerate(tokens):
         device = uuid.UUID(int=i + 1)
-        bodies = []
-        for batch in range(len(activities) // EVENTS_PER_BATCH):
-            events = [
-                EventEnvelope.of(
-                    ActivityCompletedEvent(
-                        id=uuid.uuid4(),
-                        device_id=device,
-                        seq=batch * EVENTS_PER_BATCH + n + 1,
-                        at=now,
-                        payload=ActivityCompleted(
-                            activity_id=activities[
-                                (batch * EVENTS_PER_BATCH + n) % len(activities)
-                            ],
-                            package_version=package.version,
-                        ),
-                    )
-                )
-                for n in range(EVENTS_PER_BATCH)
-            ]
-            bodies.append(SyncRequest(device_id=device, events=events).model_dump_json())
-        work.append((token, str(device), bodies[:1]))
+        events = [EventEnvelope.of(e) for e in journal(package, device, now)]
+        batches = [
+            Batch(
+                ENVELOPES.dump_json(chunk).decode(),
+                len(chunk),
+                chunk[-1].seq,
+            )
+            for chunk in (
+                events[start : start + batch_size] for start in range(0, len(events), batch_size)
+            )
+        ]
+        work.append(Work(token, str(device), batches))
+    # what is sent is a valid SyncRequest
+    SyncRequest.model_validate_json(work[0].body(work[0].batches[0], 0))
     return work
 
 
@@ -154,81 +234,134 @@ def serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byte
     raise RuntimeError("server did not start")
 
 
-def hammer(base: str, jobs: list[tuple[dict[str, str], str | None]], concurrency: int) -> float:
-    """Requests per second for ``jobs`` of (headers, body or None for /health)."""
+def client(base: str, concurrency: int) -> httpx.Client:
+    limits = httpx.Limits(max_connections=concurrency)
+    return httpx.Client(base_url=base, headers=HEADERS, timeout=120, limits=limits)
 
-    def one(client: httpx.Client, job: tuple[dict[str, str], str | None]) -> None:
-        headers, body = job
-        if body is None:
-            response = client.get("/health")
-        else:
-            response = client.post(
-                "/api/v1/sync",
-                content=body,
-                headers={**headers, "Content-Type": "application/json"},
-            )
+
+def health(base: str, requests: int, concurrency: int) -> float:
+    """``GET /health`` per second, ``requests`` of them."""
+
+    def one(http: httpx.Client) -> None:
+        response = http.get("/health")
         assert response.status_code == 200, response.text[:300]
 
-    limits = httpx.Limits(max_connections=concurrency)
-    with httpx.Client(base_url=base, headers=HEADERS, timeout=120, limits=limits) as client:
+    with client(base, concurrency) as http, ThreadPoolExecutor(concurrency) as pool:
         started = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            list(pool.map(lambda job: one(client, job), jobs))
-        return len(jobs) / (time.perf_counter() - started)
+        list(pool.map(lambda _: one(http), range(requests)))
+        return requests / (time.perf_counter() - started)
 
 
-def measure(url: str, workers: int, count: int, concurrency: int) -> dict[str, float]:
+def push_all(base: str, work: list[Work], concurrency: int) -> tuple[float, list[float]]:
+    """Every batch of every participant; returns the seconds taken and each request's."""
+
+    def participant(http: httpx.Client, item: Work) -> list[float]:
+        cursor, latencies = 0, []
+        for batch in item.batches:
+            started = time.perf_counter()
+            response = http.post(
+                "/api/v1/sync",
+                content=item.body(batch, cursor),
+                headers={
+                    "Authorization": f"Bearer {item.token}",
+                    "Content-Type": "application/json",
+                },
+            )
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text[:300]
+            answer = response.json()
+            assert answer["acked_seq"] == batch.last_seq, (answer["acked_seq"], batch.last_seq)
+            assert answer["rejections"] == [], answer["rejections"][:1]
+            assert not answer["more"]
+            cursor = answer["cursor"]
+        return latencies
+
+    with client(base, concurrency) as http, ThreadPoolExecutor(concurrency) as pool:
+        started = time.perf_counter()
+        latencies = [s for each in pool.map(lambda w: participant(http, w), work) for s in each]
+        return time.perf_counter() - started, latencies
+
+
+def stored_events(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(EventRow)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
-        work = populate(url, data_dir, count)
+        work = populate(url, data_dir, args.participants, args.batch_size)
+        requests = sum(len(w.batches) for w in work)
+        events = sum(b.count for w in work for b in w.batches)
         process, base = serve(url, data_dir, workers)
         try:
-            health = hammer(base, [({}, None)] * count, concurrency)
-            jobs = [
-                ({"Authorization": f"Bearer {token}"}, body)
-                for token, _device, bodies in work
-                for body in bodies
-            ]
-            sync = hammer(base, jobs, concurrency)
+            health(base, 4 * args.concurrency, args.concurrency)  # warm-up, not counted
+            health_rate = health(base, requests, args.concurrency)
+            seconds, latencies = push_all(base, work, args.concurrency)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+        stored = stored_events(url)
+        assert stored == events, f"{events} events sent, {stored} stored"
+    sync_rate = requests / seconds
     return {
-        "sync_per_second": round(sync, 1),
-        "events_per_second": round(sync * 20, 1),
-        "health_per_second": round(health, 1),
-        "ratio_to_health": round(sync / health, 3),
+        "requests": requests,
+        "events": events,
+        "seconds": round(seconds, 2),
+        "sync_per_second": round(sync_rate, 1),
+        "events_per_second": round(events / seconds, 1),
+        "sync_median_ms": round(statistics.median(latencies) * 1000, 1),
+        "sync_p95_ms": round(statistics.quantiles(latencies, n=20)[-1] * 1000, 1),
+        "health_per_second": round(health_rate, 1),
+        "ratio_to_health": round(sync_rate / health_rate, 3),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--participants", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=20, help="events per request")
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1,2,4")
+    parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
-    assert demo_package().course_id
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    databases = args.databases.split(",")
+    assert set(databases) <= {"sqlite", "postgresql"}, databases
     results: dict[str, object] = {
         "participants": args.participants,
-        "events_per_request": EVENTS_PER_BATCH,
+        "events_per_request": args.batch_size,
         "concurrency": args.concurrency,
         "cores": os.cpu_count(),
+        "load_average_at_start": round(os.getloadavg()[0], 1),
     }
     cluster = None
+    if "postgresql" in databases:
+        try:
+            cluster = PostgresCluster.start()
+        except PostgresUnavailable as exc:
+            results["postgresql"] = f"unavailable: {exc}"
+    started = time.perf_counter()
     try:
-        cluster = PostgresCluster.start()
-    except PostgresUnavailable as exc:
-        results["postgresql"] = f"unavailable: {exc}"
-    for workers in (1, 2):
-        with tempfile.TemporaryDirectory() as folder:
-            results[f"sqlite_{workers}_worker"] = measure(
-                f"sqlite:///{folder}/bench.db", workers, args.participants, args.concurrency
-            )
+        for workers in worker_counts:
+            if "sqlite" in databases:
+                with tempfile.TemporaryDirectory() as folder:
+                    results[f"sqlite_{workers}_worker"] = measure(
+                        f"sqlite:///{folder}/bench.db", workers, args
+                    )
+            if cluster is not None:
+                results[f"postgresql_{workers}_worker"] = measure(
+                    cluster.new_database(), workers, args
+                )
+    finally:
         if cluster is not None:
-            results[f"postgresql_{workers}_worker"] = measure(
-                cluster.new_database(), workers, args.participants, args.concurrency
-            )
-    if cluster is not None:
-        cluster.stop()
+            cluster.stop()
+    results["load_average_at_end"] = round(os.getloadavg()[0], 1)
+    results["wall_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(results))
 
 
