@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
+from starlette.exceptions import HTTPException
 
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
@@ -24,7 +25,13 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server import auth, content, sync, verify
 from latsar_server.database import make_engine
-from latsar_server.errors import ApiError, api_error_handler, validation_error_handler
+from latsar_server.errors import (
+    ApiError,
+    api_error_handler,
+    error_responses,
+    http_error_handler,
+    validation_error_handler,
+)
 from latsar_server.settings import Settings
 from latsar_server.state import ServerState
 
@@ -85,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)  # 404, 405: our body too
 
     @app.middleware("http")
     async def around(
@@ -115,7 +123,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return response
 
-    @app.get("/health", response_model=HealthResponse, tags=["operations"])
+    @app.get(
+        "/health",
+        response_model=HealthResponse,
+        responses=error_responses(500),
+        tags=["operations"],
+    )
     def health() -> HealthResponse:
         with app.state.latsar.read() as session:
             session.execute(text("SELECT 1"))

@@ -25,12 +25,12 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.domain.protocol import (
     Participant as ParticipantBody,
 )
-from latsar_server.errors import ApiError
+from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.security import hash_nik, new_token, token_hash, verify_nik
 from latsar_server.state import ServerState, server_state
 from latsar_server.tables import Device, LoginFailure, Participant, Token
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=API_ERRORS)
 
 # Verifying against this keeps an unknown NIP as slow as a known one.
 _DUMMY_HASH = hash_nik("0000000000000000")
@@ -121,7 +121,7 @@ def _lock_nip(session: Session, nip: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-@router.post("/login", response_model=LoginResponse)
+@router.post("/login", response_model=LoginResponse, responses=error_responses(422, 429))
 def login(body: LoginRequest, request: Request, state: StateDep) -> LoginResponse:
     try:
         nip = parse_nip(body.nip).value
@@ -175,7 +175,7 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
         )
 
 
-@router.post("/refresh", response_model=RefreshResponse)
+@router.post("/refresh", response_model=RefreshResponse, responses=error_responses(422))
 def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
     moment = now()
     grace = timedelta(seconds=state.settings.refresh_grace_seconds)

@@ -14,12 +14,13 @@ from sqlmodel import Session, col, select
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import CertificateKey, CoursePackage
 from latsar_server.auth import CallerDep, StateDep
-from latsar_server.errors import ApiError
+from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.tables import ContentBlob, PackageVersion, SigningKey
 
-router = APIRouter(prefix="/api/v1", tags=["content"])
+router = APIRouter(prefix="/api/v1", tags=["content"], responses=API_ERRORS)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 IMMUTABLE = "private, max-age=31536000, immutable"
+ANY_FILE = {"schema": {"type": "string", "format": "binary"}}
 
 
 @lru_cache(maxsize=64)
@@ -69,7 +70,10 @@ def served_package(session: Session, course_id: str) -> CoursePackage | None:
 @router.get(
     "/courses/{course_id}/package",
     response_model=CoursePackage,
-    responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
+    responses={
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        **error_responses(404, 422),
+    },
 )
 def get_package(course_id: str, request: Request, caller: CallerDep, state: StateDep) -> Response:
     if caller.participant.course_id != course_id:
@@ -90,7 +94,12 @@ def get_package(course_id: str, request: Request, caller: CallerDep, state: Stat
 @router.get(
     "/assets/{sha256}",
     response_class=FileResponse,
-    responses={206: {"description": "Partial content (Range)"}},
+    responses={
+        200: {"description": "The file, as its media type", "content": {"*/*": ANY_FILE}},
+        206: {"description": "Partial content (Range)", "content": {"*/*": ANY_FILE}},
+        416: {"description": "Range not satisfiable (empty body, with Content-Range)"},
+        **error_responses(404, 422),
+    },
 )
 def get_asset(sha256: str, caller: CallerDep, state: StateDep) -> FileResponse:
     if not _SHA256.match(sha256):

@@ -12,6 +12,7 @@ from latsar_desktop.domain.protocol import VerifyAnswer, VerifyStatus
 from latsar_desktop.i18n import text
 from latsar_server.auth import StateDep
 from latsar_server.certificates import verify_code
+from latsar_server.errors import error_responses
 
 router = APIRouter(tags=["certificates"])
 
@@ -27,6 +28,7 @@ h1 {{ color: #0b3d91; font-size: 1.4em; }}
 </style></head>
 <body><h1>{title}</h1><p class="{status}">{verdict}</p></body></html>
 """
+PAGE_SCHEMA = {"schema": {"type": "string"}}  # the page above, unless JSON was asked for
 COLOURS = {"genuine": "#188038", "unknown": "#b06000", "revoked": "#c5221f"}
 
 
@@ -50,7 +52,24 @@ def _sentence(answer: VerifyAnswer, code: str) -> str:
 @router.get(
     "/verify/{code}",
     response_model=VerifyAnswer,
-    responses={404: {"description": "Unknown verification code"}},
+    responses={
+        200: {"content": {"text/html": PAGE_SCHEMA}},
+        404: {
+            "description": "Unknown verification code (or no such path: an error body)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/VerifyAnswer"},
+                            {"$ref": "#/components/schemas/ErrorBody"},
+                        ]
+                    }
+                },
+                "text/html": PAGE_SCHEMA,
+            },
+        },
+        **error_responses(422, 500),
+    },
 )
 def verify(code: str, request: Request, state: StateDep) -> Response:
     with state.read() as session:
