@@ -75,6 +75,10 @@ class Code(StrEnum):
 
     # the server's answers
     REQUEST_MALFORMED = "request.malformed"
+    # no such route, a method the route does not take, a body over the limit (issue 13)
+    REQUEST_NOT_FOUND = "request.not_found"
+    REQUEST_METHOD_NOT_ALLOWED = "request.method_not_allowed"
+    REQUEST_TOO_LARGE = "request.too_large"
     SERVER_ERROR = "server.error"
     PROTOCOL_CLIENT_TOO_OLD = "protocol.client_too_old"
     PROTOCOL_SERVER_TOO_OLD = "protocol.server_too_old"
@@ -100,6 +104,7 @@ class Code(StrEnum):
     SYNC_EVALUATION_LOCKED = "sync.evaluation_locked"
     SYNC_TIME_OVER = "sync.time_over"
     SYNC_AFTER_CERTIFICATE = "sync.after_certificate"
+    SYNC_STARTED_AFTER_SUBMITTED = "sync.started_after_submitted"
     SYNC_WRONG_DEVICE = "sync.wrong_device"
     SYNC_BODY_TOO_LARGE = "sync.body_too_large"
     SYNC_SEQ_CONFLICT = "sync.seq_conflict"

@@ -2,19 +2,35 @@
 
 Pydantic models (pydantic comes with SQLModel). Scores are ``Decimal`` and travel as JSON
 strings ("90.01"), never floats. Times are timezone-aware UTC.
+
+Compatibility: the server is strict about what it reads (``StrictWireModel``: requests,
+events), the client is lenient (``WireModel``: every answer, change, package and message
+ignores fields it does not know), so a newer server never breaks an older client. A change
+of an unknown type parses as ``UnknownChange`` and is kept; a message parameter of an
+unknown kind reads as text; an unknown message code becomes ``message.unknown``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    model_validator,
+)
 
 from latsar_desktop.domain.messages import Code, Message, ParamValue
 
@@ -35,9 +51,44 @@ Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
 
 class WireModel(BaseModel):
-    """Base of every wire model: unknown fields are refused, values are immutable."""
+    """Base of every wire model the client reads: fields it does not know are ignored (a
+    newer server may add them); values are immutable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class StrictWireModel(WireModel):
+    """Base of what the server reads (requests, journal events): unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def unknown_fields(model: BaseModel, data: Any) -> list[FieldPath]:
+    """Where ``data``, the JSON value ``model`` was parsed from, has fields the models do not
+    know: what a strict reader of a lenient model refuses (the server importing a package)."""
+    found: list[FieldPath] = []
+
+    def walk(value: Any, raw: Any, path: FieldPath) -> None:
+        if isinstance(value, BaseModel) and isinstance(raw, dict):
+            fields = type(value).model_fields
+            for key, item in raw.items():
+                if key in fields:
+                    walk(getattr(value, key), item, (*path, key))
+                else:
+                    found.append((*path, key))
+        elif isinstance(value, list | tuple) and isinstance(raw, list):
+            for index, (item, raw_item) in enumerate(zip(value, raw, strict=False)):
+                walk(item, raw_item, (*path, index))
+        elif isinstance(value, dict) and isinstance(raw, dict):
+            for key, raw_item in raw.items():
+                if key in value:
+                    walk(value[key], raw_item, (*path, key))
+
+    walk(model, data, ())
+    return found
 
 
 # --------------------------------------------------------------------------------------
@@ -208,11 +259,11 @@ class EventType(StrEnum):
     ATTEMPT_SUBMITTED = "attempt.submitted"
 
 
-class WelcomeWatched(WireModel):
+class WelcomeWatched(StrictWireModel):
     package_version: int = Field(ge=1, le=MAX_INT)
 
 
-class ActivityCompleted(WireModel):
+class ActivityCompleted(StrictWireModel):
     """A video watched, a module read or a reflection written (not a practice quiz)."""
 
     activity_id: Identifier
@@ -220,7 +271,7 @@ class ActivityCompleted(WireModel):
     reflection_text: str | None = Field(default=None, max_length=20000)
 
 
-class PracticeGraded(WireModel):
+class PracticeGraded(StrictWireModel):
     """A practice quiz taken and graded on the device (the server grades it again)."""
 
     activity_id: Identifier
@@ -231,7 +282,7 @@ class PracticeGraded(WireModel):
     score: Score
 
 
-class AttemptSubmitted(WireModel):
+class AttemptSubmitted(StrictWireModel):
     """An evaluation attempt: answers only; the server grades it with its keys."""
 
     attempt_id: UUID
@@ -242,7 +293,7 @@ class AttemptSubmitted(WireModel):
     started_at: UtcDateTime
 
 
-class _EventBase(WireModel):
+class _EventBase(StrictWireModel):
     id: UUID
     device_id: UUID
     seq: int = Field(ge=1, le=MAX_INT)
@@ -327,10 +378,21 @@ class ParamKind(StrEnum):
     DATETIME = "datetime"
 
 
-class WireParam(WireModel):
-    """A message parameter with its type, so the reader formats it for its language."""
+_PARAM_KINDS = frozenset(kind.value for kind in ParamKind)
 
-    kind: ParamKind
+
+def _known_kind(value: Any) -> Any:
+    """A kind this version does not know (a newer server's) is read as text."""
+    return value if isinstance(value, str) and value in _PARAM_KINDS else ParamKind.TEXT
+
+
+class WireParam(WireModel):
+    """A message parameter with its type, so the reader formats it for its language.
+
+    Lenient: an unknown kind reads as text, and a value that does not parse as its kind is
+    shown as sent."""
+
+    kind: Annotated[ParamKind, BeforeValidator(_known_kind)]
     value: str
 
     @classmethod
@@ -348,15 +410,18 @@ class WireParam(WireModel):
         return cls(kind=ParamKind.TEXT, value=value)
 
     def to_value(self) -> ParamValue:
-        match self.kind:
-            case ParamKind.INT:
-                return int(self.value)
-            case ParamKind.DECIMAL:
-                return Decimal(self.value)
-            case ParamKind.DATETIME:
-                return datetime.fromisoformat(self.value)
-            case ParamKind.DATE:
-                return date.fromisoformat(self.value)
+        try:
+            match self.kind:
+                case ParamKind.INT:
+                    return int(self.value)
+                case ParamKind.DECIMAL:
+                    return Decimal(self.value)
+                case ParamKind.DATETIME:
+                    return datetime.fromisoformat(self.value)
+                case ParamKind.DATE:
+                    return date.fromisoformat(self.value)
+        except (ValueError, ArithmeticError):  # decimal.InvalidOperation is arithmetic
+            pass  # not readable as its kind: shown as sent
         return self.value
 
 
@@ -374,8 +439,13 @@ class WireMessage(WireModel):
         )
 
     def to_message(self) -> Message:
-        """Back to a :class:`Message`; an unknown code (a newer server) raises ValueError."""
-        return Message(Code(self.code), {k: p.to_value() for k, p in self.params.items()})
+        """Back to a :class:`Message`. A code this version does not know (a newer server's)
+        becomes ``message.unknown`` naming it, shown with a generic text."""
+        try:
+            code = Code(self.code)
+        except ValueError:
+            return Message(Code.MESSAGE_UNKNOWN, {"code": self.code})
+        return Message(code, {k: p.to_value() for k, p in self.params.items()})
 
 
 class ErrorBody(WireModel):
@@ -390,7 +460,7 @@ class ErrorBody(WireModel):
 # Sign-in
 
 
-class LoginRequest(WireModel):
+class LoginRequest(StrictWireModel):
     nip: str = Field(max_length=40)
     nik: str = Field(max_length=40)
     device_id: UUID
@@ -418,7 +488,7 @@ class LoginResponse(WireModel):
     server_time: UtcDateTime
 
 
-class RefreshRequest(WireModel):
+class RefreshRequest(StrictWireModel):
     refresh_token: str
     device_id: UUID
 
@@ -439,6 +509,12 @@ class HealthResponse(WireModel):
 
 
 class CertificateRecord(WireModel):
+    """The certificate's content. Parsed leniently: a newer server may add fields, which
+    this version ignores here (they stay covered by the signature, which is checked over
+    ``SignedCertificate.record_json``, never over this parsed model)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
     certificate_number: str
     name: str
     nip: str
@@ -453,16 +529,36 @@ class CertificateRecord(WireModel):
     verify_url: str  # the page the QR code opens: <server>/verify/<verification_code>
     key_id: Identifier
 
-    def signed_bytes(self) -> bytes:
-        """The exact bytes the signature covers: UTF-8 JSON, sorted keys, no spaces."""
-        return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+
+@lru_cache(maxsize=256)
+def _parse_record(record_json: str) -> CertificateRecord:
+    return CertificateRecord.model_validate_json(record_json)
 
 
 class SignedCertificate(WireModel):
-    record: CertificateRecord
-    signature: str  # Ed25519 over record.signed_bytes(), base64
+    """A certificate record exactly as the server signed it.
+
+    ``record_json`` is the signed text itself: the server writes the record as JSON with
+    sorted keys and no spaces, signs its UTF-8 bytes and sends that text unchanged; the
+    client keeps it unchanged (profile store, PDF) and checks the signature over
+    :meth:`signed_bytes`. ``record`` is that text parsed, unknown fields ignored.
+    """
+
+    record_json: str
+    signature: str  # Ed25519 over record_json's UTF-8 bytes, base64
+
+    @model_validator(mode="after")
+    def _record_parses(self) -> SignedCertificate:
+        _parse_record(self.record_json)
+        return self
+
+    @property
+    def record(self) -> CertificateRecord:
+        return _parse_record(self.record_json)
+
+    def signed_bytes(self) -> bytes:
+        """The exact bytes the signature covers, as received."""
+        return self.record_json.encode("utf-8")
 
 
 class VerifyStatus(StrEnum):
@@ -495,6 +591,7 @@ class ChangeType(StrEnum):
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_REVOKED = "certificate.revoked"
     COURSE_UPDATED = "course.updated"
+    DEVICES_CHANGED = "devices.changed"
 
 
 class _ChangeBase(WireModel):
@@ -550,6 +647,14 @@ class CourseUpdatedChange(_ChangeBase):
     version: int = Field(ge=1, le=MAX_INT)
 
 
+class DevicesChangedChange(_ChangeBase):
+    """A device of the participant was registered (first sign-in) or revoked: how many
+    are registered now (the estimate label of the next attempt's cap depends on it)."""
+
+    type: Literal[ChangeType.DEVICES_CHANGED] = ChangeType.DEVICES_CHANGED
+    registered_devices: int = Field(ge=0, le=MAX_INT)
+
+
 Change = Annotated[
     AttemptGradedChange
     | ActivityCompletedChange
@@ -557,10 +662,49 @@ Change = Annotated[
     | PassedChange
     | CertificateIssuedChange
     | CertificateRevokedChange
-    | CourseUpdatedChange,
+    | CourseUpdatedChange
+    | DevicesChangedChange,
     Field(discriminator="type"),
 ]
 CHANGE: TypeAdapter[Change] = TypeAdapter(Change)
+
+_CHANGE_TYPES = frozenset(kind.value for kind in ChangeType)
+
+
+class UnknownChange(WireModel):
+    """A change of a type this version does not know (a newer server's), as received.
+
+    The client keeps it in the profile as received, moves its cursor past it like any
+    change, and applies it once an updated app knows its type. Every field but ``type`` and
+    ``cursor`` is kept as sent (JSON values)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(json_schema_extra={"not": {"enum": [kind.value for kind in ChangeType]}})
+    cursor: int = Field(ge=0, le=MAX_INT)
+
+
+def _change_tag(value: Any) -> str:
+    if isinstance(value, UnknownChange):
+        return "unknown"
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return str(kind) if isinstance(kind, str) and kind in _CHANGE_TYPES else "unknown"
+
+
+# A change as the client reads it: one of the known types, or an UnknownChange.
+ReceivedChange = Annotated[
+    Annotated[AttemptGradedChange, Tag(ChangeType.ATTEMPT_GRADED.value)]
+    | Annotated[ActivityCompletedChange, Tag(ChangeType.ACTIVITY_COMPLETED.value)]
+    | Annotated[StandingRecomputedChange, Tag(ChangeType.STANDING_RECOMPUTED.value)]
+    | Annotated[PassedChange, Tag(ChangeType.PASSED.value)]
+    | Annotated[CertificateIssuedChange, Tag(ChangeType.CERTIFICATE_ISSUED.value)]
+    | Annotated[CertificateRevokedChange, Tag(ChangeType.CERTIFICATE_REVOKED.value)]
+    | Annotated[CourseUpdatedChange, Tag(ChangeType.COURSE_UPDATED.value)]
+    | Annotated[DevicesChangedChange, Tag(ChangeType.DEVICES_CHANGED.value)]
+    | Annotated[UnknownChange, Tag("unknown")],
+    Discriminator(_change_tag),
+]
+RECEIVED_CHANGE: TypeAdapter[ReceivedChange] = TypeAdapter(ReceivedChange)
 
 
 # --------------------------------------------------------------------------------------
@@ -583,7 +727,7 @@ class EventEnvelope(_EventBase):
         return JOURNAL_EVENT.validate_python(self.model_dump())
 
 
-class SyncRequest(WireModel):
+class SyncRequest(StrictWireModel):
     device_id: UUID
     events: list[EventEnvelope] = Field(default_factory=list, max_length=1000)
     cursor: int = Field(default=0, ge=0, le=MAX_INT)  # last server change the client applied
@@ -603,7 +747,7 @@ class SyncResponse(WireModel):
     )  # highest seq processed for this device (accepted or not)
     processed_count: int = Field(ge=0, le=MAX_INT)  # stored rows for this device on the server
     rejections: list[Rejection] = Field(default_factory=list)
-    changes: list[Change] = Field(default_factory=list)
+    changes: list[ReceivedChange] = Field(default_factory=list)  # unknown types: UnknownChange
     cursor: int = Field(ge=0, le=MAX_INT)
     more: bool = False  # more changes wait: sync again with the new cursor
     server_time: UtcDateTime

@@ -5,11 +5,16 @@ message codes; ``python -m latsar_desktop.i18n.compile`` builds them with Babel 
 ``resources/locale/<lang>/LC_MESSAGES/latsar.mo``, which is what runs. Parameters are
 formatted for the language: decimals with the right separator, times in the
 participant's time zone.
+
+Texts are lenient about what a newer server sends: a code this version does not know
+gets the generic ``message.unknown`` text naming the code, and a parameter the text
+needs but the message lacks is shown as "…" instead of failing.
 """
 
 from __future__ import annotations
 
 import gettext
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -27,6 +32,7 @@ DOMAIN = "latsar"
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DEFAULT_TIME_ZONE = ZoneInfo("Asia/Jakarta")
+log = logging.getLogger(__name__)
 
 
 class MissingTranslation(LookupError):
@@ -63,19 +69,38 @@ def format_param(value: ParamValue, language: str, tz: tzinfo = DEFAULT_TIME_ZON
     return value
 
 
+KNOWN_CODES = frozenset(code.value for code in Code)
+MISSING_PARAM = "…"
+
+
+class _Params(dict[str, str]):
+    """Formatted parameters; one the text needs but the message lacks shows as "…"."""
+
+    def __missing__(self, name: str) -> str:
+        log.warning("message parameter %r missing", name)
+        return MISSING_PARAM
+
+
 def text(
     code: Code | str,
     language: str = DEFAULT_LANGUAGE,
     params: Mapping[str, ParamValue] | None = None,
     tz: tzinfo = DEFAULT_TIME_ZONE,
 ) -> str:
-    """The text of ``code`` in ``language`` with its parameters filled in."""
+    """The text of ``code`` in ``language`` with its parameters filled in.
+
+    A code this version does not know (sent by a newer server) gives the generic
+    ``message.unknown`` text with the code; a known code without a text is a bug
+    (:class:`MissingTranslation`, caught by the catalog test).
+    """
     key = str(code)
+    if key not in KNOWN_CODES:
+        return text(Code.MESSAGE_UNKNOWN, language, {"code": key}, tz)
     template = catalog(language).gettext(key)
     if template == key:
         raise MissingTranslation(f"{key} has no {language} text")
     formatted = {name: format_param(value, language, tz) for name, value in (params or {}).items()}
-    return template.format(**formatted)
+    return template.format_map(_Params(formatted))
 
 
 def translate(

@@ -66,5 +66,18 @@ def _profile_2_to_3(connection: Connection) -> None:
     )
 
 
-PROFILE_UPGRADES: dict[int, Upgrade] = {1: _profile_1_to_2, 2: _profile_2_to_3}
+def _profile_3_to_4(connection: Connection) -> None:
+    """Server changes of types this version does not know, kept for a later version."""
+    connection.exec_driver_sql(
+        """CREATE TABLE kept_change (
+        cursor INTEGER NOT NULL, type VARCHAR NOT NULL, body VARCHAR NOT NULL,
+        received_at DATETIME NOT NULL, PRIMARY KEY (cursor, type))"""
+    )
+
+
+PROFILE_UPGRADES: dict[int, Upgrade] = {
+    1: _profile_1_to_2,
+    2: _profile_2_to_3,
+    3: _profile_3_to_4,
+}
 MACHINE_UPGRADES: dict[int, Upgrade] = {}

@@ -9,6 +9,7 @@ module gives that input and applies what the server sends back.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, UniqueConstraint, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -26,6 +28,7 @@ from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
     EVENT_CLASSES,
     JOURNAL_EVENT,
+    RECEIVED_CHANGE,
     ActivityCompleted,
     ActivityKind,
     AttemptSubmitted,
@@ -38,11 +41,13 @@ from latsar_desktop.domain.protocol import (
     EventType,
     JournalEvent,
     PracticeGraded,
+    ReceivedChange,
     Rejection,
     SignedCertificate,
     Standing,
     StandingRecomputedChange,
     SyncResponse,
+    UnknownChange,
     WelcomeWatched,
     WireMessage,
     WireParam,
@@ -50,7 +55,8 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.store import migrations
 from latsar_desktop.store.database import open_database, read, write
 
-PROFILE_SCHEMA_VERSION = 3
+PROFILE_SCHEMA_VERSION = 4
+log = logging.getLogger(__name__)
 
 # Test instrumentation: called with a phase name inside each append transaction.
 TransactionProbe = Callable[[str], None]
@@ -140,12 +146,32 @@ class KnownKey(ProfileTable, table=True):
 
 
 class CertificateRow(ProfileTable, table=True):
-    """Certificates the server issued to this participant (signed records, as received)."""
+    """Certificates the server issued to this participant (signed records, as received).
+
+    ``body`` is the SignedCertificate JSON: its ``record_json`` is the exact text the
+    server signed, kept unchanged (never rebuilt from parsed fields), so the signature
+    still verifies when a newer server added fields this version does not know.
+    """
 
     __tablename__ = "certificate"
     number: str = Field(primary_key=True)
-    body: str  # SignedCertificate JSON
+    body: str  # SignedCertificate JSON, with the signed record text as received
     revoked: bool = False
+    received_at: datetime
+
+
+class KeptChange(ProfileTable, table=True):
+    """A server change this version could not apply when it came, kept as received.
+
+    Its type was unknown (a newer server's), or it revokes a certificate not received yet.
+    The cursor has moved past it. On opening the store, kept changes that now parse and
+    apply (an updated app; the certificate arrived) are applied in cursor order and removed.
+    """
+
+    __tablename__ = "kept_change"
+    cursor: int = Field(primary_key=True)
+    type: str = Field(primary_key=True)
+    body: str  # the change's JSON, with the fields this version does not know
     received_at: datetime
 
 
@@ -175,6 +201,7 @@ class ProfileStore:
         with write(self.engine) as session:
             if session.get(ServerState, 1) is None:
                 session.add(ServerState(standing=Standing().model_dump_json()))
+            self._apply_kept(session)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -439,10 +466,13 @@ class ProfileStore:
         acked_seq: int,
         processed_count: int,
         rejections: Sequence[Rejection],
-        changes: Sequence[Change],
+        changes: Sequence[ReceivedChange],
         cursor: int,
     ) -> None:
-        """Apply one sync response atomically: confirmations, rejections and changes."""
+        """Apply one sync response atomically: confirmations, rejections and changes.
+
+        A change of a type this version does not know is kept (``KeptChange``) and the
+        cursor moves past it, like past every change, so sync goes on."""
         with write(self.engine) as session:
             self._record_rejections(session, rejections)
             for row in session.exec(
@@ -460,7 +490,8 @@ class ProfileStore:
                     # the whole standing as of the response: always the newest we have
                     state.standing = change.standing.model_dump_json()
                 elif change.cursor > state.cursor:
-                    self._apply_change(session, change)
+                    if isinstance(change, UnknownChange) or not self._apply_change(session, change):
+                        self._keep(session, change)
                     state.cursor = change.cursor  # logged changes apply once, by cursor
             state.cursor = max(state.cursor, cursor)
             state.acked_seq = max(state.acked_seq, acked_seq)
@@ -478,7 +509,8 @@ class ProfileStore:
             cursor=response.cursor,
         )
 
-    def _apply_change(self, session: Session, change: Change) -> None:
+    def _apply_change(self, session: Session, change: Change) -> bool:
+        """Apply one logged change; False when it cannot take effect yet (keep it)."""
         if isinstance(change, CertificateIssuedChange):
             number = change.certificate.record.certificate_number
             if session.get(CertificateRow, number) is None:
@@ -489,11 +521,56 @@ class ProfileStore:
                         received_at=self.clock(),
                     )
                 )
+                session.flush()
         elif isinstance(change, CertificateRevokedChange):
             row = session.get(CertificateRow, change.certificate_number)
-            if row is not None:
-                row.revoked = True
-                session.add(row)
+            if row is None:
+                return False  # its issue was kept (a type unknown then): apply after it
+            row.revoked = True
+            session.add(row)
+        return True
+
+    def _keep(self, session: Session, change: ReceivedChange) -> None:
+        kind = str(change.type)
+        log.info("keeping server change %s at cursor %s to apply later", kind, change.cursor)
+        if session.get(KeptChange, (change.cursor, kind)) is None:
+            session.add(
+                KeptChange(
+                    cursor=change.cursor,
+                    type=kind,
+                    body=change.model_dump_json(),
+                    received_at=self.clock(),
+                )
+            )
+
+    def _apply_kept(self, session: Session) -> int:
+        applied = 0
+        query = select(KeptChange).order_by(col(KeptChange.cursor), col(KeptChange.type))
+        for row in session.exec(query).all():
+            try:
+                change = RECEIVED_CHANGE.validate_json(row.body)
+            except ValidationError as exc:  # a known type in a shape this version cannot read
+                log.warning("kept change %s at %s: %s", row.type, row.cursor, exc)
+                continue
+            if isinstance(change, UnknownChange):
+                continue
+            # an old standing is never applied: a newer one always came after it
+            if isinstance(change, StandingRecomputedChange) or self._apply_change(session, change):
+                session.delete(row)
+                applied += 1
+        return applied
+
+    def apply_kept_changes(self) -> int:
+        """Apply the kept changes this version can now apply, in cursor order; how many.
+
+        Runs when the store opens, so an updated app applies what an older one kept."""
+        with write(self.engine) as session:
+            return self._apply_kept(session)
+
+    def kept_changes(self) -> list[KeptChange]:
+        with read(self.engine) as session:
+            query = select(KeptChange).order_by(col(KeptChange.cursor), col(KeptChange.type))
+            return list(session.exec(query))
 
     def certificates(self) -> list[tuple[SignedCertificate, bool]]:
         """Every certificate received, newest first, with whether it was revoked."""

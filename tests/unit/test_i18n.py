@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from latsar_desktop import i18n
 from latsar_desktop.domain.messages import Code, msg
+from latsar_desktop.domain.protocol import WireMessage, WireParam
 from latsar_desktop.i18n import LANGUAGES, MissingTranslation, catalog, text, translate
 from latsar_desktop.i18n.compile import compiled, is_fresh, main, messages, mo_path, read_catalog
 
@@ -63,8 +65,25 @@ def test_parameters_are_formatted_per_language() -> None:
     assert "15 Maret 1990" in translate(mismatch, "id")
 
 
-def test_unknown_code_and_language() -> None:
+def test_unknown_code_and_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a code from a newer server: the generic text, naming the code
+    assert text("badge.revoked", "id") == (
+        "Pesan dari server tidak dikenali aplikasi ini (kode: badge.revoked). "
+        "Perbarui aplikasi bila pesan ini terus muncul."
+    )
+    assert "(code: badge.revoked)" in text("badge.revoked", "en")
+    wire = WireMessage(code="badge.revoked", params={"n": WireParam.of(3)})
+    assert "badge.revoked" in translate(wire.to_message(), "id")
+    # a code this version has but no text for is a bug, not a newer server
+    monkeypatch.setattr(i18n, "KNOWN_CODES", i18n.KNOWN_CODES | {"no.such.code"})
     with pytest.raises(MissingTranslation):
         text("no.such.code", "id")
     with pytest.raises(ValueError, match="unsupported language"):
         text(Code.NIP_EMPTY, "fr")
+
+
+def test_a_missing_parameter_shows_as_an_ellipsis() -> None:
+    """A newer server that sends a known code without a parameter its text needs."""
+    assert text(Code.NIP_WRONG_LENGTH, "id", {"length": 17}) == (
+        "NIP harus … angka, tetapi yang dimasukkan 17 angka."
+    )
