@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -26,9 +27,19 @@ from latsar_desktop.domain.protocol import (
     Participant as ParticipantBody,
 )
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.security import hash_nik, new_token, token_hash, verify_nik
+from latsar_server.security import (
+    derived_token,
+    hash_nik,
+    new_token,
+    server_secret,
+    token_family,
+    token_hash,
+    verify_nik,
+)
 from latsar_server.state import ServerState, server_state
 from latsar_server.tables import Device, LoginFailure, Participant, Token
+
+log = logging.getLogger("latsar_server")
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=API_ERRORS)
 
@@ -76,15 +87,29 @@ def _check_limits(session: Session, state: ServerState, nip: str, address: str) 
         )
 
 
-def _issue(session: Session, state: ServerState, device: Device) -> Tokens:
+def _issue(
+    session: Session,
+    state: ServerState,
+    device: Device,
+    *,
+    family: str | None = None,
+    pair: tuple[str, str] | None = None,
+) -> Tokens:
+    """New tokens: random ones in a new family (a sign-in), or ``pair`` (access, refresh)
+    in ``family`` (a refresh)."""
     settings, moment = state.settings, now()
-    access, refresh = new_token("access"), new_token("refresh")
+    access, refresh = pair or (new_token("access"), new_token("refresh"))
+    family = family or token_family()
     access_expires = moment + timedelta(hours=settings.access_token_hours)
     refresh_expires = moment + timedelta(days=settings.refresh_token_days)
     assert device.id is not None
     session.add(
         Token(
-            hash=token_hash(access), kind="access", device_pk=device.id, expires_at=access_expires
+            hash=token_hash(access),
+            kind="access",
+            device_pk=device.id,
+            family=family,
+            expires_at=access_expires,
         )
     )
     session.add(
@@ -92,6 +117,7 @@ def _issue(session: Session, state: ServerState, device: Device) -> Tokens:
             hash=token_hash(refresh),
             kind="refresh",
             device_pk=device.id,
+            family=family,
             expires_at=refresh_expires,
         )
     )
@@ -151,6 +177,7 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
         ).first()
         if device is not None and device.revoked_at is not None:
             raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        registering = device is None
         if device is None:
             device = Device(
                 participant_id=participant.id,
@@ -162,6 +189,10 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
         device.name, device.last_seen_at = body.device_name, now()
         session.add(device)
         session.flush()
+        if registering:  # the other devices learn the new count with their next sync
+            from latsar_server.devices import devices_changed  # devices imports this module
+
+            devices_changed(session, participant.id)
         session.execute(delete(LoginFailure).where(col(LoginFailure.nip) == nip))
         tokens = _issue(session, state, device)
         return LoginResponse(
@@ -177,10 +208,17 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
 
 @router.post("/refresh", response_model=RefreshResponse, responses=error_responses(422))
 def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
+    """Rotate: a refresh token has one successor, derived from it with the server's secret.
+
+    Used again within the grace window (the answer was lost), it answers that same
+    successor while the successor is unused. Used again after the window, or after its
+    successor was rotated in turn, it is a replay: the whole family is revoked (401)."""
     moment = now()
     grace = timedelta(seconds=state.settings.refresh_grace_seconds)
+    secret = server_secret(state.settings.token_secret_path)
     with state.transaction() as session:
-        token = session.get(Token, token_hash(body.refresh_token))
+        # FOR UPDATE: parallel refreshes of one token take turns (SQLite: BEGIN IMMEDIATE)
+        token = session.get(Token, token_hash(body.refresh_token), with_for_update=True)
         device = session.get(Device, token.device_pk) if token else None
         if (
             token is None
@@ -188,18 +226,68 @@ def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
             or token.kind != "refresh"
             or token.revoked_at is not None
             or token.expires_at <= moment
-            or (token.rotated_at is not None and token.rotated_at + grace <= moment)
             or device.device_id != str(body.device_id)
         ):
             raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
         if device.revoked_at is not None:
             raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        pair = (
+            derived_token(secret, "access", body.refresh_token),
+            derived_token(secret, "refresh", body.refresh_token),
+        )
         if token.rotated_at is None:
             token.rotated_at = moment
             session.add(token)
-        device.last_seen_at = moment
-        session.add(device)
-        return RefreshResponse(tokens=_issue(session, state, device), server_time=moment)
+            tokens: Tokens | None = _issue(session, state, device, family=token.family, pair=pair)
+        elif token.rotated_at + grace > moment:
+            tokens = _successor(session, pair, moment)
+        else:
+            tokens = None
+        if tokens is None:
+            revoked = revoke_family(session, token.family, moment)
+        else:
+            device.last_seen_at = moment
+            session.add(device)
+            return RefreshResponse(tokens=tokens, server_time=moment)
+    # committed: the revocation stands although the answer is an error
+    log.warning(
+        "refresh token replayed: its family is revoked",
+        extra={"fields": {"device_pk": device.id, "family": token.family, "revoked": revoked}},
+    )
+    raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+
+
+def _successor(session: Session, pair: tuple[str, str], moment: datetime) -> Tokens | None:
+    """The successor issued before, while it is unused; None when it was rotated or
+    revoked since (so the old token is a replay)."""
+    access = session.get(Token, token_hash(pair[0]))
+    refresh = session.get(Token, token_hash(pair[1]))
+    if access is None or refresh is None:
+        # Not derived with this secret: rotated before token families existed, or the
+        # secret file was replaced. Nothing says it is a replay: refuse, revoke nothing.
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    if refresh.rotated_at is not None:
+        return None
+    if refresh.revoked_at is not None or access.revoked_at is not None:
+        return None
+    if refresh.expires_at <= moment:
+        return None
+    return Tokens(
+        access_token=pair[0],
+        access_expires_at=access.expires_at,
+        refresh_token=pair[1],
+        refresh_expires_at=refresh.expires_at,
+    )
+
+
+def revoke_family(session: Session, family: str, moment: datetime) -> int:
+    """Revoke every token of one family, access and refresh."""
+    result = session.execute(
+        update(Token)
+        .where(col(Token.family) == family, col(Token.revoked_at).is_(None))
+        .values(revoked_at=moment)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,23 @@
-"""Device administration."""
+"""Devices: revoking one, and telling the participant's other devices how many remain."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from latsar_server.auth import now, revoke_tokens
+from latsar_server.auth import now, registered_devices, revoke_tokens
 from latsar_server.database import transaction
+from latsar_server.standing import append_change, lock_state
 from latsar_server.tables import Device, Participant
+
+
+def devices_changed(session: Session, participant_id: int) -> int:
+    """Log the number of registered devices as a change (after a device was registered or
+    revoked), so every device pulls it with its next sync, even one that sends no events."""
+    state = lock_state(session, participant_id)
+    count = registered_devices(session, participant_id)
+    append_change(session, state, {"type": "devices.changed", "registered_devices": count})
+    return count
 
 
 def revoke_device(engine: Engine, nip: str, device_id: str) -> int | None:
@@ -20,6 +30,9 @@ def revoke_device(engine: Engine, nip: str, device_id: str) -> int | None:
         ).first()
         if device is None:
             return None
-        device.revoked_at = device.revoked_at or now()
-        session.add(device)
+        if device.revoked_at is None:
+            device.revoked_at = now()
+            session.add(device)
+            session.flush()
+            devices_changed(session, device.participant_id)
         return revoke_tokens(session, device)

@@ -58,13 +58,17 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own refusals (no such route 404, 405, a body it cannot parse): our body."""
     assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"[:200]
     if exc.status_code >= 500:
-        error = ApiError(exc.status_code, msg(Code.SERVER_ERROR))
+        message = msg(Code.SERVER_ERROR)
+    elif exc.status_code == 404:
+        message = msg(Code.REQUEST_NOT_FOUND, where=where)
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = msg(Code.REQUEST_METHOD_NOT_ALLOWED, where=where, allowed=allowed or "-")
     else:
-        where = f"{request.method} {request.url.path}"[:200]
-        error = ApiError(
-            exc.status_code, msg(Code.REQUEST_MALFORMED, where=where, problem=exc.detail)
-        )
+        message = msg(Code.REQUEST_MALFORMED, where=where, problem=exc.detail)
+    error = ApiError(exc.status_code, message)
     response = error.response()
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response

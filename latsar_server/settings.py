@@ -22,9 +22,15 @@ class Settings:
     address_window_minutes: int = 15
     min_protocol: int = 1
     sync_page_size: int = 500
+    # New events one sync request processes at most; the device sends the rest next. It
+    # bounds one write transaction (on SQLite every other writer, a sign-in too, waits).
+    sync_max_events: int = 100
     public_url: str = "http://127.0.0.1:8000"  # where participants reach /verify/<code>
     certificate_number_format: str = "LATSAR/{year}/{serial:06d}"
     time_zone: str = "Asia/Jakarta"  # certificate dates are local dates here
+    # Request bodies (issue 13): every endpoint but sync takes at most this many bytes
+    # (413 before more is read); sync has its own limit, latsar_server/sync.py MAX_BODY.
+    max_body_bytes: int = 64 * 1024
 
     @property
     def content_dir(self) -> Path:
@@ -33,6 +39,11 @@ class Settings:
     @property
     def key_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def token_secret_path(self) -> Path:
+        """The HMAC key refresh successors are derived with (made on first use, 0600)."""
+        return self.key_dir / "refresh-token.secret"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -49,22 +50,31 @@ def lock_state(session: Session, participant_id: int) -> ParticipantState:
 
 
 def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt]:
-    rows = session.exec(
-        select(Attempt)
-        .where(Attempt.participant_id == participant_id)
+    """Every graded attempt, by number (columns, not rows: a standing may hold many)."""
+    rows = session.execute(
+        sa_select(
+            col(Attempt.attempt_id),
+            col(Attempt.number),
+            col(Attempt.package_version),
+            col(Attempt.raw_score),
+            col(Attempt.cap),
+            col(Attempt.score),
+            col(Attempt.graded_at),
+        )
+        .where(col(Attempt.participant_id) == participant_id)
         .order_by(col(Attempt.number))
     )
     return [
         GradedAttempt(
-            attempt_id=uuid.UUID(row.attempt_id),
-            number=row.number,
-            package_version=row.package_version,
-            raw_score=row.raw_score,
-            cap=row.cap,
-            score=row.score,
-            graded_at=row.graded_at,
+            attempt_id=uuid.UUID(attempt_id),
+            number=number,
+            package_version=version,
+            raw_score=raw,
+            cap=cap,
+            score=score,
+            graded_at=graded_at,
         )
-        for row in rows
+        for attempt_id, number, version, raw, cap, score, graded_at in rows
     ]
 
 

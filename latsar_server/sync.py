@@ -1,18 +1,28 @@
 """``POST /api/v1/sync``: push the device's events, pull the participant's changes.
 
-One transaction per request, serialized per participant by locking their state row. An
-event is processed once per (participant, device, seq) and once per event id; a seq
-gap stops processing; every processed event, accepted or rejected, is stored, so
-``processed_count`` is counted from rows.
+One write transaction per request that sends events, serialized per participant by
+locking their state row; the answer is read after it commits (a pull alone writes
+nothing). An event is processed once per (participant, device, seq) and once per event
+id of the participant; a seq gap stops processing; every processed event, accepted or
+rejected, is stored, so ``processed_count`` is counted from rows.
+
+A request processes at most ``sync_max_events`` new events (a prefix of what it sends) and
+acks them; the device sends the rest from ``acked_seq`` + 1 in its next request. So one
+write transaction stays short (on SQLite every writer, a sign-in too, waits for it), and
+an event costs the same however long the participant's history is: the checks read what
+the batch keeps in memory (learning progress, best score, attempt ids), not a standing
+rebuilt from every row.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.grading import grade, unknown_questions
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
+from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
     CHANGE,
     ActivityCompletedEvent,
@@ -30,10 +41,12 @@ from latsar_desktop.domain.protocol import (
     Change,
     CoursePackage,
     EventEnvelope,
+    EventType,
     GradedAttempt,
     JournalEvent,
     PracticeGradedEvent,
     Rejection,
+    Standing,
     StandingRecomputedChange,
     SyncRequest,
     SyncResponse,
@@ -42,9 +55,9 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
-from latsar_server.content import package_version
-from latsar_server.errors import ApiError
-from latsar_server.standing import View, append_change, current_view, lock_state
+from latsar_server.content import latest_package, package_version
+from latsar_server.errors import API_ERRORS, ApiError, error_responses
+from latsar_server.standing import append_change, current_view, lock_state
 from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
@@ -55,7 +68,7 @@ from latsar_server.tables import (
     ParticipantState,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["sync"])
+router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
 MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
 
 
@@ -71,7 +84,12 @@ class Rejected(Exception):
 
 @dataclass
 class Batch:
-    """What one sync request does to one participant, inside its transaction."""
+    """What one sync request does to one participant, inside its transaction.
+
+    It keeps in memory what the checks need, updated as each event is applied, so an
+    event's cost does not grow with the participant's history: the learning progress
+    (recomputed from the package, the welcome flag and the activity rows, only after one
+    of them changes), the best score and the attempt ids this request names."""
 
     session: Session
     participant: Participant
@@ -80,8 +98,12 @@ class Batch:
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
     activities: dict[str, ActivityState] = field(default_factory=dict)
     known_event_ids: set[str] = field(default_factory=set)
-    changed: bool = False
-    _view: View | None = None
+    graded_attempt_ids: set[str] = field(default_factory=set)  # of those this request names
+    learning_changed: bool = False
+    _learning: Progress | None = None
+    _latest: CoursePackage | None = None
+    _best: Decimal | None = None
+    _best_loaded: bool = False
 
     @property
     def participant_id(self) -> int:
@@ -98,12 +120,45 @@ class Batch:
             raise Rejected(msg(Code.SYNC_UNKNOWN_PACKAGE_VERSION, version=version))
         return package
 
-    def view(self) -> View:
-        if self._view is None or self.changed:
-            self.session.flush()
-            self._view = current_view(self.session, self.participant, self.state)
-            self.changed = False
-        return self._view
+    def latest(self) -> CoursePackage:
+        """The course's newest package: its rules decide unlocking and passing."""
+        if self._latest is None:
+            self._latest = latest_package(self.session, self.participant.course_id)
+            if self._latest is None:
+                raise LookupError(f"course {self.participant.course_id} has no package")
+        return self._latest
+
+    def learning(self) -> Progress:
+        """Progress without the attempts (trophies, completion), as of the events so far."""
+        if self._learning is None or self.learning_changed:
+            standing = Standing(
+                welcome_watched=self.state.welcome_watched,
+                completed_activities=sorted(
+                    a.activity_id for a in self.activities.values() if a.best_score is None
+                ),
+                practice_best={
+                    a.activity_id: a.best_score
+                    for a in self.activities.values()
+                    if a.best_score is not None
+                },
+            )
+            self._learning = progress(self.latest(), standing)
+            self.learning_changed = False
+        return self._learning
+
+    def best_score(self) -> Decimal | None:
+        """The participant's final score so far (the best graded score)."""
+        if not self._best_loaded:
+            self._best = self.session.exec(
+                select(func.max(Attempt.score)).where(Attempt.participant_id == self.participant_id)
+            ).one()
+            self._best_loaded = True
+        return self._best
+
+    def graded(self, attempt_id: str, score: Decimal) -> None:
+        best = self.best_score()
+        self._best = score if best is None else max(best, score)
+        self.graded_attempt_ids.add(attempt_id)
 
     def add_change(self, change: dict[str, object]) -> None:
         append_change(self.session, self.state, change)
@@ -119,7 +174,7 @@ def _apply(batch: Batch, event: JournalEvent) -> str:
         if batch.state.welcome_watched:
             return "noop"
         batch.state.welcome_watched = True
-        batch.changed = True
+        batch.learning_changed = True
         batch.add_change(
             {"type": "activity.completed", "activity_id": welcome, "device_id": batch.device_id}
         )
@@ -168,7 +223,7 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
     row.best_score = score
     batch.activities[activity.id] = row
     batch.session.add(row)
-    batch.changed = True
+    batch.learning_changed = True
     batch.add_change(
         {
             "type": "activity.completed",
@@ -182,6 +237,10 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
 
 def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
     payload = event.payload
+    if payload.started_at > event.at:  # both from the device's clock: a forged or broken event
+        raise Rejected(
+            msg(Code.SYNC_STARTED_AFTER_SUBMITTED, started=payload.started_at, submitted=event.at)
+        )
     if batch.state.certificate_issued_at is not None:
         raise Rejected(msg(Code.SYNC_AFTER_CERTIFICATE))
     package = batch.package(payload.package_version)
@@ -202,15 +261,15 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
                 limit=evaluation.time_limit_seconds,
             )
         )
-    if batch.session.get(Attempt, str(payload.attempt_id)) is not None:
-        return "noop"
-    view = batch.view()
-    if view.progress.trophies < view.package.rules.unlock_trophies:
+    if str(payload.attempt_id) in batch.graded_attempt_ids:
+        return "noop"  # this participant's attempt, already graded
+    learning = batch.learning()
+    if learning.trophies < learning.unlock_trophies:
         raise Rejected(
             msg(
                 Code.SYNC_EVALUATION_LOCKED,
-                trophies=view.progress.trophies,
-                needed=view.package.rules.unlock_trophies,
+                trophies=learning.trophies,
+                needed=learning.unlock_trophies,
             )
         )
     raw = grade(evaluation.questions, payload.answers).score
@@ -240,7 +299,7 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
         )
     )
     batch.state.attempts_graded = number
-    batch.changed = True
+    batch.graded(str(attempt.attempt_id), attempt.score)
     batch.add_change(
         {"type": "attempt.graded", "event_id": event.id, "attempt": attempt.model_dump()}
     )
@@ -299,7 +358,10 @@ def _check_seq_reuse(
     session: Session, participant_id: int, device_id: str, body: SyncRequest, acked: int
 ) -> None:
     """A seq the server already holds under another event id means the device's journal
-    was restored or copied: refuse (409) rather than confirm an event never applied."""
+    was restored or copied: refuse (409) rather than confirm an event never applied.
+
+    A seq stored without an id was a duplicate of an id stored at another seq: only that
+    id, resent, is the same event; an id the server does not hold is another event."""
     old = {e.seq: str(e.id) for e in body.events if e.seq <= acked}
     if not old:
         return
@@ -310,9 +372,25 @@ def _check_seq_reuse(
             col(EventRow.seq).in_(list(old)),
         )
     )
+    without_id: dict[int, str] = {}
     for row in rows:
-        if row.event_id is not None and row.event_id != old[row.seq]:
+        if row.event_id is None:
+            without_id[row.seq] = old[row.seq]
+        elif row.event_id != old[row.seq]:
             raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=row.seq))
+    if not without_id:
+        return
+    stored = set(
+        session.exec(
+            select(EventRow.event_id).where(
+                EventRow.participant_id == participant_id,
+                col(EventRow.event_id).in_(list(without_id.values())),
+            )
+        )
+    )
+    for seq, event_id in sorted(without_id.items()):
+        if event_id not in stored:
+            raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=seq))
 
 
 def _acked_seq(session: Session, participant_id: int, device_id: str) -> int:
@@ -324,34 +402,87 @@ def _acked_seq(session: Session, participant_id: int, device_id: str) -> int:
     return int(value or 0)
 
 
+def _prefix(events: list[EventEnvelope], acked: int, limit: int) -> list[EventEnvelope]:
+    """The events this request processes: from ``acked`` + 1 on, without a gap, at most
+    ``limit`` of them. Seqs already processed are skipped: resending is a no-op."""
+    todo: list[EventEnvelope] = []
+    for envelope in sorted(events, key=lambda e: e.seq):
+        if envelope.seq <= acked + len(todo):
+            continue
+        if envelope.seq != acked + len(todo) + 1 or len(todo) == limit:
+            break  # a gap (nothing after it is processed), or this request's share is done
+        todo.append(envelope)
+    return todo
+
+
+def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
+    """The attempt ids that attempt events name (as the typed payload will read them)."""
+    ids: list[str] = []
+    for envelope in events:
+        if envelope.type == EventType.ATTEMPT_SUBMITTED.value:
+            try:
+                ids.append(str(uuid.UUID(str(envelope.payload.get("attempt_id")))))
+            except ValueError:
+                continue  # a malformed payload: rejected when it is processed
+    return ids
+
+
+def _start(
+    session: Session,
+    participant: Participant,
+    locked: ParticipantState,
+    device_id: str,
+    todo: list[EventEnvelope],
+) -> Batch:
+    """Read, once, what processing ``todo`` needs."""
+    assert participant.id is not None
+    batch = Batch(session, participant, locked, device_id)
+    batch.activities = {
+        row.activity_id: row
+        for row in session.exec(
+            select(ActivityState).where(ActivityState.participant_id == participant.id)
+        )
+    }
+    if todo:
+        ids = [str(e.id) for e in todo]
+        known = session.exec(
+            select(EventRow.event_id).where(
+                EventRow.participant_id == participant.id, col(EventRow.event_id).in_(ids)
+            )
+        )
+        batch.known_event_ids = {event_id for event_id in known if event_id is not None}
+        attempts = _attempt_ids(todo)
+        if attempts:
+            batch.graded_attempt_ids = set(
+                session.exec(
+                    select(Attempt.attempt_id).where(
+                        Attempt.participant_id == participant.id,
+                        col(Attempt.attempt_id).in_(attempts),
+                    )
+                )
+            )
+    return batch
+
+
 def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
-    with state.transaction() as session:
-        if body.events:
-            locked = lock_state(session, participant.id)
-            batch = Batch(session, participant, locked, device_id)
-            batch.activities = {
-                row.activity_id: row
-                for row in session.exec(
-                    select(ActivityState).where(ActivityState.participant_id == participant.id)
-                )
-            }
-            ids = [str(e.id) for e in body.events]
-            known = session.exec(select(EventRow).where(col(EventRow.event_id).in_(ids)))
-            batch.known_event_ids = {row.event_id for row in known if row.event_id}
+    if any(str(envelope.device_id) != device_id for envelope in body.events):
+        raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
+    if body.events:
+        # the write: short (at most sync_max_events events), so no other writer waits long
+        with state.transaction() as session:
+            locked = lock_state(session, participant.id)  # first: it serializes the rest
             acked = _acked_seq(session, participant.id, device_id)
             _check_seq_reuse(session, participant.id, device_id, body, acked)
-            for envelope in sorted(body.events, key=lambda e: e.seq):
-                if str(envelope.device_id) != device_id:
-                    raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
-                if envelope.seq <= acked:
-                    continue  # already processed: resending is a no-op
-                if envelope.seq != acked + 1:
-                    break  # a gap: nothing after it is processed
+            todo = _prefix(body.events, acked, state.settings.sync_max_events)
+            batch = _start(session, participant, locked, device_id, todo)
+            for envelope in todo:
                 _process(batch, envelope)
-                acked = envelope.seq
             session.add(locked)
+    # the answer, read after the write committed (a pull alone writes nothing): the page of
+    # changes and the standing come from one read transaction
+    with state.read() as session:
         acked = _acked_seq(session, participant.id, device_id)
         processed = session.exec(
             select(func.count())
@@ -378,14 +509,27 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
 
 
 def _check_passed(batch: Batch) -> None:
-    """Record passing right after the event that made it true (whatever the batching)."""
+    """Record passing right after the event that made it true (whatever the batching).
+
+    The conditions of ``progress().passed`` are checked first on what the batch keeps in
+    memory; only when they all hold does the domain's own check run on the whole standing
+    (once: passing happens once)."""
     if batch.state.passed_at is not None or batch.state.attempts_graded == 0:
         return
-    view = batch.view()
+    learning, rules, best = batch.learning(), batch.latest().rules, batch.best_score()
+    if not (
+        learning.complete
+        and learning.trophies >= rules.pass_trophies
+        and batch.state.attempts_graded >= rules.min_attempts
+        and best is not None
+        and best >= rules.passing_score
+    ):
+        return
+    batch.session.flush()
+    view = current_view(batch.session, batch.participant, batch.state)
     if view.progress.passed:
         assert view.progress.final_score is not None
         batch.state.passed_at = now()
-        batch.changed = True
         batch.add_change(
             {
                 "type": "passed",
@@ -474,7 +618,12 @@ SYNC_BODY = {
 }
 
 
-@router.post("/sync", response_model=SyncResponse, openapi_extra=SYNC_BODY)
+@router.post(
+    "/sync",
+    response_model=SyncResponse,
+    responses=error_responses(409, 413, 422),
+    openapi_extra=SYNC_BODY,
+)
 async def sync(request: Request, caller: CallerDep, state: StateDep) -> SyncResponse:
     chunks, size = [], 0
     async for chunk in request.stream():  # never hold more than MAX_BODY in memory

@@ -116,12 +116,16 @@ class Device(ServerTable, table=True):
 
 
 class Token(ServerTable, table=True):
-    """Opaque tokens, stored as SHA-256 of the token (they are long random strings)."""
+    """Opaque tokens, stored as SHA-256 of the token (they are long random strings).
+
+    ``family``: every token descended from one sign-in by refreshes shares it; a rotated
+    refresh token used after its grace window revokes the whole family."""
 
     __tablename__ = "token"
     hash: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=10)  # access | refresh
     device_pk: int = Field(foreign_key="device.id", index=True)
+    family: str = Field(max_length=40, index=True)
     expires_at: datetime = Field(sa_column=utc_column())
     rotated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -168,13 +172,16 @@ class ParticipantState(ServerTable, table=True):
 
 
 class EventRow(ServerTable, table=True):
-    """Every processed event, accepted or rejected: (participant, device, seq) once."""
+    """Every processed event, accepted or rejected: (participant, device, seq) once.
+
+    An event id is unique per participant; a duplicate is stored without its id."""
 
     __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("participant_id", "event_id", name="uq_event_id"),)
     participant_id: int = Field(primary_key=True, foreign_key="participant.id")
     device_id: str = Field(primary_key=True, max_length=36)
     seq: int = Field(primary_key=True)
-    event_id: str | None = Field(default=None, unique=True, max_length=36)
+    event_id: str | None = Field(default=None, max_length=36)
     type: str = Field(max_length=40)
     device_time: datetime = Field(sa_column=utc_column())
     payload: str = Field(sa_column=Column(Text, nullable=False))
@@ -193,10 +200,12 @@ class ActivityState(ServerTable, table=True):
 
 
 class Attempt(ServerTable, table=True):
+    """A graded attempt; its id (made on the device) is unique per participant."""
+
     __tablename__ = "attempt"
     __table_args__ = (UniqueConstraint("participant_id", "number", name="uq_attempt_number"),)
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id", index=True)
     attempt_id: str = Field(primary_key=True, max_length=36)
-    participant_id: int = Field(foreign_key="participant.id", index=True)
     event_id: str = Field(max_length=36)
     number: int
     package_version: int

@@ -54,6 +54,9 @@ class Code(StrEnum):
     COURSE_PRACTICE_WITHOUT_QUESTIONS = "course.practice_without_questions"
     COURSE_EVALUATION_WITHOUT_QUESTIONS = "course.evaluation_without_questions"
     COURSE_BAD_ANSWER_KEY = "course.bad_answer_key"
+    # drawn evaluations and grading per day (issue 13, hole 2)
+    COURSE_TOO_FEW_QUESTIONS = "course.too_few_questions"
+    COURSE_BAD_TIME_ZONE = "course.bad_time_zone"
 
     # scoring
     SCORE_NO_QUESTIONS = "score.no_questions"
@@ -63,6 +66,9 @@ class Code(StrEnum):
     EVALUATION_LOCKED_TROPHIES = "evaluation.locked_trophies"
     EVALUATION_UNLOCKED = "evaluation.unlocked"
     EVALUATION_CLOSED = "evaluation.closed_certificate_issued"
+    # when the next attempt will be graded (the course grades at most so many a day)
+    EVALUATION_GRADED_ON_SYNC = "evaluation.graded_on_sync"
+    EVALUATION_GRADED_LATER = "evaluation.graded_later"
 
     # progress: certificate checklist, one code per unmet requirement
     CHECKLIST_WELCOME_NOT_WATCHED = "checklist.welcome_not_watched"
@@ -70,6 +76,7 @@ class Code(StrEnum):
     CHECKLIST_TROPHIES_BELOW_PASS = "checklist.trophies_below_pass"
     CHECKLIST_NO_GRADED_ATTEMPT = "checklist.no_graded_attempt"
     CHECKLIST_ATTEMPT_AWAITING_SYNC = "checklist.attempt_awaiting_sync"
+    CHECKLIST_ATTEMPT_AWAITING_GRADING = "checklist.attempt_awaiting_grading"
     CHECKLIST_SCORE_BELOW_PASSING = "checklist.score_below_passing"
     CHECKLIST_AWAITING_ISSUANCE = "checklist.awaiting_issuance"
 
@@ -108,6 +115,9 @@ class Code(StrEnum):
     SYNC_WRONG_DEVICE = "sync.wrong_device"
     SYNC_BODY_TOO_LARGE = "sync.body_too_large"
     SYNC_SEQ_CONFLICT = "sync.seq_conflict"
+    # the attempt's questions are not those its seed draws (issue 13, hole 2)
+    SYNC_QUESTIONS_NOT_DRAWN = "sync.questions_not_drawn"
+    SYNC_ANSWER_NOT_DRAWN = "sync.answer_not_drawn"
 
     # the operator's imports and commands
     IMPORT_LINE_ERROR = "import.line_error"
@@ -137,6 +147,8 @@ class Code(StrEnum):
     PARTICIPANT_COMPLETE = "participant.complete"
     PARTICIPANT_INCOMPLETE = "participant.incomplete"
     PARTICIPANT_ATTEMPT = "participant.attempt"
+    PARTICIPANT_ATTEMPT_PENDING = "participant.attempt_pending"
+    GRADING_DONE = "grading.done"  # the daily job graded the attempts that were due
     PARTICIPANT_NO_ATTEMPTS = "participant.no_attempts"
     PARTICIPANT_PASSED = "participant.passed"
     PARTICIPANT_NOT_PASSED = "participant.not_passed"

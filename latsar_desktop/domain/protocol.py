@@ -190,6 +190,10 @@ class Rules(WireModel):
     passing_score: Decimal = Decimal("65.00")
     cap_table: list[CapBand] = Field(default_factory=lambda: list(DEFAULT_CAP_TABLE))
     certificate_delay_days: int = Field(default=20, ge=0, le=MAX_INT)
+    # at most this many evaluation attempts are graded per calendar day (None: no limit);
+    # later ones are numbered at once and graded on the following days, in order
+    max_graded_per_day: int | None = Field(default=None, ge=1, le=MAX_INT)
+    time_zone: str = "Asia/Jakarta"  # the course's calendar days (IANA name)
 
 
 class Evaluation(WireModel):
@@ -197,6 +201,8 @@ class Evaluation(WireModel):
     title: str
     time_limit_seconds: int = Field(gt=0, le=MAX_INT)
     grace_seconds: int = Field(default=120, ge=0, le=MAX_INT)
+    # each attempt shows this many questions drawn from ``questions`` (None: all of them)
+    questions_per_attempt: int | None = Field(default=None, ge=1, le=MAX_INT)
     questions: list[Question]
 
 
@@ -283,10 +289,15 @@ class PracticeGraded(StrictWireModel):
 
 
 class AttemptSubmitted(StrictWireModel):
-    """An evaluation attempt: answers only; the server grades it with its keys."""
+    """An evaluation attempt: answers only; the server grades it with its keys.
+
+    ``seed`` fixes the questions drawn and their order (``domain/draw.py``); the server
+    recomputes ``question_order`` from it and refuses an attempt whose questions differ.
+    Without a seed (an app older than the draw) the attempt must show every question."""
 
     attempt_id: UUID
     package_version: int = Field(ge=1, le=MAX_INT)
+    seed: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     question_order: list[Identifier]
     answers: dict[Identifier, Identifier]
     elapsed_seconds: int = Field(ge=0, le=MAX_INT)
@@ -349,13 +360,30 @@ class GradedAttempt(WireModel):
     graded_at: UtcDateTime
 
 
+class AcceptedAttempt(WireModel):
+    """An attempt the server accepted and numbered, to be graded later: the course grades
+    at most ``max_graded_per_day`` attempts a day, and this one came after them.
+
+    ``grade_on`` is the calendar day (the course's time zone) it is due to be graded, at
+    the participant's next sync on or after that day or by the server's daily job."""
+
+    attempt_id: UUID
+    number: int = Field(ge=1, le=MAX_INT)
+    package_version: int = Field(ge=1, le=MAX_INT)
+    cap: Score
+    accepted_at: UtcDateTime
+    grade_on: date
+
+
 class Standing(WireModel):
     """What the server knows of a participant; the client keeps its last copy."""
 
     welcome_watched: bool = False
     completed_activities: list[Identifier] = Field(default_factory=list)
     practice_best: dict[Identifier, Score] = Field(default_factory=dict)
-    attempts: list[GradedAttempt] = Field(default_factory=list)
+    attempts: list[GradedAttempt] = Field(default_factory=list)  # graded, by number
+    # accepted and numbered, not graded yet (graded per day), by number
+    pending_attempts: list[AcceptedAttempt] = Field(default_factory=list)
     registered_devices: int = Field(default=0, ge=0, le=MAX_INT)  # 0: not known yet
     passed_at: UtcDateTime | None = None
     certificate_issued_at: UtcDateTime | None = None
@@ -584,6 +612,7 @@ class VerifyAnswer(WireModel):
 
 
 class ChangeType(StrEnum):
+    ATTEMPT_ACCEPTED = "attempt.accepted"
     ATTEMPT_GRADED = "attempt.graded"
     ACTIVITY_COMPLETED = "activity.completed"
     STANDING_RECOMPUTED = "standing.recomputed"
@@ -597,6 +626,16 @@ class ChangeType(StrEnum):
 class _ChangeBase(WireModel):
     cursor: int = Field(ge=0, le=MAX_INT)  # position in the participant's change log
     at: UtcDateTime  # server time
+
+
+class AttemptAcceptedChange(_ChangeBase):
+    """An attempt accepted and numbered now, graded later (the day's grading is used up).
+
+    Its ``attempt.graded`` change follows when it is graded."""
+
+    type: Literal[ChangeType.ATTEMPT_ACCEPTED] = ChangeType.ATTEMPT_ACCEPTED
+    event_id: UUID
+    attempt: AcceptedAttempt
 
 
 class AttemptGradedChange(_ChangeBase):
@@ -656,7 +695,8 @@ class DevicesChangedChange(_ChangeBase):
 
 
 Change = Annotated[
-    AttemptGradedChange
+    AttemptAcceptedChange
+    | AttemptGradedChange
     | ActivityCompletedChange
     | StandingRecomputedChange
     | PassedChange
@@ -693,7 +733,8 @@ def _change_tag(value: Any) -> str:
 
 # A change as the client reads it: one of the known types, or an UnknownChange.
 ReceivedChange = Annotated[
-    Annotated[AttemptGradedChange, Tag(ChangeType.ATTEMPT_GRADED.value)]
+    Annotated[AttemptAcceptedChange, Tag(ChangeType.ATTEMPT_ACCEPTED.value)]
+    | Annotated[AttemptGradedChange, Tag(ChangeType.ATTEMPT_GRADED.value)]
     | Annotated[ActivityCompletedChange, Tag(ChangeType.ACTIVITY_COMPLETED.value)]
     | Annotated[StandingRecomputedChange, Tag(ChangeType.STANDING_RECOMPUTED.value)]
     | Annotated[PassedChange, Tag(ChangeType.PASSED.value)]

@@ -176,19 +176,32 @@ def test_every_error_status_is_documented_with_the_error_body(sqlite_server: Run
                 )
             if path.startswith("/api/"):
                 assert {"400", "401", "403", "426", "500"} <= set(operation["responses"]), path
+            assert "413" in operation["responses"], (method, path)  # every body has a limit
 
 
 def test_unknown_route_and_method_answer_the_error_body(sqlite_server: RunningServer) -> None:
+    """Each with a message code of its own (issue 13, item 10)."""
     with client(sqlite_server) as http:
         missing = http.get("/api/v1/nothing-here")
+        missing_outside_api = http.get("/nothing-here")
         wrong_method = http.delete("/api/v1/sync")
         not_json = http.post(
             "/api/v1/auth/login", content=b"{", headers={"Content-Type": "application/json"}
         )
-    assert missing.status_code == 404
+    assert missing.status_code == missing_outside_api.status_code == 404
     assert wrong_method.status_code == 405
     assert wrong_method.headers["Allow"] == "POST"
     assert not_json.status_code == 422
-    for response in (missing, wrong_method, not_json):
+    expected = {
+        missing: ("request.not_found", {"where": "GET /api/v1/nothing-here"}),
+        missing_outside_api: ("request.not_found", {"where": "GET /nothing-here"}),
+        wrong_method: (
+            "request.method_not_allowed",
+            {"where": "DELETE /api/v1/sync", "allowed": "POST"},
+        ),
+        not_json: ("request.malformed", {"where": "body.1", "problem": "JSON decode error"}),
+    }
+    for response, (code, params) in expected.items():
         error = ErrorBody.model_validate_json(response.content)
-        assert error.error.code == "request.malformed", response.text
+        assert error.error.code == code, response.text
+        assert {name: param.value for name, param in error.error.params.items()} == params

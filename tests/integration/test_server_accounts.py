@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text, update
 
-from latsar_desktop.domain.protocol import CoursePackage, LoginResponse
+from latsar_desktop.domain.protocol import CoursePackage, DevicesChangedChange, LoginResponse
 from latsar_server.devices import revoke_device
 from latsar_server.settings import Settings
 from latsar_server.tables import Token
@@ -24,6 +24,8 @@ from tests.integration.serverkit import (
     demo_people,
     load_demo,
     login,
+    offline_store,
+    push,
 )
 from tests.servers import RunningServer, running_server
 
@@ -145,6 +147,9 @@ def test_refresh_rotates_with_grace_window(demo: RunningServer) -> None:
         # the answer was lost on a flaky link: the old token still works for a while
         again = http.post("/api/v1/auth/refresh", json=body)
         assert again.status_code == 200
+        # the rotated token only works for its own device
+        stolen = {"refresh_token": new["refresh_token"], "device_id": str(uuid.uuid4())}
+        assert http.post("/api/v1/auth/refresh", json=stolen).status_code == 401
         # ... but not after the grace window
         old_hash = hashlib.sha256(tokens["refresh_token"].encode()).hexdigest()
         with demo.engine.begin() as connection:
@@ -156,11 +161,9 @@ def test_refresh_rotates_with_grace_window(demo: RunningServer) -> None:
         late = http.post("/api/v1/auth/refresh", json=body)
         assert late.status_code == 401
         assert error_code(late) == "auth.token_invalid"
-        # the rotated token works, and only for its own device
+        # and that replay revoked its successor too (tests/integration/test_server_hardening.py)
         newest = {"refresh_token": new["refresh_token"], "device_id": str(device)}
-        assert http.post("/api/v1/auth/refresh", json=newest).status_code == 200
-        stolen = {"refresh_token": new["refresh_token"], "device_id": str(uuid.uuid4())}
-        assert http.post("/api/v1/auth/refresh", json=stolen).status_code == 401
+        assert http.post("/api/v1/auth/refresh", json=newest).status_code == 401
 
 
 def test_revoked_device_and_sign_out(demo: RunningServer) -> None:
@@ -191,9 +194,43 @@ def test_revoked_device_and_sign_out(demo: RunningServer) -> None:
         assert revoke_device(demo.engine, BUDI["nip"], str(uuid.uuid4())) is None
 
 
+def test_other_devices_learn_the_device_count_without_sending_events(
+    demo: RunningServer, tmp_path: Path
+) -> None:
+    """Registering a device (its first sign-in) or revoking one logs ``devices.changed``:
+    a device that only pulls learns the count, and with it whether its predicted cap is an
+    estimate ("perkiraan": unless it is the participant's only device)."""
+    laptop = offline_store(tmp_path)
+    with client(demo) as http:
+        auth = bearer(login(http, BUDI, laptop.device_id))
+
+        def pull() -> list[int]:
+            answer = push(http, auth, laptop, events=[], cursor=laptop.server_state().cursor)
+            laptop.apply_response(answer)
+            changed = [c for c in answer.changes if isinstance(c, DevicesChangedChange)]
+            return [c.registered_devices for c in changed]
+
+        assert pull() == [1]  # its own registration
+        assert laptop.standing().registered_devices == 1
+        assert laptop.progress().next_cap_estimated is False
+        office = uuid.uuid4()
+        login(http, BUDI, office)
+        login(http, BUDI, office)  # signing in again registers nothing
+        assert pull() == [2]
+        assert laptop.standing().registered_devices == 2
+        assert laptop.progress().next_cap_estimated is True
+        assert revoke_device(demo.engine, BUDI["nip"], str(office)) == 4  # tokens: 2 × 2
+        assert pull() == [1]
+        assert laptop.standing().registered_devices == 1
+        assert laptop.progress().next_cap_estimated is False
+        assert revoke_device(demo.engine, BUDI["nip"], str(office)) == 0  # already revoked
+        assert pull() == []
+
+
 def test_old_client_gets_426(demo: RunningServer) -> None:
     with client(demo) as http:
-        for headers in ({"X-Latsar-Protocol": "0"}, {"X-Latsar-Protocol": "nonsense"}):
+        # a header that is no number at all: test_server_hardening.py (400)
+        for headers in ({"X-Latsar-Protocol": "0"}, {"X-Latsar-Protocol": "000"}):
             response = http.get("/api/v1/courses/latsar-pppk-2026/package", headers=headers)
             assert response.status_code == 426
             assert response.json()["update_required"] is True

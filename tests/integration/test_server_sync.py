@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,12 +27,13 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.cli import main as server_cli
 from latsar_server.settings import Settings
-from latsar_server.tables import ActivityState, Attempt, ParticipantState
+from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantState
 from resources import build_demo_course as demo
 from tests.integration.serverkit import (
     DEMO,
     bearer,
     client,
+    demo_package,
     demo_people,
     load_demo,
     login,
@@ -245,6 +248,12 @@ def rejection_case(store, case: str, demo_server: RunningServer):  # type: ignor
         )
     if case == "time_over":
         return take_attempt(store, 20, elapsed=1800 + 121)
+    if case == "started_after_submitted":
+        event = take_attempt(store, 20)
+        started = event.at + timedelta(minutes=5)  # a device clock cannot go forward and back
+        return event.model_copy(
+            update={"payload": event.payload.model_copy(update={"started_at": started})}
+        )
     if case == "after_certificate":
         with demo_server.engine.begin() as connection:
             connection.execute(
@@ -261,6 +270,7 @@ def rejection_case(store, case: str, demo_server: RunningServer):  # type: ignor
         ("locked", "sync.evaluation_locked"),
         ("unknown_question", "sync.unknown_question"),
         ("time_over", "sync.time_over"),
+        ("started_after_submitted", "sync.started_after_submitted"),
         ("after_certificate", "sync.after_certificate"),
         ("malformed", "sync.malformed_event"),
     ],
@@ -294,7 +304,13 @@ def test_rejections(demo_server: RunningServer, tmp_path: Path, case: str, code:
         with demo_server.engine.connect() as connection:
             attempts = connection.execute(select(Attempt)).all()
             activities = {r.activity_id for r in connection.execute(select(ActivityState))}
-        if case in ("locked", "unknown_question", "time_over", "after_certificate"):
+        if case in (
+            "locked",
+            "unknown_question",
+            "time_over",
+            "started_after_submitted",
+            "after_certificate",
+        ):
             assert attempts == []
         if case == "unknown_activity":
             assert "tidak-ada" not in activities
@@ -436,6 +452,69 @@ def test_a_reused_seq_is_refused_not_confirmed(demo_server: RunningServer, tmp_p
         assert response.json()["error"]["code"] == "sync.seq_conflict"
 
 
+def test_a_seq_stored_without_its_id_is_not_confirmed_for_another_event(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """A duplicate event id is stored without the id. The same seq resent with that id is
+    the same event (a no-op); under an id the server never stored, it is another event (a
+    restored journal): 409, as for a seq stored under another id."""
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED[:3])
+    first, second, _ = store.unconfirmed()
+    twin = second.model_copy(update={"id": first.id})  # seq 2 came with seq 1's id
+    with signed_in(demo_server, store) as (http, auth):
+        result = push(http, auth, store, events=[first, twin])
+        assert [(r.seq, r.reason.code) for r in result.rejections] == [(2, "sync.duplicate_event")]
+        assert (result.acked_seq, result.processed_count) == (2, 2)
+        again = push(http, auth, store, events=[first, twin])  # a lost answer: resent
+        assert (again.acked_seq, again.processed_count) == (2, 2)
+        other = SyncRequest(device_id=store.device_id, events=[EventEnvelope.of(second)])
+        response = post_sync(http, auth, other)
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "sync.seq_conflict"
+        assert response.json()["error"]["params"]["seq"]["value"] == "2"
+        assert push(http, auth, store, events=[]).processed_count == 2
+
+
+def test_attempt_and_event_ids_belong_to_their_participant(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Another participant's attempt id or event id is no duplicate: the attempt is graded."""
+    budi, siti = offline_store(tmp_path), offline_store(tmp_path)
+    for store in (budi, siti):
+        play(store, UNLOCKED)
+    his = take_attempt(budi, 20)
+    with signed_in(demo_server, budi, BUDI) as (http, auth):
+        assert push(http, auth, budi).rejections == []
+    same_attempt_id = take_attempt(siti, 10)
+    same_attempt_id = same_attempt_id.model_copy(
+        update={
+            "payload": same_attempt_id.payload.model_copy(
+                update={"attempt_id": his.payload.attempt_id}
+            )
+        }
+    )
+    same_event_id = take_attempt(siti, 15).model_copy(update={"id": his.id})
+    events = [e for e in siti.unconfirmed() if e.seq < same_attempt_id.seq]
+    with signed_in(demo_server, siti, SITI) as (http, auth):
+        result = push(http, auth, siti, events=[*events, same_attempt_id, same_event_id])
+    assert result.rejections == []
+    graded = [c.attempt for c in result.changes if isinstance(c, AttemptGradedChange)]
+    assert [(a.number, a.attempt_id, a.raw_score) for a in graded] == [
+        (1, his.payload.attempt_id, Decimal("50.00")),
+        (2, same_event_id.payload.attempt_id, Decimal("75.00")),
+    ]
+    with demo_server.engine.connect() as connection:
+        rows = connection.execute(
+            select(Attempt.attempt_id, Attempt.raw_score).order_by(Attempt.raw_score)
+        ).all()
+    assert [(row.attempt_id, row.raw_score) for row in rows] == [
+        (str(his.payload.attempt_id), Decimal("50.00")),
+        (str(same_event_id.payload.attempt_id), Decimal("75.00")),
+        (str(his.payload.attempt_id), Decimal("100.00")),  # his, untouched
+    ]
+
+
 def test_a_rejected_welcome_leaves_no_trace(demo_server: RunningServer, tmp_path: Path) -> None:
     store = offline_store(tmp_path)
     event = store.watch_welcome()
@@ -472,3 +551,117 @@ def test_an_oversized_body_is_refused(demo_server: RunningServer, tmp_path: Path
     with signed_in(demo_server, store) as (http, auth):
         response = post_sync(http, auth, b" " * (17 * 1024 * 1024))
     assert response.status_code == 413
+
+
+def journal_attempts(store: Any, count: int) -> None:
+    """``count`` submitted attempts (half the answers right) appended to the profile's
+    journal in one transaction, as ``submit_attempt`` appends one (which takes three
+    transactions: minutes for a thousand)."""
+    from latsar_desktop.domain.protocol import AttemptSubmitted
+    from latsar_desktop.store.database import write
+    from latsar_desktop.store.profile import JournalRow
+
+    package = demo_package()  # the server's copy: it has the keys
+    questions = package.evaluation.questions
+    answers = {
+        q.id: q.answer if i % 2 else next(c.id for c in q.choices if c.id != q.answer)
+        for i, q in enumerate(questions)
+    }
+    last = max(e.seq for e in store.journal())
+    at = datetime.now(UTC)
+    with write(store.engine) as session:
+        for i in range(1, count + 1):
+            payload = AttemptSubmitted(
+                attempt_id=uuid.uuid4(),
+                package_version=package.version,
+                question_order=[q.id for q in questions],
+                answers=answers,
+                elapsed_seconds=600,
+                started_at=at - timedelta(seconds=600),
+            )
+            session.add(
+                JournalRow(
+                    id=str(uuid.uuid4()),
+                    device_id=str(store.device_id),
+                    seq=last + i,
+                    type="attempt.submitted",
+                    at=at,
+                    payload=payload.model_dump_json(),
+                    status="pending",
+                )
+            )
+
+
+def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """The client pushes 1,000+ events in one run; the server processes at most
+    ``sync_max_events`` of them per request and acks that part, the client goes on from
+    acked_seq + 1, and the sanity check holds. A sign-in sent while the sync runs (on
+    SQLite it needs the same write lock) answers 200 and is written between two parts:
+    it waits for one bounded write, not for the whole sync."""
+    from latsar_desktop.sync.api import ApiClient
+    from latsar_desktop.sync.engine import SyncEngine
+
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED)
+    journal_attempts(store, 1000)
+    total = len(store.unconfirmed())
+    limit = demo_server.settings.sync_max_events
+    assert total > 1000
+    assert limit * 4 < total
+
+    sign_in: list[int] = []
+    signed_in_event = threading.Event()
+
+    def another_device_signs_in() -> None:
+        with client(demo_server) as http:
+            sign_in.append(
+                http.post(
+                    "/api/v1/auth/login",
+                    json={
+                        "nip": BUDI["nip"],
+                        "nik": BUDI["nik"],
+                        "device_id": str(uuid.uuid4()),
+                        "device_name": "PC kantor",
+                    },
+                ).status_code
+            )
+        signed_in_event.set()
+
+    thread = threading.Thread(target=another_device_signs_in)
+    done: list[int] = []
+
+    def progress(acked: int, _total: int) -> None:
+        done.append(acked)
+        if len(done) == 2:  # the first part is acked: sign in while the next ones are sent
+            thread.start()
+        if len(done) == 4:  # let the sign-in finish before the sync goes on past part 3
+            assert signed_in_event.wait(timeout=120)
+
+    api = ApiClient(demo_server.url, store.device_id, timeout=60)
+    api.login(BUDI["nip"], BUDI["nik"], "PC uji")
+    report = SyncEngine(api, store, progress=progress).run()
+    thread.join(timeout=120)
+    api.close()
+
+    assert sign_in == [200]
+    assert (report.pushed, report.rejected) == (total, 0)
+    assert report.consistent
+    assert report.server_count == total
+    assert store.unconfirmed() == []
+    parts = [b - a for a, b in itertools.pairwise(done) if b > a]
+    assert len(parts) == -(-total // limit)
+    assert max(parts) == limit
+    with demo_server.engine.connect() as connection:
+        numbers = connection.execute(select(Attempt.number).order_by(Attempt.number)).scalars()
+        assert list(numbers) == list(range(1, 1001))
+        log = connection.execute(
+            select(ChangeRow.type).order_by(ChangeRow.cursor)  # Budi's log: his only
+        ).scalars()
+        kinds = list(log)
+    # the sign-in's own change sits between two parts' graded attempts
+    devices = [i for i, kind in enumerate(kinds) if kind == "devices.changed"]
+    assert len(devices) == 2  # this device's sign-in, then the other one's
+    assert "attempt.graded" in kinds[: devices[1]]
+    assert "attempt.graded" in kinds[devices[1] :]
