@@ -72,9 +72,10 @@ class SyncEngine:
     def _run(self) -> SyncReport:
         total = self.store.count_unconfirmed()
         pushed = rejected = changes = requests = 0
+        limit = self.batch_size
         self._report(0, total)
         while True:
-            batch = self.store.unconfirmed(limit=self.batch_size)
+            batch = self.store.unconfirmed(limit=limit)
             cursor = self.store.server_state().cursor
             request = SyncRequest(
                 device_id=self.store.device_id,
@@ -87,6 +88,10 @@ class SyncEngine:
             self.store.apply_response(response)
             remaining = self.store.count_unconfirmed()
             pushed += before - remaining
+            if 0 < before - remaining < len(batch):
+                # the server processes at most this many per request: on a slow link,
+                # sending more only to send it again is what costs the participant
+                limit = before - remaining
             rejected += len(response.rejections)
             changes += len(response.changes)
             self._report(total - remaining, total)

@@ -24,6 +24,7 @@ from latsar_desktop.domain.protocol import (
     PassedChange,
     StandingRecomputedChange,
     SyncRequest,
+    SyncResponse,
 )
 from latsar_server.cli import main as server_cli
 from latsar_server.settings import Settings
@@ -641,6 +642,14 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
 
     api = ApiClient(demo_server.url, store.device_id, timeout=60)
     api.login(BUDI["nip"], BUDI["nik"], "PC uji")
+    sent: list[int] = []
+    real_sync = api.sync
+
+    def counting_sync(request: SyncRequest) -> SyncResponse:
+        sent.append(len(request.events))
+        return real_sync(request)
+
+    api.sync = counting_sync  # type: ignore[method-assign]
     report = SyncEngine(api, store, progress=progress).run()
     thread.join(timeout=120)
     api.close()
@@ -653,6 +662,10 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
     parts = [b - a for a, b in itertools.pairwise(done) if b > a]
     assert len(parts) == -(-total // limit)
     assert max(parts) == limit
+    # after the first partial ack the client sends no more than the server takes
+    assert sent[0] > limit
+    assert max(sent[1:]) == limit
+    assert sum(sent[1:]) == total - limit
     with demo_server.engine.connect() as connection:
         numbers = connection.execute(select(Attempt.number).order_by(Attempt.number)).scalars()
         assert list(numbers) == list(range(1, 1001))
