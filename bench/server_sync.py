@@ -177,6 +177,7 @@ def populate(url: str, data_dir: Path, count: int, batch_size: int) -> list[Work
                     "hash": token_hash(t),
                     "kind": "access",
                     "device_pk": i + 1,
+                    "family": f"bench-{i + 1}",
                     "expires_at": now + timedelta(hours=8),
                 }
                 for i, t in enumerate(tokens)
