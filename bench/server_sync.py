@@ -222,7 +222,7 @@ def serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byte
             str(workers),
         ],
         start_new_session=True,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir / "server.log").open("ab"),  # read it when a request fails
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -303,6 +303,10 @@ def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float
             health(base, 4 * args.concurrency, args.concurrency)  # warm-up, not counted
             health_rate = health(base, requests, args.concurrency)
             seconds, latencies = push_all(base, work, args.concurrency)
+        except AssertionError:
+            log = (data_dir / "server.log").read_text(errors="replace")
+            print(f"server log ({url.split(':')[0]}, {workers} workers):\n{log[-6000:]}")
+            raise
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
