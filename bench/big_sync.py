@@ -57,6 +57,7 @@ from latsar_server.settings import Settings
 from latsar_server.tables import Attempt
 from resources import build_demo_course as demo
 from tests.integration.serverkit import (
+    DEMO,
     HEADERS,
     demo_package,
     demo_people,
@@ -65,6 +66,10 @@ from tests.integration.serverkit import (
     play,
 )
 from tests.servers import RunningServer, free_port
+
+# the demo's test variant: every question in each attempt and no daily grading limit, so
+# every attempt is graded as it comes (the demo course grades 5 a day)
+VARIANT = DEMO / "package-200.json"
 
 
 def serve(settings: Settings, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -114,7 +119,7 @@ def sign_in(http: httpx.Client, person: dict[str, str], device: uuid.UUID) -> ht
 
 def attempts(first_seq: int, device: uuid.UUID, count: int) -> list[JournalEvent]:
     """``count`` evaluation attempts (half the answers right), seq ``first_seq`` onward."""
-    package = demo_package()
+    package = demo_package(VARIANT)
     questions = package.evaluation.questions
     at = datetime.now(UTC)
     events: list[JournalEvent] = []
@@ -199,8 +204,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         )
         migrate(settings.database_url)
         loader = RunningServer("unused", settings)
-        load_demo(loader)
-        store = offline_store(root)
+        load_demo(loader, VARIANT)
+        store = offline_store(root, VARIANT)
         play(store, demo.recipe_steps("28"))
         unlock = store.unconfirmed()
         device = store.device_id

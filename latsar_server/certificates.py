@@ -34,6 +34,7 @@ from latsar_desktop.domain.scoring import predicate_for
 from latsar_desktop.i18n import text
 from latsar_server.content import latest_package
 from latsar_server.database import transaction
+from latsar_server.grading import count_waiting
 from latsar_server.keys import active_key
 from latsar_server.settings import Settings
 from latsar_server.standing import append_change, current_view, lock_state
@@ -118,6 +119,8 @@ def issue_certificates(engine: Engine, settings: Settings, now: datetime) -> lis
             state = lock_state(session, participant_id)
             if state.certificate_issued_at is not None or state.passed_at is None:
                 continue  # another run got here first
+            if count_waiting(session, participant_id):
+                continue  # the certificate carries the final score: wait until all are graded
             participant = session.get(Participant, participant_id)
             assert participant is not None
             view = current_view(session, participant, state)

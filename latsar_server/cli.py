@@ -172,6 +172,16 @@ def cmd_participant(args: argparse.Namespace) -> int:
         )
         for a in standing.attempts
     ] or [msg(Code.PARTICIPANT_NO_ATTEMPTS)]
+    lines += [  # accepted and numbered, graded on a later day (graded per day)
+        msg(
+            Code.PARTICIPANT_ATTEMPT_PENDING,
+            number=a.number,
+            at=a.accepted_at,
+            cap=a.cap,
+            date=a.grade_on,
+        )
+        for a in standing.pending_attempts
+    ]
     if standing.passed_at is not None and progress.final_score is not None:
         lines.append(
             msg(Code.PARTICIPANT_PASSED, at=standing.passed_at, score=progress.final_score)
@@ -191,11 +201,15 @@ def cmd_issue_certificates(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from latsar_server.certificates import issue_certificates
+    from latsar_server.daily import grade_all_due
 
     settings, engine = _engine(args)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    graded = grade_all_due(engine, now)  # attempts due today first: they may pass someone
+    if graded:
+        _say(args, msg(Code.GRADING_DONE, count=graded))
     try:
         numbers = issue_certificates(engine, settings, now)
     except DomainError as exc:
@@ -256,7 +270,10 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     revoke.set_defaults(func=cmd_revoke_device)
 
-    issue = sub.add_parser("issue-certificates", help="the daily job: issue what is due")
+    issue = sub.add_parser(
+        "issue-certificates",
+        help="the daily job: grade the evaluation attempts due today, then issue what is due",
+    )
     issue.add_argument("--now", help="ISO time to issue as of (default: now, UTC)")
     issue.set_defaults(func=cmd_issue_certificates)
 

@@ -12,9 +12,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.progress import Progress, progress
-from latsar_desktop.domain.protocol import CHANGE, Change, CoursePackage, GradedAttempt, Standing
+from latsar_desktop.domain.protocol import (
+    CHANGE,
+    Change,
+    CoursePackage,
+    GradedAttempt,
+    Rules,
+    Standing,
+)
 from latsar_server.auth import registered_devices
 from latsar_server.content import latest_package
+from latsar_server.grading import accepted_attempts
 from latsar_server.tables import (
     ActivityState,
     Attempt,
@@ -50,7 +58,9 @@ def lock_state(session: Session, participant_id: int) -> ParticipantState:
 
 
 def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt]:
-    """Every graded attempt, by number (columns, not rows: a standing may hold many)."""
+    """Every graded attempt, by number (columns, not rows: a standing may hold many).
+
+    Attempts accepted and waiting to be graded (graded per day) are not among them."""
     rows = session.execute(
         sa_select(
             col(Attempt.attempt_id),
@@ -61,7 +71,7 @@ def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt
             col(Attempt.score),
             col(Attempt.graded_at),
         )
-        .where(col(Attempt.participant_id) == participant_id)
+        .where(col(Attempt.participant_id) == participant_id, col(Attempt.graded_at).is_not(None))
         .order_by(col(Attempt.number))
     )
     return [
@@ -78,7 +88,15 @@ def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt
     ]
 
 
-def build_standing(session: Session, participant_id: int, state: ParticipantState) -> Standing:
+def build_standing(
+    session: Session,
+    participant_id: int,
+    state: ParticipantState,
+    rules: Rules,
+    now: datetime | None = None,
+) -> Standing:
+    """The standing as of ``now`` (default: the clock), ``rules`` being the course's (the
+    day an attempt waiting to be graded is due depends on both)."""
     activities = list(
         session.exec(select(ActivityState).where(ActivityState.participant_id == participant_id))
     )
@@ -87,6 +105,9 @@ def build_standing(session: Session, participant_id: int, state: ParticipantStat
         completed_activities=sorted(a.activity_id for a in activities if a.best_score is None),
         practice_best={a.activity_id: a.best_score for a in activities if a.best_score is not None},
         attempts=graded_attempts(session, participant_id),
+        pending_attempts=accepted_attempts(
+            session, participant_id, rules, datetime.now(UTC) if now is None else now
+        ),
         registered_devices=registered_devices(session, participant_id),
         passed_at=state.passed_at,
         certificate_issued_at=state.certificate_issued_at,
@@ -100,12 +121,18 @@ class View:
     progress: Progress
 
 
-def current_view(session: Session, participant: Participant, state: ParticipantState) -> View:
+def current_view(
+    session: Session,
+    participant: Participant,
+    state: ParticipantState,
+    now: datetime | None = None,
+) -> View:
+    """The participant's package, standing and progress as of ``now`` (default: the clock)."""
     assert participant.id is not None
     package = latest_package(session, participant.course_id)
     if package is None:
         raise LookupError(f"course {participant.course_id} has no package")
-    standing = build_standing(session, participant.id, state)
+    standing = build_standing(session, participant.id, state, package.rules, now)
     return View(package, standing, progress(package, standing))
 
 

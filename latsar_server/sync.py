@@ -12,6 +12,10 @@ write transaction stays short (on SQLite every writer, a sign-in too, waits for 
 an event costs the same however long the participant's history is: the checks read what
 the batch keeps in memory (learning progress, best score, attempt ids), not a standing
 rebuilt from every row.
+
+Evaluation attempts are numbered when accepted and graded at most ``max_graded_per_day`` a
+day (``latsar_server.grading``): a sync first grades the participant's waiting attempts
+that are due (a pull without events too), then processes its events.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from latsar_desktop.domain.grading import grade, unknown_questions
+from latsar_desktop.domain.grading import attempt_problem, grade, grade_attempt, unknown_questions
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
     CHANGE,
+    AcceptedAttempt,
     ActivityCompletedEvent,
     ActivityKind,
     AttemptSubmittedEvent,
@@ -57,6 +62,7 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
 from latsar_server.content import latest_package, package_version
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
+from latsar_server.grading import Day, count_waiting, grade_due
 from latsar_server.standing import append_change, current_view, lock_state
 from latsar_server.state import ServerState
 from latsar_server.tables import (
@@ -95,6 +101,7 @@ class Batch:
     participant: Participant
     state: ParticipantState
     device_id: str
+    moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
     activities: dict[str, ActivityState] = field(default_factory=dict)
     known_event_ids: set[str] = field(default_factory=set)
@@ -104,6 +111,7 @@ class Batch:
     _latest: CoursePackage | None = None
     _best: Decimal | None = None
     _best_loaded: bool = False
+    _day: Day | None = None
 
     @property
     def participant_id(self) -> int:
@@ -160,8 +168,31 @@ class Batch:
         self._best = score if best is None else max(best, score)
         self.graded_attempt_ids.add(attempt_id)
 
+    def day(self) -> Day:
+        """Today's grading of this participant (graded per day), read once."""
+        if self._day is None:
+            self._day = Day.load(
+                self.session, self.participant_id, self.latest().rules, self.moment
+            )
+        return self._day
+
     def add_change(self, change: dict[str, object]) -> None:
         append_change(self.session, self.state, change)
+
+
+def _grade_waiting(batch: Batch) -> None:
+    """Grade the participant's waiting attempts that are due now, in order, before the
+    request's events; each is logged (``attempt.graded``) and may make them pass."""
+    if batch._day is None and count_waiting(batch.session, batch.participant_id) == 0:
+        return  # the usual case, without reading the package's rules
+    day = batch.day()
+    course = batch.participant.course_id
+    for event_id, attempt in grade_due(batch.session, course, batch.state, day, batch.moment):
+        batch.graded(str(attempt.attempt_id), attempt.score)
+        batch.add_change(
+            {"type": "attempt.graded", "event_id": event_id, "attempt": attempt.model_dump()}
+        )
+        _check_passed(batch)
 
 
 # ------------------------------------------------------------------------- applying events
@@ -252,6 +283,9 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
         raise Rejected(
             msg(Code.SYNC_UNKNOWN_QUESTION, question=unknown[0], version=payload.package_version)
         )
+    problem = attempt_problem(evaluation, payload)  # not the questions its seed drew
+    if problem is not None:
+        raise Rejected(problem)
     limit = evaluation.time_limit_seconds + evaluation.grace_seconds
     if payload.elapsed_seconds > limit:
         raise Rejected(
@@ -262,7 +296,7 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
             )
         )
     if str(payload.attempt_id) in batch.graded_attempt_ids:
-        return "noop"  # this participant's attempt, already graded
+        return "noop"  # this participant's attempt, already numbered
     learning = batch.learning()
     if learning.trophies < learning.unlock_trophies:
         raise Rejected(
@@ -272,36 +306,55 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
                 needed=learning.unlock_trophies,
             )
         )
-    raw = grade(evaluation.questions, payload.answers).score
-    number = batch.state.attempts_graded + 1
+    # numbered now; graded now, or on a later day when today's grading is used up
+    number = batch.state.attempts_numbered + 1
     cap = cap_for_attempt(number, package.rules.cap_table)
-    attempt = GradedAttempt(
+    day, moment = batch.day(), batch.moment
+    row = Attempt(
+        attempt_id=str(payload.attempt_id),
+        participant_id=batch.participant_id,
+        event_id=str(event.id),
+        number=number,
+        package_version=package.version,
+        cap=cap,
+        elapsed_seconds=payload.elapsed_seconds,
+        accepted_at=moment,
+    )
+    if day.grades_now():
+        raw = grade_attempt(evaluation, payload).score  # may refuse (a key missing): first
+        row.raw_score, row.score, row.graded_at = raw, min(raw, cap), moment
+        batch.session.add(row)
+        batch.state.attempts_numbered = number
+        attempt = GradedAttempt(
+            attempt_id=payload.attempt_id,
+            number=number,
+            package_version=package.version,
+            raw_score=raw,
+            cap=cap,
+            score=min(raw, cap),
+            graded_at=moment,
+        )
+        batch.state.attempts_graded += 1
+        day.graded += 1
+        batch.graded(str(payload.attempt_id), attempt.score)
+        batch.add_change(
+            {"type": "attempt.graded", "event_id": event.id, "attempt": attempt.model_dump()}
+        )
+        return "accepted"
+    accepted = AcceptedAttempt(
         attempt_id=payload.attempt_id,
         number=number,
         package_version=package.version,
-        raw_score=raw,
         cap=cap,
-        score=min(raw, cap),
-        graded_at=now(),
+        accepted_at=moment,
+        grade_on=day.grade_on(),
     )
-    batch.session.add(
-        Attempt(
-            attempt_id=str(attempt.attempt_id),
-            participant_id=batch.participant_id,
-            event_id=str(event.id),
-            number=number,
-            package_version=attempt.package_version,
-            raw_score=raw,
-            cap=cap,
-            score=attempt.score,
-            elapsed_seconds=payload.elapsed_seconds,
-            graded_at=attempt.graded_at,
-        )
-    )
-    batch.state.attempts_graded = number
-    batch.graded(str(attempt.attempt_id), attempt.score)
+    batch.session.add(row)
+    batch.state.attempts_numbered = number
+    day.waiting += 1
+    batch.graded_attempt_ids.add(str(payload.attempt_id))
     batch.add_change(
-        {"type": "attempt.graded", "event_id": event.id, "attempt": attempt.model_dump()}
+        {"type": "attempt.accepted", "event_id": event.id, "attempt": accepted.model_dump()}
     )
     return "accepted"
 
@@ -436,7 +489,7 @@ def _start(
 ) -> Batch:
     """Read, once, what processing ``todo`` needs."""
     assert participant.id is not None
-    batch = Batch(session, participant, locked, device_id)
+    batch = Batch(session, participant, locked, device_id, now())
     batch.activities = {
         row.activity_id: row
         for row in session.exec(
@@ -469,7 +522,7 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
     assert participant.id is not None
     if any(str(envelope.device_id) != device_id for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
-    if body.events:
+    if body.events or _grading_due(state, participant):
         # the write: short (at most sync_max_events events), so no other writer waits long
         with state.transaction() as session:
             locked = lock_state(session, participant.id)  # first: it serializes the rest
@@ -477,6 +530,7 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
             _check_seq_reuse(session, participant.id, device_id, body, acked)
             todo = _prefix(body.events, acked, state.settings.sync_max_events)
             batch = _start(session, participant, locked, device_id, todo)
+            _grade_waiting(batch)  # attempts waiting for today come before new ones
             for envelope in todo:
                 _process(batch, envelope)
             session.add(locked)
@@ -508,6 +562,18 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
     )
 
 
+def _grading_due(state: ServerState, participant: Participant) -> bool:
+    """Whether a sync without events must write: attempts wait, and some are due today."""
+    assert participant.id is not None
+    with state.read() as session:
+        if count_waiting(session, participant.id) == 0:
+            return False
+        package = latest_package(session, participant.course_id)
+        if package is None:
+            return False
+        return Day.load(session, participant.id, package.rules, now()).due() > 0
+
+
 def _check_passed(batch: Batch) -> None:
     """Record passing right after the event that made it true (whatever the batching).
 
@@ -526,10 +592,10 @@ def _check_passed(batch: Batch) -> None:
     ):
         return
     batch.session.flush()
-    view = current_view(batch.session, batch.participant, batch.state)
+    view = current_view(batch.session, batch.participant, batch.state, batch.moment)
     if view.progress.passed:
         assert view.progress.final_score is not None
-        batch.state.passed_at = now()
+        batch.state.passed_at = batch.moment
         batch.add_change(
             {
                 "type": "passed",
@@ -547,12 +613,14 @@ def _rejections(
     if not seqs:
         return []
     rows = session.exec(
-        select(EventRow).where(
+        select(EventRow)
+        .where(
             EventRow.participant_id == participant_id,
             EventRow.device_id == device_id,
             col(EventRow.seq).in_(list(seqs)),
             EventRow.outcome == "rejected",
         )
+        .order_by(col(EventRow.seq))
     )
     return [
         Rejection(
@@ -593,8 +661,9 @@ def _standing_change(
     row = session.get(ParticipantState, participant.id) or ParticipantState(
         participant_id=participant.id
     )
-    view = current_view(session, participant, row)
-    return StandingRecomputedChange(cursor=cursor, at=now(), standing=view.standing)
+    moment = now()
+    view = current_view(session, participant, row, moment)
+    return StandingRecomputedChange(cursor=cursor, at=moment, standing=view.standing)
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:

@@ -163,7 +163,8 @@ class ParticipantState(ServerTable, table=True):
     __tablename__ = "participant_state"
     participant_id: int = Field(primary_key=True, foreign_key="participant.id")
     welcome_watched: bool = False
-    attempts_graded: int = 0  # the next attempt is number attempts_graded + 1
+    attempts_numbered: int = 0  # accepted, graded or not: the next is number this + 1
+    attempts_graded: int = 0  # passing needs min_attempts of these
     last_cursor: int = 0
     passed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     certificate_issued_at: datetime | None = Field(
@@ -200,7 +201,11 @@ class ActivityState(ServerTable, table=True):
 
 
 class Attempt(ServerTable, table=True):
-    """A graded attempt; its id (made on the device) is unique per participant."""
+    """An accepted attempt; its id (made on the device) is unique per participant.
+
+    Numbered (``number``, ``cap``) when accepted; ``raw_score``, ``score`` and
+    ``graded_at`` stay empty until it is graded, which may be a later day (graded per day,
+    ``latsar_server.grading``). Its answers are its event's payload."""
 
     __tablename__ = "attempt"
     __table_args__ = (UniqueConstraint("participant_id", "number", name="uq_attempt_number"),)
@@ -209,11 +214,15 @@ class Attempt(ServerTable, table=True):
     event_id: str = Field(max_length=36)
     number: int
     package_version: int
-    raw_score: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
+    raw_score: Decimal | None = Field(default=None, sa_column=Column(Hundredths()))
     cap: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
-    score: Decimal = Field(sa_column=Column(Hundredths(), nullable=False))
+    score: Decimal | None = Field(default=None, sa_column=Column(Hundredths()))
     elapsed_seconds: int
-    graded_at: datetime = Field(sa_column=utc_column())
+    accepted_at: datetime = Field(sa_column=utc_column())
+    # None: waiting to be graded (the daily job finds them by this index)
+    graded_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True, index=True)
+    )
 
 
 class ChangeRow(ServerTable, table=True):

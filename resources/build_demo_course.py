@@ -12,6 +12,10 @@ The content files in ``demo_course/content/`` are committed: the HTML modules ar
 by the default build, the clips and the PDF module only by ``--make-media`` (ffmpeg is
 needed only there; the app and the tests never need it).
 
+The evaluation is a bank of 200 questions; each attempt draws 20 of them, and the course
+grades at most 5 attempts per participant a day. ``package-200.json`` is the same course for
+tests, showing all 200 questions per attempt with no daily limit.
+
 Other code imports this module (``resources.build_demo_course``) for :func:`build_package`,
 :func:`build_variant_200`, :func:`content_dir`, :func:`content_files`, :func:`participants`
 and :data:`RECIPES` (the activities that lead to 27, 28, 31 and 32 trophies).
@@ -208,28 +212,24 @@ def package_dict(sources: dict[str, Any] | None = None) -> dict[str, Any]:
             "id": evaluation["id"],
             "title": evaluation["title"],
             "time_limit_seconds": evaluation["time_limit_seconds"],
-            "questions": _questions("ev", evaluation["questions"]),
+            "questions_per_attempt": evaluation["questions_per_attempt"],
+            "questions": evaluation_bank(evaluation),
         },
         "rules": src["rules"],
     }
 
 
-def build_package() -> CoursePackage:
-    """The demo course package, validated by the domain's rules (raises DomainError)."""
-    return parse_package(package_dict())
+def evaluation_bank(evaluation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The evaluation's question bank: ``bank_size`` questions ``ev-001`` .. ``ev-200``.
 
-
-def build_variant_200() -> CoursePackage:
-    """The demo package with a 200-question evaluation, for exact raw scores (191 → 95.50).
-
-    Same course id and version as the demo package, so it can stand in for it. The 20
-    evaluation questions are used ten times, each round with the choices rotated (so the
-    keys move); ids are ``ev200-001`` .. ``ev200-200``.
+    The authored questions (20) used in rounds (ten), each round with the choices rotated so
+    the keys move; each text ends with its number, "(butir 137)". Each attempt draws
+    ``questions_per_attempt`` (20) of them.
     """
-    sources = load_sources()
-    base = sources["evaluation"]["questions"]
+    base: list[dict[str, Any]] = evaluation["questions"]
+    size: int = evaluation["bank_size"]
     items = []
-    for index in range(VARIANT_QUESTIONS):
+    for index in range(size):
         item = base[index % len(base)]
         shift = (index // len(base)) % len(item["choices"])
         choices = list(item["choices"])
@@ -242,13 +242,32 @@ def build_variant_200() -> CoursePackage:
                 "answer": CHOICE_IDS[rotated.index(answer_text)],
             }
         )
-    data = package_dict(sources)
-    data["title"] = f"{data['title']} (varian evaluasi {VARIANT_QUESTIONS} soal)"
-    data["evaluation"]["questions"] = [
-        {**question, "id": f"ev200-{number:03d}"}
-        for number, question in enumerate(_questions("ev200", items), start=1)
+    return [
+        {**question, "id": f"ev-{number:03d}"}
+        for number, question in enumerate(_questions("ev", items), start=1)
     ]
-    return parse_package(data)
+
+
+def build_package() -> CoursePackage:
+    """The demo course package, validated by the domain's rules (raises DomainError)."""
+    return parse_package(package_dict())
+
+
+def build_variant_200() -> CoursePackage:
+    """The demo package for tests: every attempt shows all 200 questions of the bank and
+    is graded at once (no daily limit), for exact raw scores (191 of 200 → 95.50) and for
+    many attempts in one day.
+
+    Same course id, version, activities and question bank as the demo package, so it can
+    stand in for it; only ``questions_per_attempt`` and ``max_graded_per_day`` are unset.
+    """
+    data = package_dict()
+    data["title"] = f"{data['title']} (varian uji: {VARIANT_QUESTIONS} soal, tanpa batas harian)"
+    data["evaluation"]["questions_per_attempt"] = None
+    data["rules"] = {**data["rules"], "max_graded_per_day": None}
+    package = parse_package(data)
+    assert len(package.evaluation.questions) == VARIANT_QUESTIONS
+    return package
 
 
 def package_json(package: CoursePackage) -> str:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
@@ -77,8 +78,22 @@ def package_problems(package: CoursePackage, *, with_keys: bool = False) -> list
             problems += _key_problems(activity.questions, require_key=True)
     if not package.evaluation.questions:
         problems.append(msg(Code.COURSE_EVALUATION_WITHOUT_QUESTIONS))
+    drawn, bank = package.evaluation.questions_per_attempt, len(package.evaluation.questions)
+    if drawn is not None and drawn > bank:
+        problems.append(msg(Code.COURSE_TOO_FEW_QUESTIONS, drawn=drawn, questions=bank))
+    if not time_zone_is_valid(package.rules.time_zone):
+        problems.append(msg(Code.COURSE_BAD_TIME_ZONE, zone=_shown(package.rules.time_zone)))
     problems += _key_problems(package.evaluation.questions, require_key=with_keys)
     return problems
+
+
+def time_zone_is_valid(name: str) -> bool:
+    """True for an IANA time zone name this computer knows ("Asia/Jakarta")."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, or not a zone key at all
+        return False
+    return True
 
 
 # A content file name is looked up beside the package (``content/<name>``) on import: it

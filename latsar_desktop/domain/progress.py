@@ -4,14 +4,20 @@
 authoritative standing and the journal events the server has not confirmed yet. The
 client calls it for its offline view; the server calls it (with no pending events) for
 the authoritative one.
+
+``next_attempt_grading(package, standing, pending, now)`` tells, offline, when the next
+attempt would be graded: a course may grade at most ``max_graded_per_day`` attempts a
+day, and the server numbers later ones at once and grades them on the following days.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from latsar_desktop.domain.messages import Code, Message, msg
 from latsar_desktop.domain.protocol import (
@@ -22,6 +28,7 @@ from latsar_desktop.domain.protocol import (
     CoursePackage,
     JournalEvent,
     PracticeGradedEvent,
+    Rules,
     Standing,
     WelcomeWatchedEvent,
 )
@@ -70,7 +77,7 @@ class Progress:
     complete: bool
     evaluation: EvaluationState
     attempts_graded: int
-    attempts_pending: int
+    attempts_pending: int  # submitted on this device, not yet processed by the server
     next_attempt: int
     next_cap: Decimal
     next_cap_estimated: bool
@@ -81,6 +88,15 @@ class Progress:
     expected_issue_at: datetime | None
     certificate_issued: bool
     checklist: tuple[Message, ...] = field(default=())
+    # accepted and numbered by the server, graded on a later day (graded per day)
+    attempts_awaiting_grading: int = 0
+
+
+def numbered_attempt_ids(standing: Standing) -> set[UUID]:
+    """The attempts the server has numbered: graded, or accepted to be graded later."""
+    return {a.attempt_id for a in standing.attempts} | {
+        a.attempt_id for a in standing.pending_attempts
+    }
 
 
 def practice_trophies(activity: Activity, best: Decimal | None) -> int:
@@ -97,7 +113,8 @@ def progress(
     completed = set(standing.completed_activities)
     best: dict[str, Decimal] = dict(standing.practice_best)
     welcome = standing.welcome_watched
-    graded_ids = {a.attempt_id for a in standing.attempts}
+    # attempts the server has numbered, graded or still to be graded
+    graded_ids = numbered_attempt_ids(standing)
     pending_attempts: set[object] = set()
     for event in pending:
         if isinstance(event, WelcomeWatchedEvent):
@@ -168,8 +185,9 @@ def progress(
         )
 
     graded = len(standing.attempts)
+    accepted = len(standing.pending_attempts)
     waiting = len(pending_attempts)
-    next_attempt = graded + waiting + 1
+    next_attempt = graded + accepted + waiting + 1
     best_score = final_score(a.score for a in standing.attempts)
     passed = (
         complete
@@ -201,9 +219,14 @@ def progress(
             msg(Code.CHECKLIST_TROPHIES_BELOW_PASS, trophies=trophies, needed=rules.pass_trophies)
         )
     if graded < rules.min_attempts:
+        if accepted:
+            first = min(a.grade_on for a in standing.pending_attempts)
+            checklist.append(
+                msg(Code.CHECKLIST_ATTEMPT_AWAITING_GRADING, count=accepted, date=first)
+            )
         if waiting:
             checklist.append(msg(Code.CHECKLIST_ATTEMPT_AWAITING_SYNC, count=waiting))
-        else:
+        elif not accepted:
             checklist.append(msg(Code.CHECKLIST_NO_GRADED_ATTEMPT, needed=rules.min_attempts))
     elif best_score is not None and best_score < rules.passing_score:
         checklist.append(
@@ -233,4 +256,60 @@ def progress(
         expected_issue_at=expected,
         certificate_issued=issued,
         checklist=tuple(checklist),
+        attempts_awaiting_grading=accepted,
     )
+
+
+def course_day(at: datetime, rules: Rules) -> date:
+    """The calendar day of ``at`` in the course's time zone (graded per day counts these)."""
+    return at.astimezone(ZoneInfo(rules.time_zone)).date()
+
+
+def grading_day(rules: Rules, graded_today: int, queued: int, today: date) -> date:
+    """The day the attempt after ``queued`` waiting ones is graded at the earliest.
+
+    At most ``rules.max_graded_per_day`` attempts are graded a day, in the order they were
+    numbered: ``graded_today`` were graded today already, and ``queued`` attempts (accepted
+    or not yet sent) come before this one."""
+    limit = rules.max_graded_per_day
+    if limit is None:
+        return today
+    return today + timedelta(days=(graded_today + queued) // limit)
+
+
+@dataclass(frozen=True)
+class GradingForecast:
+    """When the next attempt would be graded: ``day`` (the course's calendar), ``later``
+    when that is after today, and the message to show."""
+
+    day: date
+    later: bool
+    message: Message
+
+
+def next_attempt_grading(
+    package: CoursePackage,
+    standing: Standing,
+    pending: Iterable[JournalEvent],
+    now: datetime,
+) -> GradingForecast:
+    """Offline: would the next attempt be graded today (once it reaches the server), or on
+    a later day because the course's daily grading is used up?
+
+    Counts what the device knows: today's graded attempts in the last standing, the
+    attempts the server accepted and will grade later, and this device's unsent ones. An
+    estimate (another device may have used the day's grading too), for the UI."""
+    rules = package.rules
+    today = course_day(now, rules)
+    numbered = numbered_attempt_ids(standing)
+    unsent = {
+        event.payload.attempt_id
+        for event in pending
+        if isinstance(event, AttemptSubmittedEvent) and event.payload.attempt_id not in numbered
+    }
+    graded_today = sum(1 for a in standing.attempts if course_day(a.graded_at, rules) == today)
+    day = grading_day(rules, graded_today, len(standing.pending_attempts) + len(unsent), today)
+    if day > today and rules.max_graded_per_day is not None:
+        message = msg(Code.EVALUATION_GRADED_LATER, date=day, limit=rules.max_graded_per_day)
+        return GradingForecast(day, True, message)
+    return GradingForecast(today, False, msg(Code.EVALUATION_GRADED_ON_SYNC))

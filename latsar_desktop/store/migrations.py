@@ -75,9 +75,17 @@ def _profile_3_to_4(connection: Connection) -> None:
     )
 
 
+def _profile_4_to_5(connection: Connection) -> None:
+    """Attempts draw their questions with a seed kept on the draft. A draft started before
+    has none: it keeps every question in the order it was given, and is sent without a
+    seed (the server accepts that only for an evaluation that shows every question)."""
+    connection.exec_driver_sql("ALTER TABLE attempt_draft ADD COLUMN seed VARCHAR")
+
+
 PROFILE_UPGRADES: dict[int, Upgrade] = {
     1: _profile_1_to_2,
     2: _profile_2_to_3,
     3: _profile_3_to_4,
+    4: _profile_4_to_5,
 }
 MACHINE_UPGRADES: dict[int, Upgrade] = {}

@@ -23,6 +23,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from latsar_desktop.domain.course import require_valid
+from latsar_desktop.domain.draw import draw_questions, new_seed
 from latsar_desktop.domain.grading import grade
 from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
@@ -31,6 +32,8 @@ from latsar_desktop.domain.protocol import (
     RECEIVED_CHANGE,
     ActivityCompleted,
     ActivityKind,
+    AttemptAcceptedChange,
+    AttemptGradedChange,
     AttemptSubmitted,
     CertificateIssuedChange,
     CertificateKey,
@@ -55,7 +58,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.store import migrations
 from latsar_desktop.store.database import open_database, read, write
 
-PROFILE_SCHEMA_VERSION = 4
+PROFILE_SCHEMA_VERSION = 5
 log = logging.getLogger(__name__)
 
 # Test instrumentation: called with a phase name inside each append transaction.
@@ -106,11 +109,15 @@ class ActivityRecord(ProfileTable, table=True):
 
 
 class AttemptDraft(ProfileTable, table=True):
-    """An evaluation attempt in progress: answers and elapsed time, saved as given."""
+    """An evaluation attempt in progress: answers and elapsed time, saved as given.
+
+    ``seed`` drew its questions and their order (``domain/draw.py``); a draft started
+    before schema 5 has none (it shows every question, in the order it was given)."""
 
     __tablename__ = "attempt_draft"
     attempt_id: str = Field(primary_key=True)
     package_version: int
+    seed: str | None = None
     question_order: str  # JSON list
     answers: str  # JSON object
     elapsed_seconds: int = 0
@@ -348,8 +355,15 @@ class ProfileStore:
 
     # ---------------------------------------------------------------- evaluation drafts
 
-    def start_attempt(self, question_order: Sequence[str]) -> uuid.UUID:
+    def start_attempt(self) -> uuid.UUID:
+        """Start an evaluation attempt: draw its questions from the stored package with a
+        new seed and keep both on the draft (``attempt_questions`` gives them)."""
         package = self._require_package()
+        evaluation = package.evaluation
+        seed = new_seed()
+        order = draw_questions(
+            seed, [q.id for q in evaluation.questions], evaluation.questions_per_attempt
+        )
         attempt_id = uuid.uuid4()
         now = self.clock()
         with write(self.engine) as session:
@@ -357,7 +371,8 @@ class ProfileStore:
                 AttemptDraft(
                     attempt_id=str(attempt_id),
                     package_version=package.version,
-                    question_order=json.dumps(list(question_order)),
+                    seed=seed,
+                    question_order=json.dumps(order),
                     answers="{}",
                     started_at=now,
                     updated_at=now,
@@ -370,10 +385,21 @@ class ProfileStore:
     ) -> None:
         with write(self.engine) as session:
             draft = self._open_draft(session, attempt_id)
+            outside = sorted(set(answers) - set(json.loads(draft.question_order)))
+            if outside:
+                raise KeyError(f"question {outside[0]} is not in attempt {attempt_id}")
             draft.answers = json.dumps(answers, sort_keys=True)
             draft.elapsed_seconds = max(draft.elapsed_seconds, elapsed_seconds)
             draft.updated_at = self.clock()
             session.add(draft)
+
+    def attempt_questions(self, attempt_id: uuid.UUID) -> list[str]:
+        """The question ids of an attempt (open or submitted), in the order shown."""
+        draft = self.draft(attempt_id)
+        if draft is None:
+            raise KeyError(f"no attempt {attempt_id}")
+        order: list[str] = json.loads(draft.question_order)
+        return order
 
     def draft(self, attempt_id: uuid.UUID) -> AttemptDraft | None:
         with read(self.engine) as session:
@@ -397,6 +423,7 @@ class ProfileStore:
             payload = AttemptSubmitted(
                 attempt_id=attempt_id,
                 package_version=draft.package_version,
+                seed=draft.seed,
                 question_order=json.loads(draft.question_order),
                 answers=json.loads(draft.answers),
                 elapsed_seconds=draft.elapsed_seconds,
@@ -511,7 +538,9 @@ class ProfileStore:
 
     def _apply_change(self, session: Session, change: Change) -> bool:
         """Apply one logged change; False when it cannot take effect yet (keep it)."""
-        if isinstance(change, CertificateIssuedChange):
+        if isinstance(change, AttemptAcceptedChange | AttemptGradedChange):
+            self._apply_attempt_change(session, change)
+        elif isinstance(change, CertificateIssuedChange):
             number = change.certificate.record.certificate_number
             if session.get(CertificateRow, number) is None:
                 session.add(
@@ -529,6 +558,34 @@ class ProfileStore:
             row.revoked = True
             session.add(row)
         return True
+
+    @staticmethod
+    def _apply_attempt_change(
+        session: Session, change: AttemptAcceptedChange | AttemptGradedChange
+    ) -> None:
+        """Bring the kept standing up to date with an attempt numbered or graded.
+
+        The standing that ends each answer replaces it anyway; this keeps it right in
+        between (and for a change applied later from ``KeptChange``). A graded attempt is
+        never made pending again: an old ``attempt.accepted`` does nothing then."""
+        state = session.get(ServerState, 1)
+        assert state is not None
+        standing = Standing.model_validate_json(state.standing)
+        attempt_id = change.attempt.attempt_id
+        graded = [a for a in standing.attempts if a.attempt_id != attempt_id]
+        pending = [a for a in standing.pending_attempts if a.attempt_id != attempt_id]
+        if isinstance(change, AttemptGradedChange):
+            graded.append(change.attempt)
+        elif len(graded) == len(standing.attempts):  # not graded yet
+            pending.append(change.attempt)
+        else:
+            return
+        update = {
+            "attempts": sorted(graded, key=lambda a: a.number),
+            "pending_attempts": sorted(pending, key=lambda a: a.number),
+        }
+        state.standing = standing.model_copy(update=update).model_dump_json()
+        session.add(state)
 
     def _keep(self, session: Session, change: ReceivedChange) -> None:
         kind = str(change.type)

@@ -109,10 +109,14 @@ def take_attempt(
     keys_from: Path = DEMO_PACKAGE,  # type: ignore[no-untyped-def]
     elapsed: int = 600,
 ):
-    """An offline evaluation attempt with ``correct`` right answers (keys from the server copy)."""
-    questions = demo_package(keys_from).evaluation.questions
-    attempt = store.start_attempt([q.id for q in questions])
-    answers = {q.id: (q.answer if i < correct else _wrong(q)) for i, q in enumerate(questions)}
+    """An offline evaluation attempt: the questions drawn for it, the first ``correct`` of
+    them answered right and the others wrong (keys from the server copy)."""
+    keys = {q.id: q for q in demo_package(keys_from).evaluation.questions}
+    attempt = store.start_attempt()
+    answers = {
+        question_id: (keys[question_id].answer if i < correct else _wrong(keys[question_id]))
+        for i, question_id in enumerate(store.attempt_questions(attempt))
+    }
     store.save_draft(attempt, answers, elapsed)
     return store.submit_attempt(attempt)
 

@@ -32,6 +32,7 @@ from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantS
 from resources import build_demo_course as demo
 from tests.integration.serverkit import (
     DEMO,
+    DEMO_PACKAGE,
     bearer,
     client,
     demo_package,
@@ -49,6 +50,7 @@ from tests.servers import PostgresCluster, RunningServer, running_server
 PEOPLE = demo_people()
 BUDI, SITI = PEOPLE[0], PEOPLE[1]
 UNLOCKED = demo.recipe_steps("28")
+VARIANT = DEMO / "package-200.json"  # all 200 questions in each attempt, no daily limit
 
 
 @pytest.fixture
@@ -358,7 +360,7 @@ def test_unlock_27_then_28(demo_server: RunningServer, tmp_path: Path) -> None:
 
 
 def test_attempt_4_with_191_of_200_scores_90_01(server: RunningServer, tmp_path: Path) -> None:
-    variant = DEMO / "package-200.json"
+    variant = VARIANT  # every question in each attempt, no daily limit
     load_demo(server, variant)
     store = offline_store(tmp_path, variant)
     play(store, UNLOCKED)
@@ -554,27 +556,31 @@ def test_an_oversized_body_is_refused(demo_server: RunningServer, tmp_path: Path
     assert response.status_code == 413
 
 
-def journal_attempts(store: Any, count: int) -> None:
+def journal_attempts(store: Any, count: int, package_path: Path = DEMO_PACKAGE) -> None:
     """``count`` submitted attempts (half the answers right) appended to the profile's
     journal in one transaction, as ``submit_attempt`` appends one (which takes three
     transactions: minutes for a thousand)."""
+    from latsar_desktop.domain.draw import new_seed
+    from latsar_desktop.domain.grading import drawn_questions
     from latsar_desktop.domain.protocol import AttemptSubmitted
     from latsar_desktop.store.database import write
     from latsar_desktop.store.profile import JournalRow
 
-    package = demo_package()  # the server's copy: it has the keys
-    questions = package.evaluation.questions
-    answers = {
-        q.id: q.answer if i % 2 else next(c.id for c in q.choices if c.id != q.answer)
-        for i, q in enumerate(questions)
-    }
+    package = demo_package(package_path)  # the server's copy: it has the keys
     last = max(e.seq for e in store.journal())
     at = datetime.now(UTC)
     with write(store.engine) as session:
         for i in range(1, count + 1):
+            seed = new_seed()
+            questions = drawn_questions(package.evaluation, seed)
+            answers = {
+                q.id: q.answer if j % 2 else next(c.id for c in q.choices if c.id != q.answer)
+                for j, q in enumerate(questions)
+            }
             payload = AttemptSubmitted(
                 attempt_id=uuid.uuid4(),
                 package_version=package.version,
+                seed=seed,
                 question_order=[q.id for q in questions],
                 answers=answers,
                 elapsed_seconds=600,
@@ -594,21 +600,23 @@ def journal_attempts(store: Any, count: int) -> None:
 
 
 def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
-    demo_server: RunningServer, tmp_path: Path
+    server: RunningServer, tmp_path: Path
 ) -> None:
     """The client pushes 1,000+ events in one run; the server processes at most
     ``sync_max_events`` of them per request and acks that part, the client goes on from
     acked_seq + 1, and the sanity check holds. A sign-in sent while the sync runs (on
     SQLite it needs the same write lock) answers 200 and is written between two parts:
-    it waits for one bounded write, not for the whole sync."""
+    it waits for one bounded write, not for the whole sync. (The test package: no daily
+    grading limit, so every attempt is graded as it comes.)"""
     from latsar_desktop.sync.api import ApiClient
     from latsar_desktop.sync.engine import SyncEngine
 
-    store = offline_store(tmp_path)
+    load_demo(server, VARIANT)
+    store = offline_store(tmp_path, VARIANT)
     play(store, UNLOCKED)
-    journal_attempts(store, 1000)
+    journal_attempts(store, 1000, VARIANT)
     total = len(store.unconfirmed())
-    limit = demo_server.settings.sync_max_events
+    limit = server.settings.sync_max_events
     assert total > 1000
     assert limit * 4 < total
 
@@ -616,7 +624,7 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
     signed_in_event = threading.Event()
 
     def another_device_signs_in() -> None:
-        with client(demo_server) as http:
+        with client(server) as http:
             sign_in.append(
                 http.post(
                     "/api/v1/auth/login",
@@ -640,7 +648,7 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
         if len(done) == 4:  # let the sign-in finish before the sync goes on past part 3
             assert signed_in_event.wait(timeout=120)
 
-    api = ApiClient(demo_server.url, store.device_id, timeout=60)
+    api = ApiClient(server.url, store.device_id, timeout=60)
     api.login(BUDI["nip"], BUDI["nik"], "PC uji")
     sent: list[int] = []
     real_sync = api.sync
@@ -666,7 +674,7 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
     assert sent[0] > limit
     assert max(sent[1:]) == limit
     assert sum(sent[1:]) == total - limit
-    with demo_server.engine.connect() as connection:
+    with server.engine.connect() as connection:
         numbers = connection.execute(select(Attempt.number).order_by(Attempt.number)).scalars()
         assert list(numbers) == list(range(1, 1001))
         log = connection.execute(

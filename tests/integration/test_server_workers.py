@@ -1,4 +1,7 @@
-"""Two devices of one participant syncing at the same moment through 2 uvicorn workers."""
+"""Two devices of one participant syncing at the same moment through 2 uvicorn workers.
+
+The course is the test variant of the demo (``package-200.json``): no daily grading limit,
+so all eight attempts are graded as they come."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from latsar_server.settings import Settings
 from latsar_server.tables import Attempt
 from resources import build_demo_course as demo
 from tests.integration.serverkit import (
+    DEMO,
     HEADERS,
     bearer,
     demo_people,
@@ -35,6 +39,7 @@ from tests.integration.serverkit import (
 from tests.servers import RunningServer, free_port
 
 ATTEMPTS_PER_DEVICE = 4
+VARIANT = DEMO / "package-200.json"  # every question in each attempt, no daily limit
 ROUNDS = 2
 
 
@@ -43,7 +48,7 @@ def two_worker_server(server_settings: Settings) -> Iterator[RunningServer]:
     port = free_port()
     running = RunningServer(f"http://127.0.0.1:{port}", server_settings)
     migrate(server_settings.database_url)
-    load_demo(running)
+    load_demo(running, VARIANT)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -85,7 +90,7 @@ def test_concurrent_attempts_get_numbers_without_gaps(
     two_worker_server: RunningServer, tmp_path: Path
 ) -> None:
     budi = demo_people()[0]
-    devices = [offline_store(tmp_path) for _ in range(2)]
+    devices = [offline_store(tmp_path, VARIANT) for _ in range(2)]
     for store in devices:
         play(store, demo.recipe_steps("28"))
     clients = [
@@ -99,7 +104,7 @@ def test_concurrent_attempts_get_numbers_without_gaps(
     for round_number in range(ROUNDS):
         for store in devices:
             for i in range(ATTEMPTS_PER_DEVICE // ROUNDS):
-                take_attempt(store, 10 + round_number * 4 + i)
+                take_attempt(store, 10 + round_number * 4 + i, keys_from=VARIANT)
         barrier = threading.Barrier(len(devices))
 
         def send(index: int, barrier: threading.Barrier) -> None:

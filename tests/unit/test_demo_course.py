@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from latsar_desktop.domain.course import package_problems, parse_package
+from latsar_desktop.domain.grading import drawn_questions
 from latsar_desktop.domain.identity import identity_warnings, parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.progress import Progress, progress
@@ -28,6 +29,7 @@ from resources import build_demo_course as demo
 from tests import factories as f
 
 PACKAGE = demo.load_package()
+SEED_A, SEED_B = "0" * 32, "f" * 32
 MAX_DEMO_BYTES = 3 * 1024 * 1024
 
 
@@ -78,6 +80,11 @@ def test_rules_are_the_defaults_with_passing_score_65() -> None:
     assert str(rules.passing_score) == "65.00"
     assert rules.cap_table == list(DEFAULT_CAP_TABLE)
     assert rules.certificate_delay_days == 20
+
+
+def test_at_most_5_attempts_are_graded_a_day_in_jakarta() -> None:
+    assert PACKAGE.rules.max_graded_per_day == 5
+    assert PACKAGE.rules.time_zone == "Asia/Jakarta"
 
 
 # --------------------------------------------------------------------------------------
@@ -190,18 +197,32 @@ def test_reflections_have_prompts_and_some_activities_are_optional() -> None:
     assert all(a.trophies > 0 for a in optional)  # doing one can make up the 32
 
 
-def test_evaluation_has_20_four_choice_keyed_questions_and_30_minutes() -> None:
+def test_evaluation_draws_20_of_200_four_choice_keyed_questions_in_30_minutes() -> None:
     evaluation = PACKAGE.evaluation
     assert evaluation.time_limit_seconds == 1800
-    assert len(evaluation.questions) == 20
+    assert evaluation.questions_per_attempt == 20
+    assert len(evaluation.questions) == 200
+    assert [q.id for q in evaluation.questions] == [f"ev-{n:03d}" for n in range(1, 201)]
+    assert len({q.text for q in evaluation.questions}) == 200
     for question in evaluation.questions:
         assert len(question.choices) == 4
         assert question.answer in {c.id for c in question.choices}
         assert len({c.text for c in question.choices}) == 4
     # the keys are spread over the choices, not always the same letter
-    assert set(Counter(q.answer for q in evaluation.questions).values()) == {5}
+    assert set(Counter(q.answer for q in evaluation.questions).values()) == {50}
     served = PACKAGE.without_evaluation_keys()
     assert all(q.answer is None for q in served.evaluation.questions)
+
+
+def test_each_attempt_shows_its_own_20_questions() -> None:
+    """Two seeds draw different questions; the raw score is over the 20 drawn."""
+    first, second = (
+        drawn_questions(PACKAGE.evaluation, SEED_A),
+        drawn_questions(PACKAGE.evaluation, SEED_B),
+    )
+    assert len(first) == len(second) == 20
+    assert {q.id for q in first} != {q.id for q in second}
+    assert raw_score(19, len(first)) == Decimal("95.00")
 
 
 # --------------------------------------------------------------------------------------
@@ -370,7 +391,7 @@ def test_readme_documents_every_recipe() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The 200-question variant
+# The test variant: all 200 questions in each attempt, no daily limit
 
 
 def test_variant_200_gives_exact_raw_scores() -> None:
@@ -378,6 +399,10 @@ def test_variant_200_gives_exact_raw_scores() -> None:
     assert package_problems(variant) == []
     assert (variant.course_id, variant.version) == (PACKAGE.course_id, PACKAGE.version)
     assert variant.materials == PACKAGE.materials
+    assert variant.evaluation.questions == PACKAGE.evaluation.questions  # the same bank
+    assert variant.evaluation.questions_per_attempt is None  # every question, each attempt
+    assert variant.rules.max_graded_per_day is None  # graded at once, however many a day
+    assert variant.rules.model_copy(update={"max_graded_per_day": 5}) == PACKAGE.rules
     questions = variant.evaluation.questions
     assert len(questions) == 200
     assert len({q.id for q in questions}) == 200
@@ -391,11 +416,15 @@ def test_variant_200_gives_exact_raw_scores() -> None:
     assert demo.load_package(demo.package_200_path()) == variant
 
 
-def test_variant_200_rotation_keeps_each_key_on_its_text() -> None:
-    base = {q.text: q for q in PACKAGE.evaluation.questions}
-    for question in demo.build_variant_200().evaluation.questions:
-        original = base[question.text.rsplit(" (butir ", 1)[0]]
-        key_text = next(c.text for c in original.choices if c.id == original.answer)
+def test_the_bank_rotation_keeps_each_key_on_its_text() -> None:
+    authored = demo.load_sources()["evaluation"]["questions"]
+    base = {item["text"]: item for item in authored}
+    assert len(authored) == 20
+    for number, question in enumerate(PACKAGE.evaluation.questions, start=1):
+        text, suffix = question.text.rsplit(" (butir ", 1)
+        assert suffix == f"{number})"
+        original = base[text]
+        key_text = original["choices"]["abcde".index(original["answer"])]
         assert next(c.text for c in question.choices if c.id == question.answer) == key_text
 
 
