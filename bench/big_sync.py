@@ -29,10 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -65,44 +62,11 @@ from tests.integration.serverkit import (
     offline_store,
     play,
 )
-from tests.servers import RunningServer, free_port
+from tests.servers import RunningServer, ServerProcess
 
 # the demo's test variant: every question in each attempt and no daily grading limit, so
 # every attempt is graded as it comes (the demo course grades 5 a day)
 VARIANT = DEMO / "package-200.json"
-
-
-def serve(settings: Settings, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "latsar_server.cli",
-            "--database-url",
-            settings.database_url,
-            "--data-dir",
-            str(settings.data_dir),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        start_new_session=True,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 def sign_in(http: httpx.Client, person: dict[str, str], device: uuid.UUID) -> httpx.Response:
@@ -212,7 +176,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         one = attempts(len(unlock) + 1, device, 1)
         big = attempts(len(unlock) + 2, device, args.attempts)
 
-        process, base = serve(settings, args.workers)
+        served = ServerProcess.start(settings.database_url, settings.data_dir, args.workers)
+        base = served.url
         try:
             with httpx.Client(base_url=base, headers=HEADERS, timeout=300) as http:
                 answer = sign_in(http, budi, device)
@@ -256,8 +221,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     done.set()
                     thread.join()
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            served.stop()
         engine = loader.engine
         with engine.connect() as connection:
             stored = connection.execute(select(func.count()).select_from(Attempt)).scalar_one()

@@ -28,10 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -63,7 +60,7 @@ from latsar_server.imports import import_course
 from latsar_server.security import hash_nik, new_token, token_hash
 from latsar_server.tables import Device, EventRow, Participant, Token
 from tests.integration.serverkit import DEMO_PACKAGE, HEADERS
-from tests.servers import PostgresCluster, PostgresUnavailable, free_port
+from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
 
 ENVELOPES = TypeAdapter(list[EventEnvelope])
 
@@ -204,37 +201,6 @@ def populate(url: str, data_dir: Path, count: int, batch_size: int) -> list[Work
     return work
 
 
-def serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "latsar_server.cli",
-            "--database-url",
-            url,
-            "--data-dir",
-            str(data_dir),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        start_new_session=True,
-        stderr=(data_dir / "server.log").open("ab"),  # read it when a request fails
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 def client(base: str, concurrency: int) -> httpx.Client:
     limits = httpx.Limits(max_connections=concurrency)
     return httpx.Client(base_url=base, headers=HEADERS, timeout=120, limits=limits)
@@ -298,7 +264,8 @@ def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float
         work = populate(url, data_dir, args.participants, args.batch_size)
         requests = sum(len(w.batches) for w in work)
         events = sum(b.count for w in work for b in w.batches)
-        process, base = serve(url, data_dir, workers)
+        served = ServerProcess.start(url, data_dir, workers, log=data_dir / "server.log")
+        base = served.url
         try:
             health(base, 4 * args.concurrency, args.concurrency)  # warm-up, not counted
             health_rate = health(base, requests, args.concurrency)
@@ -308,8 +275,7 @@ def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float
             print(f"server log ({url.split(':')[0]}, {workers} workers):\n{log[-6000:]}")
             raise
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            served.stop()
         stored = stored_events(url)
         assert stored == events, f"{events} events sent, {stored} stored"
     sync_rate = requests / seconds

@@ -12,8 +12,10 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from latsar_server.app import create_app
@@ -31,6 +34,10 @@ from latsar_server.settings import Settings
 
 class PostgresUnavailable(RuntimeError):
     pass
+
+
+# runuser lives in /usr/sbin, which a minimal PATH may lack
+RUNUSER = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
 
 
 def free_port() -> int:
@@ -48,7 +55,7 @@ class PostgresCluster:
 
     def _run(self, *args: str) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args],
+            [str(RUNUSER), "-u", "postgres", "--", *args],
             check=True,
             capture_output=True,
             cwd=self.folder,
@@ -57,7 +64,7 @@ class PostgresCluster:
     @classmethod
     def start(cls) -> PostgresCluster:
         initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not initdbs or shutil.which("runuser") is None:
+        if not initdbs or RUNUSER is None:
             raise PostgresUnavailable("PostgreSQL server binaries not found")
         bin_dir = Path(initdbs[-1]).parent
         folder = Path(tempfile.mkdtemp(prefix="latsar-pg-"))
@@ -93,7 +100,7 @@ class PostgresCluster:
     def stop(self) -> None:
         subprocess.run(
             [
-                "runuser",
+                str(RUNUSER),
                 "-u",
                 "postgres",
                 "--",
@@ -172,3 +179,42 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
         sock.close()
         running.engine.dispose()
         app.state.latsar.engine.dispose()
+
+
+@dataclass
+class ServerProcess:
+    """``latsar-server serve`` in its own process group on a free 127.0.0.1 port, as an
+    operator runs it (workers are processes): for multi-worker tests and benchmarks."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(
+        cls, database_url: str, data_dir: Path, workers: int, log: Path | None = None
+    ) -> ServerProcess:
+        port = free_port()
+        stderr = log.open("ab") if log is not None else subprocess.DEVNULL
+        command = [sys.executable, "-m", "latsar_server.cli", "--database-url", database_url]
+        command += ["--data-dir", str(data_dir), "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers)]
+        served = cls(
+            f"http://127.0.0.1:{port}",
+            subprocess.Popen(command, start_new_session=True, stderr=stderr),
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(served.url + "/health", timeout=1).status_code == 200:
+                    return served
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or served.process.poll() is not None:
+                served.stop()
+                raise RuntimeError(f"latsar-server serve --workers {workers} did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)

@@ -5,12 +5,7 @@ so all eight attempts are graded as they come."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +31,7 @@ from tests.integration.serverkit import (
     push,
     take_attempt,
 )
-from tests.servers import RunningServer, free_port
+from tests.servers import RunningServer, ServerProcess
 
 ATTEMPTS_PER_DEVICE = 4
 VARIANT = DEMO / "package-200.json"  # every question in each attempt, no daily limit
@@ -45,44 +40,16 @@ ROUNDS = 2
 
 @pytest.fixture
 def two_worker_server(server_settings: Settings) -> Iterator[RunningServer]:
-    port = free_port()
-    running = RunningServer(f"http://127.0.0.1:{port}", server_settings)
     migrate(server_settings.database_url)
-    load_demo(running, VARIANT)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "latsar_server.cli",
-            "--database-url",
-            server_settings.database_url,
-            "--data-dir",
-            str(server_settings.data_dir),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        start_new_session=True,
-    )
+    loader = RunningServer("not served yet", server_settings)
+    load_demo(loader, VARIANT)
+    loader.engine.dispose()
+    served = ServerProcess.start(server_settings.database_url, server_settings.data_dir, 2)
+    running = RunningServer(served.url, server_settings)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(running.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the 2-worker server did not start")
-            time.sleep(0.1)
         yield running
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        served.stop()
         running.engine.dispose()
 
 
