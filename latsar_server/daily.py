@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from latsar_server.content import latest_package
 from latsar_server.database import READ_ONLY, transaction
 from latsar_server.grading import Day, grade_due
-from latsar_server.standing import append_change, current_view, lock_state
-from latsar_server.tables import Attempt, Participant, ParticipantState
+from latsar_server.standing import append_change, lock_state, record_passing
+from latsar_server.tables import Attempt, Participant
 
 
 def participants_waiting(engine: Engine) -> list[int]:
@@ -45,25 +45,8 @@ def grade_participant(session: Session, participant: Participant, now: datetime)
             {"type": "attempt.graded", "event_id": event_id, "attempt": attempt.model_dump()},
         )
     if graded:
-        _check_passed(session, participant, state, now)
+        record_passing(session, participant, state, now)
     return len(graded)
-
-
-def _check_passed(
-    session: Session, participant: Participant, state: ParticipantState, now: datetime
-) -> None:
-    if state.passed_at is not None:
-        return
-    session.flush()
-    view = current_view(session, participant, state, now)
-    if view.progress.passed:
-        assert view.progress.final_score is not None
-        state.passed_at = now
-        append_change(
-            session,
-            state,
-            {"type": "passed", "passed_at": now, "final_score": view.progress.final_score},
-        )
 
 
 def grade_all_due(engine: Engine, now: datetime) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -158,6 +159,11 @@ def grade_row(session: Session, course_id: str, row: Attempt, now: datetime) -> 
     if package is None:  # versions are never removed
         raise LookupError(f"course {course_id} has no version {row.package_version}")
     raw = grade_attempt(package.evaluation, _payload(session, row)).score
+    return record_grade(session, row, raw, now)
+
+
+def record_grade(session: Session, row: Attempt, raw: Decimal, now: datetime) -> GradedAttempt:
+    """Store the raw score of a numbered attempt, capped by its number's cap."""
     row.raw_score, row.score, row.graded_at = raw, min(raw, row.cap), now
     session.add(row)
     return GradedAttempt(

@@ -152,3 +152,22 @@ def append_change(session: Session, state: ParticipantState, change: dict[str, o
     )
     session.add(state)
     return typed
+
+
+def record_passing(
+    session: Session, participant: Participant, state: ParticipantState, now: datetime
+) -> None:
+    """Set ``passed_at`` and log ``passed`` if the participant passes now and had not yet
+    (the state row must be locked): after an event, and after the daily job's grading."""
+    if state.passed_at is not None:
+        return
+    session.flush()
+    view = current_view(session, participant, state, now)
+    if view.progress.passed:
+        assert view.progress.final_score is not None
+        state.passed_at = now
+        append_change(
+            session,
+            state,
+            {"type": "passed", "passed_at": now, "final_score": view.progress.final_score},
+        )

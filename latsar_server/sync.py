@@ -47,7 +47,6 @@ from latsar_desktop.domain.protocol import (
     CoursePackage,
     EventEnvelope,
     EventType,
-    GradedAttempt,
     JournalEvent,
     PracticeGradedEvent,
     Rejection,
@@ -62,8 +61,8 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
 from latsar_server.content import latest_package, package_version
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.grading import Day, count_waiting, grade_due
-from latsar_server.standing import append_change, current_view, lock_state
+from latsar_server.grading import Day, count_waiting, grade_due, record_grade
+from latsar_server.standing import append_change, current_view, lock_state, record_passing
 from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
@@ -322,18 +321,8 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
     )
     if day.grades_now():
         raw = grade_attempt(evaluation, payload).score  # may refuse (a key missing): first
-        row.raw_score, row.score, row.graded_at = raw, min(raw, cap), moment
-        batch.session.add(row)
+        attempt = record_grade(batch.session, row, raw, moment)
         batch.state.attempts_numbered = number
-        attempt = GradedAttempt(
-            attempt_id=payload.attempt_id,
-            number=number,
-            package_version=package.version,
-            raw_score=raw,
-            cap=cap,
-            score=min(raw, cap),
-            graded_at=moment,
-        )
         batch.state.attempts_graded += 1
         day.graded += 1
         batch.graded(str(payload.attempt_id), attempt.score)
@@ -591,18 +580,7 @@ def _check_passed(batch: Batch) -> None:
         and best >= rules.passing_score
     ):
         return
-    batch.session.flush()
-    view = current_view(batch.session, batch.participant, batch.state, batch.moment)
-    if view.progress.passed:
-        assert view.progress.final_score is not None
-        batch.state.passed_at = batch.moment
-        batch.add_change(
-            {
-                "type": "passed",
-                "passed_at": batch.state.passed_at,
-                "final_score": view.progress.final_score,
-            }
-        )
+    record_passing(batch.session, batch.participant, batch.state, batch.moment)
 
 
 def _rejections(
