@@ -494,6 +494,8 @@ class FaultProxy:
         self._bytes_up = 0
         self._bytes_down = 0
         self._connections = 0
+        self._open = 0  # connections not yet closed (not reset by reset_counters)
+        self._idle = threading.Condition(self._lock)
         self._requests = 0
         self._thread: threading.Thread | None = None
         self._started = False
@@ -582,6 +584,22 @@ class FaultProxy:
         """Request heads read from clients (see the module docstring)."""
         with self._lock:
             return self._requests
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections accepted and not yet closed."""
+        with self._lock:
+            return self._open
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no client connection is open (True) or ``timeout`` passed (False).
+
+        A connection whose client died is closed once the proxy notices (its answer
+        cannot be written, or the next read sees the end): counters reset after this
+        see nothing more of it.
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._open == 0, timeout)
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -774,6 +792,7 @@ class FaultProxy:
             return
         with self._lock:
             self._connections += 1
+            self._open += 1
         conn = _Conn(reader, writer)
         rst = False
         try:
@@ -802,7 +821,12 @@ class FaultProxy:
                 _start_close(conn.upstream_writer, graceful=graceful)
                 writers.append(conn.upstream_writer)
             _start_close(writer, rst=rst, graceful=graceful)
-            await _wait_closed(*writers)
+            try:
+                await _wait_closed(*writers)
+            finally:
+                with self._idle:
+                    self._open -= 1
+                    self._idle.notify_all()
 
     async def _upstream(self, conn: _Conn) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """The connection's upstream, (re)opened if absent or closed by the server."""

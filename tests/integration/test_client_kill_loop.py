@@ -371,6 +371,8 @@ class Kill:
         self.proxy.clear()
         if self.phase == RECEIVED:
             assert self.hold.ended.wait(WAIT_SECONDS), "the held server transaction never ended"
+        # the dead child's answer is still on its way: the next kill's counters must not see it
+        assert self.proxy.wait_idle(WAIT_SECONDS), "the dead child's connection never closed"
 
 
 # ------------------------------------------------------------------------- the test
