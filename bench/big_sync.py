@@ -52,7 +52,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_server.database import migrate
 from latsar_server.settings import Settings
 from latsar_server.tables import Attempt
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
     HEADERS,

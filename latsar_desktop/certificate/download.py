@@ -13,9 +13,9 @@ def current_certificate(store: ProfileStore) -> Verification | None:
     received = store.certificates()
     if not received:
         return None
-    signed, revoked = received[0]
-    numbers = {signed.record.certificate_number} if revoked else set()
-    return verify_record(signed, store.known_keys(), numbers)
+    newest = received[0]
+    numbers = {newest.signed.record.certificate_number} if newest.revoked else set()
+    return verify_record(newest.signed, store.known_keys(), numbers)
 
 
 def certificate_pdf(store: ProfileStore, language: str = "id") -> bytes:
@@ -26,4 +26,4 @@ def certificate_pdf(store: ProfileStore, language: str = "id") -> bytes:
         raise DomainError(msg(Code.CERTIFICATE_NOT_A_CERTIFICATE))
     if not verification.genuine:
         raise DomainError(verification.message())
-    return render_pdf(received[0][0], language)
+    return render_pdf(received[0].signed, language)

@@ -177,6 +177,8 @@ class Code(StrEnum):
     VERIFY_UNKNOWN = "verify.unknown"
     VERIFY_REVOKED = "verify.revoked"
     CONTENT_ACTIVITIES_REMOVED = "content.activities_removed"
+    # one per SyncErrorKind ("sync_error.<kind>"), from sync.errors.error_message; only
+    # CLOCK_SKEW has a parameter: minutes (int, the difference, rounded)
     SYNC_ERROR_OFFLINE = "sync_error.offline"
     SYNC_ERROR_AUTH_EXPIRED = "sync_error.auth_expired"
     SYNC_ERROR_REJECTED = "sync_error.rejected"
@@ -187,6 +189,23 @@ class Code(StrEnum):
     SYNC_ERROR_BUSY = "sync_error.busy"
     SYNC_ERROR_DISK_FULL = "sync_error.disk_full"
     SYNC_ERROR_CORRUPT = "sync_error.corrupt"
+    SYNC_ERROR_NO_SERVER = "sync_error.no_server"
+    SYNC_ERROR_CANCELLED = "sync_error.cancelled"
+
+    # notifications (issue 14); parameters and their types:
+    NOTICE_ATTEMPT_GRADED = "notice.attempt_graded"  # number: int, score: Decimal
+    NOTICE_ATTEMPT_QUEUED = "notice.attempt_queued"  # number: int, date: date (grading day)
+    NOTICE_PASSED = "notice.passed"
+    NOTICE_CERTIFICATE_ISSUED = "notice.certificate_issued"  # number: str ("LATSAR/2026/…")
+    NOTICE_CERTIFICATE_REVOKED = "notice.certificate_revoked"  # number: str
+    NOTICE_COURSE_UPDATED = "notice.course_updated"  # version: int
+
+    # sign-in on this computer (issue 14)
+    SIGNIN_WRONG_NIK_OFFLINE = "signin.wrong_nik_offline"  # tries_left: int (0: waits begin)
+    SIGNIN_WAIT = "signin.wait"  # seconds: int
+    SIGNIN_FIRST_ONLINE = "signin.first_online"  # a profile's first sign-in needs the server
+    # "sisa percobaan yang dinilai hari ini" (graded per day): left: int, limit: int
+    EVALUATION_GRADED_LEFT_TODAY = "evaluation.graded_left_today"
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,24 @@ def _profile_4_to_5(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE attempt_draft ADD COLUMN seed VARCHAR")
 
 
+def _profile_5_to_6(connection: Connection) -> None:
+    """server_state is named for what it holds (what the server said at the last sync);
+    notifications are kept until the participant has seen them."""
+    run = connection.exec_driver_sql
+    run("ALTER TABLE server_state RENAME TO last_sync")
+    run(
+        """CREATE TABLE notification (
+        id INTEGER NOT NULL, "key" VARCHAR NOT NULL, code VARCHAR NOT NULL,
+        params VARCHAR NOT NULL, created_at DATETIME NOT NULL, seen_at DATETIME,
+        PRIMARY KEY (id), UNIQUE ("key"))"""
+    )
+
+
 PROFILE_UPGRADES: dict[int, Upgrade] = {
     1: _profile_1_to_2,
     2: _profile_2_to_3,
     3: _profile_3_to_4,
     4: _profile_4_to_5,
+    5: _profile_5_to_6,
 }
 MACHINE_UPGRADES: dict[int, Upgrade] = {}

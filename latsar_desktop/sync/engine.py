@@ -76,7 +76,7 @@ class SyncEngine:
         self._report(0, total)
         while True:
             batch = self.store.unconfirmed(limit=limit)
-            cursor = self.store.server_state().cursor
+            cursor = self.store.sync_status().cursor
             request = SyncRequest(
                 device_id=self.store.device_id,
                 events=[EventEnvelope.of(event) for event in batch],

@@ -1,9 +1,16 @@
-"""Typed errors of the sync layer; the UI turns each into one Indonesian message."""
+"""Typed errors of the sync layer, and the one place they become a message.
+
+``error_message`` turns a :class:`SyncError` into a :class:`Message` the UI translates
+(Indonesian first): the server's own reason when it sent one this version knows, else
+the text of the error's kind, which tells the participant what to do.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
+from latsar_desktop.domain.messages import Code, Message, msg
 from latsar_desktop.domain.protocol import ErrorBody
 
 
@@ -21,6 +28,8 @@ class SyncErrorKind(StrEnum):
     BUSY = "busy"  # a sync is already running
     DISK_FULL = "disk_full"  # not enough free space: the partial download is kept
     CORRUPT = "corrupt"  # a downloaded file did not match its SHA-256, even fetched again
+    NO_SERVER = "no_server"  # no server address is configured: not retried as if offline
+    CANCELLED = "cancelled"  # the participant (or shutdown) stopped the work; nothing half-done
 
 
 class SyncError(Exception):
@@ -28,15 +37,25 @@ class SyncError(Exception):
 
     ``kind`` decides what the participant is told; ``detail`` names what happened, in
     English, for the logs (e.g. "no answer within 30.0 s", "HTTP 502 Bad Gateway").
+    A CLOCK_SKEW error (a warning: the sync goes on) carries ``clock_skew``, the device
+    clock minus the server's, which its message states in minutes.
     """
 
     def __init__(
-        self, kind: SyncErrorKind, detail: str = "", body: ErrorBody | None = None
+        self,
+        kind: SyncErrorKind,
+        detail: str = "",
+        body: ErrorBody | None = None,
+        *,
+        clock_skew: timedelta | None = None,
     ) -> None:
+        if (kind is SyncErrorKind.CLOCK_SKEW) != (clock_skew is not None):
+            raise TypeError("clock_skew is given with a CLOCK_SKEW error, and only with it")
         super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
         self.body = body
+        self.clock_skew = clock_skew
 
     @property
     def retryable(self) -> bool:
@@ -45,3 +64,46 @@ class SyncError(Exception):
             SyncErrorKind.SERVER_ERROR,
             SyncErrorKind.BAD_RESPONSE,
         )
+
+
+KIND_CODES: dict[SyncErrorKind, Code] = {
+    SyncErrorKind.OFFLINE: Code.SYNC_ERROR_OFFLINE,
+    SyncErrorKind.AUTH_EXPIRED: Code.SYNC_ERROR_AUTH_EXPIRED,
+    SyncErrorKind.REJECTED: Code.SYNC_ERROR_REJECTED,
+    SyncErrorKind.SERVER_ERROR: Code.SYNC_ERROR_SERVER_ERROR,
+    SyncErrorKind.BAD_RESPONSE: Code.SYNC_ERROR_BAD_RESPONSE,
+    SyncErrorKind.CLIENT_TOO_OLD: Code.SYNC_ERROR_CLIENT_TOO_OLD,
+    SyncErrorKind.CLOCK_SKEW: Code.SYNC_ERROR_CLOCK_SKEW,
+    SyncErrorKind.BUSY: Code.SYNC_ERROR_BUSY,
+    SyncErrorKind.DISK_FULL: Code.SYNC_ERROR_DISK_FULL,
+    SyncErrorKind.CORRUPT: Code.SYNC_ERROR_CORRUPT,
+    SyncErrorKind.NO_SERVER: Code.SYNC_ERROR_NO_SERVER,
+    SyncErrorKind.CANCELLED: Code.SYNC_ERROR_CANCELLED,
+}
+
+# Server codes that say less than the kind's own text: an unknown code (a newer
+# server's), and an expired access token, which the client renews by itself; when it
+# still reaches the participant the renewal failed, and signing in again is the way on.
+NOT_MORE_PRECISE = frozenset({Code.MESSAGE_UNKNOWN, Code.AUTH_TOKEN_EXPIRED})
+
+
+def error_message(error: SyncError) -> Message:
+    """What the participant is told about ``error``.
+
+    The server's reason, when its error body carries a code this version knows (for
+    example ``auth.nip_locked`` with the minutes left), is more precise and wins;
+    otherwise the kind's message, which has every parameter its text names.
+    """
+    if error.body is not None:
+        reason = error.body.error.to_message()
+        if reason.code not in NOT_MORE_PRECISE:
+            return reason
+    code = KIND_CODES[error.kind]
+    if error.clock_skew is not None:
+        return msg(code, minutes=skew_minutes(error.clock_skew))
+    return msg(code)
+
+
+def skew_minutes(skew: timedelta) -> int:
+    """The clocks' difference in whole minutes, either way, at least 1."""
+    return max(1, round(abs(skew) / timedelta(minutes=1)))

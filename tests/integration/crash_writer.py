@@ -27,15 +27,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from latsar_desktop.domain.protocol import JournalEvent
-from latsar_desktop.store import profile as profile_module
-from latsar_desktop.store.profile import JournalRow, ProfileStore
+from latsar_desktop.store.database import READ_ONLY
+from latsar_desktop.store.profile import ProfileStore
+from latsar_desktop.store.profile_tables import JournalRow
 
 # phases of the writer, for the test's report of where the kills landed
 IDLE, BEGUN, EVENT_WRITTEN, STATE_WRITTEN, COMMITTED = range(5)
-PHASES = {"begin": BEGUN, "event-written": EVENT_WRITTEN, "state-written": STATE_WRITTEN}
+# the statements after which an append is in each phase (seen from the store's engine)
+STATE_STATEMENTS = ("INSERT INTO activity_record", "UPDATE activity_record", "UPDATE attempt_draft")
 
 # layout: 4-byte words, then the in-progress id, then one record per confirmed append
 _READY, _PHASE, _CONFIRMED, _IN_PROGRESS = range(4)
@@ -116,9 +119,21 @@ class Report:
 def run_writer(path: Path, device: uuid.UUID, report: Report) -> NoReturn:
     store = ProfileStore(path, device)
 
-    def probe(phase: str) -> None:
-        report.set_phase(PHASES[phase])
+    def phase(value: int) -> None:
+        report.set_phase(value)
         time.sleep(random.uniform(0, 0.003))  # widen the window a kill can land in
+
+    def begun(connection: Connection) -> None:
+        if not connection.get_execution_options().get(READ_ONLY):
+            phase(BEGUN)  # a write transaction: BEGIN IMMEDIATE has taken the lock
+
+    def executed(
+        _conn: Connection, _cursor: Any, sql: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if sql.startswith("INSERT INTO journal"):
+            phase(EVENT_WRITTEN)
+        elif sql.startswith(STATE_STATEMENTS):
+            phase(STATE_WRITTEN)
 
     def flushed(session: Session, _context: Any) -> None:
         for row in session.new:
@@ -128,7 +143,8 @@ def run_writer(path: Path, device: uuid.UUID, report: Report) -> NoReturn:
     def committed(_session: Session) -> None:
         report.set_phase(COMMITTED)
 
-    profile_module.transaction_probe = probe
+    event.listen(store.engine, "begin", begun)
+    event.listen(store.engine, "after_cursor_execute", executed)
     event.listen(Session, "after_flush", flushed)
     event.listen(Session, "after_commit", committed)
     package = store.package()

@@ -79,7 +79,7 @@ def offline_store(folder: Path, package_path: Path = DEMO_PACKAGE):  # type: ign
 
 
 def play(store, steps) -> None:  # type: ignore[no-untyped-def]
-    """Replay a recipe of resources/build_demo_course.py on a profile, offline."""
+    """Replay a recipe of tests/recipes.py on a profile, offline."""
     package = store.package()
     for step in steps:
         if step.activity_id == package.welcome_video.id:

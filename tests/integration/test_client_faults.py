@@ -16,7 +16,7 @@ from latsar_desktop.store.profile import consistency_problems
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_server.tables import EventRow
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.faultproxy import TRUNCATED_JSON_BODY, FaultProxy
 from tests.integration.serverkit import demo_people, engine_for, load_demo, offline_store, play
 from tests.servers import RunningServer

@@ -53,7 +53,7 @@ from latsar_desktop.store.profile import ProfileStore, consistency_problems
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.engine import SyncEngine
 from latsar_server.tables import EventRow
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import demo_people, load_demo, offline_store, play
 from tests.servers import RunningServer
@@ -85,9 +85,9 @@ def hold_client(store: ProfileStore, phase: str, shared: mmap.mmap) -> None:
     """In the child: stop the sync for good in ``phase`` if it is one the store can see.
 
     Listeners on the store's engine (and on sessions bound to it), nothing in the product.
-    Only ``apply_sync`` writes ``server_state`` during a sync, and it does so last (its
-    read of server_state flushes the journal's confirmations first), so a transaction
-    that updates server_state is the one applying an answer.
+    Only ``apply_sync`` writes ``last_sync`` during a sync, and it does so last (its
+    read of last_sync flushes the journal's confirmations first), so a transaction
+    that updates last_sync is the one applying an answer.
     """
     applying = False
 
@@ -99,11 +99,11 @@ def hold_client(store: ProfileStore, phase: str, shared: mmap.mmap) -> None:
         conn: Connection, cursor: Any, sql: str, params: Any, context: Any, many: bool
     ) -> None:
         nonlocal applying
-        if sql.startswith("UPDATE server_state"):
+        if sql.startswith("UPDATE last_sync"):
             applying = True
             if phase == APPLYING:
                 stop_here()  # confirmations written, acked seq next, nothing committed
-        elif phase == BEFORE_REQUEST and sql.startswith("SELECT") and "FROM server_state" in sql:
+        elif phase == BEFORE_REQUEST and sql.startswith("SELECT") and "FROM last_sync" in sql:
             stop_here()  # SyncEngine reads the cursor: the request is built next
 
     def after_commit(session: Session) -> None:
@@ -244,7 +244,7 @@ def server_events(server: RunningServer) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class SyncView:
-    """What the profile has committed about the sync: server_state and journal statuses."""
+    """What the profile has committed about the sync: last_sync and journal statuses."""
 
     acked_seq: int
     processed_count: int
@@ -282,7 +282,7 @@ def sqlite_file(path: Path, timeout: float) -> Iterator[sqlite3.Connection]:
 def sync_view(path: Path) -> SyncView:
     with sqlite_file(path, 10.0) as db:  # a WAL reader: never waits for the child's writes
         acked, processed, cursor = db.execute(
-            "SELECT acked_seq, processed_count, cursor FROM server_state WHERE id = 1"
+            "SELECT acked_seq, processed_count, cursor FROM last_sync WHERE id = 1"
         ).fetchone()
         statuses = db.execute("SELECT seq, status FROM journal ORDER BY seq").fetchall()
     return SyncView(acked, processed, cursor, tuple(statuses))

@@ -17,7 +17,7 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.engine import Backoff, SyncReport, SyncScheduler
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_server.tables import EventRow, Token
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import (
     demo_people,

@@ -36,7 +36,7 @@ from latsar_server.certificates import issue_certificates, revoke_certificate
 from latsar_server.content import served_package
 from latsar_server.imports import import_course
 from latsar_server.tables import Certificate, ChangeRow, PackageVersion, Participant
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.compat import NEWER_FIELD, NEWER_VALUE, with_unknown_fields
 from tests.integration.serverkit import (
     DEMO_PACKAGE,
@@ -185,12 +185,15 @@ def test_todays_client_syncs_with_a_newer_server(
     assert laptop.standing() == server_view(server, BUDI["nip"]).standing
     assert laptop.progress().passed
     issued = server_certificate(server)
-    assert laptop.certificates() == [(issued, False)]
+    assert [(c.signed, c.revoked) for c in laptop.certificates()] == [(issued, False)]
     assert verify_record(issued, laptop.known_keys()).verdict is Verdict.GENUINE
-    reasons = sorted((r.code, json.loads(r.params).get("question")) for r in laptop.rejections())
+    reasons = sorted(
+        (r.message.code, q.value if (q := r.message.params.get("question")) else None)
+        for r in laptop.rejections()
+    )
     assert reasons == [
         (Code.SYNC_AFTER_CERTIFICATE.value, None),
-        (Code.SYNC_UNKNOWN_QUESTION.value, {"kind": "text", "value": "no-such-question"}),
+        (Code.SYNC_UNKNOWN_QUESTION.value, "no-such-question"),
     ]
     # the unknown change is kept as received; the cursor is past every change
     (kept,) = laptop.kept_changes()
@@ -199,7 +202,7 @@ def test_todays_client_syncs_with_a_newer_server(
     assert json.loads(kept.body)[NEWER_FIELD] == NEWER_VALUE
     last = log[-1][0]
     assert renamed < last
-    assert laptop.server_state().cursor == last
+    assert laptop.sync_status().cursor == last
 
     # a real second sync, answers as sent: it starts from that cursor and brings only
     # what came since (the revocation), not the unknown change again
@@ -208,8 +211,8 @@ def test_todays_client_syncs_with_a_newer_server(
     engine.run()
     assert newer.sync_cursors[-1] == last
     assert newer.sync_changes[-1] == ["certificate.revoked", "standing.recomputed"]
-    assert laptop.server_state().cursor == last + 1 == server_log(server, BUDI["nip"])[-1][0]
-    assert laptop.certificates() == [(issued, True)]
+    assert laptop.sync_status().cursor == last + 1 == server_log(server, BUDI["nip"])[-1][0]
+    assert [(c.signed, c.revoked) for c in laptop.certificates()] == [(issued, True)]
     assert [(k.cursor, k.type) for k in laptop.kept_changes()] == [(renamed, "badge.awarded")]
     assert laptop.standing() == server_view(server, BUDI["nip"]).standing
     api.close()

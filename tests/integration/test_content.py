@@ -22,10 +22,11 @@ from latsar_desktop.sync.engine import SyncEngine
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_desktop.sync.refresh import refresh_package
 from latsar_server.imports import import_course
-from resources import build_demo_course as demo
+from tests import recipes
 from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import DEMO, demo_people, load_demo, play
 from tests.servers import RunningServer
+from tools import demo_course as demo
 
 PEOPLE = demo_people()
 COURSE = "latsar-pppk-2026"
@@ -216,7 +217,7 @@ def test_package_update_keeps_progress(
 ) -> None:
     machine = MachineStore(tmp_path / "pc")
     budi = Participant(machine, proxy.url, PEOPLE[0])
-    play(budi.store, demo.recipe_steps("32-optional"))
+    play(budi.store, recipes.recipe_steps("32-optional"))
     SyncEngine(budi.api, budi.store).run()
     assert budi.store.progress().trophies == 32
     # version 2 drops the optional reflection kebijakan-1 and gives its trophy elsewhere

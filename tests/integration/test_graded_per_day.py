@@ -33,7 +33,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.cli import main as server_cli
 from latsar_server.tables import Attempt
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.integration.serverkit import (
     bearer,
     client,
@@ -80,7 +80,7 @@ def sync_all(http: httpx.Client, auth: dict[str, str], store: Any) -> list[Any]:
     """Sync until the server has every event and every change; the changes received."""
     received: list[Any] = []
     while True:
-        result = push(http, auth, store, cursor=store.server_state().cursor)
+        result = push(http, auth, store, cursor=store.sync_status().cursor)
         store.apply_response(result)
         received += result.changes
         if not store.unconfirmed() and not result.more:
@@ -213,7 +213,7 @@ def test_questions_that_are_not_the_draw_are_refused_and_use_no_number(
             else:
                 update = {"seed": None}
             forged.append(event.model_copy(update={"payload": payload.model_copy(update=update)}))
-        result = push(http, auth, store, events=forged, cursor=store.server_state().cursor)
+        result = push(http, auth, store, events=forged, cursor=store.sync_status().cursor)
         assert [r.reason.code for r in result.rejections] == [
             "sync.questions_not_drawn",
             "sync.answer_not_drawn",

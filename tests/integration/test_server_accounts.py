@@ -205,7 +205,7 @@ def test_other_devices_learn_the_device_count_without_sending_events(
         auth = bearer(login(http, BUDI, laptop.device_id))
 
         def pull() -> list[int]:
-            answer = push(http, auth, laptop, events=[], cursor=laptop.server_state().cursor)
+            answer = push(http, auth, laptop, events=[], cursor=laptop.sync_status().cursor)
             laptop.apply_response(answer)
             changed = [c for c in answer.changes if isinstance(c, DevicesChangedChange)]
             return [c.registered_devices for c in changed]

@@ -29,7 +29,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_server.cli import main as server_cli
 from latsar_server.settings import Settings
 from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantState
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
     DEMO_PACKAGE,
@@ -564,7 +564,7 @@ def journal_attempts(store: Any, count: int, package_path: Path = DEMO_PACKAGE) 
     from latsar_desktop.domain.grading import drawn_questions
     from latsar_desktop.domain.protocol import AttemptSubmitted
     from latsar_desktop.store.database import write
-    from latsar_desktop.store.profile import JournalRow
+    from latsar_desktop.store.profile_tables import JournalRow
 
     package = demo_package(package_path)  # the server's copy: it has the keys
     last = max(e.seq for e in store.journal())

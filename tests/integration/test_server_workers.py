@@ -18,7 +18,7 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.database import migrate
 from latsar_server.settings import Settings
 from latsar_server.tables import Attempt
-from resources import build_demo_course as demo
+from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
     HEADERS,
@@ -90,7 +90,7 @@ def test_concurrent_attempts_get_numbers_without_gaps(
             thread.join(timeout=120)
         assert errors == []
     for http, auth, store in zip(clients, auths, devices, strict=True):
-        final = push(http, auth, store, cursor=store.server_state().cursor)  # pull the rest
+        final = push(http, auth, store, cursor=store.sync_status().cursor)  # pull the rest
         store.apply_response(final)
         http.close()
     with two_worker_server.engine.connect() as connection:

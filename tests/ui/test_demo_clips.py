@@ -8,7 +8,7 @@ from PySide6.QtMultimedia import QMediaPlayer
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.protocol import ActivityKind
-from resources import build_demo_course as demo
+from tools import demo_course as demo
 
 pytestmark = pytest.mark.qt
 

@@ -25,8 +25,9 @@ from latsar_desktop.domain.protocol import (
     Standing,
 )
 from latsar_desktop.domain.scoring import raw_score
-from resources import build_demo_course as demo
 from tests import factories as f
+from tests import recipes
+from tools import demo_course as demo
 
 PACKAGE = demo.load_package()
 SEED_A, SEED_B = "0" * 32, "f" * 32
@@ -171,7 +172,10 @@ def test_pdf_module_is_a_pdf_and_renders_byte_stable() -> None:
     again = demo.rendered_pdf_modules()
     for name, data in rendered.items():
         assert data == again[name]  # invariant=1: no dates, no random ids
-        assert (demo.content_dir() / name).read_bytes().startswith(b"%PDF-")
+        committed = (demo.content_dir() / name).read_bytes()
+        assert committed.startswith(b"%PDF-")
+        # reportlab is pinned exactly, so the committed PDF is what the builder renders
+        assert data == committed, name
 
 
 def test_practice_quizzes_have_3_to_5_keyed_questions() -> None:
@@ -288,7 +292,7 @@ def test_the_demo_course_stays_small() -> None:
 # Trophies through the progress function, following the README's recipes
 
 
-def events(steps: Iterable[demo.Step]) -> list[JournalEvent]:
+def events(steps: Iterable[recipes.Step]) -> list[JournalEvent]:
     out: list[JournalEvent] = []
     for step in steps:
         if step.activity_id == PACKAGE.welcome_video.id:
@@ -304,22 +308,25 @@ def events(steps: Iterable[demo.Step]) -> list[JournalEvent]:
 
 
 def view(recipe: str, *, standing: Standing | None = None) -> Progress:
-    return progress(PACKAGE, standing or Standing(), events(demo.recipe_steps(recipe)))
+    return progress(PACKAGE, standing or Standing(), events(recipes.recipe_steps(recipe)))
 
 
 def one_good_attempt() -> GradedAttempt:
     return f.graded(1, "80")
 
 
-@pytest.mark.parametrize("name", list(demo.RECIPES))
+@pytest.mark.parametrize("name", list(recipes.RECIPES))
 def test_recipe_reaches_its_trophies_through_progress(name: str) -> None:
-    recipe = demo.RECIPES[name]
+    recipe = recipes.RECIPES[name]
     shown = view(name, standing=Standing(attempts=[one_good_attempt()]))
     assert shown.trophies == recipe.trophies
     assert shown.complete is recipe.complete
     assert shown.evaluation.unlocked is recipe.unlocked
     assert shown.passed is recipe.enough_to_pass
-    assert demo.simulate(PACKAGE, demo.recipe_steps(name)) == (recipe.trophies, recipe.complete)
+    assert recipes.simulate(PACKAGE, recipes.recipe_steps(name)) == (
+        recipe.trophies,
+        recipe.complete,
+    )
 
 
 def test_27_keeps_the_evaluation_locked_then_28_unlocks_it() -> None:
@@ -333,7 +340,7 @@ def test_27_keeps_the_evaluation_locked_then_28_unlocks_it() -> None:
     assert at_28.evaluation.unlocked
     assert at_28.evaluation.reason.code is Code.EVALUATION_UNLOCKED
     # only activity completions so far: no practice quiz was needed
-    assert all(step.correct is None for step in demo.recipe_steps("28"))
+    assert all(step.correct is None for step in recipes.recipe_steps("28"))
 
 
 def test_every_required_activity_done_with_31_trophies_does_not_pass() -> None:
@@ -347,7 +354,8 @@ def test_every_required_activity_done_with_31_trophies_does_not_pass() -> None:
 
 def test_every_required_activity_done_with_the_lowest_scores_gives_29() -> None:
     steps = [
-        demo.Step(s.activity_id, 0) if s.correct is not None else s for s in demo.recipe_steps("31")
+        recipes.Step(s.activity_id, 0) if s.correct is not None else s
+        for s in recipes.recipe_steps("31")
     ]
     shown = progress(PACKAGE, Standing(), events(steps))
     assert shown.complete
@@ -366,24 +374,30 @@ def test_32_by_an_optional_activity_or_a_retake_passes(name: str) -> None:
 
 
 def test_retake_counts_the_best_score() -> None:
-    steps = demo.recipe_steps("32-retake")
+    steps = recipes.recipe_steps("32-retake")
     retake = steps[-1]
     assert retake.activity_id in [s.activity_id for s in steps[:-1]]  # taken before, low
-    worse_again = [*steps, demo.Step(retake.activity_id, 0)]
+    worse_again = [*steps, recipes.Step(retake.activity_id, 0)]
     assert progress(PACKAGE, Standing(), events(worse_again)).trophies == 32
 
 
 def test_everything_gives_50() -> None:
-    steps = demo.recipe_steps("50")
+    steps = recipes.recipe_steps("50")
     done = {s.activity_id for s in steps}
     assert done == {PACKAGE.welcome_video.id} | {a.id for _, a in PACKAGE.activities()}
     assert view("50").trophies == 50
 
 
+def test_recipes_agree_with_the_package() -> None:
+    """The quiz sizes they assume, their totals by their own count, unlocked and passed."""
+    assert recipes.recipe_problems(PACKAGE) == []
+
+
 def test_readme_documents_every_recipe() -> None:
     readme = (demo.demo_dir() / "README.md").read_text(encoding="utf-8")
-    assert demo.recipes_markdown(PACKAGE) in readme
-    for name, recipe in demo.RECIPES.items():
+    assert recipes.recipes_markdown(PACKAGE) in readme
+    assert recipes.main(["--check"]) == 0
+    for name, recipe in recipes.RECIPES.items():
         assert f"#### `{name}`" in readme
         assert f"**{recipe.trophies} trophies**" in readme
         for step in recipe.own_steps():

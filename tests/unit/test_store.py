@@ -34,13 +34,8 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.store import migrations
 from latsar_desktop.store.database import Upgrade, make_engine, schema_version, table_layout
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.store.profile import (
-    PROFILE_SCHEMA_VERSION,
-    PROFILE_TABLES,
-    ProfileStore,
-    consistency_problems,
-    rejection_message,
-)
+from latsar_desktop.store.profile import PROFILE_SCHEMA_VERSION, ProfileStore, consistency_problems
+from latsar_desktop.store.profile_tables import PROFILE_TABLES
 from tests import factories
 
 T = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
@@ -85,7 +80,7 @@ def test_append_confirm_reject_and_progress(store: ProfileStore) -> None:
     assert [e.seq for e in store.unconfirmed()] == [4]
     assert store.count_processed() == 3
     (row,) = store.rejections()
-    assert rejection_message(row) == rejection.reason
+    assert row.message == rejection.reason
     with pytest.raises(KeyError):
         store.submit_attempt(attempt)  # closed with its event
     assert consistency_problems(store) == []
@@ -100,7 +95,7 @@ def test_standing_replaces_and_cursor_only_moves_forward(store: ProfileStore) ->
     assert store.progress().trophies == 2
     # a response for an older cursor (a resent request) never moves the cursor back
     store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[], cursor=3)
-    assert store.server_state().cursor == 5
+    assert store.sync_status().cursor == 5
     # the standing of the newest response always wins
     newer = StandingRecomputedChange(cursor=5, at=T, standing=Standing())
     store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=[newer], cursor=5)
@@ -207,7 +202,7 @@ def test_schema_upgrade_from_version_1(tmp_path: Path) -> None:
     assert [e.payload.activity_id for e in store.unconfirmed()] == ["m1-video"]
     assert len(store.journal()) == 3
     assert store.count_processed() == 2
-    assert store.server_state().cursor == 7
+    assert store.sync_status().cursor == 7
     assert store.package_etag() == 'W/"v1"'
     assert store.progress().trophies == 6
     assert consistency_problems(store) == []
@@ -218,11 +213,11 @@ def test_schema_upgrade_from_version_1(tmp_path: Path) -> None:
     badge = UnknownChange.model_validate({"type": "badge.awarded", "cursor": 8, "badge": "x"})
     store.apply_sync(acked_seq=2, processed_count=2, rejections=[], changes=[badge], cursor=8)
     assert [(k.cursor, k.type) for k in store.kept_changes()] == [(8, "badge.awarded")]
-    assert store.server_state().cursor == 8
+    assert store.sync_status().cursor == 8
     # the attempt open before the draw has no seed (schema 5) and is sent as it was shown;
     # a new attempt draws its questions with a seed
     old_attempt = uuid.UUID(OLD_DRAFT)
-    assert [d.attempt_id for d in store.open_drafts()] == [OLD_DRAFT]
+    assert [str(d.attempt_id) for d in store.open_drafts()] == [OLD_DRAFT]
     assert store.draft(old_attempt).seed is None  # type: ignore[union-attr]
     sent = store.submit_attempt(old_attempt)
     assert sent.payload.seed is None
@@ -335,7 +330,7 @@ def test_two_processes_upgrading_at_once(tmp_path: Path) -> None:
         ]
         assert [e.seq for e in store.unconfirmed()] == [3]
         assert store.count_processed() == 2
-        assert (store.server_state().cursor, store.server_state().acked_seq) == (7, 2)
+        assert (store.sync_status().cursor, store.sync_status().acked_seq) == (7, 2)
         assert store.package_etag() == 'W/"v1"'
         assert consistency_problems(store) == []
         assert table_layout(store.engine, PROFILE_TABLES) == table_layout(
@@ -379,7 +374,7 @@ def test_unknown_changes_are_kept_skipped_and_applied_by_an_updated_app(tmp_path
     changes = [as_unknown, revoked, UnknownChange.model_validate(badge)]
     for _ in range(2):  # the same answer twice (a resent request) keeps each change once
         store.apply_sync(acked_seq=0, processed_count=0, rejections=[], changes=changes, cursor=7)
-        assert store.server_state().cursor == 7  # past every change, known or not
+        assert store.sync_status().cursor == 7  # past every change, known or not
         assert store.certificates() == []
         kept = [(k.cursor, k.type) for k in store.kept_changes()]
         # the revocation waits for its certificate, which came in a change kept unknown
@@ -388,10 +383,11 @@ def test_unknown_changes_are_kept_skipped_and_applied_by_an_updated_app(tmp_path
     store.close()
 
     updated = ProfileStore(tmp_path / "p.db", device)  # an app that knows the type now
-    assert updated.certificates() == [(certificate, True)]  # issued, then revoked: in order
+    # issued, then revoked: in order
+    assert [(c.signed, c.revoked) for c in updated.certificates()] == [(certificate, True)]
     assert [(k.cursor, k.type) for k in updated.kept_changes()] == [(7, "badge.awarded")]
     assert updated.apply_kept_changes() == 0
-    assert updated.server_state().cursor == 7
+    assert updated.sync_status().cursor == 7
 
 
 def test_switching_a_new_database_to_wal_waits_for_another_reader(tmp_path: Path) -> None:
