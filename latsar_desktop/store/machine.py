@@ -2,6 +2,19 @@
 
 Content files live once per computer by SHA-256; the index records which profiles need
 which file, so one participant's "delete" never removes a file another still uses.
+
+Each profile row also holds what an offline sign-in needs (``store.credentials``): the
+NIK verifier, the tokens sealed under a key derived from the NIK, and the wrong-NIK count
+with the time the next offline try may come, so the wait survives a restart. Sign-in:
+
+- online, the server accepted the NIK: ``remember_sign_in`` (first time: ``add_profile``
+  with the device id the login used, then ``remember_sign_in``);
+- online, the server said ``auth.invalid_credentials``: nothing here. The server has the
+  last word and that wrong NIK does not count offline; do not try ``offline_sign_in``;
+- the server cannot be reached (or no address is set): ``offline_sign_in``;
+- the API client refreshed the tokens: ``reseal_tokens`` with the key of the sign-in.
+
+The NIK itself is never written anywhere (a test scans every byte of every database).
 """
 
 from __future__ import annotations
@@ -9,7 +22,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +31,30 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, col, select
 
-from latsar_desktop.domain.protocol import ContentRef
+from latsar_desktop.clock import WallClock, aware, utc_now
+from latsar_desktop.domain.identity import normalize, parse_nik
+from latsar_desktop.domain.protocol import ContentRef, Tokens
 from latsar_desktop.locations import data_dir
 from latsar_desktop.store import migrations
+from latsar_desktop.store.credentials import (
+    DEFAULT_COST,
+    CredentialsUnreadable,
+    NeedsOnlineSignIn,
+    SignInWait,
+    TokenKey,
+    WrongNikOffline,
+    check_nik,
+    new_credentials,
+    open_tokens,
+    seal_tokens,
+    tries_left,
+    verifier_cost,
+    wait_after,
+)
 from latsar_desktop.store.database import open_database, read, write
 from latsar_desktop.store.profile import ProfileStore
 
-MACHINE_SCHEMA_VERSION = 1
+MACHINE_SCHEMA_VERSION = 2
 
 
 class MachineTable(SQLModel, registry=registry()):
@@ -41,6 +72,9 @@ class Profile(MachineTable, table=True):
     last_sign_in_at: datetime | None = None
     nik_verifier: str | None = None  # salted scrypt of the NIK, never the NIK
     sealed_tokens: str | None = None  # tokens encrypted with a key derived from the NIK
+    # wrong NIKs offline in a row, and when the next offline try may come (schema 2)
+    offline_failures: int = 0
+    offline_retry_at: datetime | None = None
 
 
 class ContentFile(MachineTable, table=True):
@@ -64,17 +98,37 @@ class Setting(MachineTable, table=True):
     value: str  # JSON
 
 
-MACHINE_TABLES = [t.__tablename__ for t in MachineTable.__subclasses__()]
+MACHINE_TABLES: list[str] = [str(t.__tablename__) for t in MachineTable.__subclasses__()]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in that succeeded: the profile, its tokens, and the key that seals them
+    again after a refresh (``MachineStore.reseal_tokens``). Keep it, not the NIK."""
+
+    profile: Profile
+    tokens: Tokens
+    key: TokenKey
+
+
+def offline_wait(profile: Profile, now: datetime) -> timedelta:
+    """How long ``profile``'s next offline try must still wait at ``now`` (zero: none).
+
+    Never longer than the wait its failure count sets, so a clock turned back does not
+    lock the profile for the hours it was turned back by.
+    """
+    if profile.offline_retry_at is None:
+        return timedelta(0)
+    left = aware(profile.offline_retry_at) - now
+    return max(timedelta(0), min(left, wait_after(profile.offline_failures)))
 
 
 class MachineStore:
-    """The Qt-free API over machine.db and the folders beside it."""
+    """The Qt-free API over machine.db and the folders beside it. Every method may be
+    called from any thread (each opens its own connection; writes are BEGIN IMMEDIATE)."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, clock: WallClock = utc_now):
+        self.clock = clock
         self.root = root if root is not None else data_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = open_database(
@@ -89,14 +143,17 @@ class MachineStore:
 
     # ---------------------------------------------------------------- profiles
 
-    def add_profile(self, nip: str, name: str, agency: str = "") -> Profile:
+    def add_profile(
+        self, nip: str, name: str, agency: str = "", device_id: uuid.UUID | None = None
+    ) -> Profile:
+        """A new profile; ``device_id`` is the one its first (online) sign-in used."""
         profile = Profile(
             id=str(uuid.uuid4()),
             nip=nip,
             name=name,
             agency=agency,
-            device_id=str(uuid.uuid4()),
-            created_at=_now(),
+            device_id=str(device_id or uuid.uuid4()),
+            created_at=self.clock(),
         )
         with write(self.engine) as session:
             session.add(profile)
@@ -148,6 +205,102 @@ class MachineStore:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         self.delete_content(orphans)
         return orphans
+
+    # ---------------------------------------------------------------- sign-in
+
+    def remember_sign_in(self, profile_id: str, nik: str, tokens: Tokens) -> SignedIn:
+        """The server accepted ``nik`` and sent ``tokens``: keep a fresh verifier (new salt,
+        current cost) and the tokens sealed under its key; clear the wrong-NIK count.
+
+        The scrypt runs before the write transaction (it must not hold the lock).
+        """
+        verifier, key = new_credentials(parse_nik(nik).value)
+        sealed = seal_tokens(tokens, key, profile_id)
+        with write(self.engine) as session:
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise KeyError(profile_id)
+            profile.nik_verifier, profile.sealed_tokens = verifier, sealed
+            profile.offline_failures, profile.offline_retry_at = 0, None
+            profile.last_sign_in_at = self.clock()
+            session.add(profile)
+        return SignedIn(profile, tokens, key)
+
+    def reseal_tokens(self, profile_id: str, key: TokenKey, tokens: Tokens) -> bool:
+        """Keep refreshed tokens, sealed with the key of the current sign-in. False (and
+        nothing written) when the profile has signed in anew since that key was made: the
+        blob must stay readable with the verifier it sits beside."""
+        with write(self.engine) as session:
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise KeyError(profile_id)
+            if profile.nik_verifier != key.verifier:
+                return False
+            profile.sealed_tokens = seal_tokens(tokens, key, profile_id)
+            session.add(profile)
+        return True
+
+    def offline_sign_in(self, nip: str, nik: str) -> SignedIn:
+        """Sign in without the server: check ``nik`` against the verifier, open the tokens.
+
+        Only for when the server cannot be reached; never after it refused the NIK. Raises
+        (``store.credentials``, each a ``DomainError`` with its message):
+
+        - ``NeedsOnlineSignIn``: no profile for this NIP here, or nothing usable to check;
+        - ``SignInWait``: a try during the wait; the NIK is not even looked at;
+        - ``WrongNikOffline``: counted. After 3 in a row each further try waits twice as
+          long as the one before (10 s, 20 s, 40 s … 5 minutes), across restarts;
+        - ``DomainError`` with a ``nik.*`` code for a malformed NIK (not counted).
+
+        The try is counted before the slow check and forgiven when the NIK is right, so
+        two tries at once (two app windows) are both counted and cannot slip past a wait.
+        """
+        nik = parse_nik(nik).value
+        with write(self.engine) as session:
+            profile = session.exec(select(Profile).where(Profile.nip == normalize(nip))).first()
+            if profile is None or profile.nik_verifier is None or profile.sealed_tokens is None:
+                raise NeedsOnlineSignIn()
+            now = self.clock()
+            waiting = offline_wait(profile, now)
+            if waiting:
+                raise SignInWait(waiting)
+            profile.offline_failures += 1
+            wait = wait_after(profile.offline_failures)
+            profile.offline_retry_at = now + wait if wait else None
+            session.add(profile)
+            profile_id, verifier = profile.id, profile.nik_verifier
+            sealed, failures = profile.sealed_tokens, profile.offline_failures
+        try:
+            key = check_nik(nik, verifier)
+        except CredentialsUnreadable:
+            self._forgive(profile_id)
+            raise NeedsOnlineSignIn() from None
+        if key is None:
+            raise WrongNikOffline(tries_left(failures), wait)
+        try:
+            tokens = open_tokens(sealed, key, profile_id)
+        except CredentialsUnreadable:
+            self._forgive(profile_id)  # the NIK was right; the blob is not readable
+            raise NeedsOnlineSignIn() from None
+        if verifier_cost(verifier) != DEFAULT_COST:  # a verifier from another version
+            verifier, key = new_credentials(nik)
+            sealed = seal_tokens(tokens, key, profile_id)
+        with write(self.engine) as session:
+            row = session.get(Profile, profile_id)
+            if row is None:
+                raise NeedsOnlineSignIn()  # removed meanwhile
+            row.nik_verifier, row.sealed_tokens = verifier, sealed
+            row.offline_failures, row.offline_retry_at = 0, None
+            row.last_sign_in_at = self.clock()
+            session.add(row)
+        return SignedIn(row, tokens, key)
+
+    def _forgive(self, profile_id: str) -> None:
+        with write(self.engine) as session:
+            row = session.get(Profile, profile_id)
+            if row is not None:
+                row.offline_failures, row.offline_retry_at = 0, None
+                session.add(row)
 
     # ---------------------------------------------------------------- settings
 
@@ -209,7 +362,7 @@ class MachineStore:
                 if stored:
                     raise KeyError(sha256)
                 return  # never indexed: nothing to forget
-            row.stored, row.stored_at = stored, (_now() if stored else None)
+            row.stored, row.stored_at = stored, (self.clock() if stored else None)
             session.add(row)
 
     def delete_content(self, sha256s: Iterable[str]) -> None:

@@ -102,4 +102,34 @@ PROFILE_UPGRADES: dict[int, Upgrade] = {
     4: _profile_4_to_5,
     5: _profile_5_to_6,
 }
-MACHINE_UPGRADES: dict[int, Upgrade] = {}
+# machine.db, schema 1 (the first release). Frozen: never edit.
+MACHINE_V1_DDL = (
+    """CREATE TABLE profile (
+        id VARCHAR NOT NULL, nip VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL, device_id VARCHAR NOT NULL, created_at DATETIME NOT NULL,
+        last_sign_in_at DATETIME, nik_verifier VARCHAR, sealed_tokens VARCHAR,
+        PRIMARY KEY (id), UNIQUE (nip), UNIQUE (device_id))""",
+    """CREATE TABLE content_file (
+        sha256 VARCHAR NOT NULL, size INTEGER NOT NULL, media_type VARCHAR NOT NULL,
+        stored BOOLEAN NOT NULL, stored_at DATETIME, PRIMARY KEY (sha256))""",
+    """CREATE TABLE setting (
+        "key" VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY ("key"))""",
+    """CREATE TABLE content_need (
+        profile_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        PRIMARY KEY (profile_id, sha256),
+        FOREIGN KEY(profile_id) REFERENCES profile (id) ON DELETE CASCADE,
+        FOREIGN KEY(sha256) REFERENCES content_file (sha256))""",
+)
+
+
+def _machine_1_to_2(connection: Connection) -> None:
+    """Wrong NIKs offline are counted, with the time of the next try (the wait survives a
+    restart)."""
+    run = connection.exec_driver_sql
+    run("ALTER TABLE profile ADD COLUMN offline_failures INTEGER NOT NULL DEFAULT 0")
+    run("ALTER TABLE profile ADD COLUMN offline_retry_at DATETIME")
+
+
+MACHINE_UPGRADES: dict[int, Upgrade] = {
+    1: _machine_1_to_2,
+}
