@@ -18,6 +18,7 @@ from latsar_desktop.domain.protocol import (
     Standing,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
+from latsar_desktop.store import apply
 from latsar_desktop.store.database import write
 from latsar_desktop.store.profile import ProfileStore
 from tests import factories as f
@@ -174,7 +175,7 @@ def test_the_profile_applies_numbered_and_graded_attempts(tmp_path: Path) -> Non
     store.apply_sync(acked_seq=1, processed_count=1, rejections=[], changes=[done], cursor=2)
     assert (store.standing().attempts, store.standing().pending_attempts) == ([result], [])
     with write(store.engine) as session:  # the accepted change again, applied late
-        store._apply_change(session, change)
+        apply.apply_change(session, change, store.clock)
     assert (store.standing().attempts, store.standing().pending_attempts) == ([result], [])
     assert store.progress().next_attempt == 2
     store.close()
