@@ -26,6 +26,7 @@ from latsar_desktop.domain.protocol import (
     EventEnvelope,
     EventType,
 )
+from latsar_desktop.store import journal
 from latsar_desktop.store.database import write
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
@@ -49,8 +50,10 @@ def add_events(store: ProfileStore, count: int) -> None:
             payload = ActivityCompleted(
                 activity_id=ids[i % len(ids)], package_version=package.version
             )
-            event = store._append(session, payload, EventType.ACTIVITY_COMPLETED)
-            store._touch_activity(session, payload.activity_id, event, None)
+            event = journal.append(
+                session, store.device_id, store.clock, payload, EventType.ACTIVITY_COMPLETED
+            )
+            journal.touch_activity(session, payload.activity_id, event, None)
 
 
 def raw_gzip_size(store: ProfileStore) -> int:

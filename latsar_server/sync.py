@@ -16,6 +16,10 @@ rebuilt from every row.
 Evaluation attempts are numbered when accepted and graded at most ``max_graded_per_day`` a
 day (``latsar_server.grading``): a sync first grades the participant's waiting attempts
 that are due (a pull without events too), then processes its events.
+
+Every answer names the course's current package version (``package_version``), read from
+the course's package versions, not from per-participant rows: a device holding an older
+one refreshes its package and tells the participant.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from latsar_server.tables import (
     Attempt,
     ChangeRow,
     EventRow,
+    PackageVersion,
     Participant,
     ParticipantState,
 )
@@ -540,6 +545,7 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
             # every answer that confirms events or carries changes has the whole standing,
             # so what the device shows never loses confirmed work between pages
             changes.append(_standing_change(session, participant, cursor))
+        version = _course_version(session, participant.course_id)
     return SyncResponse(
         acked_seq=acked,
         processed_count=int(processed),
@@ -548,7 +554,17 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
         cursor=cursor,
         more=more,
         server_time=now(),
+        package_version=version,
     )
+
+
+def _course_version(session: Session, course_id: str) -> int | None:
+    """The course's current package version, in every answer: one read of the primary
+    key's index (the course's newest version), the same for all its participants."""
+    value = session.exec(
+        select(func.max(PackageVersion.version)).where(PackageVersion.course_id == course_id)
+    ).one()
+    return int(value) if value is not None else None
 
 
 def _grading_due(state: ServerState, participant: Participant) -> bool:

@@ -204,8 +204,12 @@ class Code(StrEnum):
     SIGNIN_WRONG_NIK_OFFLINE = "signin.wrong_nik_offline"  # tries_left: int (0: waits begin)
     SIGNIN_WAIT = "signin.wait"  # seconds: int
     SIGNIN_FIRST_ONLINE = "signin.first_online"  # a profile's first sign-in needs the server
+    # the profile is open in another session (another window) on this computer
+    SIGNIN_PROFILE_IN_USE = "signin.profile_in_use"
     # "sisa percobaan yang dinilai hari ini" (graded per day): left: int, limit: int
     EVALUATION_GRADED_LEFT_TODAY = "evaluation.graded_left_today"
+    # the attempt's time limit has run out: no more answers, only submitting
+    EVALUATION_TIME_OVER = "evaluation.time_over"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,12 @@ authoritative standing and the journal events the server has not confirmed yet. 
 client calls it for its offline view; the server calls it (with no pending events) for
 the authoritative one.
 
+The pending events count only through their ``PendingSummary`` (welcome watched, the
+activities completed, each practice quiz's best score, the attempt ids), folded one event
+at a time. ``progress`` builds the summary and calls ``progress_from(package, standing,
+summary)``, whose cost depends on the package and the standing, not on how many events
+are pending: the client keeps the summary and folds each new event into it.
+
 ``next_attempt_grading(package, standing, pending, now)`` tells, offline, when the next
 attempt would be graded: a course may grade at most ``max_graded_per_day`` attempts a
 day, and the server numbers later ones at once and grades them on the following days.
@@ -106,32 +112,80 @@ def practice_trophies(activity: Activity, best: Decimal | None) -> int:
     return int((Decimal(activity.trophies) * best / HUNDRED).to_integral_value(ROUND_FLOOR))
 
 
+@dataclass
+class PendingSummary:
+    """What the events the server has not confirmed yet add to the standing.
+
+    ``add`` folds one event in O(1). Each part is a union or a maximum, so neither the
+    order of the events nor adding one twice changes the summary: a summary folded event
+    by event equals one built from the same events at once (``PendingSummary.of``)."""
+
+    welcome_watched: bool = False
+    completed: set[str] = field(default_factory=set)  # activities completed (not quizzes)
+    practice_best: dict[str, Decimal] = field(default_factory=dict)  # best score per quiz
+    attempt_ids: set[UUID] = field(default_factory=set)  # evaluation attempts submitted
+
+    @classmethod
+    def of(cls, events: Iterable[JournalEvent] | PendingSummary) -> PendingSummary:
+        """The summary of ``events`` (a summary is returned as it is)."""
+        if isinstance(events, PendingSummary):
+            return events
+        summary = cls()
+        for event in events:
+            summary.add(event)
+        return summary
+
+    def add(self, event: JournalEvent) -> None:
+        if isinstance(event, WelcomeWatchedEvent):
+            self.welcome_watched = True
+        elif isinstance(event, ActivityCompletedEvent):
+            self.completed.add(event.payload.activity_id)
+        elif isinstance(event, PracticeGradedEvent):
+            key, score = event.payload.activity_id, event.payload.score
+            self.practice_best[key] = max(self.practice_best.get(key, score), score)
+        elif isinstance(event, AttemptSubmittedEvent):
+            self.attempt_ids.add(event.payload.attempt_id)
+
+    def copy(self) -> PendingSummary:
+        """An independent copy (its parts are new containers of the same values)."""
+        return PendingSummary(
+            self.welcome_watched,
+            set(self.completed),
+            dict(self.practice_best),
+            set(self.attempt_ids),
+        )
+
+    def unsent_attempts(self, numbered: set[UUID]) -> int:
+        """How many of these attempts the server has not numbered (``numbered``) yet.
+
+        The intersection walks the smaller set: O(standing), not O(events)."""
+        return len(self.attempt_ids) - len(self.attempt_ids & numbered)
+
+
 def progress(
-    package: CoursePackage, standing: Standing, pending: Iterable[JournalEvent] = ()
+    package: CoursePackage,
+    standing: Standing,
+    pending: Iterable[JournalEvent] | PendingSummary = (),
 ) -> Progress:
+    return progress_from(package, standing, PendingSummary.of(pending))
+
+
+def progress_from(package: CoursePackage, standing: Standing, summary: PendingSummary) -> Progress:
+    """``progress`` with the pending events given as their summary: O(package + standing)."""
     rules = package.rules
     completed = set(standing.completed_activities)
-    best: dict[str, Decimal] = dict(standing.practice_best)
-    welcome = standing.welcome_watched
-    # attempts the server has numbered, graded or still to be graded
-    graded_ids = numbered_attempt_ids(standing)
-    pending_attempts: set[object] = set()
-    for event in pending:
-        if isinstance(event, WelcomeWatchedEvent):
-            welcome = True
-        elif isinstance(event, ActivityCompletedEvent):
-            completed.add(event.payload.activity_id)
-        elif isinstance(event, PracticeGradedEvent):
-            key = event.payload.activity_id
-            best[key] = max(best.get(key, event.payload.score), event.payload.score)
-        elif (
-            isinstance(event, AttemptSubmittedEvent) and event.payload.attempt_id not in graded_ids
-        ):
-            pending_attempts.add(event.payload.attempt_id)
+    welcome = standing.welcome_watched or summary.welcome_watched
+
+    def best_score_of(activity_id: str) -> Decimal | None:
+        known = standing.practice_best.get(activity_id)
+        pending = summary.practice_best.get(activity_id)
+        if known is None or pending is None:
+            return pending if known is None else known
+        return max(known, pending)
 
     def activity_progress(activity: Activity) -> ActivityProgress:
         if activity.kind is ActivityKind.PRACTICE_QUIZ:
-            score = best.get(activity.id)
+            score = best_score_of(activity.id)
             return ActivityProgress(
                 activity.id,
                 score is not None,
@@ -139,7 +193,10 @@ def progress(
                 activity.trophies,
                 score,
             )
-        done = welcome if activity.id == package.welcome_video.id else activity.id in completed
+        if activity.id == package.welcome_video.id:
+            done = welcome
+        else:
+            done = activity.id in completed or activity.id in summary.completed
         return ActivityProgress(
             activity.id, done, activity.trophies if done else 0, activity.trophies
         )
@@ -186,7 +243,8 @@ def progress(
 
     graded = len(standing.attempts)
     accepted = len(standing.pending_attempts)
-    waiting = len(pending_attempts)
+    # attempts the server has numbered (graded, or to be graded) are not waiting
+    waiting = summary.unsent_attempts(numbered_attempt_ids(standing))
     next_attempt = graded + accepted + waiting + 1
     best_score = final_score(a.score for a in standing.attempts)
     passed = (
@@ -290,7 +348,7 @@ class GradingForecast:
 def next_attempt_grading(
     package: CoursePackage,
     standing: Standing,
-    pending: Iterable[JournalEvent],
+    pending: Iterable[JournalEvent] | PendingSummary,
     now: datetime,
 ) -> GradingForecast:
     """Offline: would the next attempt be graded today (once it reaches the server), or on
@@ -298,18 +356,46 @@ def next_attempt_grading(
 
     Counts what the device knows: today's graded attempts in the last standing, the
     attempts the server accepted and will grade later, and this device's unsent ones. An
-    estimate (another device may have used the day's grading too), for the UI."""
+    estimate (another device may have used the day's grading too), for the UI. ``pending``
+    is the unconfirmed events or their summary (then O(standing), whatever their number)."""
     rules = package.rules
-    today = course_day(now, rules)
-    numbered = numbered_attempt_ids(standing)
-    unsent = {
-        event.payload.attempt_id
-        for event in pending
-        if isinstance(event, AttemptSubmittedEvent) and event.payload.attempt_id not in numbered
-    }
-    graded_today = sum(1 for a in standing.attempts if course_day(a.graded_at, rules) == today)
-    day = grading_day(rules, graded_today, len(standing.pending_attempts) + len(unsent), today)
+    today, graded_today, queued = _grading_queue(rules, standing, pending, now)
+    day = grading_day(rules, graded_today, queued, today)
     if day > today and rules.max_graded_per_day is not None:
         message = msg(Code.EVALUATION_GRADED_LATER, date=day, limit=rules.max_graded_per_day)
         return GradingForecast(day, True, message)
     return GradingForecast(today, False, msg(Code.EVALUATION_GRADED_ON_SYNC))
+
+
+def _grading_queue(
+    rules: Rules,
+    standing: Standing,
+    pending: Iterable[JournalEvent] | PendingSummary,
+    now: datetime,
+) -> tuple[date, int, int]:
+    """Today (the course's calendar), the attempts graded today in the last standing, and
+    those queued before the next one: accepted to be graded later, or not sent yet."""
+    today = course_day(now, rules)
+    unsent = PendingSummary.of(pending).unsent_attempts(numbered_attempt_ids(standing))
+    graded_today = sum(1 for a in standing.attempts if course_day(a.graded_at, rules) == today)
+    return today, graded_today, len(standing.pending_attempts) + unsent
+
+
+def graded_left_today(
+    package: CoursePackage,
+    standing: Standing,
+    pending: Iterable[JournalEvent] | PendingSummary,
+    now: datetime,
+) -> tuple[int, int] | None:
+    """(left, limit) of "sisa percobaan yang dinilai hari ini", or None when the course
+    grades every attempt when it arrives (no ``max_graded_per_day``).
+
+    Counts like ``next_attempt_grading`` (the two always agree: the next attempt is graded
+    today exactly when ``left > 0``); an estimate, since another device may have used
+    some of today's grading too."""
+    rules = package.rules
+    limit = rules.max_graded_per_day
+    if limit is None:
+        return None
+    _, graded_today, queued = _grading_queue(rules, standing, pending, now)
+    return max(0, limit - graded_today - queued), limit

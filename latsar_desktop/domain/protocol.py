@@ -792,3 +792,6 @@ class SyncResponse(WireModel):
     cursor: int = Field(ge=0, le=MAX_INT)
     more: bool = False  # more changes wait: sync again with the new cursor
     server_time: UtcDateTime
+    # the course's current package version (None: an older server that does not say); a
+    # newer one than the device's is a notification and a package refresh
+    package_version: int | None = Field(default=None, ge=1, le=MAX_INT)

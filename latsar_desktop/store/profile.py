@@ -3,8 +3,9 @@
 Every event is appended together with the local state it implies, in one
 ``BEGIN IMMEDIATE`` transaction, and gets the next ``seq`` of this device with no gap.
 What the participant sees is ``progress(package, standing, pending events)``; this store
-gives that input and applies what the server sends back. It hands out read models
-(``store/views.py``), never database rows. The work is done by one module per
+gives that input and applies what the server sends back. The view is kept between reads
+and each appended event folded into it (``store/view_cache.py``), so it stays fast. It
+hands out read models (``store/views.py``), never database rows. The work is done by one module per
 responsibility: ``journal`` (events), ``drafts`` (evaluation attempts), ``apply`` (the
 server's answers), ``diagnostics`` (self-checks); ``profile_tables`` holds the schema.
 """
@@ -20,7 +21,7 @@ from sqlmodel import Session, col, select
 from latsar_desktop.clock import WallClock, utc_now
 from latsar_desktop.domain.course import require_valid
 from latsar_desktop.domain.grading import grade
-from latsar_desktop.domain.progress import Progress, progress
+from latsar_desktop.domain.progress import PendingSummary, Progress
 from latsar_desktop.domain.protocol import (
     ActivityCompleted,
     ActivityKind,
@@ -35,7 +36,7 @@ from latsar_desktop.domain.protocol import (
     SyncResponse,
     WelcomeWatched,
 )
-from latsar_desktop.store import apply, diagnostics, drafts, journal, migrations
+from latsar_desktop.store import apply, diagnostics, drafts, journal, migrations, notifications
 from latsar_desktop.store.database import open_database, read, write
 from latsar_desktop.store.profile_tables import (
     PROFILE_SCHEMA_VERSION,
@@ -48,7 +49,8 @@ from latsar_desktop.store.profile_tables import (
     ProfileTable,
     RejectionRow,
 )
-from latsar_desktop.store.views import Certificate, Draft, Kept, SyncStatus
+from latsar_desktop.store.view_cache import ViewCache
+from latsar_desktop.store.views import Certificate, Draft, Kept, Notification, SyncStatus
 from latsar_desktop.store.views import Rejection as RejectionView
 
 __all__ = ["PROFILE_SCHEMA_VERSION", "ProfileStore", "consistency_problems"]
@@ -66,6 +68,7 @@ class ProfileStore:
         self.engine = open_database(
             path, ProfileTable, PROFILE_SCHEMA_VERSION, migrations.PROFILE_UPGRADES
         )
+        self._view = ViewCache(self.engine, device_id)  # after each commit: appended/invalidate
         with write(self.engine) as session:
             if session.get(LastSync, 1) is None:
                 session.add(LastSync(standing=Standing().model_dump_json()))
@@ -134,6 +137,7 @@ class ProfileStore:
             payload = WelcomeWatched(package_version=package.version)
             event = self._append(session, payload, EventType.WELCOME_WATCHED)
             journal.touch_activity(session, package.welcome_video.id, event, None)
+        self._view.appended(event)
         return event
 
     def complete_activity(
@@ -151,6 +155,7 @@ class ProfileStore:
         with write(self.engine) as session:
             event = self._append(session, payload, EventType.ACTIVITY_COMPLETED)
             journal.touch_activity(session, activity_id, event, None)
+        self._view.appended(event)
         return event
 
     def record_practice(self, activity_id: str, answers: dict[str, str]) -> JournalEvent:
@@ -171,6 +176,7 @@ class ProfileStore:
         with write(self.engine) as session:
             event = self._append(session, payload, EventType.PRACTICE_GRADED)
             journal.touch_activity(session, activity_id, event, result.score)
+        self._view.appended(event)
         return event
 
     # ---------------------------------------------------------------- evaluation attempts
@@ -207,7 +213,9 @@ class ProfileStore:
     def submit_attempt(self, attempt_id: uuid.UUID) -> JournalEvent:
         """The submitted attempt becomes a journal event; the draft is closed with it."""
         with write(self.engine) as session:
-            return drafts.submit(session, self.device_id, attempt_id, self.clock)
+            event = drafts.submit(session, self.device_id, attempt_id, self.clock)
+        self._view.appended(event)
+        return event
 
     # ---------------------------------------------------------------- journal and sync
 
@@ -238,8 +246,10 @@ class ProfileStore:
         rejections: Sequence[Rejection],
         changes: Sequence[ReceivedChange],
         cursor: int,
+        package_version: int | None = None,
     ) -> None:
-        """Apply one sync answer atomically: confirmations, rejections, changes, cursor.
+        """Apply one sync answer atomically: confirmations, rejections, changes, cursor,
+        and the notifications they bring (``package_version``: the course's current one).
 
         A change of a type this version does not know is kept and the cursor moves past
         it, like past every change, so sync goes on (see ``store/apply.py``)."""
@@ -253,7 +263,9 @@ class ProfileStore:
                 rejections=rejections,
                 changes=changes,
                 cursor=cursor,
+                package_version=package_version,
             )
+        self._view.invalidate()
 
     def apply_response(self, response: SyncResponse) -> None:
         """Apply a whole sync response (see apply_sync)."""
@@ -263,6 +275,7 @@ class ProfileStore:
             rejections=response.rejections,
             changes=response.changes,
             cursor=response.cursor,
+            package_version=response.package_version,
         )
 
     def apply_kept_changes(self) -> int:
@@ -270,7 +283,9 @@ class ProfileStore:
 
         Runs when the store opens, so an updated app applies what an older one kept."""
         with write(self.engine) as session:
-            return apply.apply_kept(session, self.clock)
+            applied = apply.apply_kept(session, self.clock)
+        self._view.invalidate()
+        return applied
 
     def kept_changes(self) -> list[Kept]:
         with read(self.engine) as session:
@@ -288,6 +303,24 @@ class ProfileStore:
     def standing(self) -> Standing:
         return self.sync_status().standing
 
+    # ---------------------------------------------------------------- notifications
+
+    def notifications(self, unseen_only: bool = False) -> list[Notification]:
+        """What the participant should hear about (``store/notifications.py``), newest first."""
+        with read(self.engine) as session:
+            return [Notification.of(row) for row in notifications.listing(session, unseen_only)]
+
+    def mark_seen(self, ids: Iterable[int]) -> int:
+        """Mark notifications seen; how many were not seen before."""
+        with write(self.engine) as session:
+            return notifications.mark_seen(session, ids, self.clock)
+
+    def package_outdated(self) -> bool:
+        """Whether a package refresh is due: no package is stored, or a sync answer named a
+        newer version of the course than the stored one (``refresh_package`` clears it)."""
+        with read(self.engine) as session:
+            return notifications.package_outdated(session)
+
     def certificates(self) -> list[Certificate]:
         """Every certificate received, newest first."""
         with read(self.engine) as session:
@@ -296,11 +329,16 @@ class ProfileStore:
 
     # ---------------------------------------------------------------- the participant's view
 
-    def progress_input(self) -> tuple[CoursePackage, Standing, list[JournalEvent]]:
-        return self._require_package(), self.standing(), self.unconfirmed()
+    def progress_input(self) -> tuple[CoursePackage, Standing, PendingSummary]:
+        """The package, the last standing and the unconfirmed events as their summary (a
+        copy): what ``progress``, ``next_attempt_grading`` and ``graded_left_today`` take."""
+        package = self._require_package()
+        return (package, *self._view.inputs())
 
     def progress(self) -> Progress:
-        return progress(*self.progress_input())
+        """``progress(package, standing, unconfirmed events)``, kept between reads: O(package)
+        after an append through this store, whatever the number of unconfirmed events."""
+        return self._view.progress(self._require_package())
 
     def problems(self) -> list[str]:
         """Every way this profile disagrees with itself (see ``store/diagnostics.py``)."""

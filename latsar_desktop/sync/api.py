@@ -1,9 +1,14 @@
 """The httpx client of the central server's API: typed answers, typed errors, tokens.
 
-Every call has a timeout; HTTPS certificates are verified; a proxy comes from the
-environment (``HTTPS_PROXY`` …) or from the settings. An expired access token is
-refreshed once, automatically, and the new tokens are handed to ``on_tokens`` so the
-caller can keep them (sealed) for the next start.
+Every call has per-operation timeouts and an overall deadline (``margin + bytes /
+slowest_link``, see ``sync/deadline.py``): an answer trickled in ends at its deadline as
+OFFLINE, like any timeout. Every call takes an optional ``CancelToken``; cancelled, even
+in flight, it raises CANCELLED and returns nothing half-read. HTTPS certificates are
+verified; a proxy comes from the environment (``HTTPS_PROXY`` …) or from the settings.
+An expired access token is refreshed automatically, once for all the calls (a sync and
+downloads, on several threads) that found it expired at the same time, and the new
+tokens are handed to ``on_tokens`` so the caller can keep them (sealed) for the next
+start. One client may be used from several threads at once.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from latsar_desktop.domain.protocol import (
     PROTOCOL_VERSION,
     CoursePackage,
     ErrorBody,
+    HealthResponse,
     LoginRequest,
     LoginResponse,
     RefreshRequest,
@@ -38,11 +44,23 @@ from latsar_desktop.domain.protocol import (
     Tokens,
 )
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.cancel import CancelToken, check
+from latsar_desktop.sync.deadline import (
+    DEADLINE_MARGIN,
+    POLL,
+    SLOWEST_LINK,
+    CallLimit,
+    current,
+    install,
+    limited,
+)
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 Model = TypeVar("Model", bound=BaseModel)
+ProgressCallback = Callable[[int, int], None]
 GZIP_ABOVE = 4096  # bytes of JSON: smaller requests are not worth compressing
 CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+HEALTH_SECONDS = 5.0  # the whole of a connectivity probe (GET /health)
 
 
 class SendWatch:
@@ -60,6 +78,39 @@ class SendWatch:
             self.failure = info.get("exception")
 
 
+class _Watched(httpx.SyncByteStream):
+    """An answer's body stream that reports ``(received, total)`` bytes as they arrive
+    (as on the wire, before decompression; total 0 when the answer gave no length) and
+    stops between chunks when ``cancel`` is cancelled (even chunks already buffered)."""
+
+    def __init__(
+        self,
+        inner: httpx.SyncByteStream,
+        total: int,
+        report: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        self._inner = inner
+        self._total = total
+        self._report = report or (lambda done, total: None)
+        self._cancel = cancel
+
+    def __iter__(self) -> Iterator[bytes]:
+        done = 0
+        self._report(done, self._total)
+        for chunk in self._inner:
+            if self._cancel is not None and self._cancel.cancelled:
+                of = f" of {self._total}" if self._total else ""
+                where = f"while receiving the answer (received {done}{of} bytes)"
+                raise SyncError(SyncErrorKind.CANCELLED, f"stopped on request {where}")
+            done += len(chunk)
+            self._report(done, self._total)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 @dataclass(frozen=True)
 class Traffic:
     requests: int = 0
@@ -69,7 +120,11 @@ class Traffic:
 
 @dataclass
 class ApiClient:
-    """One participant's connection to the server (one per profile)."""
+    """One participant's connection to the server (one per profile).
+
+    ``timeout`` is httpx's per-operation timeout (connect at most 10 s); ``deadline_margin``
+    (seconds) and ``slowest_link`` (bytes per second) make each call's overall deadline.
+    """
 
     base_url: str
     device_id: UUID
@@ -79,6 +134,8 @@ class ApiClient:
     timeout: float = 30.0
     transport: httpx.BaseTransport | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    deadline_margin: float = DEADLINE_MARGIN
+    slowest_link: float = SLOWEST_LINK
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(
@@ -90,7 +147,9 @@ class ApiClient:
             transport=self.transport,
             follow_redirects=False,
         )
+        install(self._client)
         self._lock = threading.Lock()
+        self._refreshing = threading.RLock()  # one token refresh at a time
         self.traffic = Traffic()
         self.clock_skew: timedelta | None = None
 
@@ -99,69 +158,107 @@ class ApiClient:
 
     # ------------------------------------------------------------------ calls
 
-    def login(self, nip: str, nik: str, device_name: str) -> LoginResponse:
+    def login(
+        self, nip: str, nik: str, device_name: str, *, cancel: CancelToken | None = None
+    ) -> LoginResponse:
         body = LoginRequest(nip=nip, nik=nik, device_id=self.device_id, device_name=device_name)
-        answer = self._call("POST", "/api/v1/auth/login", body, LoginResponse, auth=False)
+        answer = self._call(
+            "POST", "/api/v1/auth/login", body, LoginResponse, auth=False, cancel=cancel
+        )
         self._set_tokens(answer.tokens)
         self._note_clock(answer.server_time)
         return answer
 
-    def refresh(self) -> RefreshResponse:
-        if self.tokens is None:
-            raise SyncError(SyncErrorKind.AUTH_EXPIRED, "no tokens")
-        body = RefreshRequest(refresh_token=self.tokens.refresh_token, device_id=self.device_id)
-        try:
-            answer = self._call("POST", "/api/v1/auth/refresh", body, RefreshResponse, auth=False)
-        except SyncError as exc:
-            if exc.kind is SyncErrorKind.REJECTED and exc.body is not None:
-                raise SyncError(SyncErrorKind.AUTH_EXPIRED, exc.detail, exc.body) from exc
-            raise
-        self._set_tokens(answer.tokens)
-        return answer
+    def refresh(self, *, cancel: CancelToken | None = None) -> RefreshResponse:
+        with self._refreshing:
+            if self.tokens is None:
+                raise SyncError(SyncErrorKind.AUTH_EXPIRED, "no tokens")
+            body = RefreshRequest(refresh_token=self.tokens.refresh_token, device_id=self.device_id)
+            try:
+                answer = self._call(
+                    "POST", "/api/v1/auth/refresh", body, RefreshResponse, auth=False, cancel=cancel
+                )
+            except SyncError as exc:
+                if exc.kind is SyncErrorKind.REJECTED and exc.body is not None:
+                    raise SyncError(SyncErrorKind.AUTH_EXPIRED, exc.detail, exc.body) from exc
+                raise
+            self._set_tokens(answer.tokens)
+            return answer
 
-    def sync(self, request: SyncRequest) -> SyncResponse:
-        answer = self._call("POST", "/api/v1/sync", request, SyncResponse)
+    def sync(self, request: SyncRequest, *, cancel: CancelToken | None = None) -> SyncResponse:
+        answer = self._call("POST", "/api/v1/sync", request, SyncResponse, cancel=cancel)
         self._note_clock(answer.server_time)
         return answer
 
-    def package(self, course_id: str, etag: str | None = None) -> tuple[CoursePackage | None, str]:
+    def package(
+        self,
+        course_id: str,
+        etag: str | None = None,
+        *,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> tuple[CoursePackage | None, str]:
         """The course package, or None when unchanged since ``etag`` (304)."""
         headers = {"If-None-Match": etag} if etag else {}
-        response = self._send("GET", f"/api/v1/courses/{course_id}/package", None, headers)
+        path = f"/api/v1/courses/{course_id}/package"
+        response = self._send("GET", path, None, headers, cancel=cancel, progress=progress)
         if response.status_code == 304:
             return None, etag or ""
         return self._parse(response, CoursePackage), response.headers.get("ETag", "")
 
-    def logout(self) -> None:
-        self._send("POST", "/api/v1/auth/logout", None, {})
+    def logout(self, *, cancel: CancelToken | None = None) -> None:
+        self._send("POST", "/api/v1/auth/logout", None, {}, cancel=cancel)
+
+    def health(
+        self, within: float = HEALTH_SECONDS, *, cancel: CancelToken | None = None
+    ) -> HealthResponse:
+        """``GET /health``, all of it within ``within`` seconds (a connectivity probe)."""
+        return self._call(
+            "GET", "/health", None, HealthResponse, auth=False, cancel=cancel, within=within
+        )
 
     @contextmanager
-    def stream_asset(self, sha256: str, start: int = 0) -> Iterator[httpx.Response]:
-        """A content file, from byte ``start`` on (Range); the caller reads the body."""
-        headers = self._auth_headers()
+    def stream_asset(
+        self, sha256: str, start: int = 0, *, cancel: CancelToken | None = None
+    ) -> Iterator[httpx.Response]:
+        """A content file, from byte ``start`` on (Range); the caller reads the body
+        inside the ``with`` block, under the call's deadline (the ranged part's length at
+        the slowest link) and ``cancel``."""
+        with self._stream_asset(sha256, start, cancel, renew=True) as response:
+            yield response
+
+    @contextmanager
+    def _stream_asset(
+        self, sha256: str, start: int, cancel: CancelToken | None, *, renew: bool
+    ) -> Iterator[httpx.Response]:
+        check(cancel)
+        used = self.tokens
+        headers = self._auth_headers(used)
         if start:
             headers["Range"] = f"bytes={start}-"
         answer: httpx.Response | None = None  # set once the answer's head has arrived
         watch = SendWatch()
         path = f"/api/v1/assets/{sha256}"
-        try:
-            with self._client.stream(
-                "GET", path, headers=headers, extensions={"trace": watch}
-            ) as r:
-                answer = r
-                if r.status_code == 401:
-                    r.read()  # the error body, before looking at it
-                if r.status_code == 401 and self._refresh_after(r):
-                    r.close()
-                    with self.stream_asset(sha256, start) as again:
-                        yield again
-                    return
-                if r.status_code not in (200, 206):
-                    r.read()
-                    self._raise_for(r)
-                yield r
-        except httpx.TransportError as exc:
-            raise self.link_failure(exc, answer, watch) from exc
+        with limited(self._limit(0, cancel)) as limit:
+            try:
+                with self._client.stream(
+                    "GET", path, headers=headers, extensions={"trace": watch}
+                ) as r:
+                    answer = r
+                    limit.answer_arrived(r)
+                    if r.status_code == 401:
+                        r.read()  # the error body, before looking at it
+                    if r.status_code == 401 and renew and self._refresh_after(r, used, cancel):
+                        r.close()  # once, like every call: then a 401 is an answer
+                        with self._stream_asset(sha256, start, cancel, renew=False) as again:
+                            yield again
+                        return
+                    if r.status_code not in (200, 206):
+                        r.read()
+                        self._raise_for(r)
+                    yield r
+            except httpx.TransportError as exc:
+                raise self.link_failure(exc, answer, watch) from exc
 
     def link_failure(
         self,
@@ -169,7 +266,14 @@ class ApiClient:
         answer: httpx.Response | None = None,
         watch: SendWatch | None = None,
     ) -> SyncError:
-        """The OFFLINE error naming how the link failed (see ``link_failure``)."""
+        """The error for a call of this thread that failed on the link: CANCELLED when its
+        token was cancelled, OFFLINE naming the deadline when that passed, else OFFLINE
+        naming how the link failed (see ``link_failure``)."""
+        limit = current()
+        if limit is not None:
+            stopped = _stopped(limit, answer)
+            if stopped is not None:
+                return stopped
         sending = watch.failure if watch is not None else None
         return link_failure(exc, self._client.timeout, answer, sending)
 
@@ -184,10 +288,16 @@ class ApiClient:
         skew = self.clock() - server_time
         self.clock_skew = skew if abs(skew) > CLOCK_SKEW_LIMIT else None
 
-    def _auth_headers(self) -> dict[str, str]:
-        if self.tokens is None:
+    @staticmethod
+    def _auth_headers(tokens: Tokens | None) -> dict[str, str]:
+        if tokens is None:
             raise SyncError(SyncErrorKind.AUTH_EXPIRED, "not signed in")
-        return {HEADER_AUTHORIZATION: f"{BEARER} {self.tokens.access_token}"}
+        return {HEADER_AUTHORIZATION: f"{BEARER} {tokens.access_token}"}
+
+    def _limit(
+        self, sent: int, cancel: CancelToken | None, within: float | None = None
+    ) -> CallLimit:
+        return CallLimit(sent, self.deadline_margin, self.slowest_link, cancel, within)
 
     def _call(
         self,
@@ -197,8 +307,10 @@ class ApiClient:
         answer: type[Model],
         *,
         auth: bool = True,
+        cancel: CancelToken | None = None,
+        within: float | None = None,
     ) -> Model:
-        response = self._send(method, path, body, {}, auth=auth)
+        response = self._send(method, path, body, {}, auth=auth, cancel=cancel, within=within)
         return self._parse(response, answer)
 
     def _send(
@@ -209,7 +321,12 @@ class ApiClient:
         headers: dict[str, str],
         *,
         auth: bool = True,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+        within: float | None = None,
     ) -> httpx.Response:
+        """One call, its answer read whole under the call's deadline and ``cancel``;
+        ``within`` replaces the deadline rule (and the timeouts) with a fixed limit."""
         content = body.model_dump_json().encode() if body is not None else None
         headers = {**headers}
         if content is not None:
@@ -217,33 +334,49 @@ class ApiClient:
             if len(content) > GZIP_ABOVE:
                 content = gzip.compress(content, compresslevel=6)
                 headers["Content-Encoding"] = "gzip"
+        timeout = httpx.Timeout(within) if within is not None else httpx.USE_CLIENT_DEFAULT
         for attempt in (1, 2):
-            sent = {**headers, **(self._auth_headers() if auth else {})}
+            check(cancel)
+            used = self.tokens  # the tokens this try sends
+            sent = {**headers, **(self._auth_headers(used) if auth else {})}
             watch = SendWatch()
             request = self._client.build_request(
-                method, path, content=content, headers=sent, extensions={"trace": watch}
+                method,
+                path,
+                content=content,
+                headers=sent,
+                extensions={"trace": watch},
+                timeout=timeout,
             )
-            try:  # the head first, then the body: a failure names how far the call got
-                response = self._client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                raise self.link_failure(exc, None, watch) from exc
-            except httpx.HTTPError as exc:
-                raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{type(exc).__name__}: {exc}") from exc
-            try:
-                response.read()
-            except httpx.TransportError as exc:
-                raise self.link_failure(exc, response) from exc
-            except httpx.HTTPError as exc:  # e.g. a body that does not decode
-                detail = f"answer does not decode: {type(exc).__name__}: {exc}"
-                raise SyncError(SyncErrorKind.BAD_RESPONSE, detail) from exc
-            finally:
-                response.close()
+            with limited(self._limit(len(content or b""), cancel, within)) as limit:
+                try:  # the head first, then the body: a failure names how far the call got
+                    response = self._client.send(request, stream=True)
+                except httpx.TransportError as exc:
+                    raise self.link_failure(exc, None, watch) from exc
+                except httpx.HTTPError as exc:
+                    detail = f"{type(exc).__name__}: {exc}"
+                    raise SyncError(SyncErrorKind.BAD_RESPONSE, detail) from exc
+                limit.answer_arrived(response)
+                if progress is not None or cancel is not None:
+                    assert isinstance(response.stream, httpx.SyncByteStream)
+                    length = response.headers.get("Content-Length", "")
+                    total = int(length) if length.isdigit() else 0
+                    response.stream = _Watched(response.stream, total, progress, cancel)
+                try:
+                    response.read()
+                except httpx.TransportError as exc:
+                    raise self.link_failure(exc, response) from exc
+                except httpx.HTTPError as exc:  # e.g. a body that does not decode
+                    detail = f"answer does not decode: {type(exc).__name__}: {exc}"
+                    raise SyncError(SyncErrorKind.BAD_RESPONSE, detail) from exc
+                finally:
+                    response.close()
             self._count(len(content or b""), response)
             if (
                 auth
                 and attempt == 1
                 and response.status_code == 401
-                and self._refresh_after(response)
+                and self._refresh_after(response, used, cancel)
             ):
                 continue
             if response.status_code >= 400:
@@ -261,12 +394,28 @@ class ApiClient:
                 self.traffic.received + received,
             )
 
-    def _refresh_after(self, response: httpx.Response) -> bool:
-        """On an expired access token, refresh once; True when the call can be retried."""
+    def _refresh_after(
+        self, response: httpx.Response, used: Tokens | None, cancel: CancelToken | None
+    ) -> bool:
+        """On an expired access token, see that it is refreshed; True when the call can be
+        retried.
+
+        One refresh at a time (a lock): calls that found the token expired together wait
+        for the first one's refresh, and a call that sent older tokens than the current
+        ones just retries with the current ones instead of refreshing again.
+        """
         body = self._error_body(response)
         if body is None or body.error.code != "auth.token_expired":
             return False
-        self.refresh()
+        while not self._refreshing.acquire(timeout=POLL):
+            check(cancel)  # waiting for another call's refresh can be stopped too
+        try:
+            now = self.tokens
+            renewed = now is not None and (used is None or now.access_token != used.access_token)
+            if not renewed:
+                self.refresh(cancel=cancel)
+        finally:
+            self._refreshing.release()
         return True
 
     @staticmethod
@@ -303,6 +452,21 @@ class ApiClient:
             raise SyncError(
                 SyncErrorKind.BAD_RESPONSE, f"{answer.__name__}: {exc.error_count()} errors"
             ) from exc
+
+
+def _stopped(limit: CallLimit, answer: httpx.Response | None) -> SyncError | None:
+    """CANCELLED or the deadline's OFFLINE when ``limit`` explains a failure, else None."""
+    if answer is None:
+        where = "before any answer"
+    else:
+        length = answer.headers.get("Content-Length", "")
+        of = f" of {length}" if length.isdigit() else ""
+        where = f"while receiving the answer (received {answer.num_bytes_downloaded}{of} bytes)"
+    if limit.cancelled:
+        return SyncError(SyncErrorKind.CANCELLED, f"stopped on request {where}")
+    if limit.passed():
+        return SyncError(SyncErrorKind.OFFLINE, f"{limit.describe()} {where}")
+    return None
 
 
 def link_failure(
@@ -383,7 +547,7 @@ def client_for(
     """An API client configured from this computer's settings (server address, proxy)."""
     url = machine.setting(SERVER_URL_SETTING)
     if not url:
-        raise SyncError(SyncErrorKind.OFFLINE, "no server address configured")
+        raise SyncError(SyncErrorKind.NO_SERVER, "no server address configured")
     return ApiClient(
         str(url),
         device_id,

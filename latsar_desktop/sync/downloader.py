@@ -6,7 +6,10 @@ already holds, is checked against its SHA-256 and only then moved into place
 more from the start. Free space is checked before a download starts; a disk that fills
 during one raises ``DISK_FULL`` and keeps the partial file for resuming. Progress goes
 through a plain ``progress(done_bytes, total_bytes)`` callback; at most ``parallel``
-files move at once.
+files move at once. A ``CancelToken`` stops a download between chunks (and a request in
+flight, see ``sync/deadline.py``) with ``CANCELLED``: what arrived stays in the partial
+file, and the next download resumes from there. Each request's deadline counts the bytes
+of the ranged part at the slowest useful link.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import httpx
 from latsar_desktop.domain.protocol import ContentRef, CoursePackage
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.cancel import CancelToken, check
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 ProgressCallback = Callable[[int, int], None]
@@ -114,9 +118,13 @@ class Downloader:
     # ---------------------------------------------------------------- moving bytes
 
     def download(
-        self, refs: Iterable[ContentRef], progress: ProgressCallback | None = None
+        self,
+        refs: Iterable[ContentRef],
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
     ) -> Plan:
         """Fetch what is missing of ``refs`` for this profile; returns what was planned."""
+        check(cancel)
         refs = list(refs)
         self.machine.need_content(self.profile_id, refs)
         plan = self.plan(refs)
@@ -141,7 +149,7 @@ class Downloader:
         if progress is not None:
             progress(0, plan.missing_bytes)
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-            futures = [pool.submit(self._fetch, ref, moved) for ref in plan.files]
+            futures = [pool.submit(self._fetch, ref, moved, cancel) for ref in plan.files]
             for future in futures:
                 future.result()  # the first failure is raised; the others finish or fail
         return plan
@@ -154,9 +162,13 @@ class Downloader:
         return set(self.machine.setting(self._offline_key(), []))
 
     def download_material(
-        self, package: CoursePackage, material_id: str, progress: ProgressCallback | None = None
+        self,
+        package: CoursePackage,
+        material_id: str,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
     ) -> Plan:
-        plan = self.download(package.material(material_id).content_refs(), progress)
+        plan = self.download(package.material(material_id).content_refs(), progress, cancel)
         self.machine.set_setting(
             self._offline_key(), sorted(self.offline_materials() | {material_id})
         )
@@ -179,16 +191,21 @@ class Downloader:
         part = self.partial(ref)
         return part.stat().st_size if part.is_file() else 0
 
-    def _fetch(self, ref: ContentRef, moved: Callable[[int], None]) -> None:
+    def _fetch(
+        self, ref: ContentRef, moved: Callable[[int], None], cancel: CancelToken | None
+    ) -> None:
         with _FILE_LOCKS[ref.sha256]:  # two profiles never write one partial file
             for _ in range(2):
-                if self.stored(ref) or self._fetch_once(ref, moved):
+                check(cancel)
+                if self.stored(ref) or self._fetch_once(ref, moved, cancel):
                     return
                 # the file did not match its hash: discard it and fetch it whole once more
                 self.partial(ref).unlink(missing_ok=True)
         raise SyncError(SyncErrorKind.CORRUPT, ref.name)
 
-    def _fetch_once(self, ref: ContentRef, moved: Callable[[int], None]) -> bool:
+    def _fetch_once(
+        self, ref: ContentRef, moved: Callable[[int], None], cancel: CancelToken | None
+    ) -> bool:
         part = self.partial(ref)
         part.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -202,7 +219,7 @@ class Downloader:
             part.unlink()
             return False
         if start < ref.size:
-            with self.api.stream_asset(ref.sha256, start) as response:
+            with self.api.stream_asset(ref.sha256, start, cancel=cancel) as response:
                 if start and response.status_code == 200:  # the server ignored Range
                     digest, start = hashlib.sha256(), 0
                     part.unlink(missing_ok=True)
@@ -212,6 +229,7 @@ class Downloader:
                             handle.write(chunk)
                             digest.update(chunk)
                             moved(len(chunk))
+                            check(cancel)  # what arrived stays in the partial file
                         handle.flush()
                         os.fsync(handle.fileno())
                 except OSError as exc:

@@ -2,10 +2,15 @@
 
 ``SyncEngine.run()`` is one sync: batches of events in seq order, each answer applied
 to the profile database in one transaction (confirmations, rejections, changes,
-cursor), until nothing is left to push or pull. It never runs twice at once. After
-each run it compares the server's count of this device's processed events with its
-own (an Anki-like sanity check). ``SyncScheduler`` runs it on connect, periodically
-and on demand, retrying failures with exponential backoff and jitter. No Qt.
+cursor), until nothing is left to push or pull. It never runs twice at once. A
+``CancelToken`` stops it between batches, never while an answer is being applied: a
+request still in flight ends as CANCELLED and nothing of its answer is applied (the
+server has processed it or not; the next sync sends the same events again, which is
+safe), and an answer that arrived whole is applied before the sync stops.
+After each run it compares the server's count of this device's processed events with
+its own (an Anki-like sanity check). ``SyncScheduler`` runs it on connect, periodically
+and on demand, retrying failures with exponential backoff and jitter; a cancelled run
+is not a failure. No Qt.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import timedelta
 from latsar_desktop.domain.protocol import EventEnvelope, SyncRequest
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.cancel import CancelToken, check
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 log = logging.getLogger(__name__)
@@ -36,6 +42,8 @@ class SyncReport:
     server_count: int  # the server's count of this device's processed events
     local_count: int  # ours
     clock_skew: timedelta | None  # device clock minus server clock, when far off
+    # the server named a newer course package than the stored one: refresh_package is due
+    package_outdated: bool = False
 
     @property
     def consistent(self) -> bool:
@@ -61,20 +69,21 @@ class SyncEngine:
     def running(self) -> bool:
         return self._running.locked()
 
-    def run(self) -> SyncReport:
+    def run(self, cancel: CancelToken | None = None) -> SyncReport:
         if not self._running.acquire(blocking=False):
             raise SyncError(SyncErrorKind.BUSY)
         try:
-            return self._run()
+            return self._run(cancel)
         finally:
             self._running.release()
 
-    def _run(self) -> SyncReport:
+    def _run(self, cancel: CancelToken | None) -> SyncReport:
         total = self.store.count_unconfirmed()
         pushed = rejected = changes = requests = 0
         limit = self.batch_size
         self._report(0, total)
         while True:
+            check(cancel)  # between batches: every answer so far is applied whole
             batch = self.store.unconfirmed(limit=limit)
             cursor = self.store.sync_status().cursor
             request = SyncRequest(
@@ -82,7 +91,7 @@ class SyncEngine:
                 events=[EventEnvelope.of(event) for event in batch],
                 cursor=cursor,
             )
-            response = self.api.sync(request)
+            response = self.api.sync(request, cancel=cancel)
             requests += 1
             before = self.store.count_unconfirmed()
             self.store.apply_response(response)
@@ -115,6 +124,7 @@ class SyncEngine:
             server_count=response.processed_count,
             local_count=local,
             clock_skew=self.api.clock_skew,
+            package_outdated=self.store.package_outdated(),
         )
 
     def _report(self, done: int, total: int) -> None:
@@ -140,7 +150,10 @@ class SyncScheduler:
     """Runs a sync on connect, every ``interval`` seconds while online, and on demand.
 
     One background thread; ``on_result`` receives a SyncReport or a SyncError (from that
-    thread: the UI re-posts it to its own thread).
+    thread: the UI re-posts it to its own thread). ``on_link(reached)`` hears, from that
+    thread too, True after a sync that completed and False after one that failed OFFLINE:
+    the connectivity probe's ``ConnectivityWatcher.link`` (``sync/probe.py``), which calls
+    ``connection_appeared`` when the connection comes back.
     """
 
     def __init__(
@@ -150,9 +163,11 @@ class SyncScheduler:
         interval: float = 300.0,
         backoff: Backoff | None = None,
         on_result: Callable[[SyncReport | SyncError], None] | None = None,
+        on_link: Callable[[bool], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run = run
+        self.on_link = on_link
         self.interval = interval
         self.backoff = backoff or Backoff()
         self.on_result = on_result
@@ -194,13 +209,18 @@ class SyncScheduler:
             log.exception("sync failed unexpectedly")
             result = SyncError(SyncErrorKind.BAD_RESPONSE, type(error).__name__)
         if isinstance(result, SyncError):
-            if result.kind is not SyncErrorKind.BUSY:
+            if result.kind not in (SyncErrorKind.BUSY, SyncErrorKind.CANCELLED):
                 self.failures += 1
             retry = self.backoff.delay(self.failures) if result.retryable else self.interval
             self._due = self.clock() + retry
         else:
             self.failures = 0
             self._due = self.clock() + self.interval
+        if self.on_link is not None:
+            if isinstance(result, SyncReport):
+                self.on_link(True)
+            elif result.kind is SyncErrorKind.OFFLINE:
+                self.on_link(False)
         if self.on_result is not None:
             self.on_result(result)
         return result

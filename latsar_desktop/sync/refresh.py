@@ -5,6 +5,9 @@ certificate keys (old keys are kept). Progress on activities that still exist is
 progress on removed ones stays in the journal but no longer counts, and the result
 names them so the participant can be told. Content files the new version no longer
 uses are released from this profile's needs (and deleted when no profile needs them).
+A ``CancelToken`` stops the download of the package (CANCELLED, nothing stored); a
+package that arrived whole is stored. ``progress(received_bytes, total_bytes)`` follows
+the package as it arrives (total 0 when the server did not say).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.store.profile import ProfileStore
-from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.api import ApiClient, ProgressCallback
+from latsar_desktop.sync.cancel import CancelToken, check
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,14 @@ def refresh_package(
     course_id: str,
     machine: MachineStore | None = None,
     profile_id: str | None = None,
+    *,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback | None = None,
 ) -> PackageRefresh:
+    check(cancel)
     old = store.package()
-    fresh, etag = api.package(course_id, store.package_etag() if old else None)
+    etag_before = store.package_etag() if old else None
+    fresh, etag = api.package(course_id, etag_before, cancel=cancel, progress=progress)
     if fresh is None:
         assert old is not None
         return PackageRefresh(False, old.version)

@@ -156,13 +156,36 @@ def engine_for(  # type: ignore[no-untyped-def]
     url: str | None = None,
     timeout: float = 10.0,
 ):
-    """A signed-in API client and sync engine for a profile, as the app builds them."""
+    """A signed-in API client and sync engine for a bare profile database (no machine.db),
+    assembled by the session as the app assembles them (``ParticipantSession.attach``)."""
+    from latsar_desktop.session.participant import ParticipantSession, SessionOptions
     from latsar_desktop.sync.api import ApiClient
-    from latsar_desktop.sync.engine import SyncEngine
 
     api = ApiClient(url or server.url, store.device_id, timeout=timeout)
     api.login(person["nip"], person["nik"], "PC uji")
-    return api, SyncEngine(api, store, batch_size=50)
+    session = ParticipantSession.attach(store, api, options=SessionOptions(batch_size=50))
+    return session.api, session.engine
+
+
+def sign_in(  # type: ignore[no-untyped-def]
+    machine,
+    url: str | None,
+    person: dict[str, str],
+    *,
+    nik: str | None = None,
+    device_name: str = "PC uji",
+    **options,
+):
+    """A participant signed in on a computer (``machine``) whose server address is ``url``
+    (None: no address set), as the app signs in: ``ParticipantSession.sign_in``."""
+    from latsar_desktop.session.participant import ParticipantSession
+    from latsar_desktop.sync.api import SERVER_URL_SETTING
+
+    if url is not None:
+        machine.set_setting(SERVER_URL_SETTING, url)
+    return ParticipantSession.sign_in(
+        machine, person["nip"], nik or person["nik"], device_name=device_name, **options
+    )
 
 
 def server_view(server: RunningServer, nip: str):  # type: ignore[no-untyped-def]

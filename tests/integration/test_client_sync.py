@@ -163,10 +163,10 @@ def test_never_twice_at_once(demo_server: RunningServer, tmp_path: Path) -> None
     entered, release = threading.Event(), threading.Event()
     original = api.sync
 
-    def slow_sync(request):  # type: ignore[no-untyped-def]
+    def slow_sync(request, **options):  # type: ignore[no-untyped-def]
         entered.set()
         release.wait(10)
-        return original(request)
+        return original(request, **options)
 
     api.sync = slow_sync  # type: ignore[method-assign]
     worker = threading.Thread(target=engine.run)
@@ -295,7 +295,8 @@ def test_the_client_is_configured_from_settings(demo_server: RunningServer, tmp_
     profile = machine.add_profile(BUDI["nip"], BUDI["name"])
     with pytest.raises(SyncError) as info:
         client_for(machine, uuid.UUID(profile.device_id))
-    assert info.value.kind is SyncErrorKind.OFFLINE
+    assert info.value.kind is SyncErrorKind.NO_SERVER
+    assert not info.value.retryable
     machine.set_setting(SERVER_URL_SETTING, demo_server.url)
     api = client_for(machine, uuid.UUID(profile.device_id))
     assert api.proxy is None

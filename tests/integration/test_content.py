@@ -16,20 +16,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.downloader import HEMAT_DATA, SMALL_FILE, Downloader
-from latsar_desktop.sync.engine import SyncEngine
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from latsar_desktop.sync.refresh import refresh_package
 from latsar_server.imports import import_course
 from tests import recipes
 from tests.faultproxy import FaultProxy
-from tests.integration.serverkit import DEMO, demo_people, load_demo, play
+from tests.integration.serverkit import DEMO, demo_people, load_demo, play, sign_in
 from tests.servers import RunningServer
 from tools import demo_course as demo
 
 PEOPLE = demo_people()
-COURSE = "latsar-pppk-2026"
 BIG = demo.large_clip()
 
 
@@ -41,28 +37,51 @@ def proxy(sqlite_server: RunningServer) -> Iterator[FaultProxy]:
 
 
 class Participant:
-    """One profile on a shared PC: its store, its signed-in client, its downloader."""
+    """One profile on a shared PC, signed in through the session as the app does: its
+    store, its signed-in client, its downloader."""
 
     def __init__(self, machine: MachineStore, url: str, person: dict[str, str]) -> None:
-        self.profile = machine.add_profile(person["nip"], person["name"])
-        self.store = machine.open_profile(self.profile)
-        self.api = ApiClient(url, self.store.device_id, timeout=10)
-        self.api.login(person["nip"], person["nik"], "PC kantor")
-        refresh_package(self.api, self.store, COURSE, machine, self.profile.id)
-        self.downloader = Downloader(self.api, machine, self.profile.id)
+        self.session = sign_in(machine, url, person, device_name="PC kantor")
+        assert self.session.profile_id is not None
+        self.profile_id = self.session.profile_id
+        self.store = self.session.store
+        self.api = self.session.api
+        self.downloader = self.session.downloader
 
     @property
     def package(self):  # type: ignore[no-untyped-def]
         return self.store.package()
 
 
+@pytest.fixture
+def machine(tmp_path: Path) -> MachineStore:
+    return MachineStore(tmp_path / "pc")
+
+
+@pytest.fixture
+def people(proxy: FaultProxy, machine: MachineStore) -> Iterator[Callable[..., Participant]]:
+    """Signs participants in on ``machine`` through the proxy; signs them out at the end."""
+    signed: list[Participant] = []
+
+    def sign(person: dict[str, str]) -> Participant:
+        signed.append(Participant(machine, proxy.url, person))
+        return signed[-1]
+
+    yield sign
+    for participant in signed:
+        participant.session.sign_out()
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_resume_after_cuts_at_30_and_70_percent(proxy: FaultProxy, tmp_path: Path) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+def test_resume_after_cuts_at_30_and_70_percent(
+    proxy: FaultProxy,
+    people: Callable[..., Participant],
+    machine: MachineStore,
+) -> None:
+    budi = people(PEOPLE[0])
     proxy.reset_counters()
     proxy.cut_down(int(BIG.size * 0.30), once=True)
     with pytest.raises(SyncError) as info:
@@ -92,9 +111,10 @@ def test_resume_after_cuts_at_30_and_70_percent(proxy: FaultProxy, tmp_path: Pat
     assert proxy.requests == 0
 
 
-def test_corrupted_partial_is_caught_and_fetched_again(proxy: FaultProxy, tmp_path: Path) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+def test_corrupted_partial_is_caught_and_fetched_again(
+    people: Callable[..., Participant], machine: MachineStore
+) -> None:
+    budi = people(PEOPLE[0])
     data = bytearray((demo.content_dir() / BIG.name).read_bytes()[:500_000])
     data[1000:1010] = b"XXXXXXXXXX"
     partial = budi.downloader.partial(BIG)
@@ -105,24 +125,27 @@ def test_corrupted_partial_is_caught_and_fetched_again(proxy: FaultProxy, tmp_pa
     assert budi.downloader.received == (BIG.size - 500_000) + BIG.size
 
 
-def test_two_profiles_share_one_copy(proxy: FaultProxy, tmp_path: Path) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi, siti = (Participant(machine, proxy.url, p) for p in PEOPLE[:2])
-    plan = budi.downloader.plan_material(budi.package, "kebijakan")
+def test_two_profiles_share_one_copy(
+    proxy: FaultProxy, people: Callable[..., Participant], machine: MachineStore
+) -> None:
+    budi, siti = (people(p).session for p in PEOPLE[:2])
+    plan = budi.plan_material("kebijakan")
     assert plan.missing_bytes == plan.total_bytes > BIG.size  # the size, before starting
     proxy.reset_counters()
-    budi.downloader.download_material(budi.package, "kebijakan")
+    budi.download_material("kebijakan")
     fetched = proxy.requests
     assert fetched == len(demo.load_package().materials[0].content_refs())
-    assert siti.downloader.plan_material(siti.package, "kebijakan").missing_bytes == 0
-    siti.downloader.download_material(siti.package, "kebijakan")
+    assert siti.plan_material("kebijakan").missing_bytes == 0
+    siti.download_material("kebijakan")
     assert proxy.requests == fetched  # downloaded once for the computer
-    usage = {u.material_id: u for u in siti.downloader.usage(siti.package)}
+    summary = siti.storage_summary()
+    usage = {u.material_id: u for u in summary.materials}
     assert usage["kebijakan"].stored_bytes == usage["kebijakan"].total_bytes == plan.total_bytes
     assert usage["bela-negara"].stored_bytes == 0
-    assert budi.downloader.delete_material(budi.package, "kebijakan") == []
+    assert summary.free_bytes > 0
+    assert budi.delete_material("kebijakan") == []
     assert machine.content_path(BIG.sha256).is_file()  # Siti still needs it
-    removed = siti.downloader.delete_material(siti.package, "kebijakan")
+    removed = siti.delete_material("kebijakan")
     assert BIG.sha256 in removed
     assert not machine.content_path(BIG.sha256).exists()
 
@@ -188,11 +211,15 @@ def full_disk(
     yield monkeypatch.undo
 
 
-def test_disk_full(proxy: FaultProxy, tmp_path: Path, full_disk: Callable[[], None]) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+def test_disk_full(
+    proxy: FaultProxy,
+    full_disk: Callable[[], None],
+    people: Callable[..., Participant],
+    machine: MachineStore,
+) -> None:
+    budi = people(PEOPLE[0])
     # not enough room: refused before any byte moves
-    tight = Downloader(budi.api, machine, budi.profile.id, disk_free=lambda _path: 1000)
+    tight = Downloader(budi.api, machine, budi.profile_id, disk_free=lambda _path: 1000)
     proxy.reset_counters()
     with pytest.raises(SyncError) as info:
         tight.download([BIG])
@@ -213,12 +240,13 @@ def test_disk_full(proxy: FaultProxy, tmp_path: Path, full_disk: Callable[[], No
 
 
 def test_package_update_keeps_progress(
-    proxy: FaultProxy, sqlite_server: RunningServer, tmp_path: Path
+    sqlite_server: RunningServer,
+    tmp_path: Path,
+    people: Callable[..., Participant],
 ) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+    budi = people(PEOPLE[0])
     play(budi.store, recipes.recipe_steps("32-optional"))
-    SyncEngine(budi.api, budi.store).run()
+    budi.session.sync()
     assert budi.store.progress().trophies == 32
     # version 2 drops the optional reflection kebijakan-1 and gives its trophy elsewhere
     v2 = tmp_path / "v2"
@@ -230,7 +258,7 @@ def test_package_update_keeps_progress(
     next(a for a in subs[1]["activities"] if a["id"] == "kebijakan-2-refleksi")["trophies"] += 1
     (v2 / "package.json").write_text(json.dumps(data))
     import_course(sqlite_server.engine, sqlite_server.settings.content_dir, v2 / "package.json")
-    result = refresh_package(budi.api, budi.store, COURSE, machine, budi.profile.id)
+    result = budi.session.refresh_package()
     assert result.changed
     assert result.version == 2
     removed = demo.load_package().activity("kebijakan-1-refleksi")
@@ -243,12 +271,13 @@ def test_package_update_keeps_progress(
     }
 
 
-def test_unchanged_package_costs_one_request_and_no_body(proxy: FaultProxy, tmp_path: Path) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+def test_unchanged_package_costs_one_request_and_no_body(
+    proxy: FaultProxy, people: Callable[..., Participant]
+) -> None:
+    budi = people(PEOPLE[0])
     proxy.reset_counters()
     before = budi.api.traffic
-    result = refresh_package(budi.api, budi.store, COURSE, machine, budi.profile.id)
+    result = budi.session.refresh_package()
     assert not result.changed
     assert proxy.requests == 1
     assert proxy.bytes_down < 400  # a 304 head, no body
@@ -256,9 +285,10 @@ def test_unchanged_package_costs_one_request_and_no_body(proxy: FaultProxy, tmp_
     assert budi.api.traffic.received == before.received
 
 
-def test_hemat_data_moves_only_small_files(proxy: FaultProxy, tmp_path: Path) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+def test_hemat_data_moves_only_small_files(
+    people: Callable[..., Participant], machine: MachineStore
+) -> None:
+    budi = people(PEOPLE[0])
     everything = budi.downloader.automatic(budi.package)
     assert any(r.media_type.startswith("video/") for r in everything)
     machine.set_setting(HEMAT_DATA, True)
@@ -273,7 +303,9 @@ def test_hemat_data_moves_only_small_files(proxy: FaultProxy, tmp_path: Path) ->
 
 
 def test_download_refreshes_an_expired_token(
-    proxy: FaultProxy, sqlite_server: RunningServer, tmp_path: Path
+    sqlite_server: RunningServer,
+    people: Callable[..., Participant],
+    machine: MachineStore,
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -281,8 +313,7 @@ def test_download_refreshes_an_expired_token(
 
     from latsar_server.tables import Token
 
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+    budi = people(PEOPLE[0])
     with sqlite_server.engine.begin() as connection:
         connection.execute(
             update(Token)
@@ -294,10 +325,9 @@ def test_download_refreshes_an_expired_token(
 
 
 def test_deleting_a_material_keeps_files_another_material_uses(
-    proxy: FaultProxy, tmp_path: Path
+    people: Callable[..., Participant], machine: MachineStore
 ) -> None:
-    machine = MachineStore(tmp_path / "pc")
-    budi = Participant(machine, proxy.url, PEOPLE[0])
+    budi = people(PEOPLE[0])
     package = budi.package
     # version 2 reuses the big clip in the second material too
     second = package.materials[1]

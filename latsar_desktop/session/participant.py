@@ -1,0 +1,735 @@
+"""``ParticipantSession``: the one Qt-free object the screens drive (Anki's ``Collection``).
+
+A session is one participant signed in on this computer. It owns that profile's store
+(``store/profile.py``), its API client (``sync.api.client_for``: the server address and
+proxy from machine.db's settings), sync engine, downloader and package refresh, all on
+ONE wall clock (``latsar_desktop/clock.py``; by default the ``MachineStore``'s) and one
+monotonic clock (the evaluation timer). It holds a lock file next to the profile database
+from sign-in to sign-out: one writer per profile, a second session on the same profile
+(another window) is refused with ``Code.SIGNIN_PROFILE_IN_USE``.
+
+Errors. Sign-in raises ``SessionError`` (a ``DomainError``: ``.message``/``.messages``),
+whatever went wrong: a malformed NIP or NIK, the server's refusal, an offline refusal
+(wrong NIK, the growing wait, first sign-in needs the server), the profile in use. The
+other methods raise ``SyncError`` for the network (``message_for`` turns it into a
+``Message``: the one place), ``DomainError`` for a rule (evaluation locked, no genuine
+certificate), ``KeyError`` for an unknown id, ``RuntimeError`` once signed out.
+
+Threads. "any": any thread, several at once too (each call is a short SQLite
+transaction or a read). "worker": it may wait for the network or the disk for seconds
+to minutes, so the UI calls it from a worker thread (it is safe from any thread) and
+stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a time).
+
+- worker: ``ParticipantSession.sign_in(machine, nip, nik, device_name=…)`` (online when
+  it can, else offline: ``online``, ``offline_reason``); ``sync(cancel, progress)``
+  (``SyncError(BUSY)`` while another runs); ``refresh_package(cancel, progress)``;
+  ``download_material(id, cancel, progress)``; ``certificate_pdf(language)`` (draws the
+  PDF).
+- any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
+  ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``,
+  ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``.
+- any, short writes: ``watch_welcome()``, ``complete_activity(id)``,
+  ``record_practice(id, answers)``, ``record_reflection(id, text)``, ``mark_seen(ids)``,
+  ``delete_material(id)``.
+- UI: ``start_attempt()`` and ``open_attempt()`` (an ``AttemptRun``, used from that
+  thread only: answers, ``tick()`` from the screen's timer, ``submit()``);
+  ``start_background(on_result)``, ``sync_now()``, ``stop_background()`` (``on_result``
+  is called from the sync thread: the UI re-posts it); ``sign_out()``.
+
+``store``, ``api``, ``engine`` and ``downloader`` are the parts themselves, for tests and
+tools; the screens use the methods.
+
+``progress`` callbacks receive ``(done, total)`` (events or bytes) from the thread doing
+the work. ``sign_out()`` cancels every piece of work the session is doing (the tokens
+passed in are cancelled too), stops the background sync and the connectivity watcher
+and joins their threads, closes any open evaluation run (its elapsed time saved), waits
+for work running on the caller's threads to stop, closes the store and the API client
+and releases the lock. The refresh token is not revoked on the server: a later sign-in
+on this computer may be offline and needs it.
+
+The NIK is used for the sign-in and forgotten: only the token key derived from it is
+kept in memory, to seal refreshed tokens (``MachineStore.reseal_tokens``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import filelock
+
+from latsar_desktop import clock as clocks
+from latsar_desktop.certificate import download as certificates
+from latsar_desktop.certificate.verify import Verification
+from latsar_desktop.clock import Monotonic, WallClock
+from latsar_desktop.domain.identity import parse_nik, parse_nip
+from latsar_desktop.domain.messages import Code, DomainError, Message, msg
+from latsar_desktop.domain.progress import Progress
+from latsar_desktop.domain.protocol import ActivityKind, CoursePackage, JournalEvent, Tokens
+from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
+from latsar_desktop.store.credentials import NeedsOnlineSignIn, SignInRefused, TokenKey
+from latsar_desktop.store.machine import MachineStore, Profile
+from latsar_desktop.store.profile import ProfileStore
+from latsar_desktop.store.views import Notification, Rejection, SyncStatus
+from latsar_desktop.sync.api import ApiClient, client_for
+from latsar_desktop.sync.cancel import CancelToken
+from latsar_desktop.sync.deadline import DEADLINE_MARGIN, SLOWEST_LINK
+from latsar_desktop.sync.downloader import Downloader, MaterialUsage, Plan
+from latsar_desktop.sync.engine import Backoff, SyncEngine, SyncReport, SyncScheduler
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind, error_message
+from latsar_desktop.sync.probe import PROBE_INTERVAL, ConnectivityWatcher, probe
+from latsar_desktop.sync.refresh import PackageRefresh
+from latsar_desktop.sync.refresh import refresh_package as fetch_package
+
+__all__ = [
+    "ParticipantSession",
+    "SessionError",
+    "SessionOptions",
+    "SessionSyncReport",
+    "StorageSummary",
+]
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[int, int], None]
+ResultCallback = Callable[[SyncReport | SyncError], None]
+
+# A sign-in falls back to the offline check when the server could not judge the NIK:
+# no address, no link, not our server (a captive portal), a server error, or a server
+# that no longer serves this version (its message comes with ``offline_reason``).
+_SERVER_CANNOT_JUDGE = frozenset(
+    {
+        SyncErrorKind.NO_SERVER,
+        SyncErrorKind.OFFLINE,
+        SyncErrorKind.BAD_RESPONSE,
+        SyncErrorKind.SERVER_ERROR,
+        SyncErrorKind.CLIENT_TOO_OLD,
+    }
+)
+LOCK_SUFFIX = ".lock"
+
+
+class SessionError(DomainError):
+    """A sign-in (or a session) that did not happen, with the messages saying why.
+
+    ``cause`` is the underlying error when there is one (a ``SyncError`` from the server,
+    a ``SignInRefused`` from the offline check), for the logs and for tests.
+    """
+
+    def __init__(self, *messages: Message, cause: BaseException | None = None) -> None:
+        super().__init__(*messages)
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The session's tunables; the defaults are the app's."""
+
+    batch_size: int = 500  # events per sync request
+    sync_interval: float = 300.0  # seconds between background syncs while online
+    retry_base: float = 5.0  # the first retry after a failed background sync (then doubled)
+    probe_interval: float = PROBE_INTERVAL  # first connectivity probe after the link went down
+    parallel_downloads: int = 2
+    deadline_margin: float = DEADLINE_MARGIN  # each call's deadline: margin + bytes / link
+    slowest_link: float = SLOWEST_LINK  # bytes per second
+
+
+@dataclass(frozen=True)
+class SessionSyncReport(SyncReport):
+    """A sync as the session ran it: the engine's report, the package refresh the server's
+    newer version led to (None when none was due), and warnings that are not failures
+    (the device clock far from the server's, activities a course update removed)."""
+
+    refreshed: PackageRefresh | None = None
+    warnings: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
+class StorageSummary:
+    """Per material, the bytes stored on this computer and its total; the free space of
+    the content folder's disk."""
+
+    materials: tuple[MaterialUsage, ...]
+    free_bytes: int
+
+
+def _take_lock(database: Path) -> filelock.BaseFileLock:
+    """The profile's writer lock, or ``SessionError`` when another session holds it."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(f"{database}{LOCK_SUFFIX}")
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout as exc:
+        raise SessionError(msg(Code.SIGNIN_PROFILE_IN_USE), cause=exc) from None
+    return lock
+
+
+def _tuned(api: ApiClient, clock: WallClock, options: SessionOptions) -> ApiClient:
+    """The client on the session's clock (its clock-skew check) and deadline rule."""
+    api.clock = clock
+    api.deadline_margin = options.deadline_margin
+    api.slowest_link = options.slowest_link
+    return api
+
+
+class ParticipantSession:
+    """One participant signed in on this computer; see the module docstring.
+
+    Made by ``sign_in`` (or ``attach``, for tests and tools), not directly.
+    """
+
+    def __init__(
+        self,
+        store: ProfileStore,
+        *,
+        machine: MachineStore | None,
+        profile: Profile | None,
+        api: ApiClient | None,
+        tokens: Tokens | None,
+        key: TokenKey | None,
+        lock: filelock.BaseFileLock | None,
+        clock: WallClock,
+        monotonic: Monotonic,
+        options: SessionOptions,
+        online: bool,
+        offline_reason: Message | None = None,
+    ) -> None:
+        self.store = store
+        self.machine = machine
+        self.profile_id = profile.id if profile is not None else None
+        self.nip = profile.nip if profile is not None else None
+        self.name = profile.name if profile is not None else None
+        self.device_id = store.device_id
+        self.clock = clock
+        self.monotonic = monotonic
+        self.options = options
+        self.online = online  # the sign-in reached the server
+        self.offline_reason = offline_reason  # why it did not, when it did not
+        self._key = key
+        self._tokens = tokens  # for the API client made later (offline sign-in)
+        self._lock = lock
+        self._api = api
+        if api is not None:
+            _tuned(api, clock, options)
+        self._engine: SyncEngine | None = None
+        self._downloader: Downloader | None = None
+        self._building = threading.Lock()  # the API client, engine, downloader: made once
+        self._syncing = threading.Lock()  # one sync (with its package refresh) at a time
+        self._state = threading.Condition()
+        self._active: set[CancelToken] = set()  # work running now, to cancel on sign-out
+        self._runs: list[AttemptRun] = []
+        self._scheduler: SyncScheduler | None = None
+        self._watcher: ConnectivityWatcher | None = None
+        self._background = CancelToken()  # every background sync's, until it is stopped
+        self._closed = False
+
+    # ================================================================ signing in and out
+
+    @classmethod
+    def sign_in(
+        cls,
+        machine: MachineStore,
+        nip: str,
+        nik: str,
+        *,
+        device_name: str,
+        clock: WallClock | None = None,
+        monotonic: Monotonic = clocks.monotonic,
+        options: SessionOptions | None = None,
+        cancel: CancelToken | None = None,
+    ) -> ParticipantSession:
+        """Sign in: online when a server is configured and answers, offline otherwise.
+
+        The NIP and NIK are checked for shape first (``nip.*``/``nik.*`` messages). Online,
+        a new profile is made in machine.db at its first sign-in, the NIK verifier and
+        the sealed tokens are remembered, and the course package is fetched when the
+        profile has none; the server's refusal (a wrong NIK, a locked NIP) is its own
+        message and does not count against the offline tries. Offline (the server could
+        not judge: no address, no link, not our server, a server error), the NIK is
+        checked against the verifier (``MachineStore.offline_sign_in``: the growing
+        wait); the first sign-in of a profile must be online. Every refusal raises
+        ``SessionError``.
+        """
+        options = options or SessionOptions()
+        wall = clock if clock is not None else machine.clock
+        try:
+            nip = parse_nip(nip).value
+            nik = parse_nik(nik).value
+        except DomainError as exc:
+            raise SessionError(*exc.messages, cause=exc) from None
+        profile = machine.profile_by_nip(nip)
+        lock = _take_lock(machine.profile_path(profile)) if profile is not None else None
+        api: ApiClient | None = None
+        try:
+            device_id = uuid.UUID(profile.device_id) if profile is not None else uuid.uuid4()
+            try:
+                api = _tuned(client_for(machine, device_id), wall, options)
+                answer = api.login(nip, nik, device_name, cancel=cancel)
+            except SyncError as error:
+                if error.kind not in _SERVER_CANNOT_JUDGE:
+                    raise SessionError(error_message(error), cause=error) from None
+                if api is not None:
+                    api.close()
+                    api = None
+                return cls._offline(
+                    machine, profile, nip, nik, lock, error, wall, monotonic, options
+                )
+            if profile is None:
+                profile = machine.profile_by_nip(nip) or machine.add_profile(
+                    answer.participant.nip,
+                    answer.participant.name,
+                    answer.participant.agency,
+                    device_id=device_id,
+                )
+                lock = _take_lock(machine.profile_path(profile))
+            signed = machine.remember_sign_in(profile.id, nik, answer.tokens)
+            store = ProfileStore(machine.profile_path(profile), device_id, wall)
+        except BaseException:
+            if api is not None:
+                api.close()
+            if lock is not None:
+                lock.release()
+            raise
+        # from here on the session owns the store, the client and the lock
+        session = cls(
+            store,
+            machine=machine,
+            profile=signed.profile,
+            api=api,
+            tokens=answer.tokens,
+            key=signed.key,
+            lock=lock,
+            clock=wall,
+            monotonic=monotonic,
+            options=options,
+            online=True,
+        )
+        api.on_tokens = session._reseal
+        if store.package() is None:
+            try:
+                session._refresh(answer.course_id, cancel, None)
+            except BaseException as exc:
+                session.sign_out()
+                if isinstance(exc, SyncError):
+                    raise SessionError(error_message(exc), cause=exc) from None
+                raise
+        return session
+
+    @classmethod
+    def _offline(
+        cls,
+        machine: MachineStore,
+        profile: Profile | None,
+        nip: str,
+        nik: str,
+        lock: filelock.BaseFileLock | None,
+        link: SyncError,
+        clock: WallClock,
+        monotonic: Monotonic,
+        options: SessionOptions,
+    ) -> ParticipantSession:
+        reason = error_message(link)
+        if profile is None:
+            raise SessionError(msg(Code.SIGNIN_FIRST_ONLINE), reason, cause=link)
+        try:
+            signed = machine.offline_sign_in(nip, nik)
+        except NeedsOnlineSignIn as exc:
+            raise SessionError(*exc.messages, reason, cause=exc) from None
+        except SignInRefused as exc:
+            raise SessionError(*exc.messages, cause=exc) from None
+        store = ProfileStore(machine.profile_path(profile), uuid.UUID(profile.device_id), clock)
+        if store.package() is None:  # the first sign-in could not fetch it
+            store.close()
+            raise SessionError(msg(Code.SIGNIN_FIRST_ONLINE), reason, cause=link)
+        return cls(
+            store,
+            machine=machine,
+            profile=signed.profile,
+            api=None,
+            tokens=signed.tokens,
+            key=signed.key,
+            lock=lock,
+            clock=clock,
+            monotonic=monotonic,
+            options=options,
+            online=False,
+            offline_reason=reason,
+        )
+
+    @classmethod
+    def attach(
+        cls,
+        store: ProfileStore,
+        api: ApiClient,
+        *,
+        clock: WallClock | None = None,
+        monotonic: Monotonic = clocks.monotonic,
+        options: SessionOptions | None = None,
+    ) -> ParticipantSession:
+        """A session over a profile database outside machine.db and an API client made by
+        the caller (tests of one layer, tools): the same engine and package refresh, no
+        downloads, no offline sign-in, no lock. The caller signs the client in."""
+        return cls(
+            store,
+            machine=None,
+            profile=None,
+            api=api,
+            tokens=api.tokens,
+            key=None,
+            lock=None,
+            clock=clock if clock is not None else store.clock,
+            monotonic=monotonic,
+            options=options or SessionOptions(),
+            online=True,
+        )
+
+    def sign_out(self, timeout: float = 30.0) -> None:
+        """Stop everything (see the module docstring) and close. Safe to call twice."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+            running = list(self._active)
+        for token in running:
+            token.cancel()
+        self._stop_background()
+        for run in self._runs:
+            run.close()
+        self._runs.clear()
+        with self._state:
+            if not self._state.wait_for(lambda: not self._active, timeout):
+                log.error("sign-out: %s pieces of work did not stop", len(self._active))
+        if self._api is not None:
+            self._api.close()
+        self.store.close()
+        if self._lock is not None:
+            self._lock.release()
+
+    @property
+    def signed_in(self) -> bool:
+        return not self._closed
+
+    # ================================================================ the parts
+
+    @property
+    def api(self) -> ApiClient:
+        """The API client, made from machine.db's settings when first needed (an offline
+        sign-in makes none until then). ``SyncError(NO_SERVER)`` when no address is set."""
+        self._require_open()
+        with self._building:
+            if self._api is None:
+                if self.machine is None:
+                    raise SyncError(SyncErrorKind.NO_SERVER, "no server for this session")
+                api = client_for(self.machine, self.device_id, self._tokens, self._reseal)
+                self._api = _tuned(api, self.clock, self.options)
+            return self._api
+
+    @property
+    def engine(self) -> SyncEngine:
+        api = self.api
+        with self._building:
+            if self._engine is None:
+                self._engine = SyncEngine(api, self.store, batch_size=self.options.batch_size)
+            return self._engine
+
+    @property
+    def downloader(self) -> Downloader:
+        """The downloader (needs the API client: ``SyncError(NO_SERVER)`` without one)."""
+        api = self.api
+        with self._building:
+            if self._downloader is None:
+                self._downloader = Downloader(
+                    api,
+                    self._machine(),
+                    self._profile_id(),
+                    parallel=self.options.parallel_downloads,
+                )
+            return self._downloader
+
+    def _reseal(self, tokens: Tokens) -> None:
+        """The API client refreshed the tokens: keep them, sealed with the sign-in's key."""
+        self._tokens = tokens
+        if self.machine is None or self._key is None or self.profile_id is None:
+            return
+        if not self.machine.reseal_tokens(self.profile_id, self._key, tokens):
+            log.warning("refreshed tokens not kept: the profile signed in anew meanwhile")
+
+    def _machine(self) -> MachineStore:
+        if self.machine is None:
+            raise RuntimeError("this session has no machine.db (attach)")
+        return self.machine
+
+    def _profile_id(self) -> str:
+        if self.profile_id is None:
+            raise RuntimeError("this session has no profile in machine.db (attach)")
+        return self.profile_id
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the session is signed out")
+
+    @contextmanager
+    def _work(self, cancel: CancelToken | None) -> Iterator[CancelToken]:
+        """Run a piece of work under ``cancel`` (a new token if None), cancelled on sign-out."""
+        token = cancel if cancel is not None else CancelToken()
+        with self._state:
+            self._require_open()
+            self._active.add(token)
+        try:
+            yield token
+        finally:
+            with self._state:
+                self._active.discard(token)
+                self._state.notify_all()
+
+    # ================================================================ what the screens show
+
+    def view(self) -> Progress:
+        """The participant's view (Beranda, the course tree, the evaluation's state)."""
+        self._require_open()
+        return self.store.progress()
+
+    def package(self) -> CoursePackage:
+        self._require_open()
+        package = self.store.package()
+        if package is None:  # a session is never made without one (sign_in fetches it)
+            raise RuntimeError("no course package in this profile")
+        return package
+
+    def notifications(self, unseen_only: bool = False) -> list[Notification]:
+        self._require_open()
+        return self.store.notifications(unseen_only)
+
+    def mark_seen(self, ids: Iterable[int]) -> int:
+        self._require_open()
+        return self.store.mark_seen(ids)
+
+    def rejections(self) -> list[Rejection]:
+        self._require_open()
+        return self.store.rejections()
+
+    def sync_status(self) -> SyncStatus:
+        self._require_open()
+        return self.store.sync_status()
+
+    @staticmethod
+    def message_for(error: SyncError | DomainError) -> Message:
+        """What the participant is told about an error (``sync.errors.error_message``)."""
+        if isinstance(error, SyncError):
+            return error_message(error)
+        return error.message
+
+    # ================================================================ recording
+
+    def watch_welcome(self) -> JournalEvent:
+        self._require_open()
+        return self.store.watch_welcome()
+
+    def complete_activity(self, activity_id: str) -> JournalEvent:
+        """A video watched or a module read (a reflection: ``record_reflection``)."""
+        self._require_open()
+        return self.store.complete_activity(activity_id)
+
+    def record_practice(self, activity_id: str, answers: Mapping[str, str]) -> JournalEvent:
+        """A practice quiz taken: graded on the device, recorded with its answers."""
+        self._require_open()
+        return self.store.record_practice(activity_id, dict(answers))
+
+    def record_reflection(self, activity_id: str, text: str) -> JournalEvent:
+        self._require_open()
+        activity = self.package().activity(activity_id)
+        if activity is None or activity.kind is not ActivityKind.REFLECTION:
+            raise KeyError(activity_id)
+        return self.store.complete_activity(activity_id, reflection_text=text)
+
+    # ================================================================ the evaluation
+
+    def evaluation(self) -> EvaluationOutlook:
+        """What the evaluation screen shows before an attempt."""
+        self._require_open()
+        return evaluation_outlook(self.store, self.clock())
+
+    def graded_left_today(self) -> tuple[int, int] | None:
+        """(left, limit) of "sisa percobaan yang dinilai hari ini"; None without a limit."""
+        return self.evaluation().graded_left_today
+
+    def start_attempt(self) -> AttemptRun:
+        """A new attempt, or the open one resumed (``DomainError`` when locked)."""
+        self._require_open()
+        return self._keep(AttemptRun.start(self.store, self.monotonic))
+
+    def open_attempt(self) -> AttemptRun | None:
+        """The open attempt with its answers and elapsed time as last saved (after a
+        crash or a sign-out), or None."""
+        self._require_open()
+        run = AttemptRun.resume(self.store, self.monotonic)
+        return self._keep(run) if run is not None else None
+
+    def _keep(self, run: AttemptRun) -> AttemptRun:
+        self._runs = [r for r in self._runs if r.running and r.attempt_id != run.attempt_id]
+        self._runs.append(run)
+        return run
+
+    # ================================================================ sync
+
+    def sync(
+        self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
+    ) -> SessionSyncReport:
+        """One sync: every unconfirmed event up, the server's changes down, then the
+        package refreshed when the server named a newer version. ``progress(done, total)``
+        counts events. Cancelled, it stops between batches (``SyncError(CANCELLED)``)."""
+        with self._work(cancel) as token:
+            if not self._syncing.acquire(blocking=False):
+                raise SyncError(SyncErrorKind.BUSY)
+            try:
+                engine = self.engine
+                engine.progress = progress
+                try:
+                    report = engine.run(token)
+                finally:
+                    engine.progress = None
+                refreshed = None
+                if report.package_outdated:
+                    refreshed = self._refresh(self.package().course_id, token, None)
+            finally:
+                self._syncing.release()
+        warnings: list[Message] = []
+        if report.clock_skew is not None:
+            skew = SyncError(SyncErrorKind.CLOCK_SKEW, clock_skew=report.clock_skew)
+            warnings.append(error_message(skew))
+        if refreshed is not None and refreshed.removed_with_progress:
+            removed = ", ".join(refreshed.removed_with_progress)
+            warnings.append(msg(Code.CONTENT_ACTIVITIES_REMOVED, activities=removed))
+        engine_fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(SyncReport)}
+        return SessionSyncReport(**engine_fields, refreshed=refreshed, warnings=tuple(warnings))
+
+    def refresh_package(
+        self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
+    ) -> PackageRefresh:
+        """Fetch the course package if it changed (one request, no body, when it did not)."""
+        with self._work(cancel) as token:
+            return self._refresh(self.package().course_id, token, progress)
+
+    def _refresh(
+        self, course_id: str, cancel: CancelToken | None, progress: ProgressCallback | None
+    ) -> PackageRefresh:
+        return fetch_package(
+            self.api,
+            self.store,
+            course_id,
+            self.machine,
+            self.profile_id,
+            cancel=cancel,
+            progress=progress,
+        )
+
+    def start_background(self, on_result: ResultCallback | None = None) -> None:
+        """Sync now, every ``sync_interval`` while online, and when a connection appears
+        (the connectivity probe); failures retry with backoff. ``on_result`` hears each
+        sync's report or error, from the sync thread."""
+        self._require_open()
+        if self._scheduler is not None:
+            return
+        scheduler = SyncScheduler(
+            self._background_sync,
+            interval=self.options.sync_interval,
+            backoff=Backoff(base=self.options.retry_base),
+            on_result=on_result,
+        )
+        watcher = ConnectivityWatcher(
+            self._probe, scheduler.connection_appeared, interval=self.options.probe_interval
+        )
+        scheduler.on_link = watcher.link
+        self._scheduler, self._watcher = scheduler, watcher
+        self._background = CancelToken()
+        scheduler.start()
+        watcher.start()
+
+    def sync_now(self) -> None:
+        """ "Sinkronkan sekarang": the background sync runs at once (``start_background``
+        first)."""
+        self._require_open()
+        if self._scheduler is None:
+            raise RuntimeError("start_background() first")
+        self._scheduler.sync_now()
+
+    def stop_background(self) -> None:
+        """Stop the background sync (a sync running is cancelled) and the probe; joined."""
+        self._require_open()
+        self._stop_background()
+
+    def _stop_background(self) -> None:
+        scheduler, watcher = self._scheduler, self._watcher
+        self._scheduler = self._watcher = None
+        if scheduler is None or watcher is None:
+            return
+        self._background.cancel()  # a sync running stops between batches or in its call
+        watcher.stop()
+        scheduler.stop()
+
+    def _background_sync(self) -> SyncReport:
+        return self.sync(self._background)
+
+    def _probe(self) -> bool:
+        try:
+            return probe(self.api)
+        except SyncError:  # no server address (yet): nothing to reach
+            return False
+
+    # ================================================================ content
+
+    def plan_material(self, material_id: str) -> Plan:
+        """What downloading a material would move (its size, shown before starting)."""
+        self._require_open()
+        return self._planner().plan_material(self.package(), material_id)
+
+    def download_material(
+        self,
+        material_id: str,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Plan:
+        """Keep a material for offline use: fetch what is missing (resuming partial
+        files). ``progress(done_bytes, total_bytes)``; cancelled, the partial files stay."""
+        with self._work(cancel) as token:
+            return self.downloader.download_material(self.package(), material_id, progress, token)
+
+    def delete_material(self, material_id: str) -> list[str]:
+        """No longer keep a material offline; the files no one else needs are removed."""
+        self._require_open()
+        return self._planner().delete_material(self.package(), material_id)
+
+    def storage_summary(self) -> StorageSummary:
+        self._require_open()
+        machine = self._machine()
+        content = machine.root / "content"
+        free = shutil.disk_usage(content if content.is_dir() else machine.root).free
+        return StorageSummary(tuple(self._planner().usage(self.package())), free)
+
+    def _planner(self) -> Downloader:
+        """The downloader for what needs no network (plans, usage, deletion): works with
+        no server address configured too."""
+        try:
+            return self.downloader
+        except SyncError:
+            # planning and deleting never touch the API client
+            return Downloader(cast(ApiClient, None), self._machine(), self._profile_id())
+
+    # ================================================================ the certificate
+
+    def certificate(self) -> Verification | None:
+        """The newest certificate received, checked against the known keys (None: none)."""
+        self._require_open()
+        return certificates.current_certificate(self.store)
+
+    def certificate_pdf(self, language: str = "id") -> bytes:
+        """The PDF of a genuine certificate (``DomainError`` with the reason otherwise)."""
+        self._require_open()
+        return certificates.certificate_pdf(self.store, language)
