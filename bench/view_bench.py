@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -110,6 +111,17 @@ def one_row(store: ProfileStore, seq: int) -> Callable[[], object]:
     return read_row
 
 
+def raw_row(db: sqlite3.Connection, device_id: uuid.UUID, seq: int) -> Callable[[], object]:
+    """For comparison: the same read on a plain sqlite3 connection kept open (no new
+    connection per transaction, as the store's engine makes)."""
+
+    def read_row() -> object:
+        query = "SELECT * FROM journal WHERE device_id = ? AND seq = ?"
+        return db.execute(query, (str(device_id), seq)).fetchone()
+
+    return read_row
+
+
 def measure(folder: Path, size: int, rounds: int) -> dict[str, object]:
     store = offline_store(folder)
     add_events(store, size)
@@ -119,10 +131,14 @@ def measure(folder: Path, size: int, rounds: int) -> dict[str, object]:
     store.progress()  # the app's first view after opening: the summary is built once
     views: list[float] = []
     baselines: list[float] = []
+    raws: list[float] = []
+    db = sqlite3.connect(store.path)
     for i in range(rounds):
         event = store.complete_activity(done[i % len(done)]) if i % 2 else store.watch_welcome()
         views.append(timed(store.progress))
         baselines.append(timed(one_row(store, event.seq)))
+        raws.append(timed(raw_row(db, store.device_id, event.seq)))
+    db.close()
     assert store.count_unconfirmed() == size + rounds
     assert store.progress() == progress(package, store.standing(), store.unconfirmed())
     scratch = [
@@ -141,6 +157,7 @@ def measure(folder: Path, size: int, rounds: int) -> dict[str, object]:
         "view_max_ms": round(max(views) * 1000, 3),
         "baseline_median_ms": round(baseline_ms, 3),
         "ratio_to_baseline": round(view_ms / baseline_ms, 2),
+        "raw_sqlite_read_median_ms": round(statistics.median(raws) * 1000, 4),
         "from_scratch_median_ms": round(statistics.median(scratch) * 1000, 1),
         "first_view_after_open_ms": round(first * 1000, 1),
     }
