@@ -44,6 +44,7 @@ from latsar_desktop.domain.progress import (
     GradingForecast,
     graded_left_today,
     next_attempt_grading,
+    progress_from,
 )
 from latsar_desktop.domain.protocol import CoursePackage, JournalEvent
 from latsar_desktop.store.profile import ProfileStore
@@ -96,10 +97,13 @@ class EvaluationOutlook:
 
 
 def evaluation_outlook(store: ProfileStore, now: datetime | None = None) -> EvaluationOutlook:
-    """The evaluation as the participant would start it now (``now``: the store's clock)."""
+    """The evaluation as the participant would start it now (``now``: the store's clock).
+
+    One read of the store's view input: the view, the forecast and what is left today
+    all describe the same moment (an attempt submitted meanwhile is in none of them)."""
     package, standing, pending = store.progress_input()
     at = store.clock() if now is None else now
-    view = store.progress()
+    view = progress_from(package, standing, pending)
     current = _open_draft(store)
     evaluation = package.evaluation
     return EvaluationOutlook(
@@ -268,10 +272,13 @@ class AttemptRun:
         return event
 
     def close(self) -> None:
-        """Stop the timer and save; the attempt stays open to ``resume`` later."""
+        """Stop the timer and save; the attempt stays open to ``resume`` later. The run
+        ends even when the save fails (the error is raised)."""
         if self.running:
-            self._save(self._answers)
-            self._end()
+            try:
+                self._save(self._answers)
+            finally:
+                self._end()
 
     # -------------------------------------------------------------- inside
 

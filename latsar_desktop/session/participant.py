@@ -22,7 +22,8 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
 
 - worker: ``ParticipantSession.sign_in(machine, nip, nik, device_name=…)`` (online when
   it can, else offline: ``online``, ``offline_reason``); ``sync(cancel, progress)``
-  (``SyncError(BUSY)`` while another runs); ``refresh_package(cancel, progress)``;
+  (``SyncError(BUSY)`` while another or a refresh runs); ``refresh_package(cancel,
+  progress)`` (never while an attempt is open: a course update waits for the submission);
   ``download_material(id, cancel, progress)``; ``certificate_pdf(language)`` (draws the
   PDF).
 - any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
@@ -44,8 +45,9 @@ the work. ``sign_out()`` cancels every piece of work the session is doing (the t
 passed in are cancelled too), stops the background sync and the connectivity watcher
 and joins their threads, closes any open evaluation run (its elapsed time saved), waits
 for work running on the caller's threads to stop, closes the store and the API client
-and releases the lock. The refresh token is not revoked on the server: a later sign-in
-on this computer may be offline and needs it.
+and releases the lock (work that has not stopped after the wait closes them when it
+does: the profile stays locked until then). The refresh token is not revoked on the
+server: a later sign-in on this computer may be offline and needs it.
 
 The NIK is used for the sign-in and forgotten: only the token key derived from it is
 kept in memory, to seal refreshed tokens (``MachineStore.reseal_tokens``).
@@ -58,6 +60,7 @@ import logging
 import shutil
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,6 +68,7 @@ from pathlib import Path
 from typing import cast
 
 import filelock
+from sqlalchemy.exc import IntegrityError
 
 from latsar_desktop import clock as clocks
 from latsar_desktop.certificate import download as certificates
@@ -73,7 +77,13 @@ from latsar_desktop.clock import Monotonic, WallClock
 from latsar_desktop.domain.identity import parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import Progress
-from latsar_desktop.domain.protocol import ActivityKind, CoursePackage, JournalEvent, Tokens
+from latsar_desktop.domain.protocol import (
+    ActivityKind,
+    CoursePackage,
+    JournalEvent,
+    Participant,
+    Tokens,
+)
 from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
 from latsar_desktop.store.credentials import NeedsOnlineSignIn, SignInRefused, TokenKey
 from latsar_desktop.store.machine import MachineStore, Profile
@@ -145,7 +155,8 @@ class SessionOptions:
 class SessionSyncReport(SyncReport):
     """A sync as the session ran it: the engine's report, the package refresh the server's
     newer version led to (None when none was due), and warnings that are not failures
-    (the device clock far from the server's, activities a course update removed)."""
+    (the device clock far from the server's, activities a course update removed, a
+    package refresh that failed after the sync itself succeeded)."""
 
     refreshed: PackageRefresh | None = None
     warnings: tuple[Message, ...] = ()
@@ -163,12 +174,28 @@ class StorageSummary:
 def _take_lock(database: Path) -> filelock.BaseFileLock:
     """The profile's writer lock, or ``SessionError`` when another session holds it."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(f"{database}{LOCK_SUFFIX}")
+    # not thread-local: the sign-out (or the last piece of work) may run on another thread
+    lock = filelock.FileLock(f"{database}{LOCK_SUFFIX}", thread_local=False)
     try:
         lock.acquire(timeout=0)
     except filelock.Timeout as exc:
         raise SessionError(msg(Code.SIGNIN_PROFILE_IN_USE), cause=exc) from None
     return lock
+
+
+def _first_profile(
+    machine: MachineStore, participant: Participant, device_id: uuid.UUID
+) -> Profile:
+    """The profile a first sign-in makes, with the device id it signed in with. When
+    another first sign-in of the NIP (another window) made it meanwhile, with a device id
+    of its own, this one is refused (the NIP is unique): opening that profile with this
+    sign-in's device id would journal events no sync sends."""
+    try:
+        return machine.add_profile(
+            participant.nip, participant.name, participant.agency, device_id=device_id
+        )
+    except IntegrityError:
+        raise SessionError(msg(Code.SIGNIN_PROFILE_IN_USE)) from None
 
 
 def _tuned(api: ApiClient, clock: WallClock, options: SessionOptions) -> ApiClient:
@@ -223,12 +250,14 @@ class ParticipantSession:
         self._building = threading.Lock()  # the API client, engine, downloader: made once
         self._syncing = threading.Lock()  # one sync (with its package refresh) at a time
         self._state = threading.Condition()
-        self._active: set[CancelToken] = set()  # work running now, to cancel on sign-out
+        # work running now, to cancel on sign-out: a count per token (jobs may share one)
+        self._active: Counter[CancelToken] = Counter()
         self._runs: list[AttemptRun] = []
         self._scheduler: SyncScheduler | None = None
         self._watcher: ConnectivityWatcher | None = None
         self._background = CancelToken()  # every background sync's, until it is stopped
         self._closed = False
+        self._release_when_idle = False  # a sign-out stopped waiting: the last work closes
 
     # ================================================================ signing in and out
 
@@ -282,12 +311,7 @@ class ParticipantSession:
                     machine, profile, nip, nik, lock, error, wall, monotonic, options
                 )
             if profile is None:
-                profile = machine.profile_by_nip(nip) or machine.add_profile(
-                    answer.participant.nip,
-                    answer.participant.name,
-                    answer.participant.agency,
-                    device_id=device_id,
-                )
+                profile = _first_profile(machine, answer.participant, device_id)
                 lock = _take_lock(machine.profile_path(profile))
             signed = machine.remember_sign_in(profile.id, nik, answer.tokens)
             store = ProfileStore(machine.profile_path(profile), device_id, wall)
@@ -391,26 +415,47 @@ class ParticipantSession:
         )
 
     def sign_out(self, timeout: float = 30.0) -> None:
-        """Stop everything (see the module docstring) and close. Safe to call twice."""
+        """Stop everything (see the module docstring) and close. Safe to call twice.
+
+        Every step runs even when one before it failed (the first error is raised at the
+        end). Work still running after ``timeout`` seconds keeps the store open and the
+        profile locked (logged): the last piece of it to stop closes and releases them."""
         with self._state:
             if self._closed:
                 return
             self._closed = True
             running = list(self._active)
-        for token in running:
-            token.cancel()
-        self._stop_background()
-        for run in self._runs:
-            run.close()
-        self._runs.clear()
-        with self._state:
-            if not self._state.wait_for(lambda: not self._active, timeout):
-                log.error("sign-out: %s pieces of work did not stop", len(self._active))
-        if self._api is not None:
-            self._api.close()
-        self.store.close()
-        if self._lock is not None:
-            self._lock.release()
+        try:
+            for token in running:
+                token.cancel()
+            self._stop_background()
+        finally:
+            try:
+                self._close_runs()
+            finally:
+                with self._state:
+                    idle = self._state.wait_for(lambda: not self._active, timeout)
+                    if not idle:
+                        self._release_when_idle = True
+                        log.error(
+                            "sign-out: %s pieces of work did not stop; the profile stays "
+                            "locked until they do",
+                            self._active.total(),
+                        )
+                if idle:
+                    self._release()
+
+    def _release(self) -> None:
+        """Close the API client and the store, then release the profile's lock (last)."""
+        try:
+            if self._api is not None:
+                self._api.close()
+        finally:
+            try:
+                self.store.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     @property
     def signed_in(self) -> bool:
@@ -481,13 +526,21 @@ class ParticipantSession:
         token = cancel if cancel is not None else CancelToken()
         with self._state:
             self._require_open()
-            self._active.add(token)
+            self._active[token] += 1
         try:
             yield token
         finally:
             with self._state:
-                self._active.discard(token)
+                self._active[token] -= 1
+                if self._active[token] <= 0:
+                    del self._active[token]
                 self._state.notify_all()
+                last = self._release_when_idle and not self._active
+                if last:
+                    self._release_when_idle = False
+            if last:
+                log.info("sign-out: the last piece of work stopped; closing")
+                self._release()
 
     # ================================================================ what the screens show
 
@@ -561,19 +614,28 @@ class ParticipantSession:
         return self.evaluation().graded_left_today
 
     def start_attempt(self) -> AttemptRun:
-        """A new attempt, or the open one resumed (``DomainError`` when locked)."""
+        """A new attempt, or the open one resumed (``DomainError`` when locked). A run
+        of it shown before is closed first (it refuses answers; its ticks do nothing)."""
         self._require_open()
+        self._close_runs()
         return self._keep(AttemptRun.start(self.store, self.monotonic))
 
     def open_attempt(self) -> AttemptRun | None:
         """The open attempt with its answers and elapsed time as last saved (after a
-        crash or a sign-out), or None."""
+        crash or a sign-out), or None. A run of it shown before is closed first."""
         self._require_open()
+        self._close_runs()
         run = AttemptRun.resume(self.store, self.monotonic)
         return self._keep(run) if run is not None else None
 
+    def _close_runs(self) -> None:
+        """Close the runs still open (one attempt is open at a time: they are of the one
+        about to be run), saving their elapsed time for the new run to go on from."""
+        runs, self._runs = self._runs, []
+        for run in runs:
+            run.close()
+
     def _keep(self, run: AttemptRun) -> AttemptRun:
-        self._runs = [r for r in self._runs if r.running and r.attempt_id != run.attempt_id]
         self._runs.append(run)
         return run
 
@@ -583,8 +645,12 @@ class ParticipantSession:
         self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
     ) -> SessionSyncReport:
         """One sync: every unconfirmed event up, the server's changes down, then the
-        package refreshed when the server named a newer version. ``progress(done, total)``
-        counts events. Cancelled, it stops between batches (``SyncError(CANCELLED)``)."""
+        package refreshed when the server named a newer version, unless an attempt is
+        open (it stays due: a sync after the submission refreshes). ``progress(done,
+        total)`` counts events. Cancelled, it stops between batches
+        (``SyncError(CANCELLED)``). A refresh that fails after the sync succeeded is a
+        warning of the report (the sync's events are applied), not the sync's error."""
+        warnings: list[Message] = []
         with self._work(cancel) as token:
             if not self._syncing.acquire(blocking=False):
                 raise SyncError(SyncErrorKind.BUSY)
@@ -596,11 +662,14 @@ class ParticipantSession:
                 finally:
                     engine.progress = None
                 refreshed = None
-                if report.package_outdated:
-                    refreshed = self._refresh(self.package().course_id, token, None)
+                if report.package_outdated and not self._attempt_open():
+                    try:
+                        refreshed = self._refresh(self.package().course_id, token, None)
+                    except SyncError as error:
+                        log.warning("sync: the package refresh after it failed: %s", error)
+                        warnings.append(error_message(error))
             finally:
                 self._syncing.release()
-        warnings: list[Message] = []
         if report.clock_skew is not None:
             skew = SyncError(SyncErrorKind.CLOCK_SKEW, clock_skew=report.clock_skew)
             warnings.append(error_message(skew))
@@ -613,9 +682,24 @@ class ParticipantSession:
     def refresh_package(
         self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
     ) -> PackageRefresh:
-        """Fetch the course package if it changed (one request, no body, when it did not)."""
+        """Fetch the course package if it changed (one request, no body, when it did not).
+
+        Not while an attempt is open: its questions and time limit are the stored
+        version's (nothing is fetched; ``changed`` False, the stored version). Not beside
+        a sync either (``SyncError(BUSY)``): a sync refreshes the package itself."""
         with self._work(cancel) as token:
-            return self._refresh(self.package().course_id, token, progress)
+            if not self._syncing.acquire(blocking=False):
+                raise SyncError(SyncErrorKind.BUSY)
+            try:
+                if self._attempt_open():
+                    return PackageRefresh(False, self.package().version)
+                return self._refresh(self.package().course_id, token, progress)
+            finally:
+                self._syncing.release()
+
+    def _attempt_open(self) -> bool:
+        """An evaluation attempt is open: its package must stay until it is submitted."""
+        return bool(self.store.open_drafts())
 
     def _refresh(
         self, course_id: str, cancel: CancelToken | None, progress: ProgressCallback | None

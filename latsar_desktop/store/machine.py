@@ -215,15 +215,9 @@ class MachineStore:
         The scrypt runs before the write transaction (it must not hold the lock).
         """
         verifier, key = new_credentials(parse_nik(nik).value)
-        sealed = seal_tokens(tokens, key, profile_id)
-        with write(self.engine) as session:
-            profile = session.get(Profile, profile_id)
-            if profile is None:
-                raise KeyError(profile_id)
-            profile.nik_verifier, profile.sealed_tokens = verifier, sealed
-            profile.offline_failures, profile.offline_retry_at = 0, None
-            profile.last_sign_in_at = self.clock()
-            session.add(profile)
+        profile = self._settle(profile_id, (verifier, seal_tokens(tokens, key, profile_id)))
+        if profile is None:
+            raise KeyError(profile_id)
         return SignedIn(profile, tokens, key)
 
     def reseal_tokens(self, profile_id: str, key: TokenKey, tokens: Tokens) -> bool:
@@ -273,34 +267,38 @@ class MachineStore:
         try:
             key = check_nik(nik, verifier)
         except CredentialsUnreadable:
-            self._forgive(profile_id)
+            self._settle(profile_id)
             raise NeedsOnlineSignIn() from None
         if key is None:
             raise WrongNikOffline(tries_left(failures), wait)
         try:
             tokens = open_tokens(sealed, key, profile_id)
         except CredentialsUnreadable:
-            self._forgive(profile_id)  # the NIK was right; the blob is not readable
+            self._settle(profile_id)  # the NIK was right; the blob is not readable
             raise NeedsOnlineSignIn() from None
         if verifier_cost(verifier) != DEFAULT_COST:  # a verifier from another version
             verifier, key = new_credentials(nik)
             sealed = seal_tokens(tokens, key, profile_id)
+        row = self._settle(profile_id, (verifier, sealed))
+        if row is None:
+            raise NeedsOnlineSignIn()  # removed meanwhile
+        return SignedIn(row, tokens, key)
+
+    def _settle(
+        self, profile_id: str, credentials: tuple[str, str] | None = None
+    ) -> Profile | None:
+        """Clear the profile's wrong-NIK count and wait; with ``credentials`` (verifier,
+        sealed tokens) also keep them and note the sign-in. None: no such profile."""
         with write(self.engine) as session:
             row = session.get(Profile, profile_id)
             if row is None:
-                raise NeedsOnlineSignIn()  # removed meanwhile
-            row.nik_verifier, row.sealed_tokens = verifier, sealed
+                return None
+            if credentials is not None:
+                row.nik_verifier, row.sealed_tokens = credentials
+                row.last_sign_in_at = self.clock()
             row.offline_failures, row.offline_retry_at = 0, None
-            row.last_sign_in_at = self.clock()
             session.add(row)
-        return SignedIn(row, tokens, key)
-
-    def _forgive(self, profile_id: str) -> None:
-        with write(self.engine) as session:
-            row = session.get(Profile, profile_id)
-            if row is not None:
-                row.offline_failures, row.offline_retry_at = 0, None
-                session.add(row)
+        return row
 
     # ---------------------------------------------------------------- settings
 

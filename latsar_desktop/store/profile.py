@@ -82,11 +82,12 @@ class ProfileStore:
     def save_package(self, package: CoursePackage, etag: str | None = None) -> None:
         require_valid(package)
         with write(self.engine) as session:
+            now = self.clock()
             row = session.get(PackageRow, 1) or PackageRow(
-                course_id=package.course_id, version=package.version, body="", fetched_at=utc_now()
+                course_id=package.course_id, version=package.version, body="", fetched_at=now
             )
             row.course_id, row.version, row.etag = package.course_id, package.version, etag
-            row.body, row.fetched_at = package.model_dump_json(), self.clock()
+            row.body, row.fetched_at = package.model_dump_json(), now
             session.add(row)
             self._add_keys(session, package.certificate_keys)
         self._package = package
@@ -233,10 +234,14 @@ class ProfileStore:
         with read(self.engine) as session:
             return journal.count(session, self.device_id, JournalRow.status != journal.PENDING)
 
-    def count_unconfirmed(self) -> int:
-        """Events of this device still waiting for the server (no event is parsed)."""
+    def count_unconfirmed(self, up_to_seq: int | None = None) -> int:
+        """Events of this device still waiting for the server, up to ``up_to_seq`` if given
+        (no event is parsed)."""
+        condition = JournalRow.status == journal.PENDING
+        if up_to_seq is not None:
+            condition = condition & (JournalRow.seq <= up_to_seq)
         with read(self.engine) as session:
-            return journal.count(session, self.device_id, JournalRow.status == journal.PENDING)
+            return journal.count(session, self.device_id, condition)
 
     def apply_sync(
         self,

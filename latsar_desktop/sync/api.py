@@ -4,7 +4,9 @@ Every call has per-operation timeouts and an overall deadline (``margin + bytes 
 slowest_link``, see ``sync/deadline.py``): an answer trickled in ends at its deadline as
 OFFLINE, like any timeout. Every call takes an optional ``CancelToken``; cancelled, even
 in flight, it raises CANCELLED and returns nothing half-read. HTTPS certificates are
-verified; a proxy comes from the environment (``HTTPS_PROXY`` …) or from the settings.
+verified against certifi's authorities plus those of ``SSL_CERT_FILE``/``SSL_CERT_DIR``
+(an office's TLS-inspecting proxy), wherever the proxy comes from: the environment
+(``HTTPS_PROXY`` …) or the settings (then httpx itself ignores the environment).
 An expired access token is refreshed automatically, once for all the calls (a sync and
 downloads, on several threads) that found it expired at the same time, and the new
 tokens are handed to ``on_tokens`` so the caller can keep them (sealed) for the next
@@ -14,6 +16,9 @@ start. One client may be used from several threads at once.
 from __future__ import annotations
 
 import gzip
+import logging
+import os
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+import certifi
 import httpx
 from pydantic import BaseModel, ValidationError
 
@@ -61,6 +67,26 @@ ProgressCallback = Callable[[int, int], None]
 GZIP_ABOVE = 4096  # bytes of JSON: smaller requests are not worth compressing
 CLOCK_SKEW_LIMIT = timedelta(minutes=5)
 HEALTH_SECONDS = 5.0  # the whole of a connectivity probe (GET /health)
+log = logging.getLogger(__name__)
+
+
+def tls_context() -> ssl.SSLContext:
+    """The authorities an HTTPS call trusts: certifi's, plus those of the files named by
+    ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` when set (added, not instead: a laptop that
+    leaves the office still reaches the server directly). httpx reads these variables
+    only when it also takes its proxy from the environment; this context is passed
+    whatever the proxy source. A variable that names nothing readable is logged and
+    left out."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    for variable, option in (("SSL_CERT_FILE", "cafile"), ("SSL_CERT_DIR", "capath")):
+        location = os.environ.get(variable)
+        if not location:
+            continue
+        try:
+            context.load_verify_locations(**{option: location})
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("%s=%s is not used: %s", variable, location, exc)
+    return context
 
 
 class SendWatch:
@@ -100,8 +126,7 @@ class _Watched(httpx.SyncByteStream):
         self._report(done, self._total)
         for chunk in self._inner:
             if self._cancel is not None and self._cancel.cancelled:
-                of = f" of {self._total}" if self._total else ""
-                where = f"while receiving the answer (received {done}{of} bytes)"
+                where = _receiving(done, self._total or None)
                 raise SyncError(SyncErrorKind.CANCELLED, f"stopped on request {where}")
             done += len(chunk)
             self._report(done, self._total)
@@ -144,6 +169,7 @@ class ApiClient:
             headers={HEADER_PROTOCOL: str(PROTOCOL_VERSION), HEADER_APP_VERSION: __version__},
             proxy=self.proxy,
             trust_env=self.proxy is None,
+            verify=tls_context(),
             transport=self.transport,
             follow_redirects=False,
         )
@@ -205,9 +231,6 @@ class ApiClient:
         if response.status_code == 304:
             return None, etag or ""
         return self._parse(response, CoursePackage), response.headers.get("ETag", "")
-
-    def logout(self, *, cancel: CancelToken | None = None) -> None:
-        self._send("POST", "/api/v1/auth/logout", None, {}, cancel=cancel)
 
     def health(
         self, within: float = HEALTH_SECONDS, *, cancel: CancelToken | None = None
@@ -359,8 +382,7 @@ class ApiClient:
                 limit.answer_arrived(response)
                 if progress is not None or cancel is not None:
                     assert isinstance(response.stream, httpx.SyncByteStream)
-                    length = response.headers.get("Content-Length", "")
-                    total = int(length) if length.isdigit() else 0
+                    total = _content_length(response) or 0
                     response.stream = _Watched(response.stream, total, progress, cancel)
                 try:
                     response.read()
@@ -385,8 +407,9 @@ class ApiClient:
         raise AssertionError("unreachable")
 
     def _count(self, sent: int, response: httpx.Response) -> None:
-        length = response.headers.get("Content-Length", "")
-        received = int(length) if length.isdigit() else len(response.content)
+        received = _content_length(response)
+        if received is None:
+            received = len(response.content)
         with self._lock:
             self.traffic = Traffic(
                 self.traffic.requests + 1,
@@ -459,9 +482,7 @@ def _stopped(limit: CallLimit, answer: httpx.Response | None) -> SyncError | Non
     if answer is None:
         where = "before any answer"
     else:
-        length = answer.headers.get("Content-Length", "")
-        of = f" of {length}" if length.isdigit() else ""
-        where = f"while receiving the answer (received {answer.num_bytes_downloaded}{of} bytes)"
+        where = _receiving(answer.num_bytes_downloaded, _content_length(answer))
     if limit.cancelled:
         return SyncError(SyncErrorKind.CANCELLED, f"stopped on request {where}")
     if limit.passed():
@@ -492,10 +513,8 @@ def link_failure(
             what = "connection reset"
         else:
             what = "connection cut"
-        length = answer.headers.get("Content-Length", "")
-        of = f" of {length}" if length.isdigit() else ""
-        got = f"received {answer.num_bytes_downloaded}{of} bytes"
-        return SyncError(SyncErrorKind.OFFLINE, f"{what} while receiving the answer ({got})")
+        where = _receiving(answer.num_bytes_downloaded, _content_length(answer))
+        return SyncError(SyncErrorKind.OFFLINE, f"{what} {where}")
     if isinstance(exc, httpx.ConnectTimeout):
         detail = f"could not connect within {_seconds(timeout.connect)}"
     elif isinstance(exc, httpx.ConnectError):
@@ -518,6 +537,18 @@ def link_failure(
     else:
         detail = f"no answer: {type(exc).__name__}: {exc}"
     return SyncError(SyncErrorKind.OFFLINE, detail)
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The answer's announced length (as on the wire); None when it gave none."""
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+def _receiving(received: int, total: int | None) -> str:
+    """Where a call broke off inside an answer, for the logs (``total``: its length)."""
+    of = "" if total is None else f" of {total}"
+    return f"while receiving the answer (received {received}{of} bytes)"
 
 
 def _seconds(limit: float | None) -> str:

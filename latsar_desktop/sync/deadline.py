@@ -24,10 +24,13 @@ the two happened.
 The deadline is ``margin + bytes / rate``: a fixed margin (the server's own time, the
 round trips) plus the bytes of the exchange at the slowest link still worth using
 (default 2 kbit/s = 250 B/s). The bytes are the request body, ``HEADS`` for the two
-message heads, and the answer's ``Content-Length`` once its head has arrived; an answer
-without one counts as ``UNKNOWN_ANSWER`` bytes (this server always sends one: its JSON
-answers and files have a length, also gzipped). For a ranged download the length is
-the ranged part's.
+message heads, and the answer's ``Content-Length`` once its head has arrived; for a ranged
+download the length is the ranged part's. An answer without one (chunked, e.g. re-chunked
+by a proxy or a captive portal; this server always sends a length, also gzipped) counts
+the bytes received so far plus ``UNKNOWN_ALLOWANCE``: it may go on as long as it keeps
+arriving at the slowest link or faster, and a slower one ends within about
+``margin + UNKNOWN_ALLOWANCE / rate`` (5 minutes by default) of stalling, not after the
+70 minutes a fixed mebibyte would give it.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from latsar_desktop.sync.cancel import CancelToken
 POLL = 0.2  # seconds a read waits between looks at the cancel token
 WRITE_PIECE = 4096  # bytes written at once while a call is limited
 HEADS = 2048  # bytes counted for the request's and the answer's heads together
-UNKNOWN_ANSWER = 1024 * 1024  # bytes counted for an answer without a Content-Length
+UNKNOWN_ALLOWANCE = 64 * 1024  # bytes allowed beyond those received, without a length
 SLOWEST_LINK = 250.0  # bytes per second: 2 kbit/s
 DEADLINE_MARGIN = 30.0  # seconds
 
@@ -64,6 +67,8 @@ class CallLimit:
     clock: Callable[[], float] = time.monotonic
     started: float = field(default=0.0)
     answer: int | None = None  # the answer's announced length, once its head arrived
+    open_ended: bool = False  # the answer's head arrived without a Content-Length
+    received: int = 0  # bytes read from the link during the call (heads included)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -71,11 +76,19 @@ class CallLimit:
     def answer_arrived(self, response: httpx.Response) -> None:
         """Count the answer's body from its head (``Content-Length``) on."""
         length = response.headers.get("Content-Length", "")
-        self.answer = int(length) if length.isdigit() else UNKNOWN_ANSWER
+        if length.isdigit():
+            self.answer = int(length)
+        else:
+            self.open_ended = True
+
+    def arrived(self, count: int) -> None:
+        """``count`` more bytes were read from the link."""
+        self.received += count
 
     @property
     def budget_bytes(self) -> int:
-        return self.sent + HEADS + (self.answer or 0)
+        answer = self.received + UNKNOWN_ALLOWANCE if self.open_ended else self.answer or 0
+        return self.sent + HEADS + answer
 
     @property
     def seconds(self) -> float:
@@ -159,9 +172,11 @@ class LimitedStream(httpcore.NetworkStream):
                 if left <= 0:
                     raise httpcore.ReadTimeout("timed out")
             try:
-                return self._inner.read(max_bytes, min(POLL, left))
+                data = self._inner.read(max_bytes, min(POLL, left))
             except httpcore.ReadTimeout:
                 continue  # a slice ended: look at the token and the time again
+            limit.arrived(len(data))
+            return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         limit = current()

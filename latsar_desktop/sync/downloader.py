@@ -39,6 +39,8 @@ SPACE_MARGIN = 20 * 1024 * 1024  # leave this much free for the databases and th
 SMALL_FILE = 512 * 1024  # "Hemat data" moves only files up to this size automatically
 HEMAT_DATA = "hemat_data"  # the setting's key in machine.db
 _FILE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+# per profile: its list of offline materials is read, changed and written under it
+_MATERIAL_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -169,21 +171,25 @@ class Downloader:
         cancel: CancelToken | None = None,
     ) -> Plan:
         plan = self.download(package.material(material_id).content_refs(), progress, cancel)
-        self.machine.set_setting(
-            self._offline_key(), sorted(self.offline_materials() | {material_id})
-        )
+        with _MATERIAL_LOCKS[self.profile_id]:  # two at once: both are kept
+            self.machine.set_setting(
+                self._offline_key(), sorted(self.offline_materials() | {material_id})
+            )
         return plan
 
     def delete_material(self, package: CoursePackage, material_id: str) -> list[str]:
         """This profile no longer keeps the material offline; removes the files that
         neither another kept material of this profile nor another profile needs."""
-        kept = self.offline_materials() - {material_id}
-        self.machine.set_setting(self._offline_key(), sorted(kept))
-        mine = {r.sha256 for r in package.material(material_id).content_refs()}
-        still_used = {r.sha256 for m in package.materials if m.id in kept for r in m.content_refs()}
-        if package.welcome_video.content is not None:
-            still_used.add(package.welcome_video.content.sha256)
-        orphans = self.machine.release_content(self.profile_id, sorted(mine - still_used))
+        with _MATERIAL_LOCKS[self.profile_id]:  # the files of a material kept meanwhile stay
+            kept = self.offline_materials() - {material_id}
+            self.machine.set_setting(self._offline_key(), sorted(kept))
+            mine = {r.sha256 for r in package.material(material_id).content_refs()}
+            still_used = {
+                r.sha256 for m in package.materials if m.id in kept for r in m.content_refs()
+            }
+            if package.welcome_video.content is not None:
+                still_used.add(package.welcome_video.content.sha256)
+            orphans = self.machine.release_content(self.profile_id, sorted(mine - still_used))
         self.machine.delete_content(orphans)
         return orphans
 

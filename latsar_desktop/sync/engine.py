@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from latsar_desktop.domain.protocol import EventEnvelope, SyncRequest
+from latsar_desktop.domain.protocol import EventEnvelope, JournalEvent, SyncRequest
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.cancel import CancelToken, check
@@ -31,6 +31,7 @@ from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
+MAX_DOUBLINGS = 30  # a backoff's step grows no further (2 ** 30 times its base)
 
 
 @dataclass(frozen=True)
@@ -93,18 +94,21 @@ class SyncEngine:
             )
             response = self.api.sync(request, cancel=cancel)
             requests += 1
-            before = self.store.count_unconfirmed()
             self.store.apply_response(response)
+            # the batch's events the server took: events appended meanwhile (the
+            # participant keeps studying during a sync) come after the batch's last seq
+            taken = len(batch) - self._still_pending(batch)
             remaining = self.store.count_unconfirmed()
-            pushed += before - remaining
-            if 0 < before - remaining < len(batch):
+            pushed += taken
+            if 0 < taken < len(batch):
                 # the server processes at most this many per request: on a slow link,
                 # sending more only to send it again is what costs the participant
-                limit = before - remaining
+                limit = taken
             rejected += len(response.rejections)
             changes += len(response.changes)
-            self._report(total - remaining, total)
-            stalled = batch and remaining >= before  # the server took none of them
+            total = max(total, pushed + remaining)
+            self._report(pushed, total)
+            stalled = batch and not taken  # the server took none of them
             if stalled:
                 log.warning("sync stalled at seq %s (acked %s)", batch[0].seq, response.acked_seq)
             if (not remaining or stalled) and not response.more:
@@ -127,6 +131,12 @@ class SyncEngine:
             package_outdated=self.store.package_outdated(),
         )
 
+    def _still_pending(self, batch: list[JournalEvent]) -> int:
+        """How many of ``batch`` (pending when sent, in seq order) are pending still."""
+        if not batch:
+            return 0
+        return self.store.count_unconfirmed(up_to_seq=batch[-1].seq)
+
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
@@ -134,7 +144,11 @@ class SyncEngine:
 
 @dataclass
 class Backoff:
-    """Exponential backoff with jitter: base·2^(n−1), at most ``cap``, times 0.5–1."""
+    """Exponential backoff with jitter: base·2^(n−1), at most ``cap``, times 0.5–1.
+
+    The exponent stops at ``MAX_DOUBLINGS`` (any cap is reached long before): 2.0 ** 1024
+    does not fit a float, and the threads that call this must not die of it.
+    """
 
     base: float = 5.0
     cap: float = 600.0
@@ -143,7 +157,8 @@ class Backoff:
     def delay(self, failures: int) -> float:
         if failures <= 0:
             return 0.0
-        return min(self.cap, self.base * 2.0 ** (failures - 1)) * (0.5 + self.rng() / 2)
+        step = self.base * 2.0 ** min(failures - 1, MAX_DOUBLINGS)
+        return min(self.cap, step) * (0.5 + self.rng() / 2)
 
 
 class SyncScheduler:

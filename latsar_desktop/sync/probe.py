@@ -121,6 +121,11 @@ class ConnectivityWatcher:
                 self._changed.wait()
                 self._changed.clear()
                 continue
+            # a wake-up left by link() during the last probe (up, then down again) is
+            # spent: kept, it would end every later wait at once (a busy loop of probes)
+            self._changed.clear()
+            if self._stopping.is_set() or not self._down:
+                continue
             delay = self.backoff.delay(self.failures + 1)
             self._due = self.clock() + delay
             self._sleep(delay)

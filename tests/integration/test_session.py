@@ -25,12 +25,14 @@ import queue
 import shutil
 import signal
 import struct
+import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,11 +46,12 @@ from latsar_desktop.i18n import translate
 from latsar_desktop.session import ParticipantSession, SessionError, SessionOptions
 from latsar_desktop.session.evaluation import CHECKPOINT_SECONDS, AttemptRun
 from latsar_desktop.store.credentials import CredentialsUnreadable, check_nik, open_tokens
-from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.store.machine import MachineStore, Profile
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+from latsar_desktop.sync.refresh import PackageRefresh
 from latsar_server.certificates import issue_certificates
 from latsar_server.database import migrate
 from latsar_server.imports import import_course
@@ -685,3 +688,267 @@ def test_a_connection_appearing_triggers_the_background_sync(
         assert isinstance(results.get(timeout=30), SyncReport)
     finally:
         session.sign_out()
+
+
+# ------------------------------------------------------------------------ review findings
+
+
+def import_version(
+    server: RunningServer, folder: Path, version: int, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """The operator imports another version of the demo course, changed by ``edit``."""
+    copy = folder / f"v{version}"
+    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("sources", "*.csv"))
+    data = json.loads((copy / "package.json").read_text(encoding="utf-8"))
+    data["version"] = version
+    edit(data)
+    (copy / "package.json").write_text(json.dumps(data), encoding="utf-8")
+    import_course(server.engine, server.settings.content_dir, copy / "package.json")
+
+
+class BlockedSync:
+    """A sync on a thread of its own that stops in its first progress report, before its
+    first request, until ``finish()``: work that does not look at its token meanwhile."""
+
+    def __init__(self, session: ParticipantSession, cancel: CancelToken | None = None) -> None:
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        self.outcome: list[SyncReport | Exception] = []
+
+        def progress(done: int, total: int) -> None:
+            self.entered.set()
+            self.go.wait(60)
+
+        def work() -> None:
+            try:
+                self.outcome.append(session.sync(cancel, progress))
+            except Exception as exc:
+                self.outcome.append(exc)
+
+        self.thread = threading.Thread(target=work, name="blocked-sync")
+        self.thread.start()
+        assert self.entered.wait(30), "the sync did not start"
+
+    def finish(self) -> SyncReport | Exception:
+        self.go.set()
+        self.thread.join(60)
+        assert not self.thread.is_alive()
+        return self.outcome[0]
+
+
+def test_a_sign_out_on_another_thread_releases_the_profile(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Review 1: the lock taken by the sign-in's thread is released by the sign-out's."""
+    machine = MachineStore(tmp_path / "pc")
+    person = PEOPLE[0]
+    session = sign_in(machine, demo_server.url, person)
+    worker = threading.Thread(target=session.sign_out, name="sign-out")
+    worker.start()
+    worker.join(60)
+    assert not session.signed_in
+    sign_in(machine, demo_server.url, person).sign_out()  # not SIGNIN_PROFILE_IN_USE
+
+
+def test_a_course_update_waits_until_the_open_attempt_is_submitted(
+    sqlite_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    """Review 2: version 2 drops the questions the open attempt shows and halves the time
+    limit. Neither a sync nor a refresh asked for replaces the package under the attempt;
+    the first sync after the submission does."""
+    load_demo(sqlite_server)
+    machine = MachineStore(tmp_path / "pc")
+    sessions.append(sign_in(machine, sqlite_server.url, PEOPLE[0], monotonic=FakeMonotonic()))
+    session = sessions[0]
+    play(session.store, recipes.recipe_steps("28"))  # the evaluation unlocks at 28
+    run = session.start_attempt()
+    shown = {q.id for q in run.questions}
+    limit = run.time_limit_seconds
+
+    def drop_the_attempts_questions(data: dict[str, Any]) -> None:
+        evaluation = data["evaluation"]
+        evaluation["questions"] = [q for q in evaluation["questions"] if q["id"] not in shown]
+        evaluation["time_limit_seconds"] = limit // 2
+
+    import_version(sqlite_server, tmp_path, 2, drop_the_attempts_questions)
+    report = session.sync()
+    assert report.consistent
+    assert report.refreshed is None
+    assert session.store.package_outdated()  # still due: the next sync tries again
+    assert session.package().version == 1
+    assert session.refresh_package() == PackageRefresh(False, 1)
+    assert session.package().version == 1
+    resumed = session.open_attempt()  # the questions it shows are still there
+    assert resumed is not None
+    assert resumed.time_limit_seconds == limit
+    question = resumed.questions[0]
+    resumed.answer(question.id, question.choices[0].id)
+    resumed.submit()
+    after = session.sync()
+    assert after.refreshed is not None
+    assert after.refreshed.version == 2
+    assert session.package().version == 2
+    assert not session.store.package_outdated()
+    assert (after.rejected, session.rejections()) == (0, [])  # graded on its version 1
+
+
+def test_a_sign_out_that_fails_half_way_still_closes_and_releases(
+    demo_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 5: saving the open attempt fails at sign-out (a full disk); the session is
+    closed all the same and the profile free for the next sign-in."""
+    machine = MachineStore(tmp_path / "pc")
+    person = PEOPLE[1]
+    session = sign_in(machine, demo_server.url, person, monotonic=FakeMonotonic())
+    play(session.store, recipes.recipe_steps("28"))
+    run = session.start_attempt()
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(session.store, "save_draft", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        session.sign_out()
+    assert not session.signed_in
+    assert not run.running
+    session.sign_out()  # the second time: nothing left to do
+    sign_in(machine, demo_server.url, person).sign_out()  # not SIGNIN_PROFILE_IN_USE
+
+
+def test_a_sign_out_that_times_out_keeps_the_profile_until_the_work_stops(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Review 5: work still running when the sign-out stops waiting keeps the store open
+    and the profile locked; it closes and releases them when it stops."""
+    machine = MachineStore(tmp_path / "pc")
+    person = PEOPLE[2]
+    session = sign_in(machine, demo_server.url, person)
+    session.watch_welcome()
+    blocked = BlockedSync(session)
+    try:
+        session.sign_out(timeout=0.2)
+        assert not session.signed_in
+        with pytest.raises(SessionError) as in_use:
+            sign_in(machine, demo_server.url, person)
+        assert codes(in_use.value) == [Code.SIGNIN_PROFILE_IN_USE]
+    finally:
+        outcome = blocked.finish()
+    assert isinstance(outcome, SyncError)
+    assert outcome.kind is SyncErrorKind.CANCELLED  # cancelled by the sign-out
+    sign_in(machine, demo_server.url, person).sign_out()  # released as the sync stopped
+
+
+def test_sign_out_waits_for_every_piece_of_work_sharing_a_cancel_token(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Review 6: a sync and a download under one token; the download ending does not
+    make the sign-out forget the sync."""
+    machine = MachineStore(tmp_path / "pc")
+    person = PEOPLE[3]
+    session = sign_in(machine, demo_server.url, person)
+    session.watch_welcome()
+    token = CancelToken()
+    blocked = BlockedSync(session, token)
+    try:
+        session.download_material("kebijakan", token)  # the same token, and it ends
+        session.sign_out(timeout=0.2)
+        with pytest.raises(SessionError) as in_use:
+            sign_in(machine, demo_server.url, person)
+        assert codes(in_use.value) == [Code.SIGNIN_PROFILE_IN_USE]
+    finally:
+        outcome = blocked.finish()
+    assert isinstance(outcome, SyncError)
+    assert outcome.kind is SyncErrorKind.CANCELLED
+    sign_in(machine, demo_server.url, person).sign_out()
+
+
+def test_a_package_refresh_asked_for_during_a_sync_is_busy(
+    demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    """Review 8: one sync or package refresh at a time."""
+    machine = MachineStore(tmp_path / "pc")
+    sessions.append(sign_in(machine, demo_server.url, PEOPLE[4]))
+    session = sessions[0]
+    session.watch_welcome()
+    blocked = BlockedSync(session)
+    try:
+        with pytest.raises(SyncError) as busy:
+            session.refresh_package()
+        assert busy.value.kind is SyncErrorKind.BUSY
+    finally:
+        outcome = blocked.finish()
+    assert isinstance(outcome, SyncReport)
+    assert session.refresh_package().changed is False  # and afterwards it runs
+
+
+def test_a_sync_whose_package_refresh_fails_is_a_sync_with_a_warning(
+    sqlite_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    """Review 8: the events went up and the answer was applied; the package refresh that
+    followed failed. The report says so in a warning, and the next sync refreshes."""
+    load_demo(sqlite_server)
+    with FaultProxy("127.0.0.1", urlsplit(sqlite_server.url).port or 80) as proxy:
+        machine = MachineStore(tmp_path / "pc")
+        sessions.append(sign_in(machine, proxy.url, PEOPLE[1]))
+        session = sessions[0]
+        import_version(sqlite_server, tmp_path, 2, lambda data: None)
+        session.watch_welcome()
+
+        def then_the_server_fails(done: int, total: int) -> None:
+            if total and done == total:  # the answer is applied: the refresh comes next
+                proxy.http_error(503, once=True)
+
+        report = session.sync(progress=then_the_server_fails)
+        assert (report.pushed, report.consistent) == (1, True)
+        assert session.store.count_unconfirmed() == 0
+        assert report.refreshed is None
+        assert [w.code for w in report.warnings] == [Code.SYNC_ERROR_SERVER_ERROR]
+        assert session.package().version == 1
+        assert session.store.package_outdated()
+        again = session.sync()
+        assert again.refreshed is not None
+        assert again.refreshed.version == 2
+        assert again.warnings == ()
+
+
+class RacingMachine(MachineStore):
+    """machine.db as one sign-in sees it while a second first sign-in of the same NIP (on
+    its own ``MachineStore``: another window) runs whole just after this one looked: the
+    first look-up of the profile finds nothing."""
+
+    def __init__(self, root: Path, person: dict[str, str]) -> None:
+        super().__init__(root)
+        self.person = person
+        self.rival: ParticipantSession | None = None
+
+    def profile_by_nip(self, nip: str) -> Profile | None:
+        if self.rival is None:
+            self.rival = ParticipantSession.sign_in(
+                MachineStore(self.root),
+                self.person["nip"],
+                self.person["nik"],
+                device_name="PC lain",
+            )
+            self.rival.sign_out()
+            return None
+        return super().profile_by_nip(nip)
+
+
+def test_two_first_sign_ins_of_one_nip_keep_one_device_id(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Review 11: the second first sign-in is refused instead of opening the rival's
+    profile with a device id of its own (events no sync would then send)."""
+    person = PEOPLE[0]
+    root = tmp_path / "pc"
+    MachineStore(root).set_setting(SERVER_URL_SETTING, demo_server.url)
+    racing = RacingMachine(root, person)
+    with pytest.raises(SessionError) as in_use:
+        ParticipantSession.sign_in(racing, person["nip"], person["nik"], device_name="PC uji")
+    assert codes(in_use.value) == [Code.SIGNIN_PROFILE_IN_USE]
+    assert racing.rival is not None
+    (profile,) = MachineStore(root).profiles()
+    assert profile.device_id == str(racing.rival.device_id)
+    again = sign_in(MachineStore(root), None, person)
+    assert str(again.device_id) == profile.device_id
+    again.sign_out()

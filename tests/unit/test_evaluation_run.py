@@ -23,12 +23,14 @@ from latsar_desktop.domain.protocol import (
     Standing,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
+from latsar_desktop.session import ParticipantSession
 from latsar_desktop.session.evaluation import (
     CHECKPOINT_SECONDS,
     AttemptRun,
     evaluation_outlook,
 )
 from latsar_desktop.store.profile import ProfileStore
+from latsar_desktop.sync.api import ApiClient
 from tests import factories as f
 
 LIMIT = 1800  # the synthetic package's time limit
@@ -316,3 +318,57 @@ def test_the_outlook_says_number_cap_and_graded_left_today(tmp_path: Path) -> No
     unlimited = evaluation_outlook(make_store(tmp_path))
     assert unlimited.graded_left_today is None
     assert unlimited.graded_left_message is None
+
+
+# ------------------------------------------------------------------------- review findings
+
+
+def test_the_outlook_is_one_moment_when_an_attempt_is_submitted_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 13: every part of the outlook comes from one read of the store, even when
+    another screen submits an attempt right after that read."""
+    store = make_store(tmp_path, client_package(max_graded_per_day=1))
+    read = store.progress_input
+
+    def read_then_another_screen_submits() -> Any:
+        snapshot = read()
+        AttemptRun.start(store, FakeMonotonic()).submit()
+        return snapshot
+
+    monkeypatch.setattr(store, "progress_input", read_then_another_screen_submits)
+    outlook = evaluation_outlook(store)
+    # as of the read: the next attempt is the first, graded today, one graded left today
+    assert (outlook.next_number, outlook.next_cap) == (1, Decimal(100))
+    assert outlook.graded_left_today == (1, 1)
+    assert not outlook.grading.later
+
+
+def test_opening_the_attempt_again_closes_the_run_shown_before(store: ProfileStore) -> None:
+    """Review 3: a second run of the open attempt (``open_attempt`` or ``start_attempt``
+    again) closes the first, so the first screen's timer cannot save stale answers."""
+    clock = FakeMonotonic()
+    api = ApiClient("http://127.0.0.1:9", store.device_id)  # never called
+    session = ParticipantSession.attach(store, api, monotonic=clock)
+    try:
+        first = session.start_attempt()
+        shown = [q.id for q in first.questions]
+        first.answer(shown[0], "a")
+        clock.advance(4.0)  # not yet a checkpoint: only the first run knows these 4 s
+        second = session.open_attempt()
+        assert second is not None
+        assert second.attempt_id == first.attempt_id
+        assert not first.running
+        assert second.elapsed_seconds == 4  # the first run's time was saved as it closed
+        second.answer(shown[1], "b")
+        clock.advance(10.0)
+        first.tick()  # the old screen's timer: nothing written
+        with pytest.raises(RuntimeError):
+            first.answer(shown[2], "c")
+        third = session.start_attempt()  # resumes the open attempt: the same rule
+        assert third.attempt_id == first.attempt_id
+        assert not second.running
+        assert dict(third.answers) == {shown[0]: "a", shown[1]: "b"}
+        assert saved_elapsed(store, third) == 14
+    finally:
+        session.sign_out()

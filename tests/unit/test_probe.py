@@ -119,6 +119,58 @@ def test_a_link_that_works_needs_no_probe() -> None:
     assert not probed.is_set()
 
 
+def test_a_link_toggled_during_a_probe_does_not_cut_the_next_wait() -> None:
+    """A sync went through and the next one failed OFFLINE while a probe ran: the wake-up
+    that ``link()`` left must not make every later wait return at once (a busy loop of
+    probes). Each wait notes whether the watcher's wake-up was already set as it began:
+    with the default sleep that is a wait that returns at once."""
+    woken: list[bool] = []
+    came_online = threading.Event()
+    probes = [0]
+
+    def check() -> bool:
+        probes[0] += 1
+        if probes[0] == 1:
+            watcher.link(True)
+            watcher.link(False)
+            return False
+        return True
+
+    def sleep(seconds: float) -> None:
+        woken.append(watcher._changed.is_set())
+
+    watcher = ConnectivityWatcher(check, came_online.set, sleep=sleep, down=True)
+    watcher.start()
+    try:
+        assert came_online.wait(10)
+    finally:
+        watcher.stop()
+    assert woken == [False, False]  # the wait after the probe is a real wait
+    assert probes[0] == 2
+
+
+def test_the_watcher_survives_a_thousand_failed_probes() -> None:
+    """2 ** 1024 does not fit a float: the backoff must stop growing long before."""
+    script = Script(*([False] * 1100), True)
+    watcher = script.watcher()
+    watcher.start()
+    try:
+        assert script.came_online.wait(30)
+    finally:
+        watcher.stop()
+    assert script.waits[-1] == 300.0  # capped
+    assert script.online == 1
+
+
+def test_the_scheduler_survives_a_thousand_failed_syncs() -> None:
+    scheduler = _scheduler([SyncError(SyncErrorKind.OFFLINE)] * 1100)
+    for _ in range(1100):
+        scheduler.run_once()
+    assert scheduler.failures == 1100
+    assert scheduler.next_delay() == 60  # the cap
+    assert Backoff(base=5, cap=60, rng=lambda: 0.0).delay(10**9) == 30.0
+
+
 # ----------------------------------------------------------------------------- cancel
 
 
