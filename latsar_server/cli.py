@@ -234,6 +234,22 @@ def cmd_revoke_certificate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_results(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from latsar_server.results import export_results
+
+    settings, engine = _engine(args)
+    out = Path(args.out)
+    try:
+        count = export_results(engine, out, ZoneInfo(settings.time_zone), args.course)
+    except DomainError as exc:
+        _say(args, exc.message, sys.stderr)
+        return 1
+    _say(args, msg(Code.EXPORT_RESULTS_DONE, count=count, path=str(out)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="latsar-server", description="Latsar central server")
     top.add_argument("--version", action="version", version=f"latsar-server {__version__}")
@@ -280,6 +296,14 @@ def parser() -> argparse.ArgumentParser:
     revoke_cert = sub.add_parser("revoke-certificate", help="revoke a certificate by number")
     revoke_cert.add_argument("number")
     revoke_cert.set_defaults(func=cmd_revoke_certificate)
+
+    export = sub.add_parser(
+        "export-results",
+        help="write every participant's results as CSV (UTF-8 with BOM, for Excel)",
+    )
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--course", help="only this course's participants")
+    export.set_defaults(func=cmd_export_results)
 
     person = sub.add_parser("participant", help="print a participant's standing")
     person.add_argument("nip")

@@ -154,6 +154,7 @@ class Code(StrEnum):
     PARTICIPANT_NOT_PASSED = "participant.not_passed"
     PARTICIPANT_CERTIFICATE = "participant.certificate"
     PARTICIPANT_NO_CERTIFICATE = "participant.no_certificate"
+    EXPORT_RESULTS_DONE = "export.results_done"  # count: int, path: str
 
     # certificates, content updates and sync errors shown to the participant
     PREDICATE_VERY_SATISFYING = "predicate.very_satisfying"

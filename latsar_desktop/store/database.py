@@ -1,8 +1,9 @@
-"""Opening SQLite databases the same way everywhere: WAL, foreign keys, one writer.
+"""Opening the client's SQLite databases: WAL, foreign keys, one writer.
 
-Every write transaction starts with ``BEGIN IMMEDIATE`` so two processes (or threads)
-never interleave half-done writes, and ``synchronous=FULL`` so a committed event
-survives a power cut on an old laptop, not only a crash of the app.
+The connection set-up is :mod:`latsar_desktop.sqlite`, shared with the server. Every write
+transaction starts with ``BEGIN IMMEDIATE`` so two processes (or threads) never interleave
+half-done writes, and ``synchronous=FULL`` so a committed event survives a power cut on an
+old laptop, not only a crash of the app.
 
 Schema versions live in ``PRAGMA user_version``. A new database is created from the
 current table models; an older one is upgraded step by step by the ``upgrades`` given
@@ -11,17 +12,18 @@ to :func:`open_database`, each step in its own transaction.
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel
+
+from latsar_desktop import sqlite
+from latsar_desktop.sqlite import READ_ONLY as READ_ONLY  # for readers of this module
 
 Upgrade = Callable[[Connection], None]
 
@@ -30,55 +32,11 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer version of the app."""
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE instead of pysqlite.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    _switch_to_wal(cursor)
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def _switch_to_wal(cursor: sqlite3.Cursor, patience: float = 10.0) -> None:
-    """WAL mode, once per file. Switching needs a moment alone with a file that is not yet
-    in WAL, and SQLite refuses at once (no busy wait) when another connection opens it at
-    the same moment: two app instances creating a new database. Retry for a while then."""
-    deadline = time.monotonic() + patience
-    while True:
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            return
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-READ_ONLY = "latsar_read_only"
-
-
-def _on_begin(connection: Connection) -> None:
-    # Readers take no write lock; writers take it at once, so they never deadlock.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def make_engine(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 10},
-        poolclass=NullPool,
+    return sqlite.create_engine(
+        f"sqlite:///{path}", synchronous="FULL", busy_timeout=10, poolclass=NullPool
     )
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
-    return engine
 
 
 def schema_version(engine: Engine) -> int:

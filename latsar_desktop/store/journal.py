@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from latsar_desktop.clock import WallClock, aware
@@ -126,14 +126,15 @@ def count(session: Session, device_id: uuid.UUID, condition: Any) -> int:
 def confirm_up_to(session: Session, device_id: uuid.UUID, acked_seq: int) -> None:
     """The server processed this device's events up to ``acked_seq`` (those it did not
     reject, marked before, are confirmed)."""
-    for row in session.exec(
-        select(JournalRow)
-        .where(JournalRow.device_id == str(device_id))
-        .where(JournalRow.status == PENDING)
-        .where(JournalRow.seq <= acked_seq)
-    ):
-        row.status = CONFIRMED
-        session.add(row)
+    session.flush()  # rejections marked in this transaction come first
+    session.execute(
+        update(JournalRow)
+        .where(col(JournalRow.device_id) == str(device_id))
+        .where(col(JournalRow.status) == PENDING)
+        .where(col(JournalRow.seq) <= acked_seq)
+        .values(status=CONFIRMED)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def statuses(session: Session, device_id: uuid.UUID) -> Sequence[tuple[int, str]]:

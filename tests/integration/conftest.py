@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from latsar_server.settings import Settings
+from tests.integration.serverkit import load_demo
 from tests.servers import PostgresCluster, PostgresUnavailable, RunningServer, running_server
 
 
@@ -53,3 +54,11 @@ def sqlite_server(tmp_path: Path) -> Iterator[RunningServer]:
     )
     with running_server(settings) as running:
         yield running
+
+
+@pytest.fixture
+def demo_server(server: RunningServer) -> RunningServer:
+    """``server`` (SQLite and PostgreSQL) with a signing key, the demo course and its
+    participants, as an operator would set it up."""
+    load_demo(server)
+    return server

@@ -25,7 +25,6 @@ from tests import recipes as demo
 from tests.integration.serverkit import (
     demo_people,
     engine_for,
-    load_demo,
     offline_store,
     play,
     server_view,
@@ -36,12 +35,6 @@ from tests.servers import RunningServer
 PEOPLE = demo_people()
 BUDI, SITI = PEOPLE[0], PEOPLE[1]
 COURSE = "latsar-pppk-2026"
-
-
-@pytest.fixture
-def demo_server(server: RunningServer) -> RunningServer:
-    load_demo(server)
-    return server
 
 
 def passed(server: RunningServer, tmp_path: Path, person: dict[str, str]):  # type: ignore[no-untyped-def]

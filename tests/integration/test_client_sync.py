@@ -34,12 +34,6 @@ PEOPLE = demo_people()
 BUDI, SITI = PEOPLE[0], PEOPLE[1]
 
 
-@pytest.fixture
-def demo_server(server: RunningServer) -> RunningServer:
-    load_demo(server)
-    return server
-
-
 def server_event_ids(server: RunningServer) -> list[str]:
     with server.engine.connect() as connection:
         return [r[0] for r in connection.execute(select(EventRow.event_id))]

@@ -39,7 +39,6 @@ from tests.integration.serverkit import (
     client,
     demo_package,
     demo_people,
-    load_demo,
     login,
     offline_store,
     play,
@@ -54,12 +53,6 @@ LIMIT = 5
 # 10:00 on Tuesday 1 December 2026 in Jakarta (UTC+7), the course's time zone
 START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 DAY1 = date(2026, 12, 1)
-
-
-@pytest.fixture
-def demo_server(server: RunningServer) -> RunningServer:
-    load_demo(server)
-    return server
 
 
 @pytest.fixture

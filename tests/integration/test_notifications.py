@@ -28,7 +28,6 @@ from tests.integration.serverkit import (
     DEMO,
     demo_people,
     engine_for,
-    load_demo,
     offline_store,
     play,
     server_view,
@@ -41,12 +40,6 @@ COURSE = "latsar-pppk-2026"
 # 10:00 on Tuesday 1 December 2026 in Jakarta (UTC+7), the course's time zone
 START = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 DAY1 = date(2026, 12, 1)
-
-
-@pytest.fixture
-def demo_server(server: RunningServer) -> RunningServer:
-    load_demo(server)
-    return server
 
 
 @pytest.fixture

@@ -53,12 +53,6 @@ UNLOCKED = demo.recipe_steps("28")
 VARIANT = DEMO / "package-200.json"  # all 200 questions in each attempt, no daily limit
 
 
-@pytest.fixture
-def demo_server(server: RunningServer) -> RunningServer:
-    load_demo(server)
-    return server
-
-
 @contextmanager
 def signed_in(
     server: RunningServer, store: Any, person: dict[str, str] = BUDI
