@@ -33,7 +33,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.domain.scoring import predicate_for
 from latsar_desktop.i18n import text
 from latsar_server.content import latest_package
-from latsar_server.database import transaction
+from latsar_server.database import insert_if_absent, transaction
 from latsar_server.grading import count_waiting
 from latsar_server.keys import active_key
 from latsar_server.settings import Settings
@@ -75,11 +75,15 @@ def mask_nip(nip: str) -> str:
 
 
 def _next_serial(session: Session, year: int) -> int:
+    # the year's row exists before it is locked: the first certificate of a year, numbered
+    # by two issuance runs at once, must not be inserted twice
+    insert_if_absent(session, CertificateCounter, "year", year=year, last=0)
     counter = session.exec(
-        select(CertificateCounter).where(CertificateCounter.year == year).with_for_update()
-    ).first()
-    if counter is None:
-        counter = CertificateCounter(year=year, last=0)
+        select(CertificateCounter)
+        .where(CertificateCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     counter.last += 1
     session.add(counter)
     session.flush()

@@ -9,16 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine
-from sqlmodel import Session
+from sqlalchemy import Engine, create_engine, insert
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlmodel import Session, SQLModel
 
 from latsar_desktop import sqlite
 from latsar_desktop.sqlite import READ_ONLY as READ_ONLY  # for readers of this module
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def insert_if_absent(session: Session, table: type[SQLModel], key: str, **values: Any) -> None:
+    """Insert the row unless one with the same ``key`` exists (a row to lock FOR UPDATE next:
+    two transactions that both find it missing do not both insert it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        maker = postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert
+        session.execute(maker(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    else:  # pragma: no cover - other databases are not supported
+        session.execute(insert(table).values(**values))
 
 
 def make_engine(url: str) -> Engine:

@@ -6,9 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.progress import Progress, progress
@@ -22,6 +20,7 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.auth import registered_devices
 from latsar_server.content import latest_package
+from latsar_server.database import insert_if_absent
 from latsar_server.grading import accepted_attempts
 from latsar_server.tables import (
     ActivityState,
@@ -38,16 +37,7 @@ def lock_state(session: Session, participant_id: int) -> ParticipantState:
     Every sync of one participant serializes here, so attempt numbers and change cursors
     never collide, whichever worker or device sends them.
     """
-    dialect = session.get_bind().dialect.name
-    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    if dialect in ("postgresql", "sqlite"):
-        session.execute(
-            maker(ParticipantState)
-            .values(participant_id=participant_id)
-            .on_conflict_do_nothing(index_elements=["participant_id"])
-        )
-    else:  # pragma: no cover - other databases are not supported
-        session.execute(insert(ParticipantState).values(participant_id=participant_id))
+    insert_if_absent(session, ParticipantState, "participant_id", participant_id=participant_id)
     state = session.exec(
         select(ParticipantState)
         .where(ParticipantState.participant_id == participant_id)

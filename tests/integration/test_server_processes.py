@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from latsar_desktop.domain.protocol import EventType, SyncResponse
@@ -324,13 +323,6 @@ def test_two_issuance_runs_at_once_issue_each_certificate_once(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="certificates._next_serial locks the year's counter row FOR UPDATE, but the "
-    "first certificate of a year has no row to lock: two runs numbering different "
-    "participants both INSERT it and the second fails (certificate_counter_pkey)",
-)
 def test_the_first_serial_of_a_year_numbered_by_two_runs_at_once(postgres_url: str) -> None:
     """Two runs number the year's first certificates at once (each for another
     participant): the second waits for the first and takes serial 2."""
