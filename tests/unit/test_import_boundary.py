@@ -10,10 +10,11 @@ latsar_server/ is parsed, so imports inside functions, under ``TYPE_CHECKING`` a
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.imports import imported_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = "latsar_desktop"
@@ -33,32 +34,11 @@ def client_imports(path: Path) -> list[tuple[int, str]]:
     ``from latsar_desktop import x`` counts as importing ``latsar_desktop.x``: ``x`` may be
     a submodule (``store``) and only ``__version__`` is a plain name there.
     """
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        modules: list[str] = []
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == CLIENT:
-                modules = [f"{CLIENT}.{alias.name}" for alias in node.names]
-            else:
-                modules = [node.module]
-        elif (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", ""))
-            in ("import_module", "__import__")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            modules = [node.args[0].value]
-        found += [
-            (node.lineno, module)
-            for module in modules
-            if module == CLIENT or module.startswith(CLIENT + ".")
-        ]
-    return found
+    return [
+        (line, module)
+        for line, module in imported_modules(path, expand=CLIENT)
+        if module == CLIENT or module.startswith(CLIENT + ".")
+    ]
 
 
 def server_files() -> list[Path]:

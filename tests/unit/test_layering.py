@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.imports import imported_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 QT_ALLOWED = (ROOT / "latsar_desktop" / "ui", ROOT / "latsar_desktop" / "app.py")
@@ -35,24 +36,9 @@ def test_core_and_server_import_without_loading_qt() -> None:
 
 
 def imports_qt(path: Path) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        elif (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", ""))
-            in ("import_module", "__import__")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            names = [str(node.args[0].value)]
-        if any(name.split(".")[0] in ("PySide6", "shiboken6") for name in names):
-            return True
-    return False
+    return any(
+        module.split(".")[0] in ("PySide6", "shiboken6") for _, module in imported_modules(path)
+    )
 
 
 def test_no_module_outside_ui_imports_qt() -> None:
