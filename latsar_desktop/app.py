@@ -1,19 +1,50 @@
-"""The desktop app's command line and start-up. For now it only reports its version."""
+"""The desktop app's command line, ``QApplication`` start-up and wiring.
+
+``latsar-desktop`` opens the app on this computer's data directory (``LATSAR_DATA_DIR``
+or the platform's user data folder). ``--demo`` opens it on the bundled demo course with
+an embedded reference server (``latsar_desktop/demo.py``): one fresh data directory for
+both, the server a child process of this same executable, on 127.0.0.1, stopped with
+the app. ``--embedded-server FOLDER`` is that child (hidden: the app starts it itself);
+it never imports Qt.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from latsar_desktop import __version__
 
+EMBEDDED_SERVER_FLAG = "--embedded-server"
+
+
+def parser() -> argparse.ArgumentParser:
+    parse = argparse.ArgumentParser(prog="latsar-desktop", description="Latsar Desktop")
+    parse.add_argument("--version", action="version", version=f"latsar-desktop {__version__}")
+    parse.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo course with an embedded local server (needs the server extra)",
+    )
+    parse.add_argument(
+        "--data-dir", type=Path, help="the data directory (default: LATSAR_DATA_DIR or the user's)"
+    )
+    parse.add_argument("--server", help="the central server's address, kept as a setting")
+    parse.add_argument("--lang", choices=("id", "en"), help="the language of the screens")
+    parse.add_argument(EMBEDDED_SERVER_FLAG, type=Path, help=argparse.SUPPRESS)
+    return parse
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="latsar-desktop", description="Latsar Desktop")
-    parser.add_argument("--version", action="version", version=f"latsar-desktop {__version__}")
-    parser.parse_args(argv)
-    print(f"latsar-desktop {__version__}")
-    return 0
+    args = parser().parse_args(argv)
+    if args.embedded_server is not None:  # the demo's server: a child of this executable
+        from latsar_desktop.demo import serve_embedded
+
+        return serve_embedded(args.embedded_server)
+    from latsar_desktop.ui.application import run
+
+    return run(args)
 
 
 if __name__ == "__main__":

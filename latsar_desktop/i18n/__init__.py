@@ -26,6 +26,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from latsar_desktop.domain.messages import Code, Message, ParamValue
+from latsar_desktop.i18n.labels import Label
 from latsar_desktop.locations import resources_dir
 
 DOMAIN = "latsar"
@@ -69,7 +70,8 @@ def format_param(value: ParamValue, language: str, tz: tzinfo = DEFAULT_TIME_ZON
     return value
 
 
-KNOWN_CODES = frozenset(code.value for code in Code)
+# the core's message codes and the screens' labels, one registry for the catalog test
+KNOWN_CODES = frozenset(code.value for code in Code) | frozenset(label.value for label in Label)
 MISSING_PARAM = "…"
 
 
@@ -82,7 +84,7 @@ class _Params(dict[str, str]):
 
 
 def text(
-    code: Code | str,
+    code: Code | Label | str,
     language: str = DEFAULT_LANGUAGE,
     params: Mapping[str, ParamValue] | None = None,
     tz: tzinfo = DEFAULT_TIME_ZONE,

@@ -10,7 +10,12 @@ from latsar_desktop import i18n
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import WireMessage, WireParam
 from latsar_desktop.i18n import LANGUAGES, MissingTranslation, catalog, text, translate
+from latsar_desktop.i18n.labels import Label
 from latsar_desktop.i18n.compile import compiled, is_fresh, main, messages, mo_path, read_catalog
+
+
+# the core's message codes and the screens' labels: one registry, both in the catalogs
+CODES = [*Code, *Label]
 
 
 def placeholders(template: str) -> set[str]:
@@ -20,22 +25,22 @@ def placeholders(template: str) -> set[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_code_has_a_text(language: str) -> None:
     po = read_catalog(language)
-    missing = [c.value for c in Code if not (po.get(c.value) and po.get(c.value).string)]
+    missing = [c.value for c in CODES if not (po.get(c.value) and po.get(c.value).string)]
     assert missing == []
-    for code in Code:
+    for code in CODES:
         assert catalog(language).gettext(code.value) != code.value
 
 
 def test_both_languages_use_the_same_placeholders() -> None:
     ids, ens = read_catalog("id"), read_catalog("en")
-    for code in Code:
+    for code in CODES:
         assert placeholders(ids.get(code.value).string) == placeholders(
             ens.get(code.value).string
         ), code
 
 
 def test_catalogs_have_no_unknown_codes() -> None:
-    known = {c.value for c in Code}
+    known = {c.value for c in CODES}
     for language in LANGUAGES:
         extra = {m.id for m in read_catalog(language) if m.id} - known
         assert extra == set(), language
