@@ -90,6 +90,7 @@ def _check_protocol(request: Request) -> ApiError | None:
             426,
             msg(Code.PROTOCOL_CLIENT_TOO_OLD, version=version, minimum=settings.min_protocol),
             update_required=True,
+            update_url=settings.update_url or None,  # where to get the new version
         )
     if version > PROTOCOL_VERSION:
         return ApiError(

@@ -1,9 +1,11 @@
 """Issuing, revoking and verifying certificates.
 
 ``issue_certificates(now)`` is the daily job: every participant whose ``passed_at`` plus
-the course's delay is at or before ``now`` gets one certificate, numbered by the
-configured format, with an unguessable verification code, signed with the active key;
-the signed record reaches the participant's devices as a ``certificate.issued`` change.
+the course's delay (``domain.progress.certificate_delay``: the package's days, or its
+seconds when the server stamped an override into it at import) is at or before ``now``
+gets one certificate, numbered by the configured format, with an unguessable
+verification code, signed with the active key; the signed record reaches the
+participant's devices as a ``certificate.issued`` change.
 
 The signature covers the record written as canonical JSON (sorted keys, no spaces, UTF-8)
 and that exact text travels and is stored beside it (``SignedCertificate.record_json``),
@@ -16,7 +18,7 @@ import base64
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +26,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.messages import Code, DomainError, msg
+from latsar_desktop.domain.progress import certificate_delay
 from latsar_desktop.domain.protocol import (
     CertificateRecord,
     SignedCertificate,
@@ -105,7 +108,7 @@ def due_participants(engine: Engine, now: datetime) -> list[int]:
             assert state.passed_at is not None
             if package is None:
                 continue
-            if state.passed_at + timedelta(days=package.rules.certificate_delay_days) <= now:
+            if state.passed_at + certificate_delay(package.rules) <= now:
                 due.append(state.participant_id)
     return due
 

@@ -82,7 +82,12 @@ def cmd_import_course(args: argparse.Namespace) -> int:
 
     settings, engine = _engine(args)
     try:
-        package = import_course(engine, settings.content_dir, Path(args.path))
+        package = import_course(
+            engine,
+            settings.content_dir,
+            Path(args.path),
+            certificate_delay_seconds=settings.certificate_delay_seconds,
+        )
     except DomainError as exc:
         for message in exc.messages:
             _say(args, message, sys.stderr)

@@ -21,6 +21,7 @@ class ApiError(Exception):
         *,
         retry_after: int | None = None,
         update_required: bool = False,
+        update_url: str | None = None,
     ) -> None:
         super().__init__(message.code.value)
         self.status = status
@@ -28,6 +29,7 @@ class ApiError(Exception):
             error=WireMessage.of(message),
             retry_after_seconds=retry_after,
             update_required=update_required,
+            update_url=update_url,
         )
 
     def response(self) -> JSONResponse:

@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,14 +44,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_course(engine: Engine, content_dir: Path, package_path: Path) -> CoursePackage:
+def import_course(
+    engine: Engine,
+    content_dir: Path,
+    package_path: Path,
+    *,
+    certificate_delay_seconds: int | None = None,
+) -> CoursePackage:
     """Validate everything first, copy content by hash, then commit one transaction.
 
     Content files are looked up by name in ``content/`` beside the package file. A bad
     package raises DomainError and changes nothing in the database.
+
+    ``certificate_delay_seconds`` (the server setting of that name) is stamped into the
+    stored package's rules, replacing its delay in days: the package version then says
+    what the server does, its ETag covers it, and the app's expected issue date follows.
     """
     raw = package_path.read_text(encoding="utf-8")
     package = parse_package(raw, with_keys=True)  # the server grades with these keys
+    if certificate_delay_seconds is not None:  # validated as if the package said it
+        data = package.model_dump(mode="json")
+        data["rules"]["certificate_delay_seconds"] = certificate_delay_seconds
+        package = parse_package(data, with_keys=True)
     source = package_path.parent / "content"
     problems: list[Message] = []
     refs = package.content_refs()
@@ -262,11 +277,14 @@ def import_participants(
     rows = _rows(text, report, courses)
     workers = workers or os.cpu_count() or 1
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # one worker hashes in this process: no pool to start (the demo's embedded server,
+    # which is a bundled executable where a spawned worker would be the app itself)
+    with ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             chunks = [[r.nik for r in batch[i : i + 64]] for i in range(0, len(batch), 64)]
-            hashes = [h for chunk in pool.map(_hash_batch, chunks) for h in chunk]
+            hashed = pool.map(_hash_batch, chunks) if pool else map(_hash_batch, chunks)
+            hashes = [h for chunk in hashed for h in chunk]
             now = _now()
             with transaction(engine) as session:
                 known = set(

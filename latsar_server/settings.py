@@ -31,6 +31,15 @@ class Settings:
     # Request bodies (issue 13): every endpoint but sync takes at most this many bytes
     # (413 before more is read); sync has its own limit, latsar_server/sync.py MAX_BODY.
     max_body_bytes: int = 64 * 1024
+    # Where participants get a new version of the app: sent with the 426 that refuses an
+    # app too old for ``min_protocol`` (ErrorBody.update_url), shown by the app. Empty: none
+    # configured (the app then says to ask the training's helpdesk).
+    update_url: str = ""
+    # An override of the courses' certificate delay, in seconds (the demo uses minutes).
+    # Stamped into each course package as it is imported (rules.certificate_delay_seconds,
+    # replacing certificate_delay_days), so the server's issuance and the app's expected
+    # issue date read the same package. None: the package's own delay.
+    certificate_delay_seconds: int | None = None
 
     @property
     def content_dir(self) -> Path:
@@ -55,6 +64,8 @@ class Settings:
                 continue
             if item.type in ("int", int):
                 values[item.name] = int(raw)
+            elif item.type == "int | None":
+                values[item.name] = int(raw) if raw.strip() else None
             elif item.type in ("Path", Path):
                 values[item.name] = Path(raw)
             else:
@@ -62,4 +73,9 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:
-        return {PREFIX + item.name.upper(): str(getattr(self, item.name)) for item in fields(self)}
+        """The settings as LATSAR_SERVER_* variables (an unset optional one as empty)."""
+        return {
+            PREFIX + item.name.upper(): "" if value is None else str(value)
+            for item in fields(self)
+            for value in [getattr(self, item.name)]
+        }

@@ -192,6 +192,9 @@ class Code(StrEnum):
     SYNC_ERROR_CORRUPT = "sync_error.corrupt"
     SYNC_ERROR_NO_SERVER = "sync_error.no_server"
     SYNC_ERROR_CANCELLED = "sync_error.cancelled"
+    # CLIENT_TOO_OLD when the server's 426 says where the new version is: url: str
+    # (without one, SYNC_ERROR_CLIENT_TOO_OLD says to ask the training's helpdesk)
+    SYNC_ERROR_CLIENT_TOO_OLD_URL = "sync_error.client_too_old_url"
 
     # notifications (issue 14); parameters and their types:
     NOTICE_ATTEMPT_GRADED = "notice.attempt_graded"  # number: int, score: Decimal

@@ -98,6 +98,16 @@ class Progress:
     attempts_awaiting_grading: int = 0
 
 
+def certificate_delay(rules: Rules) -> timedelta:
+    """How long after ``passed_at`` the certificate is issued: the package's
+    ``certificate_delay_seconds`` when it has one (a server's override, such as the demo's
+    few minutes), else its ``certificate_delay_days``. The server issues by it and the app
+    shows the expected issue date by it: one function, so the two always agree."""
+    if rules.certificate_delay_seconds is not None:
+        return timedelta(seconds=rules.certificate_delay_seconds)
+    return timedelta(days=rules.certificate_delay_days)
+
+
 def numbered_attempt_ids(standing: Standing) -> set[UUID]:
     """The attempts the server has numbered: graded, or accepted to be graded later."""
     return {a.attempt_id for a in standing.attempts} | {
@@ -255,9 +265,7 @@ def progress_from(package: CoursePackage, standing: Standing, summary: PendingSu
         and best_score >= rules.passing_score
     )
     expected = (
-        standing.passed_at + timedelta(days=rules.certificate_delay_days)
-        if standing.passed_at is not None
-        else None
+        standing.passed_at + certificate_delay(rules) if standing.passed_at is not None else None
     )
 
     checklist: list[Message] = []

@@ -190,6 +190,13 @@ class Rules(WireModel):
     passing_score: Decimal = Decimal("65.00")
     cap_table: list[CapBand] = Field(default_factory=lambda: list(DEFAULT_CAP_TABLE))
     certificate_delay_days: int = Field(default=20, ge=0, le=MAX_INT)
+    # when present, replaces the days: the delay in seconds (a server's override, such as
+    # the demo's few minutes, stamped into the package as it is imported). Absent from the
+    # JSON when None, so a package without it reads, hashes and is served as before; an
+    # older client ignores it. ``domain.progress.certificate_delay`` reads the two.
+    certificate_delay_seconds: int | None = Field(
+        default=None, ge=0, le=MAX_INT, exclude_if=lambda value: value is None
+    )
     # at most this many evaluation attempts are graded per calendar day (None: no limit);
     # later ones are numbered at once and graded on the following days, in order
     max_graded_per_day: int | None = Field(default=None, ge=1, le=MAX_INT)
@@ -482,6 +489,9 @@ class ErrorBody(WireModel):
     error: WireMessage
     retry_after_seconds: int | None = Field(default=None, ge=0, le=MAX_INT)  # a lock's time left
     update_required: bool = False  # the client is too old (HTTP 426)
+    # with a 426: where to get the new version, when the server's operator configured it
+    # (None: not configured, or an older server that does not say)
+    update_url: str | None = Field(default=None, max_length=2000)
 
 
 # --------------------------------------------------------------------------------------

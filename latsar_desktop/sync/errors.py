@@ -90,10 +90,19 @@ NOT_MORE_PRECISE = frozenset({Code.MESSAGE_UNKNOWN, Code.AUTH_TOKEN_EXPIRED})
 def error_message(error: SyncError) -> Message:
     """What the participant is told about ``error``.
 
-    The server's reason, when its error body carries a code this version knows (for
-    example ``auth.nip_locked`` with the minutes left), is more precise and wins;
-    otherwise the kind's message, which has every parameter its text names.
+    An app too old for the server (426) is told what to do about it: where to get the new
+    version when the server's answer names it (``ErrorBody.update_url``), else to ask the
+    training's helpdesk for it; the server's own reason (the protocol numbers) stays in
+    ``error.detail`` for the logs. Otherwise the server's reason, when its error body
+    carries a code this version knows (for example ``auth.nip_locked`` with the minutes
+    left), is more precise and wins; else the kind's message, which has every parameter
+    its text names.
     """
+    if error.kind is SyncErrorKind.CLIENT_TOO_OLD:
+        url = error.body.update_url if error.body is not None else None
+        if url and url.strip():
+            return msg(Code.SYNC_ERROR_CLIENT_TOO_OLD_URL, url=url.strip())
+        return msg(Code.SYNC_ERROR_CLIENT_TOO_OLD)
     if error.body is not None:
         reason = error.body.error.to_message()
         if reason.code not in NOT_MORE_PRECISE:

@@ -76,7 +76,8 @@ def test_no_two_kinds_say_the_same(language: str) -> None:
 def test_the_sync_error_codes_are_exactly_the_kinds() -> None:
     codes = {code for code in Code if code.value.startswith("sync_error.")}
     assert set(KIND_CODES) == set(SyncErrorKind)
-    assert set(KIND_CODES.values()) == codes
+    # and one variant: CLIENT_TOO_OLD naming where the new version is (the 426's update_url)
+    assert set(KIND_CODES.values()) == codes - {Code.SYNC_ERROR_CLIENT_TOO_OLD_URL}
 
 
 def test_a_clock_far_off_is_told_in_minutes_and_the_sync_goes_on() -> None:
