@@ -24,8 +24,9 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   it can, else offline: ``online``, ``offline_reason``); ``sync(cancel, progress)``
   (``SyncError(BUSY)`` while another or a refresh runs); ``refresh_package(cancel,
   progress)`` (never while an attempt is open: a course update waits for the submission);
-  ``download_material(id, cancel, progress)``; ``certificate_pdf(language)`` (draws the
-  PDF).
+  ``download_material(id, cancel, progress)``; ``welcome_video(cancel, progress)`` (the
+  welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
+  (draws the PDF).
 - any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
   ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``,
   ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``.
@@ -784,6 +785,28 @@ class ParticipantSession:
         files). ``progress(done_bytes, total_bytes)``; cancelled, the partial files stay."""
         with self._work(cancel) as token:
             return self.downloader.download_material(self.package(), material_id, progress, token)
+
+    def welcome_video(
+        self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
+    ) -> Path | None:
+        """The local file of the package's welcome video (None: the package has none).
+
+        Fetched first when this computer does not store it yet, as every download
+        (resumed from a partial file, checked against its SHA-256; ``progress(done_bytes,
+        total_bytes)``). The need is recorded in machine.db either way, so no other
+        profile's deletion removes it. Not stored and the server out of reach: the
+        ``SyncError`` (the screen offers the activity's ``url`` instead)."""
+        with self._work(cancel) as token:
+            ref = self.package().welcome_video.content
+            if ref is None:
+                return None
+            machine = self._machine()
+            path = machine.content_path(ref.sha256)
+            if path.is_file():  # no network needed: an offline session plays it too
+                machine.need_content(self._profile_id(), [ref])
+                return path
+            self.downloader.download([ref], progress, token)
+            return path
 
     def delete_material(self, material_id: str) -> list[str]:
         """No longer keep a material offline; the files no one else needs are removed."""

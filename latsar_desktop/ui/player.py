@@ -1,0 +1,242 @@
+"""``VideoPlayer``: a local clip with play/pause, a position bar and the time.
+
+One widget for every clip of the app (the welcome video, the course's microlearning
+clips): ``QMediaPlayer`` with a ``QAudioOutput`` (none offscreen: it still plays) into
+a ``QVideoWidget``, and below it the controls, which never change size while the clip
+plays (the layout does not move). Keyboard, wherever the focus is inside the player:
+Space plays or pauses, Left and Right seek 5 seconds back or forward.
+
+``load(path)`` then ``play()``; ``ended`` when the clip reached its end
+(``EndOfMedia``), ``failed(detail)`` when it cannot be played (``InvalidMedia`` or a
+player error; ``detail`` is for the logs); ``stop()`` stops and releases the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.ui.texts import tr
+
+__all__ = ["SEEK_MS", "VideoPlayer", "clock_time"]
+
+SEEK_MS = 5_000  # Left/Right, and a click on the bar beside the handle
+_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right)
+log = logging.getLogger(__name__)
+
+
+def clock_time(ms: int) -> str:
+    """A position as people read it: ``0:12``, ``12:05``, ``1:02:03``."""
+    seconds = max(0, ms) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02}:{seconds:02}"
+    return f"{minutes}:{seconds:02}"
+
+
+class VideoPlayer(QWidget):
+    """A clip and its controls; see the module docstring."""
+
+    ended = Signal()
+    failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
+        self.player.setAudioOutput(self.audio)
+        self.video = QVideoWidget(self)
+        self.video.setMinimumSize(320, 180)
+        self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.video.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        screen = self.video.palette()  # black around the picture, and before it shows
+        screen.setColor(QPalette.ColorRole.Window, QColor("black"))
+        self.video.setPalette(screen)
+        self.video.setAutoFillBackground(True)
+        self.player.setVideoOutput(self.video)
+
+        self.play_button = QPushButton(self)
+        self.play_button.setObjectName("playPause")
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, 0)
+        self.slider.setSingleStep(SEEK_MS)
+        self.slider.setPageStep(SEEK_MS)
+        self.time = QLabel(self)
+        self.time.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.setSpacing(12)
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.time)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addWidget(self.video, 1)
+        layout.addLayout(controls)
+        self.setFocusProxy(self.play_button)  # focusing the player focuses its controls
+
+        self._failed = False  # ``failed`` is emitted once per clip
+        self.play_button.clicked.connect(self.toggle)
+        self.slider.actionTriggered.connect(self._slider_action)
+        self.player.positionChanged.connect(self._position_changed)
+        self.player.durationChanged.connect(self._duration_changed)
+        self.player.playbackStateChanged.connect(self._show_state)
+        self.player.mediaStatusChanged.connect(self._status_changed)
+        self.player.errorOccurred.connect(self._error)
+        # the video's surface is a window container: a platform that activates it (the
+        # offscreen one does, on show) would take the focus from the controls
+        self._surfaces = self.video.findChildren(QWidget)
+        for widget in (self, self.play_button, self.slider):
+            widget.installEventFilter(self)
+        for surface in self._surfaces:
+            surface.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            surface.installEventFilter(self)
+        self.retranslate()
+        self._fit_time()
+        self._show_time()
+
+    # ---------------------------------------------------------------- what screens call
+
+    def load(self, path: Path) -> None:
+        """Open a local clip (not playing yet)."""
+        self._failed = False
+        self.slider.setRange(0, 0)
+        self.player.setSource(QUrl.fromLocalFile(str(path)))
+
+    def play(self) -> None:
+        self.player.play()
+
+    def pause(self) -> None:
+        self.player.pause()
+
+    def toggle(self) -> None:
+        """Play when paused or stopped (from the start after the end), else pause."""
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def seek(self, delta_ms: int) -> None:
+        """Move by ``delta_ms`` (negative: back), within the clip."""
+        duration = self.player.duration()
+        if duration <= 0:
+            return
+        self.player.setPosition(min(max(0, self.player.position() + delta_ms), duration))
+
+    def stop(self) -> None:
+        """Stop and release the file (it may be deleted or replaced afterwards)."""
+        self.player.stop()
+        self.player.setSource(QUrl())
+        self.slider.setRange(0, 0)
+        self._show_time()
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playbackState() is QMediaPlayer.PlaybackState.PlayingState
+
+    def retranslate(self) -> None:
+        # wide enough for both texts: the button keeps its size when it changes
+        widths = []
+        for label in (Label.PLAYER_PLAY, Label.PLAYER_PAUSE):
+            self.play_button.setText(tr(label))
+            widths.append(self.play_button.sizeHint().width())
+        self.play_button.setMinimumWidth(max(widths))
+        self.slider.setAccessibleName(tr(Label.PLAYER_POSITION))
+        self._show_state()
+
+    # ---------------------------------------------------------------- keyboard
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Space, Left and Right act on the clip wherever the focus is in the player (the
+        button would take Space as a click, the bar the arrows as a small step)."""
+        kind = event.type()
+        if kind is QEvent.Type.FocusIn and watched in self._surfaces:
+            self.play_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(event, QKeyEvent):
+            key = event.key()
+            plain = event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            )
+            if key in _KEYS and plain:
+                if kind is QEvent.Type.KeyPress:
+                    if key == Qt.Key.Key_Space:
+                        if not event.isAutoRepeat():
+                            self.toggle()
+                    else:
+                        self.seek(-SEEK_MS if key == Qt.Key.Key_Left else SEEK_MS)
+                return True  # the release too: the button never sees half a click
+        return super().eventFilter(watched, event)
+
+    # ---------------------------------------------------------------- the player's news
+
+    def _slider_action(self, _action: int) -> None:
+        """The participant moved the bar (drag, click, wheel): go there."""
+        self.player.setPosition(self.slider.sliderPosition())
+
+    def _position_changed(self, position: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(position)
+        self._show_time()
+
+    def _duration_changed(self, duration: int) -> None:
+        self.slider.setRange(0, max(0, duration))
+        self._fit_time()
+        self._show_time()
+
+    def _fit_time(self) -> None:
+        """As wide as the longest time this clip shows: the layout never moves."""
+        widest = re.sub(r"\d", "0", self._time_text(self.player.duration()))
+        self.time.setMinimumWidth(self.time.fontMetrics().horizontalAdvance(widest) + 4)
+
+    def _time_text(self, position: int) -> str:
+        return f"{clock_time(position)} / {clock_time(self.player.duration())}"
+
+    def _show_time(self) -> None:
+        self.time.setText(self._time_text(self.player.position()))
+
+    def _show_state(self) -> None:
+        playing = self.playing
+        self.play_button.setText(tr(Label.PLAYER_PAUSE if playing else Label.PLAYER_PLAY))
+        pixmap = QStyle.StandardPixmap
+        icon = pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status is QMediaPlayer.MediaStatus.EndOfMedia:
+            self.slider.setValue(self.slider.maximum())
+            self.ended.emit()
+        elif status is QMediaPlayer.MediaStatus.InvalidMedia:
+            self._fail(self.player.errorString() or "invalid media")
+
+    def _error(self, error: QMediaPlayer.Error, detail: str) -> None:
+        if error is not QMediaPlayer.Error.NoError:
+            self._fail(detail or error.name)
+
+    def _fail(self, detail: str) -> None:
+        if self._failed:
+            return
+        self._failed = True
+        log.warning("video %s cannot be played: %s", self.player.source().toString(), detail)
+        self.failed.emit(detail)
