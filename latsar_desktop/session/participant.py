@@ -199,6 +199,14 @@ def _first_profile(
         raise SessionError(msg(Code.SIGNIN_PROFILE_IN_USE)) from None
 
 
+def _first_sign_in_refused(reason: Message, link: SyncError) -> tuple[Message, ...]:
+    """Why a first sign-in (it must be online) did not happen. An app too old for the
+    server is told to update first: connecting again would not help."""
+    if link.kind is SyncErrorKind.CLIENT_TOO_OLD:
+        return (reason, msg(Code.SIGNIN_FIRST_ONLINE))
+    return (msg(Code.SIGNIN_FIRST_ONLINE), reason)
+
+
 def _tuned(api: ApiClient, clock: WallClock, options: SessionOptions) -> ApiClient:
     """The client on the session's clock (its clock-skew check) and deadline rule."""
     api.clock = clock
@@ -362,7 +370,7 @@ class ParticipantSession:
     ) -> ParticipantSession:
         reason = error_message(link)
         if profile is None:
-            raise SessionError(msg(Code.SIGNIN_FIRST_ONLINE), reason, cause=link)
+            raise SessionError(*_first_sign_in_refused(reason, link), cause=link)
         try:
             signed = machine.offline_sign_in(nip, nik)
         except NeedsOnlineSignIn as exc:
@@ -372,7 +380,7 @@ class ParticipantSession:
         store = ProfileStore(machine.profile_path(profile), uuid.UUID(profile.device_id), clock)
         if store.package() is None:  # the first sign-in could not fetch it
             store.close()
-            raise SessionError(msg(Code.SIGNIN_FIRST_ONLINE), reason, cause=link)
+            raise SessionError(*_first_sign_in_refused(reason, link), cause=link)
         return cls(
             store,
             machine=machine,

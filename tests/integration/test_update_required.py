@@ -58,8 +58,8 @@ def test_first_sign_in_refused_with_where_to_get_the_new_version(tmp_path: Path)
             with pytest.raises(SessionError) as refused:
                 sign_in(machine, server.url, BUDI)
         codes = [m.code for m in refused.value.messages]
-        assert codes == [Code.SIGNIN_FIRST_ONLINE, Code.SYNC_ERROR_CLIENT_TOO_OLD_URL]
-        assert refused.value.messages[1] == msg(Code.SYNC_ERROR_CLIENT_TOO_OLD_URL, url=UPDATE_URL)
+        assert codes == [Code.SYNC_ERROR_CLIENT_TOO_OLD_URL, Code.SIGNIN_FIRST_ONLINE]
+        assert refused.value.messages[0] == msg(Code.SYNC_ERROR_CLIENT_TOO_OLD_URL, url=UPDATE_URL)
         for language in ("id", "en"):
             shown = " ".join(translate(m, language) for m in refused.value.messages)
             assert UPDATE_URL in shown
