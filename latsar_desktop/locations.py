@@ -1,4 +1,4 @@
-"""Where things live on disk: bundled resources and the user's data directory."""
+"""Where things live on disk: bundled resources, the user's data and log directories."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import platformdirs
 
 APP_NAME = "LatsarDesktop"
 DATA_DIR_ENV = "LATSAR_DATA_DIR"
+LOG_DIR_ENV = "LATSAR_LOG_DIR"
 
 
 def resources_dir() -> Path:
@@ -30,5 +31,21 @@ def data_dir() -> Path:
     """The user's data directory; ``LATSAR_DATA_DIR`` overrides platformdirs (tests, demo)."""
     override = os.environ.get(DATA_DIR_ENV)
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir() -> Path:
+    """Where the app's log files go (created if missing): ``LATSAR_LOG_DIR`` when set;
+    else ``<LATSAR_DATA_DIR>/logs`` when the data directory is overridden (tests, the
+    demo: nothing is written outside it); else the platform's user log folder."""
+    override = os.environ.get(LOG_DIR_ENV)
+    data = os.environ.get(DATA_DIR_ENV)
+    if override:
+        path = Path(override)
+    elif data:
+        path = Path(data) / "logs"
+    else:
+        path = Path(platformdirs.user_log_dir(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path

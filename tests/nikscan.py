@@ -1,9 +1,10 @@
 """The scan for NIKs where they must never be: every byte of every file given.
 
-The server's tables, logs and files, and on the client ``machine.db`` and every profile
+The server's tables, logs and files; on the client ``machine.db`` and every profile
 database, each with its ``-wal`` and ``-shm`` (SQLite writes a committed row to the WAL
-first, and freed pages keep old bytes: reading the rows would miss both). A NIK is
-looked for in every form it could plausibly be written in:
+first, and freed pages keep old bytes: reading the rows would miss both), and the app's
+log files (``log_files``). A NIK is looked for in every form it could plausibly be
+written in:
 
 - the 16 digits as UTF-8 (text columns, JSON, logs) and as UTF-16 (either byte order);
 - the digits as typed, grouped with spaces, dots or dashes;
@@ -95,4 +96,12 @@ def client_files(root: Path) -> list[Path]:
     assert any(p.parent.name == "profiles" and p.suffix == ".db" for p in files), (
         f"no profile database under {root}"
     )
+    return files
+
+
+def log_files(folder: Path) -> list[Path]:
+    """Every file of the app's log folder (``logs.setup_logging``: the current file and
+    its rotated backups). Fails when nothing was logged (nothing would be scanned)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    assert any(p.stat().st_size > 0 for p in files), f"no log records under {folder}"
     return files

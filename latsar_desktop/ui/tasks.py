@@ -1,24 +1,38 @@
 """Background work for the screens (Anki's ``QueryOp``, Picard's ``run_task``).
 
-``TaskRunner.run(work, done=…)`` runs ``work(cancel, progress)`` on a thread of the
-runner's own pool and delivers ``done(result)`` or ``failed(error)`` back on the GUI
-thread (queued signals: the GUI thread never waits). ``progress(done, total)`` may be
-called from the work's thread as often as it likes; the screen gets it on the GUI thread.
+``TaskRunner.run(work, done=…)`` (called on the GUI thread) runs ``work(cancel,
+progress)`` on a thread of the runner's own pool and delivers ``done(result)`` or
+``failed(error)`` back on the GUI thread (queued signals: the GUI thread never waits).
+``progress(done, total)`` may be called from the work's thread as often as it likes;
+the screen gets the latest value on the GUI thread (at most one progress delivery is
+waiting at a time, so a download reporting every chunk cannot flood the event queue).
 A failure with no handler of its own goes to the standard error dialog
-(``ui/errors.py``). ``task.cancel()`` sets the ``CancelToken`` the work was given: the
-session's methods stop at their next check. ``shutdown()`` cancels everything and waits.
+(``ui/errors.py``), except a ``SyncError(CANCELLED)`` of a task that was cancelled: the
+participant asked for it. ``task.cancel()`` sets the ``CancelToken`` the work was
+given: the session's methods stop at their next check. ``shutdown()`` cancels
+everything, waits for the threads, and drops the results still on their way (the
+screens they were for are closing). An exception raised by a ``done``/``failed``/
+``progress`` callback goes to ``sys.excepthook`` (the standard dialog once
+``errors.install_excepthooks`` ran): it does not stop the task's other deliveries.
+
+A ``Task`` lives on the GUI thread and all its public signals are emitted there; it is
+deleted (``deleteLater``) once finished, its plain attributes (``name``, ``token``,
+``running``, ``cancel()``) stay usable by whoever kept it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from latsar_desktop.domain.messages import DomainError
 from latsar_desktop.sync.cancel import CancelToken
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -27,50 +41,83 @@ log = logging.getLogger(__name__)
 
 
 class Task(QObject, Generic[T]):
-    """One piece of work running (or done). Lives on the GUI thread; its signals are
-    emitted from the work's thread and delivered queued."""
+    """One piece of work running (or done). Lives on the GUI thread; the work's thread
+    only emits the private signals, delivered queued to this object's slots."""
 
     succeeded = Signal(object)
     failed = Signal(object)
     progressed = Signal(int, int)
     finished = Signal()
+    _ended = Signal(object, object)  # (error or None, result): from the work's thread
+    _moved = Signal()  # a progress value is waiting: from the work's thread
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
         self.token = CancelToken()
         self.running = True
-        self.finished.connect(self._finish)
+        self.dropped = False  # the runner shut down: nothing more is delivered
+        self._lock = threading.Lock()
+        self._latest: tuple[int, int] | None = None
+        self._ended.connect(self._end, Qt.ConnectionType.QueuedConnection)
+        self._moved.connect(self._move, Qt.ConnectionType.QueuedConnection)
 
     def cancel(self) -> None:
         self.token.cancel()
 
-    def _finish(self) -> None:
-        self.running = False
-
     def report(self, done: int, total: int) -> None:
         """The ``progress`` callable handed to the work (any thread)."""
-        self.progressed.emit(done, total)
+        with self._lock:
+            waiting = self._latest is not None
+            self._latest = (done, total)
+        if not waiting:
+            self._moved.emit()
+
+    @Slot()  # declared slots: nothing is added to the meta-object at run time
+    def _move(self) -> None:
+        with self._lock:
+            latest, self._latest = self._latest, None
+        if latest is not None and self.running and not self.dropped:
+            self.progressed.emit(*latest)
+
+    @Slot(object, object)
+    def _end(self, error: BaseException | None, result: object) -> None:
+        self._move()  # a value reported just before the end is not lost
+        self.running = False
+        if not self.dropped:
+            if error is None:
+                self.succeeded.emit(result)
+            else:
+                self.failed.emit(error)
+        self.finished.emit()
 
 
-class _Runnable(QRunnable):
-    def __init__(self, work: Work[Any], task: Task[Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self.work = work
-        self.task = task
+def _runner(work: Work[Any], task: Task[Any]) -> Callable[[], None]:
+    """What a pool thread runs: the work, then its outcome queued to the GUI thread.
+    (A plain callable, which PySide wraps in a runnable it owns, rather than a Python
+    ``QRunnable`` subclass whose ownership Python and the pool would share.)"""
 
-    def run(self) -> None:
-        task = self.task
+    def run() -> None:
         try:
-            result = self.work(task.token, task.report)
+            result = work(task.token, task.report)
         except BaseException as error:  # every failure goes back to the GUI thread
-            log.info("task %s failed: %r", task.name, error)
-            task.failed.emit(error)
+            if isinstance(error, DomainError | SyncError):
+                log.info("task %s failed: %r", task.name, error)
+            else:  # a bug or the unforeseen: its traceback, for the log file
+                log.error("task %s failed", task.name, exc_info=error)
+            task._ended.emit(error, None)
         else:
-            task.succeeded.emit(result)
-        finally:
-            task.finished.emit()
+            task._ended.emit(None, result)
+
+    return run
+
+
+def _was_cancelled(task: Task[Any], error: BaseException) -> bool:
+    return (
+        task.token.cancelled
+        and isinstance(error, SyncError)
+        and error.kind is SyncErrorKind.CANCELLED
+    )
 
 
 class TaskRunner(QObject):
@@ -92,29 +139,49 @@ class TaskRunner(QObject):
         name: str = "",
         parent: QWidget | None = None,
     ) -> Task[T]:
-        """Start ``work`` off the GUI thread. ``failed`` defaults to the standard error
-        dialog over ``parent``. The returned task can be cancelled."""
+        """Start ``work`` off the GUI thread (call this on the GUI thread). ``failed``
+        defaults to the standard error dialog over ``parent``. The returned task can be
+        cancelled."""
         task: Task[T] = Task(name or getattr(work, "__name__", "task"), self)
         task.succeeded.connect(done)
         if failed is None:
             from latsar_desktop.ui.errors import show_error
 
-            task.failed.connect(lambda error: show_error(parent, error))
+            def standard(error: BaseException) -> None:
+                if _was_cancelled(task, error):
+                    log.info("task %s stopped as asked", task.name)
+                else:
+                    show_error(parent, error)
+
+            task.failed.connect(standard)
         else:
             task.failed.connect(failed)
         if progress is not None:
             task.progressed.connect(progress)
         self._running.add(task)
-        task.finished.connect(lambda: self._running.discard(task))
-        self.pool.start(_Runnable(work, task))
+        task.finished.connect(lambda: self._forget(task))
+        self.pool.start(_runner(work, task))
         return task
+
+    def _forget(self, task: Task[Any]) -> None:
+        self._running.discard(task)
+        task.deleteLater()  # its connections (and what the callbacks hold) go with it
 
     @property
     def busy(self) -> bool:
         return bool(self._running)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel every task and wait for the threads; False when some did not stop."""
-        for task in list(self._running):
+        """Cancel every task and wait for the threads; False when some did not stop.
+        Results still on their way are dropped: no callback runs after this."""
+        tasks = list(self._running)
+        for task in tasks:
             task.cancel()
-        return self.pool.waitForDone(timeout_ms)
+        stopped = self.pool.waitForDone(timeout_ms)
+        for task in tasks:
+            task.dropped = True
+        if stopped:
+            for task in tasks:
+                task.running = False
+            self._running.clear()
+        return stopped

@@ -8,7 +8,8 @@ in that ends at its deadline, an evaluation attempt that survives a SIGKILL of t
 a course update that arrives as a notification and a refreshed package; then study to
 certificate through the session's methods alone, a far-off device clock, and the
 background sync that a connection appearing sets off. After the sessions, no NIK is
-anywhere on the client (tests/nikscan.py).
+anywhere on the client (tests/nikscan.py), nor in the app's log file written at DEBUG
+(every library's records too) during the sign-ins: online, wrong, offline, refused.
 
 One server for the module, in a process of its own (each test has its own computer,
 tmp_path); the tests that stop their server or change the course have their own.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import mmap
 import os
 import queue
@@ -43,6 +45,7 @@ from latsar_desktop.certificate.render import verify_pdf
 from latsar_desktop.domain.messages import Code, DomainError, msg
 from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n import translate
+from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession, SessionError, SessionOptions
 from latsar_desktop.session.evaluation import CHECKPOINT_SECONDS, AttemptRun
 from latsar_desktop.store.credentials import CredentialsUnreadable, check_nik, open_tokens
@@ -60,7 +63,7 @@ from latsar_server.tables import EventRow
 from tests import recipes
 from tests.faultproxy import Fault, FaultProxy
 from tests.integration.serverkit import DEMO, demo_people, load_demo, play, sign_in
-from tests.nikscan import client_files, scan_files
+from tests.nikscan import client_files, log_files, scan_files
 from tests.servers import RunningServer, ServerProcess, free_port, running_server
 from tools import demo_course as demo
 
@@ -130,9 +133,29 @@ def codes(error: SessionError) -> list[Code]:
     return [m.code for m in error.messages]
 
 
-def assert_no_nik(machine: MachineStore) -> None:
-    """Every byte of machine.db, the profile databases (with -wal, -shm), lock files."""
-    assert scan_files(NIKS, client_files(machine.root)) == []
+@pytest.fixture
+def debug_logs(tmp_path: Path) -> Iterator[Path]:
+    """The app's log file, as the app sets it up but at DEBUG, in tmp_path/"logs"."""
+    root = logging.getLogger()
+    level = root.level
+    folder = tmp_path / "logs"
+    setup_logging(folder, logging.DEBUG)
+    yield folder
+    stop_logging()
+    root.setLevel(level)
+
+
+def assert_no_nik(machine: MachineStore, logs: Path | None = None) -> None:
+    """Every byte of machine.db, the profile databases (with -wal, -shm), lock files, and
+    of the log files when given: which must hold the sign-ins' requests, at DEBUG."""
+    files = client_files(machine.root)
+    if logs is not None:
+        logged = b"".join(path.read_bytes() for path in log_files(logs))
+        assert b"POST http://127.0.0.1" in logged  # httpx: each request's method and URL
+        assert b"/api/v1/auth/login" in logged
+        assert b" DEBUG [" in logged  # httpcore's and the others' DEBUG records too
+        files += log_files(logs)
+    assert scan_files(NIKS, files) == []
 
 
 def device_events(server: RunningServer, device_id: object) -> tuple[int, int]:
@@ -148,7 +171,9 @@ def device_events(server: RunningServer, device_id: object) -> tuple[int, int]:
 # ------------------------------------------------------------------------ 1. on and off
 
 
-def test_sign_in_online_sign_out_then_offline_with_the_server_stopped(tmp_path: Path) -> None:
+def test_sign_in_online_sign_out_then_offline_with_the_server_stopped(
+    tmp_path: Path, debug_logs: Path
+) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
     )
@@ -206,14 +231,14 @@ def test_sign_in_online_sign_out_then_offline_with_the_server_stopped(tmp_path: 
     with pytest.raises(SessionError) as first:
         sign_in(machine, None, siti)
     assert codes(first.value) == [Code.SIGNIN_FIRST_ONLINE, Code.SYNC_ERROR_OFFLINE]
-    assert_no_nik(machine)
+    assert_no_nik(machine, debug_logs)
 
 
 # ------------------------------------------------------------------------ 2. wrong NIKs offline
 
 
 def test_four_wrong_niks_offline_and_the_wait_grows(
-    demo_server: RunningServer, tmp_path: Path
+    demo_server: RunningServer, tmp_path: Path, debug_logs: Path
 ) -> None:
     clock = FakeClock()
     machine = MachineStore(tmp_path / "pc", clock=clock)
@@ -255,13 +280,17 @@ def test_four_wrong_niks_offline_and_the_wait_grows(
     profile = restarted.profile_by_nip(ani["nip"])
     assert profile is not None
     assert (profile.offline_failures, profile.offline_retry_at) == (0, None)
+    assert_no_nik(restarted, debug_logs)
 
 
 # ------------------------------------------------------------------------ 3. two profiles
 
 
 def test_two_profiles_on_one_machine_cannot_open_each_others_tokens(
-    demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+    demo_server: RunningServer,
+    tmp_path: Path,
+    sessions: list[ParticipantSession],
+    debug_logs: Path,
 ) -> None:
     machine = MachineStore(tmp_path / "pc")
     budi, siti = PEOPLE[0], PEOPLE[1]
@@ -292,8 +321,8 @@ def test_two_profiles_on_one_machine_cannot_open_each_others_tokens(
     with pytest.raises(SessionError) as wrong:
         sign_in(machine, None, siti, nik=budi["nik"])
     assert codes(wrong.value) == [Code.SIGNIN_WRONG_NIK_OFFLINE]
-    # after these sessions: no NIK in any byte on this computer
-    assert_no_nik(machine)
+    # after these sessions: no NIK in any byte on this computer, nor in its log
+    assert_no_nik(machine, debug_logs)
 
 
 # ------------------------------------------------------------------------ 4. a download
