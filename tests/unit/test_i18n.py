@@ -10,9 +10,8 @@ from latsar_desktop import i18n
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import WireMessage, WireParam
 from latsar_desktop.i18n import LANGUAGES, MissingTranslation, catalog, text, translate
-from latsar_desktop.i18n.labels import Label
 from latsar_desktop.i18n.compile import compiled, is_fresh, main, messages, mo_path, read_catalog
-
+from latsar_desktop.i18n.labels import Label
 
 # the core's message codes and the screens' labels: one registry, both in the catalogs
 CODES = [*Code, *Label]

@@ -1,0 +1,159 @@
+"""The one look of the app: a white page, one deep-blue accent, the system font at a
+readable size, generous margins (DESIGN §4 "Look and feel").
+
+Screens never set colours or fonts themselves: they name what a widget is with a
+``role`` property (``set_role(label, "title")``) and this stylesheet styles the role.
+Roles: ``eyebrow`` (the small accent line above a title), ``title``, ``subtitle``,
+``intro`` (the one sentence under a title), ``muted``, ``field`` (a field's name),
+``field-error`` (the inline message under a field), ``error`` and ``notice`` (the
+message boxes), ``big`` (numbers that matter), ``card``, ``panel``, ``primary`` (the one
+main button of a screen; also a button named ``primary``), ``link`` (a small text
+button), ``nav`` (the side bar's buttons), ``sidebar``, ``header``, ``status-dot``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+ACCENT = "#1F4E8C"  # the one accent colour: a deep, official blue
+ACCENT_DARK = "#173B6A"
+ACCENT_SOFT = "#E8EEF7"  # the accent, faint: a chosen card, the side bar's current page
+TEXT = "#1D232B"
+MUTED = "#56606E"
+BORDER = "#D3D9E2"
+SURFACE = "#F5F7FA"  # panels and the side bar
+ERROR = "#A3231A"
+ERROR_SOFT = "#FBEDEC"
+ONLINE = "#2E7D4F"
+OFFLINE = "#8A6D1F"
+BASE_POINT_SIZE = 10.5  # readable on an old 1366×768 laptop at 125 %
+
+STYLESHEET = f"""
+QWidget {{ color: {TEXT}; }}
+QMainWindow, QStackedWidget, QScrollArea, QScrollArea > QWidget > QWidget {{
+    background: white;
+}}
+QLabel[role="eyebrow"] {{ color: {ACCENT}; font-weight: 600; letter-spacing: 1px; }}
+QLabel[role="title"] {{ font-size: 18pt; font-weight: 600; }}
+QLabel[role="subtitle"] {{ font-size: 12pt; font-weight: 600; }}
+QLabel[role="intro"], QLabel[role="muted"] {{ color: {MUTED}; }}
+QLabel[role="field"] {{ font-weight: 600; }}
+QLabel[role="field-error"] {{ color: {ERROR}; }}
+QLabel[role="big"] {{ font-size: 28pt; font-weight: 600; color: {ACCENT}; }}
+QLabel[role="error"] {{
+    background: {ERROR_SOFT}; color: {ERROR}; border-left: 4px solid {ERROR};
+    padding: 8px 10px;
+}}
+QLabel[role="notice"] {{
+    background: {ACCENT_SOFT}; color: {ACCENT_DARK}; border-left: 4px solid {ACCENT};
+    padding: 8px 10px;
+}}
+QFrame[role="panel"] {{
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px;
+}}
+QFrame[role="panel"] QLabel {{ background: transparent; }}
+QLineEdit {{
+    border: 1px solid {BORDER}; border-radius: 4px; padding: 6px 8px; background: white;
+    selection-background-color: {ACCENT};
+}}
+QLineEdit:focus {{ border: 2px solid {ACCENT}; padding: 5px 7px; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {ERROR}; }}
+QLineEdit:disabled {{ background: {SURFACE}; color: {MUTED}; }}
+QPushButton {{
+    border: 1px solid {BORDER}; border-radius: 4px; padding: 6px 14px; background: white;
+}}
+QPushButton:hover {{ border-color: {ACCENT}; }}
+QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 5px 13px; }}
+QPushButton:checked {{ background: {ACCENT_SOFT}; border-color: {ACCENT}; }}
+QPushButton:disabled {{ color: #9AA3AF; background: {SURFACE}; }}
+QPushButton[role="primary"], QPushButton#primary {{
+    background: {ACCENT}; color: white; border: 1px solid {ACCENT}; font-weight: 600;
+    padding: 7px 24px;
+}}
+QPushButton[role="primary"]:hover, QPushButton#primary:hover {{ background: {ACCENT_DARK}; }}
+QPushButton[role="primary"]:focus, QPushButton#primary:focus {{
+    border: 2px solid {ACCENT_DARK}; padding: 6px 23px;
+}}
+QPushButton[role="primary"]:disabled, QPushButton#primary:disabled {{
+    background: #9DB0C9; border-color: #9DB0C9;
+}}
+QPushButton[role="link"] {{
+    border: none; background: transparent; color: {ACCENT}; padding: 2px 4px;
+    text-decoration: underline;
+}}
+QPushButton[role="link"]:focus {{ border: 1px dotted {ACCENT}; padding: 1px 3px; }}
+QPushButton[role="card"] {{
+    text-align: left; background: white; border: 1px solid {BORDER}; border-radius: 6px;
+    padding: 0px;
+}}
+QPushButton[role="card"]:hover {{ border-color: {ACCENT}; }}
+QPushButton[role="card"]:focus {{ border: 2px solid {ACCENT}; }}
+QPushButton[role="card"]:checked {{ background: {ACCENT_SOFT}; border: 2px solid {ACCENT}; }}
+QPushButton[role="card"] QLabel {{ background: transparent; }}
+QPushButton[role="card"][plain="true"] {{ padding: 8px 14px; }}
+QWidget[role="sidebar"] {{ background: {SURFACE}; border-right: 1px solid {BORDER}; }}
+QPushButton[role="nav"] {{
+    text-align: left; border: none; border-radius: 0px; background: transparent;
+    padding: 10px 18px; border-left: 4px solid transparent;
+}}
+QPushButton[role="nav"]:hover {{ background: {ACCENT_SOFT}; }}
+QPushButton[role="nav"]:focus {{ border-left: 4px solid {ACCENT_DARK}; padding: 10px 18px; }}
+QPushButton[role="nav"]:checked {{
+    background: {ACCENT_SOFT}; color: {ACCENT_DARK}; font-weight: 600;
+    border-left: 4px solid {ACCENT};
+}}
+QWidget[role="header"] {{ border-bottom: 1px solid {BORDER}; }}
+QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
+QStatusBar QLabel {{ color: {MUTED}; padding: 2px 4px; }}
+QLabel[role="status-dot"][online="true"] {{ color: {ONLINE}; }}
+QLabel[role="status-dot"][online="false"] {{ color: {OFFLINE}; }}
+QComboBox QAbstractItemView {{
+    border: 1px solid {BORDER}; selection-background-color: {ACCENT_SOFT};
+    selection-color: {TEXT};
+}}
+QProgressBar {{
+    border: none; background: {ACCENT_SOFT}; max-height: 4px; border-radius: 2px;
+}}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 2px; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0px; }}
+QScrollBar::handle:vertical {{ background: {BORDER}; border-radius: 4px; min-height: 24px; }}
+QScrollBar::handle:vertical:hover {{ background: #AEB8C6; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
+QMenuBar {{ background: white; border-bottom: 1px solid {BORDER}; }}
+QMenuBar::item:selected {{ background: {ACCENT_SOFT}; }}
+"""
+
+
+def apply_style(app: QApplication) -> None:
+    """The app's font, palette and stylesheet (once, before the first window)."""
+    app.setStyle("Fusion")
+    font = QFont(app.font())
+    font.setPointSizeF(BASE_POINT_SIZE)
+    app.setFont(font)
+    palette = app.palette()
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QPalette.ColorRole.Window, QColor("white"))
+        palette.setColor(group, QPalette.ColorRole.Base, QColor("white"))
+        palette.setColor(group, QPalette.ColorRole.WindowText, QColor(TEXT))
+        palette.setColor(group, QPalette.ColorRole.Text, QColor(TEXT))
+        palette.setColor(group, QPalette.ColorRole.Highlight, QColor(ACCENT))
+        palette.setColor(group, QPalette.ColorRole.Link, QColor(ACCENT))
+    app.setPalette(palette)
+    app.setStyleSheet(STYLESHEET)
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Name what ``widget`` is for the stylesheet (see the module docstring)."""
+    widget.setProperty("role", role)
+
+
+def set_flag(widget: QWidget, name: str, value: bool) -> None:
+    """Set a boolean style property (``invalid``, ``online``) and restyle at once."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)

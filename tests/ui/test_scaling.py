@@ -1,0 +1,106 @@
+"""Usable on the most common old laptop: 1366×768 at 125 % scaling (DESIGN §4).
+
+In a process of its own (``tests/ui/scaling_probe.py``: the scale and the screen must be
+set before the QApplication exists), with ``QT_SCALE_FACTOR=1.25`` on an offscreen
+screen of 1366×768 pixels: every page of the main window, in both languages, has a
+minimum size that fits the screen less a taskbar and a title bar, and at that size no
+text is clipped and nothing sticks out of the window. The window's first size fits the
+screen, and its size and position are kept for the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREEN = (1366, 768)  # physical pixels
+SCALE = 1.25
+PAGES = ("signin", "signin with messages", "welcome", "home", "course", "profile")
+FIRST_START = "signin fresh"  # the demo's first start, no profile yet: in Indonesian
+
+
+def probe(mode: str, tmp_path: Path) -> dict[str, Any]:
+    config = tmp_path / "screen.json"
+    config.write_text(
+        json.dumps(
+            {
+                "synchronousWindowSystemEvents": False,
+                "windowFrameMargins": False,  # the title bar: TITLE_BAR in the probe
+                "screens": [
+                    {
+                        "name": "Laptop",
+                        "x": 0,
+                        "y": 0,
+                        "width": SCREEN[0],
+                        "height": SCREEN[1],
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    out, work = tmp_path / f"{mode}.json", tmp_path / mode
+    work.mkdir()
+    env = dict(os.environ)  # HOME and LATSAR_DATA_DIR already point into tmp_path
+    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}", QT_SCALE_FACTOR=str(SCALE))
+    env.pop("QT_SCREEN_SCALE_FACTORS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui.scaling_probe", mode, str(out), str(work)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return probe("pages", tmp_path_factory.mktemp("scaling"))
+
+
+def test_the_probe_saw_the_laptop_screen(measured: dict[str, Any]) -> None:
+    # 1366×768 at 125 %: 1093×614 logical, less the taskbar (32) and a title bar (32)
+    assert measured["client"] == [1093, 550]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_fits_1366x768_at_125_percent_without_clipping(
+    measured: dict[str, Any], language: str, page: str
+) -> None:
+    seen = measured[language][page]
+    width, height = seen["minimum"]
+    client = measured["client"]
+    assert width <= client[0], f"{page} needs {width} px wide; {client[0]} fit"
+    assert height <= client[1], f"{page} needs {height} px high; {client[1]} fit"
+    assert seen["problems"] == []
+
+
+def test_the_sign_in_of_a_first_start_fits_without_clipping(measured: dict[str, Any]) -> None:
+    seen = measured["id"][FIRST_START]
+    width, height = seen["minimum"]
+    assert width <= measured["client"][0]
+    assert height <= measured["client"][1], f"{height} px high needed"
+    assert seen["problems"] == []
+
+
+def test_the_first_size_fits_and_the_size_and_position_are_kept(tmp_path: Path) -> None:
+    seen = probe("geometry", tmp_path)
+    assert seen["first_fits"], seen
+    assert seen["kept"]
+    assert seen["restored"] == seen["set"]
+    assert seen["set"][2:] == [1000, 520]

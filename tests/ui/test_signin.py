@@ -1,0 +1,465 @@
+"""The sign-in screen through its real widgets, against the real server on 127.0.0.1.
+
+Inline messages under the fields from the domain codes (shown when a field is left, not
+while the first digits are typed; a NIP with spaces and dots accepted); the server's
+refusals in the message area, never a dialog (a wrong NIK, a locked NIP, no connection
+on a first sign-in, an app too old with its link); the offline slow-down counted down
+with "Masuk" disabled; the Tab order; removing a profile with its unsynced events
+counted; the language switch; the demo people filled in with one click.
+"""
+
+# ruff: noqa: F811 (the fixtures imported from appkit are parameters here)
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from latsar_desktop.domain.messages import Code, msg
+from latsar_desktop.domain.protocol import PROTOCOL_VERSION, ActivityKind
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.api import SERVER_URL_SETTING
+from latsar_desktop.ui import errors
+from latsar_desktop.ui.main_window import MainWindow
+from latsar_desktop.ui.texts import say, tr
+from latsar_server.settings import Settings
+from tests.integration.serverkit import load_demo
+from tests.servers import free_port, running_server
+from tests.ui.appkit import (  # noqa: F401 (fixtures)
+    LEFT,
+    WAIT_MS,
+    Person,
+    first_activity,
+    focus_of,
+    indonesian,
+    make_window,
+    runner,
+    sign_in,
+    styled,
+    submit,
+    type_credentials,
+    watched_before,
+)
+
+MakeWindow = Callable[..., MainWindow]
+BUDI_GROUPED = "19900514 202601 1 901"  # Budi's NIP as printed on his papers
+
+
+def field_message(code: Code, **params: str | int) -> str:
+    return say(msg(code, **params))
+
+
+def button_of(dialog: QMessageBox, role: QMessageBox.ButtonRole) -> QAbstractButton:
+    return next(b for b in dialog.buttons() if dialog.buttonRole(b) is role)
+
+
+# ---------------------------------------------------------------------- inline messages
+
+
+def test_a_nip_typed_with_spaces_and_dots_is_accepted_and_signs_in(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    # one digit short, grouped with spaces and dots as on paper
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClicks(page.nip_edit, "19900514.202601 1 90")
+    assert page.nip_error.text() == ""  # nothing while typing
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Tab)  # the field is left
+    assert page.nip_error.text() == field_message(Code.NIP_WRONG_LENGTH, length=17, expected=18)
+    assert page.nip_edit.property("invalid") is True
+    # the last digit: the message follows the typing and goes
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    page.nip_edit.end(False)
+    qtbot.keyClicks(page.nip_edit, "1")
+    assert page.nip_error.text() == ""
+    assert page.nip_edit.property("invalid") is False
+
+    type_credentials(qtbot, page, None, people[0]["nik"])
+    submit(qtbot, window)
+    assert window.session is not None, page.message_text()
+    assert window.session.nip == people[0]["nip"]  # the digits, without the spaces
+    assert page.nip_error.text() == ""
+    assert page.nik_error.text() == ""
+
+
+def test_a_nik_with_a_letter_shows_its_inline_message_and_nothing_is_sent(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClicks(page.nip_edit, BUDI_GROUPED)
+    qtbot.mouseClick(page.nik_edit, LEFT)
+    qtbot.keyClicks(page.nik_edit, "32730114O5")  # the letter O typed for a zero
+    assert page.nik_error.text() == ""  # not while typing
+    qtbot.mouseClick(page.submit_button, LEFT)
+    expected = field_message(Code.NIK_NOT_DIGITS, char="O", position=9)
+    assert page.nik_error.text() == expected
+    assert page.nik_edit.property("invalid") is True
+    assert page.nip_error.text() == ""
+    assert focus_of(window) is page.nik_edit
+    assert not page.runner.busy  # nothing sent to the server
+    assert window.session is None
+    assert machine.profiles() == []
+    assert not page.message.isVisible()
+
+
+def test_the_nik_is_hidden_until_shown(
+    qtbot: QtBot, machine: MachineStore, make_window: MakeWindow
+) -> None:
+    page = make_window(machine).signin
+    assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Password
+    qtbot.mouseClick(page.show_nik, LEFT)
+    assert page.show_nik.isChecked()
+    assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Normal
+    qtbot.mouseClick(page.show_nik, LEFT)
+    assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Password
+
+
+# ---------------------------------------------------------------------- the server's refusals
+
+
+def test_a_wrong_nik_online_shows_the_servers_message_inline(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    type_credentials(qtbot, page, people[0]["nip"], people[1]["nik"])  # Siti's NIK
+    submit(qtbot, window)
+    assert window.session is None
+    assert window.current_screen() is page
+    assert page.message.isVisible()
+    assert page.message_text() == say(msg(Code.AUTH_INVALID_CREDENTIALS))
+    assert page.message.property("role") == "error"
+    assert QApplication.activeModalWidget() is None
+    assert errors.current_dialog() is None
+    # the fields are usable again, the NIK chosen for retyping
+    assert page.nip_edit.isEnabled()
+    assert page.nik_edit.isEnabled()
+    assert page.submit_button.isEnabled()
+    assert not page.busy_bar.isVisible()
+    assert focus_of(window) is page.nik_edit
+    assert page.nik_edit.selectedText() == page.nik_edit.text()
+
+
+def test_a_locked_nip_says_how_long_to_wait(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    for attempt in range(4):
+        type_credentials(qtbot, page, people[0]["nip"], people[1]["nik"])
+        submit(qtbot, window)
+        assert page.message_text() == say(msg(Code.AUTH_INVALID_CREDENTIALS)), attempt
+    # the fifth wrong NIK locks the NIP (5 in 15 minutes), the right one too meanwhile
+    locked = say(msg(Code.AUTH_NIP_LOCKED, minutes=15))
+    for nik in (people[1]["nik"], people[0]["nik"]):
+        type_credentials(qtbot, page, people[0]["nip"], nik)
+        submit(qtbot, window)
+        assert window.session is None
+        assert page.message_text() == locked
+    assert locked.endswith("untuk NIP ini. Coba lagi dalam 15 menit.")
+
+
+def test_no_connection_on_a_first_sign_in(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    machine.set_setting(SERVER_URL_SETTING, f"http://127.0.0.1:{free_port()}")  # nobody
+    window = make_window(machine)
+    sign_in_attempt = window.signin
+    type_credentials(qtbot, sign_in_attempt, people[0]["nip"], people[0]["nik"])
+    submit(qtbot, window)
+    assert window.session is None
+    lines = sign_in_attempt.message_text().split("\n")
+    assert lines[0] == say(msg(Code.SIGNIN_FIRST_ONLINE))
+    assert lines[1] == say(msg(Code.SYNC_ERROR_OFFLINE))
+    assert machine.profiles() == []
+
+
+def test_an_app_too_old_links_to_the_new_version(
+    qtbot: QtBot, tmp_path: Path, people: list[Person], make_window: MakeWindow
+) -> None:
+    url = "https://latsar.example.go.id/unduh"
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
+    )
+    newer = dataclasses.replace(settings, min_protocol=PROTOCOL_VERSION + 1, update_url=url)
+    machine = MachineStore(tmp_path / "pc")
+    try:
+        with running_server(newer) as server:
+            load_demo(server)
+            machine.set_setting(SERVER_URL_SETTING, server.url)
+            window = make_window(machine)
+            page = window.signin
+            type_credentials(qtbot, page, people[0]["nip"], people[0]["nik"])
+            submit(qtbot, window)
+        assert window.session is None
+        assert say(msg(Code.SYNC_ERROR_CLIENT_TOO_OLD_URL, url=url)) in page.message_text()
+        assert f'<a href="{url}">{url}</a>' in page.message.text()  # a clickable link
+        assert page.message.openExternalLinks()
+        flags = page.message.textInteractionFlags()
+        assert flags & Qt.TextInteractionFlag.LinksAccessibleByMouse
+    finally:
+        machine.close()
+
+
+@pytest.fixture
+def offline_machine(tmp_path: Path, people: list[Person]) -> Iterator[MachineStore]:
+    """Budi signed in once online (welcome watched), then the server stopped for good."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
+    )
+    store = MachineStore(tmp_path / "pc")
+    with running_server(settings) as server:
+        load_demo(server)
+        store.set_setting(SERVER_URL_SETTING, server.url)
+        watched_before(store, people[0])
+    yield store
+    store.close()
+
+
+def test_offline_wrong_niks_show_the_wait_counting_down_with_masuk_disabled(
+    qtbot: QtBot, offline_machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(offline_machine)
+    page = window.signin
+    assert len(page.cards) == 1
+    qtbot.mouseClick(page.cards[0], LEFT)  # Budi's card: the NIP filled in, the NIK next
+    assert page.nip_edit.text() == BUDI_GROUPED
+    assert focus_of(window) is page.nik_edit
+    for tries_left in (2, 1):
+        type_credentials(qtbot, page, None, people[1]["nik"])
+        submit(qtbot, window)
+        assert page.message_text() == say(msg(Code.SIGNIN_WRONG_NIK_OFFLINE, tries_left=tries_left))
+        assert page.submit_button.isEnabled()
+    type_credentials(qtbot, page, None, people[1]["nik"])
+    submit(qtbot, window)
+    first, wait = page.message_text().split("\n")
+    assert first == say(msg(Code.SIGNIN_WRONG_NIK_OFFLINE, tries_left=0))
+    assert wait == say(msg(Code.SIGNIN_WAIT, seconds=10))
+    assert page.waiting
+    assert not page.submit_button.isEnabled()
+    # the countdown goes on live; "Masuk" (click or Enter) does nothing meanwhile
+    qtbot.waitUntil(lambda: "Tunggu 9 detik" in page.message_text(), timeout=WAIT_MS)
+    qtbot.mouseClick(page.submit_button, LEFT)
+    type_credentials(qtbot, page, None, people[0]["nik"])
+    qtbot.keyClick(page.nik_edit, Qt.Key.Key_Return)
+    assert not page.runner.busy
+    assert window.session is None
+    assert not page.submit_button.isEnabled()
+    # when it ends, "Masuk" is back and the right NIK signs in offline
+    qtbot.waitUntil(lambda: page.submit_button.isEnabled(), timeout=WAIT_MS)
+    assert not page.waiting
+    assert page.message_text() == tr(Label.SIGNIN_WAIT_OVER)
+    assert page.message.property("role") == "notice"
+    submit(qtbot, window)
+    assert window.session is not None, page.message_text()
+    assert not window.session.online
+
+
+# ---------------------------------------------------------------------- the screen itself
+
+
+@pytest.fixture
+def two_profiles(tmp_path: Path) -> Iterator[MachineStore]:
+    """A computer with two profiles and no server (the order of the cards: by name)."""
+    store = MachineStore(tmp_path / "pc")
+    store.add_profile("199005142026011901", "Budi Santoso", "Pemerintah Kota Bandung")
+    store.add_profile("199308212026012902", "Siti Rahmawati", "Pemerintah Kota Surabaya")
+    yield store
+    store.close()
+
+
+def test_the_tab_order_cards_nip_nik_show_masuk_language(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    window = make_window(two_profiles)
+    page = window.signin
+    budi, siti = page.cards
+    assert (budi.card.name, siti.card.name) == ("Budi Santoso", "Siti Rahmawati")
+    assert budi.nip_label.text() == f"NIP {BUDI_GROUPED}"
+    assert focus_of(window) is budi  # the screen starts on the first card
+    expected = [
+        siti,
+        page.other_account,
+        page.nip_edit,
+        page.nik_edit,
+        page.show_nik,
+        page.submit_button,
+        page.language,
+    ]
+    seen = []
+    for _ in expected:
+        focused = focus_of(window)
+        assert focused is not None
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        seen.append(focus_of(window))
+    assert seen == expected
+    # and back with Shift+Tab
+    qtbot.keyClick(page.language, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focus_of(window) is page.submit_button
+
+
+def test_a_card_chosen_by_keyboard_fills_the_nip_and_focuses_the_nik(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    window = make_window(two_profiles)
+    page = window.signin
+    qtbot.keyClick(page.cards[0], Qt.Key.Key_Tab)
+    qtbot.keyClick(page.cards[1], Qt.Key.Key_Return)
+    assert page.cards[1].isChecked()
+    assert page.nip_edit.text() == "19930821 202601 2 902"
+    assert focus_of(window) is page.nik_edit
+    qtbot.mouseClick(page.other_account, LEFT)  # "Masuk dengan akun lain": empty, the NIP
+    assert page.nip_edit.text() == ""
+    assert focus_of(window) is page.nip_edit
+
+
+def test_removing_a_profile_with_unsynced_events_warns_with_their_number(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    session = ParticipantSession.sign_in(
+        machine, people[0]["nip"], people[0]["nik"], device_name="PC uji"
+    )
+    try:  # three events recorded, none sent (no sync ran)
+        session.watch_welcome()
+        session.complete_activity(first_activity(session, ActivityKind.VIDEO))
+        session.complete_activity(first_activity(session, ActivityKind.READING))
+        database = session.store.path
+    finally:
+        session.sign_out()
+    window = make_window(machine)
+    page = window.signin
+    (card,) = page.cards
+    # "Batal" keeps it
+    qtbot.mouseClick(card.remove_button, LEFT)
+    dialog = page.remove_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.text() == tr(Label.SIGNIN_REMOVE_QUESTION, name="Budi Santoso")
+    warning = "3 kegiatan belum terkirim ke server dan akan hilang."
+    assert warning in dialog.informativeText()
+    qtbot.mouseClick(button_of(dialog, QMessageBox.ButtonRole.RejectRole), LEFT)
+    assert page.remove_dialog is None
+    assert [c.card.name for c in page.cards] == ["Budi Santoso"]
+    # the Delete key on the card asks again; "Hapus profil" removes it
+    qtbot.keyClick(page.cards[0], Qt.Key.Key_Delete)
+    dialog = page.remove_dialog
+    assert dialog is not None
+    assert warning in dialog.informativeText()
+    qtbot.mouseClick(button_of(dialog, QMessageBox.ButtonRole.DestructiveRole), LEFT)
+    qtbot.waitUntil(lambda: not page.cards and not page.runner.busy, timeout=WAIT_MS)
+    assert machine.profiles() == []
+    assert not database.exists()
+    assert page.message_text() == tr(Label.SIGNIN_REMOVED, name="Budi Santoso")
+    assert page.no_profiles.isVisible()
+
+
+def test_a_profile_in_use_is_not_removed(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    session = ParticipantSession.sign_in(
+        machine, people[0]["nip"], people[0]["nik"], device_name="PC uji"
+    )
+    try:  # signed in elsewhere (another window) while this one removes it
+        page = make_window(machine).signin
+        qtbot.mouseClick(page.cards[0].remove_button, LEFT)
+        dialog = page.remove_dialog
+        assert dialog is not None
+        assert "belum terkirim" not in dialog.informativeText()  # nothing recorded yet
+        qtbot.mouseClick(button_of(dialog, QMessageBox.ButtonRole.DestructiveRole), LEFT)
+        qtbot.waitUntil(lambda: page.message.isVisible(), timeout=WAIT_MS)
+        assert page.message_text() == say(msg(Code.SIGNIN_PROFILE_IN_USE))
+        assert len(page.cards) == 1
+        assert len(machine.profiles()) == 1
+    finally:
+        session.sign_out()
+
+
+def test_the_language_switch_retranslates_at_once_and_is_kept(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    window = make_window(two_profiles)
+    page = window.signin
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClicks(page.nip_edit, "1990")
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Tab)
+    before = {
+        "title": page.title.text(),
+        "submit": page.submit_button.text(),
+        "window": window.windowTitle(),
+        "nip": page.nip_error.text(),
+        "card": page.cards[0].remove_button.text(),
+    }
+    assert before == {
+        "title": "Masuk ke Latsar Desktop",
+        "submit": "Masuk",
+        "window": "Masuk · Latsar Desktop",
+        "nip": "NIP harus 18 angka, tetapi yang dimasukkan 4 angka.",
+        "card": "Hapus",
+    }
+    qtbot.mouseClick(page.language, LEFT)  # open the list, choose English
+    popup = page.language.view()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.submit_button.text() == "Sign in")
+    assert page.title.text() == "Sign in to Latsar Desktop"
+    assert window.windowTitle() == "Sign in · Latsar Desktop"
+    assert page.nip_error.text() == "The NIP must have 18 digits, but 4 were entered."
+    assert page.cards[0].remove_button.text() == "Remove"
+    assert two_profiles.setting("language") == "en"
+    # and back
+    page.language.setFocus()
+    qtbot.keyClick(page.language, Qt.Key.Key_Up)
+    assert page.title.text() == before["title"]
+    assert window.windowTitle() == before["window"]
+    assert page.nip_error.text() == before["nip"]
+    assert two_profiles.setting("language") == "id"
+
+
+def test_demo_people_are_filled_in_with_one_click(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    from latsar_desktop.demo import demo_people
+
+    window = make_window(machine, demo_people())
+    page = window.signin
+    assert page.demo_panel is not None
+    assert page.demo_panel.isVisible()
+    assert len(page.demo_buttons) == len(people) == 5
+    siti = people[1]
+    qtbot.mouseClick(page.demo_buttons[1], LEFT)
+    assert page.nip_edit.text() == "19930821 202601 2 902"
+    assert page.nik_edit.text() == siti["nik"]
+    assert focus_of(window) is page.submit_button
+    qtbot.keyClick(page.submit_button, Qt.Key.Key_Return)  # Enter signs in
+    qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT_MS)
+    assert window.session is not None
+    assert window.session.name == siti["name"]
+
+
+def test_the_busy_line_keeps_its_place(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    """The sign-in's busy line appears in place: nothing on the screen moves."""
+    window = make_window(machine)
+    page = window.signin
+    type_credentials(qtbot, page, people[0]["nip"], people[1]["nik"])
+    before = {w: w.geometry() for w in (page.submit_button, page.nik_edit, page.message)}
+    page.submit()
+    assert page.busy_bar.isVisible()
+    assert not page.nik_edit.isEnabled()
+    QApplication.processEvents()
+    assert {w: w.geometry() for w in before} == before
+    qtbot.waitUntil(lambda: page.message.isVisible(), timeout=WAIT_MS)
+    assert not page.busy_bar.isVisible()
+    assert page.submit_button.geometry() == before[page.submit_button]
