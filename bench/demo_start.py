@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.xvfb import Display, xvfb  # noqa: E402
+from tools.xvfb import Display, xvfb  # noqa: E402
 
 SHOWN = "sign-in screen shown"
 BARE_WINDOW = (

@@ -12,18 +12,20 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from latsar_desktop.demo import demo_people
-from tests.xvfb import Display, XvfbUnavailable, xvfb
+from tests.servers import wait_until
+from tools.xvfb import Display, XvfbUnavailable, xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_COMMAND = ROOT / "scripts" / "demo"
 WINDOW_TIMEOUT = 120.0  # a first run may install the environment's extras
 SIGN_IN_SHOWN = "sign-in screen shown"
+PAINTED_BYTES = 10_000  # a PNG of the painted screen is larger; a blank one, smaller
 
 
 @pytest.fixture
@@ -52,13 +54,11 @@ def embedded_servers(folder: Path) -> list[int]:
     return found
 
 
-def wait_for(predicate: Callable[[], object], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+def painted_screenshot(display: Display, target: Path, window: str) -> tuple[int, int] | None:
+    """The window saved as PNG and its size, once it is painted: a blank window (before
+    its first paint) compresses to a few kB, a painted sign-in screen to far more."""
+    size = display.screenshot(target, window)
+    return size if target.stat().st_size > PAINTED_BYTES else None
 
 
 def test_the_run_command_shows_the_sign_in_screen_with_the_demo_people(
@@ -74,18 +74,19 @@ def test_the_run_command_shows_the_sign_in_screen_with_the_demo_people(
         window = display.find_window("Latsar Desktop", WINDOW_TIMEOUT)
         assert window is not None, "no Latsar Desktop window appeared"
         log_file = logs / "latsar-desktop.log"
-        assert wait_for(
-            lambda: log_file.exists() and SIGN_IN_SHOWN in log_file.read_text("utf-8"), 30
+        assert wait_until(
+            lambda: log_file.exists() and SIGN_IN_SHOWN in log_file.read_text("utf-8"), 30, 0.2
         ), "the sign-in screen was not shown"
         shown = time.monotonic() - started
         line = next(x for x in log_file.read_text("utf-8").splitlines() if SIGN_IN_SHOWN in x)
         assert f"{len(demo_people())} demo people" in line, line
-        time.sleep(0.5)  # the first paint
-        width, height = display.screenshot(tmp_path / "demo.png", window)
         print(f"scripts/demo: sign-in screen with the demo people after {shown:.1f} s")
+        shot = tmp_path / "demo.png"
+        size = wait_until(lambda: painted_screenshot(display, shot, window), 30, 0.2)
+        assert size is not None, f"the window stayed blank ({shot.stat().st_size} bytes)"
+        width, height = size
         assert width >= 600, width
         assert height >= 400, height
-        assert (tmp_path / "demo.png").stat().st_size > 10_000  # a painted screen, not a blank
         assert embedded_servers(temp), "the demo's server is not a child process"
     finally:
         app.send_signal(signal.SIGTERM)
@@ -96,4 +97,6 @@ def test_the_run_command_shows_the_sign_in_screen_with_the_demo_people(
             app.wait()
             raise
     assert code == 0
-    assert wait_for(lambda: not embedded_servers(temp), 15), "the demo's server outlived the app"
+    assert wait_until(lambda: not embedded_servers(temp), 15, 0.2), (
+        "the demo's server outlived the app"
+    )
