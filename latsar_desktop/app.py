@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from latsar_desktop import __version__
+from latsar_desktop import __version__, i18n
 
 EMBEDDED_SERVER_FLAG = "--embedded-server"
 
@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the data directory (default: LATSAR_DATA_DIR or the user's)"
     )
     parse.add_argument("--server", help="the central server's address, kept as a setting")
-    parse.add_argument("--lang", choices=("id", "en"), help="the language of the screens")
+    parse.add_argument("--lang", choices=i18n.LANGUAGES, help="the language of the screens")
     parse.add_argument(EMBEDDED_SERVER_FLAG, type=Path, help=argparse.SUPPRESS)
     return parse
 

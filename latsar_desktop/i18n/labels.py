@@ -108,3 +108,4 @@ class Label(StrEnum):
     STATUS_ONLINE = "ui.status.online"  # "Terhubung ke server"
     STATUS_OFFLINE = "ui.status.offline"  # "Luring — perubahan disimpan di komputer ini"
     STATUS_SYNCED = "ui.status.synced"  # time: datetime
+    SIGNIN_SERVER_STARTING = "ui.signin.server_starting"  # the demo's server still starting

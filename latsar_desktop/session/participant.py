@@ -5,15 +5,17 @@ A session is one participant signed in on this computer. It owns that profile's 
 proxy from machine.db's settings), sync engine, downloader and package refresh, all on
 ONE wall clock (``latsar_desktop/clock.py``; by default the ``MachineStore``'s) and one
 monotonic clock (the evaluation timer). It holds a lock file next to the profile database
-from sign-in to sign-out: one writer per profile, a second session on the same profile
-(another window) is refused with ``Code.SIGNIN_PROFILE_IN_USE``.
+(``session/lock.py``) from sign-in to sign-out: one writer per profile, a second session
+on the same profile (another window) is refused with ``Code.SIGNIN_PROFILE_IN_USE``.
 
 Errors. Sign-in raises ``SessionError`` (a ``DomainError``: ``.message``/``.messages``),
 whatever went wrong: a malformed NIP or NIK, the server's refusal, an offline refusal
-(wrong NIK, the growing wait, first sign-in needs the server), the profile in use. The
-other methods raise ``SyncError`` for the network (``message_for`` turns it into a
-``Message``: the one place), ``DomainError`` for a rule (evaluation locked, no genuine
-certificate), ``KeyError`` for an unknown id, ``RuntimeError`` once signed out.
+(wrong NIK, the growing wait, first sign-in needs the server), the profile in use; the
+sign-in screen reads it through ``field_messages("nip"|"nik")``, ``general_messages()``
+and ``wait_seconds`` (``session/errors.py``). The other methods raise ``SyncError`` for
+the network (``message_for`` turns it into a ``Message``: the one place),
+``DomainError`` for a rule (evaluation locked, no genuine certificate), ``KeyError`` for
+an unknown id, ``RuntimeError`` once signed out.
 
 Threads. "any": any thread, several at once too (each call is a short SQLite
 transaction or a read). "worker": it may wait for the network or the disk for seconds
@@ -21,9 +23,10 @@ to minutes, so the UI calls it from a worker thread (it is safe from any thread)
 stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a time).
 
 - worker: ``ParticipantSession.sign_in(machine, nip, nik, device_name=…)`` (online when
-  it can, else offline: ``online``, ``offline_reason``); ``sync(cancel, progress)``
-  (``SyncError(BUSY)`` while another or a refresh runs); ``refresh_package(cancel,
-  progress)`` (never while an attempt is open: a course update waits for the submission);
+  it can, else offline: ``online``, ``offline_reason``; the app passes
+  ``default_device_name()``); ``sync(cancel, progress)`` (``SyncError(BUSY)`` while
+  another or a refresh runs); ``refresh_package(cancel, progress)`` (never while an
+  attempt is open: a course update waits for the submission);
   ``download_material(id, cancel, progress)``; ``welcome_video(cancel, progress)`` (the
   welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
   (draws the PDF).
@@ -58,6 +61,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import platform
 import shutil
 import threading
 import uuid
@@ -85,7 +89,9 @@ from latsar_desktop.domain.protocol import (
     Participant,
     Tokens,
 )
+from latsar_desktop.session.errors import SessionError
 from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
+from latsar_desktop.session.lock import take_profile_lock
 from latsar_desktop.store.credentials import NeedsOnlineSignIn, SignInRefused, TokenKey
 from latsar_desktop.store.machine import MachineStore, Profile
 from latsar_desktop.store.profile import ProfileStore
@@ -106,6 +112,7 @@ __all__ = [
     "SessionOptions",
     "SessionSyncReport",
     "StorageSummary",
+    "default_device_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -124,19 +131,8 @@ _SERVER_CANNOT_JUDGE = frozenset(
         SyncErrorKind.CLIENT_TOO_OLD,
     }
 )
-LOCK_SUFFIX = ".lock"
-
-
-class SessionError(DomainError):
-    """A sign-in (or a session) that did not happen, with the messages saying why.
-
-    ``cause`` is the underlying error when there is one (a ``SyncError`` from the server,
-    a ``SignInRefused`` from the offline check), for the logs and for tests.
-    """
-
-    def __init__(self, *messages: Message, cause: BaseException | None = None) -> None:
-        super().__init__(*messages)
-        self.cause = cause
+DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
+DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
 
 
 @dataclass(frozen=True)
@@ -172,16 +168,11 @@ class StorageSummary:
     free_bytes: int
 
 
-def _take_lock(database: Path) -> filelock.BaseFileLock:
-    """The profile's writer lock, or ``SessionError`` when another session holds it."""
-    database.parent.mkdir(parents=True, exist_ok=True)
-    # not thread-local: the sign-out (or the last piece of work) may run on another thread
-    lock = filelock.FileLock(f"{database}{LOCK_SUFFIX}", thread_local=False)
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout as exc:
-        raise SessionError(msg(Code.SIGNIN_PROFILE_IN_USE), cause=exc) from None
-    return lock
+def default_device_name() -> str:
+    """How this computer is named in the participant's device list on the server: its
+    host name, bounded to what the protocol takes (``LoginRequest.device_name``)."""
+    name = " ".join(platform.node().split())  # no line breaks or runs of spaces
+    return name[:DEVICE_NAME_MAX].rstrip() or DEFAULT_DEVICE_NAME
 
 
 def _first_profile(
@@ -242,6 +233,7 @@ class ParticipantSession:
         self.profile_id = profile.id if profile is not None else None
         self.nip = profile.nip if profile is not None else None
         self.name = profile.name if profile is not None else None
+        self.agency = profile.agency if profile is not None else None
         self.device_id = store.device_id
         self.clock = clock
         self.monotonic = monotonic
@@ -303,7 +295,7 @@ class ParticipantSession:
         except DomainError as exc:
             raise SessionError(*exc.messages, cause=exc) from None
         profile = machine.profile_by_nip(nip)
-        lock = _take_lock(machine.profile_path(profile)) if profile is not None else None
+        lock = take_profile_lock(machine.profile_path(profile)) if profile is not None else None
         api: ApiClient | None = None
         try:
             device_id = uuid.UUID(profile.device_id) if profile is not None else uuid.uuid4()
@@ -321,7 +313,7 @@ class ParticipantSession:
                 )
             if profile is None:
                 profile = _first_profile(machine, answer.participant, device_id)
-                lock = _take_lock(machine.profile_path(profile))
+                lock = take_profile_lock(machine.profile_path(profile))
             signed = machine.remember_sign_in(profile.id, nik, answer.tokens)
             store = ProfileStore(machine.profile_path(profile), device_id, wall)
         except BaseException:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from latsar_desktop.session.participant import LOCK_SUFFIX, _take_lock
+from latsar_desktop.domain.identity import group_nip
+from latsar_desktop.session.lock import lock_path, take_profile_lock
 from latsar_desktop.store import journal
 from latsar_desktop.store.database import make_engine, read
 from latsar_desktop.store.machine import MachineStore, Profile
@@ -28,9 +29,6 @@ from latsar_desktop.store.profile_tables import JournalRow
 __all__ = ["ProfileCard", "group_nip", "profile_cards", "remove_profile"]
 
 log = logging.getLogger(__name__)
-
-# 18 digits read as birth date, appointment month, sex, serial: "19900514 202601 1 901"
-_NIP_GROUPS = (8, 6, 1, 3)
 
 
 @dataclass(frozen=True)
@@ -48,17 +46,6 @@ class ProfileCard:
     @property
     def nip_grouped(self) -> str:
         return group_nip(self.nip)
-
-
-def group_nip(nip: str) -> str:
-    """An 18-digit NIP grouped for reading ("19900514 202601 1 901"); any other text as is."""
-    if len(nip) != sum(_NIP_GROUPS) or not nip.isdigit():
-        return nip
-    parts, start = [], 0
-    for size in _NIP_GROUPS:
-        parts.append(nip[start : start + size])
-        start += size
-    return " ".join(parts)
 
 
 def unsynced_events(database: Path, device_id: str) -> int | None:
@@ -103,7 +90,7 @@ def remove_profile(machine: MachineStore, profile_id: str) -> list[str]:
     if profile is None:
         raise KeyError(profile_id)
     database = machine.profile_path(profile)
-    lock = _take_lock(database)
+    lock = take_profile_lock(database)
     try:
         orphans = machine.remove_profile(profile_id)
     finally:
@@ -111,5 +98,5 @@ def remove_profile(machine: MachineStore, profile_id: str) -> list[str]:
     # after the release: a lock file held open cannot be deleted everywhere (Windows);
     # one a new session took meanwhile stays, harmless beside a profile no longer listed
     with contextlib.suppress(OSError):
-        Path(f"{database}{LOCK_SUFFIX}").unlink(missing_ok=True)
+        lock_path(database).unlink(missing_ok=True)
     return orphans

@@ -8,7 +8,6 @@ with "Masuk" disabled; the Tab order; removing a profile with its unsynced event
 counted; the language switch; the demo people filled in with one click.
 """
 
-# ruff: noqa: F811 (the fixtures imported from appkit are parameters here)
 from __future__ import annotations
 
 import dataclasses
@@ -32,17 +31,12 @@ from latsar_desktop.ui.texts import say, tr
 from latsar_server.settings import Settings
 from tests.integration.serverkit import load_demo
 from tests.servers import free_port, running_server
-from tests.ui.appkit import (  # noqa: F401 (fixtures)
+from tests.ui.steps import (
     LEFT,
     WAIT_MS,
     Person,
     first_activity,
     focus_of,
-    indonesian,
-    make_window,
-    runner,
-    sign_in,
-    styled,
     submit,
     type_credentials,
     watched_before,
@@ -127,7 +121,7 @@ def test_the_nik_is_hidden_until_shown(
 # ---------------------------------------------------------------------- the server's refusals
 
 
-def test_a_wrong_nik_online_shows_the_servers_message_inline(
+def test_a_wrong_nik_online_shows_the_servers_message_under_masuk_not_in_a_dialog(
     qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
 ) -> None:
     window = make_window(machine)
@@ -463,3 +457,36 @@ def test_the_busy_line_keeps_its_place(
     qtbot.waitUntil(lambda: page.message.isVisible(), timeout=WAIT_MS)
     assert not page.busy_bar.isVisible()
     assert page.submit_button.geometry() == before[page.submit_button]
+
+
+def test_masuk_waits_while_the_demo_server_starts_and_the_fields_stay_usable(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    page.set_waiting_for_server(True)
+    assert not page.submit_button.isEnabled()
+    assert page.message.isVisible()
+    assert page.message_text() == "Menyiapkan server demo… Mohon tunggu sebentar."
+    assert page.message.property("role") == "notice"
+    # the NIP and NIK may be typed meanwhile, and are checked as always
+    assert page.nip_edit.isEnabled()
+    assert page.nik_edit.isEnabled()
+    type_credentials(qtbot, page, "1990", people[0]["nik"])
+    assert page.nip_error.text() == field_message(Code.NIP_WRONG_LENGTH, length=4, expected=18)
+    type_credentials(qtbot, page, people[0]["nip"], people[0]["nik"])
+    assert page.nip_error.text() == ""
+    # neither Enter nor a click on "Masuk" signs in yet
+    qtbot.keyClick(page.nik_edit, Qt.Key.Key_Return)
+    qtbot.mouseClick(page.submit_button, LEFT)
+    assert not page.runner.busy
+    assert window.session is None
+    assert page.message_text() == tr(Label.SIGNIN_SERVER_STARTING)
+    # the server is up: "Masuk" is back, the note gone, what was typed kept
+    page.set_waiting_for_server(False)
+    assert page.submit_button.isEnabled()
+    assert not page.message.isVisible()
+    assert page.message_text() == ""
+    assert page.nik_edit.text() == people[0]["nik"]
+    submit(qtbot, window)
+    assert window.session is not None, page.message_text()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from latsar_desktop.domain.messages import Code
-from latsar_desktop.session.participant import LOCK_SUFFIX, SessionError, _take_lock
+from latsar_desktop.session.lock import LOCK_SUFFIX, take_profile_lock
+from latsar_desktop.session.participant import SessionError
 from latsar_desktop.session.profiles import group_nip, profile_cards, remove_profile
 from latsar_desktop.store.machine import MachineStore
 from tests import factories
@@ -66,7 +67,7 @@ def test_removal_refused_while_a_session_holds_the_profile(tmp_path: Path) -> No
     ani = machine.profile_by_nip(NIP_A)
     assert ani is not None
     database = machine.profile_path(ani)
-    held = _take_lock(database)  # what a signed-in session holds
+    held = take_profile_lock(database)  # what a signed-in session holds
     try:
         with pytest.raises(SessionError) as refused:
             remove_profile(machine, ani.id)
