@@ -15,10 +15,11 @@ The app's side (``ui/application.py`` drives it)::
     server.stop(); machine.close()
 
 The child's side is :func:`serve_embedded`: migrate, the first time a signing key and the
-demo course and participants (as ``tests/integration/serverkit.py load_demo`` and an
-operator do), then uvicorn on a socket it bound itself, printing ``LATSAR-SERVER <url>``
-on stdout once it serves, and the daily job (grading and issuance) every minute, with a
-certificate delay of a few minutes (``DEMO_CERTIFICATE_DELAY``) stamped into the course.
+demo course and participants (:func:`load_demo_course`, as an operator does; the tests'
+servers are set up by it too), then uvicorn on a socket it bound itself, printing
+``LATSAR-SERVER <url>`` on stdout once it serves, and the daily job (grading and
+issuance) every minute, with a certificate delay of a few minutes
+(``DEMO_CERTIFICATE_DELAY``) stamped into the course.
 
 Qt-free, and ``latsar_server`` (the ``server`` extra) is imported only inside the
 functions that need it: without the extra, :func:`server_extra_missing` says what to
@@ -320,29 +321,38 @@ def serve_embedded(folder: Path) -> int:
 
 
 def load_demo_once(engine: Engine, settings: Settings) -> bool:
-    """The first time on this folder: a signing key, the demo course (the settings'
-    certificate delay stamped in) and its participants, as an operator sets a server up.
-    True when it loaded them; False when an earlier run had (nothing is imported twice)."""
-    from latsar_server.imports import import_course, import_participants
-    from latsar_server.keys import keygen
-
+    """The first time on this folder: :func:`load_demo_course`. True when it loaded the
+    demo; False when an earlier run had (nothing is imported twice)."""
     mark = settings.data_dir / LOADED_MARK
     if mark.exists():
         return False
+    load_demo_course(engine, settings)
+    mark.write_text(datetime.now(UTC).isoformat() + "\n", encoding="utf-8")
+    log.info("demo course and participants loaded in %s", settings.data_dir)
+    return True
+
+
+def load_demo_course(
+    engine: Engine, settings: Settings, *, workers: int = 1, package: Path | None = None
+) -> None:
+    """A signing key, the demo course (the settings' certificate delay stamped in) and
+    its participants, as an operator sets a server up. ``package``: another course file
+    instead of the bundled one (its content beside it); ``workers``: the processes that
+    hash the NIKs. The embedded server and the tests' servers are set up by this."""
+    from latsar_server.imports import import_course, import_participants
+    from latsar_server.keys import keygen
+
     course = demo_course_dir()
     keygen(engine, settings.key_dir)
     import_course(
         engine,
         settings.content_dir,
-        course / "package.json",
+        package or course / "package.json",
         certificate_delay_seconds=settings.certificate_delay_seconds,
     )
-    report = import_participants(engine, course / "participants.csv", workers=1)
+    report = import_participants(engine, course / "participants.csv", workers=workers)
     if report.errors:  # the bundled file is checked by tests: a damaged installation
         raise RuntimeError(f"demo participants refused: {report.errors}")
-    mark.write_text(datetime.now(UTC).isoformat() + "\n", encoding="utf-8")
-    log.info("demo course and participants loaded in %s", settings.data_dir)
-    return True
 
 
 def _ready_server(config: uvicorn.Config, ready: Callable[[], None]) -> uvicorn.Server:

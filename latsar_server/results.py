@@ -46,7 +46,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql import func
 from sqlmodel import col
 
-from latsar_desktop.domain.identity import NIP_LENGTH
+from latsar_desktop.domain.identity import group_nip
 from latsar_desktop.domain.messages import Code, DomainError, msg
 from latsar_desktop.domain.progress import practice_trophies
 from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage
@@ -93,7 +93,7 @@ class ResultRow:
 
     def cells(self) -> list[str]:
         return [
-            grouped_nip(self.nip),
+            group_nip(self.nip),
             self.name,
             self.agency,
             self.course_id,
@@ -105,13 +105,6 @@ class ResultRow:
             "" if self.certificate_date is None else self.certificate_date.isoformat(),
             "" if self.certificate_revoked_on is None else self.certificate_revoked_on.isoformat(),
         ]
-
-
-def grouped_nip(nip: str) -> str:
-    """``199005142026011901`` → ``19900514 202601 1 901`` (other shapes as they are)."""
-    if len(nip) != NIP_LENGTH or not nip.isdigit():
-        return nip
-    return f"{nip[0:8]} {nip[8:14]} {nip[14]} {nip[15:18]}"
 
 
 class _Trophies:

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.sandbox import UNSET, private_dirs
+
 if TYPE_CHECKING:
+    from latsar_desktop.session import ParticipantSession
     from tests.faultproxy import FaultProxy
 
 # Qt never needs a screen in tests; pytest-qt uses PySide6 (set here, not in the ini,
@@ -27,12 +30,19 @@ LEAK_GRACE = 5.0
 @pytest.fixture(autouse=True)
 def _private_data_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every data path at tmp_path, so no test can touch a real profile or $HOME."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("LATSAR_DATA_DIR", str(tmp_path / "data"))
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(name, str(home / name.lower()))
+    for name, value in private_dirs(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in UNSET:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[ParticipantSession]]:
+    """Sessions a test opened (it appends them): signed out at its end, even when it fails."""
+    opened: list[ParticipantSession] = []
+    yield opened
+    for session in opened:
+        session.sign_out()
 
 
 def _live_servers() -> dict[str, threading.Thread]:

@@ -19,10 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import uvicorn
@@ -30,6 +31,8 @@ import uvicorn
 from latsar_server.app import create_app
 from latsar_server.database import make_engine, migrate
 from latsar_server.settings import Settings
+
+T = TypeVar("T")
 
 
 class PostgresUnavailable(RuntimeError):
@@ -44,6 +47,24 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def dead_url() -> str:
+    """An address on 127.0.0.1 where nothing listens: every connection is refused."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05) -> T:
+    """Call ``predicate`` every ``interval`` seconds until it returns a true value, and
+    return that value; past ``timeout`` seconds, its last (false) value. It is always
+    called once more after the deadline. A bound on waiting, never a timing assertion:
+    the caller asserts the value (a predicate may raise to give up early)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
 
 
 @dataclass
@@ -162,11 +183,9 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
     )
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
+    wait_until(lambda: server.started or not thread.is_alive(), 10, 0.01)
+    if not server.started:
+        raise RuntimeError("the test server did not start")
     running = RunningServer(f"http://127.0.0.1:{port}", settings)
     _LIVE[running.url] = thread
     try:
@@ -202,17 +221,17 @@ class ServerProcess:
             f"http://127.0.0.1:{port}",
             subprocess.Popen(command, start_new_session=True, stderr=stderr),
         )
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answers_or_exited() -> bool:
             try:
-                if httpx.get(served.url + "/health", timeout=1).status_code == 200:
-                    return served
+                return httpx.get(served.url + "/health", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or served.process.poll() is not None:
-                served.stop()
-                raise RuntimeError(f"latsar-server serve --workers {workers} did not start")
-            time.sleep(0.1)
+                return served.process.poll() is not None
+
+        if wait_until(answers_or_exited, 60, 0.1) and served.process.poll() is None:
+            return served
+        served.stop()
+        raise RuntimeError(f"latsar-server serve --workers {workers} did not start")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -24,6 +24,15 @@ def normalize(text: str) -> str:
     return _SEPARATORS.sub("", text)
 
 
+def group_nip(nip: str) -> str:
+    """An 18-digit NIP grouped as it is printed on civil-service papers: birth date,
+    appointment month, gender, sequence (``19900514 202601 1 901``); any other text as
+    it is. ``normalize`` reads it back."""
+    if len(nip) != NIP_LENGTH or not nip.isdigit():
+        return nip
+    return f"{nip[0:8]} {nip[8:14]} {nip[14]} {nip[15:18]}"
+
+
 def _digits(text: str, expected: int, empty: Code, not_digits: Code, wrong_length: Code) -> str:
     value = normalize(text)
     if not value:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from latsar_server.settings import Settings
-from tests.integration.serverkit import load_demo
+from tests.integration.serverkit import load_demo, sqlite_settings
 from tests.servers import PostgresCluster, PostgresUnavailable, RunningServer, running_server
 
 
@@ -49,10 +49,7 @@ def server(server_settings: Settings) -> Iterator[RunningServer]:
 @pytest.fixture
 def sqlite_server(tmp_path: Path) -> Iterator[RunningServer]:
     """For tests about the client or the API surface: one database kind is enough."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
-    )
-    with running_server(settings) as running:
+    with running_server(sqlite_settings(tmp_path)) as running:
         yield running
 
 

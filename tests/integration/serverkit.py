@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from latsar_desktop.demo import load_demo_course
 from latsar_desktop.domain.protocol import HEADER_APP_VERSION, HEADER_PROTOCOL, PROTOCOL_VERSION
-from latsar_server.imports import import_course, import_participants
-from latsar_server.keys import keygen
-from tests.servers import RunningServer
+from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.api import SERVER_URL_SETTING
+from latsar_server.settings import Settings
+from tests.servers import RunningServer, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "demo_course"
@@ -28,11 +32,35 @@ def demo_people() -> list[dict[str, str]]:
 
 
 def load_demo(server: RunningServer, package: Path = DEMO_PACKAGE) -> None:
-    """A signing key, the demo course and the demo participants, as an operator would."""
-    keygen(server.engine, server.settings.key_dir)
-    import_course(server.engine, server.settings.content_dir, package)
-    report = import_participants(server.engine, DEMO_PARTICIPANTS, workers=2)
-    assert report.errors == []
+    """A signing key, the demo course and the demo participants, as an operator would
+    (``latsar_desktop.demo.load_demo_course``, as the demo's embedded server does)."""
+    load_demo_course(server.engine, server.settings, workers=2, package=package)
+
+
+def sqlite_settings(folder: Path, **overrides: Any) -> Settings:
+    """A server's settings on SQLite in ``folder`` (server.db, server-data/); ``overrides``:
+    other settings (``min_protocol=…``, ``update_url=…``)."""
+    return Settings(
+        **{
+            "database_url": f"sqlite:///{folder / 'server.db'}",
+            "data_dir": folder / "server-data",
+            **overrides,
+        }
+    )
+
+
+@contextmanager
+def sqlite_demo_server(
+    folder: Path, machine: MachineStore | None = None, **overrides: Any
+) -> Iterator[RunningServer]:
+    """The real server on 127.0.0.1 on SQLite in ``folder`` (``sqlite_settings``), with the
+    demo course and people loaded, and this computer's ``machine`` (if given) pointed at
+    it; stopped at the end (the machine keeps its address: then it is offline)."""
+    with running_server(sqlite_settings(folder, **overrides)) as server:
+        load_demo(server)
+        if machine is not None:
+            machine.set_setting(SERVER_URL_SETTING, server.url)
+        yield server
 
 
 def client(server: RunningServer, **headers: str) -> httpx.Client:

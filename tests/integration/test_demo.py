@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from latsar_desktop.session.participant import ParticipantSession
 from latsar_server.database import make_engine, transaction
 from latsar_server.tables import Participant, SigningKey
 from tests.integration.serverkit import DEMO_PARTICIPANTS, demo_people
+from tests.servers import wait_until
 
 BUDI = demo_people()[0]
 STOPPED_WITHIN = 30.0  # seconds: a bound on waiting for the child, not a timing assertion
@@ -51,14 +51,6 @@ def gone(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
-
-
-def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + STOPPED_WITHIN
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {STOPPED_WITHIN:g} s")
-        time.sleep(0.1)
 
 
 def test_budi_signs_in_online_and_gets_the_demo_course(tmp_path: Path) -> None:
@@ -126,7 +118,7 @@ def test_the_child_stops_when_the_app_dies(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/health", timeout=10).status_code == 200
         app.send_signal(signal.SIGKILL)
         app.wait(STOPPED_WITHIN)
-        wait_until(lambda: gone(child), "the orphaned server left")
+        assert wait_until(lambda: gone(child), STOPPED_WITHIN), "the orphaned server stayed"
         assert refuses_connections(url)
     finally:
         if app.poll() is None:
@@ -176,19 +168,25 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("child", "problem"),
+    ("child", "timeout", "problem"),
     [
-        ("import time; time.sleep(120)", "no ready line within 3 s"),
-        ("print('hello', flush=True); import time; time.sleep(120)", "it said 'hello'"),
+        # silent: the short wait runs out (a loaded machine only makes it more certain)
+        ("import time; time.sleep(120)", 3, "no ready line within 3 s"),
+        # chatty: its line is read as soon as it comes; the wait bounds a slow start only
+        (
+            "print('hello', flush=True); import time; time.sleep(120)",
+            STOPPED_WITHIN,
+            "it said 'hello'",
+        ),
     ],
     ids=["silent", "chatty"],
 )
 def test_a_child_that_never_says_ready_is_stopped_and_named(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str, problem: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str, timeout: float, problem: str
 ) -> None:
     monkeypatch.setattr(demo, "self_command", lambda: [sys.executable, "-c", child])
     with pytest.raises(EmbeddedServerError, match=problem):
-        EmbeddedServer.start(tmp_path, timeout=3)
+        EmbeddedServer.start(tmp_path, timeout=timeout)
 
 
 def test_the_embedded_server_never_imports_qt(

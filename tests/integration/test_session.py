@@ -58,13 +58,20 @@ from latsar_desktop.sync.refresh import PackageRefresh
 from latsar_server.certificates import issue_certificates
 from latsar_server.database import migrate
 from latsar_server.imports import import_course
-from latsar_server.settings import Settings
 from latsar_server.tables import EventRow
 from tests import recipes
 from tests.faultproxy import Fault, FaultProxy
-from tests.integration.serverkit import DEMO, demo_people, load_demo, play, sign_in
+from tests.integration.serverkit import (
+    DEMO,
+    demo_people,
+    load_demo,
+    play,
+    sign_in,
+    sqlite_demo_server,
+    sqlite_settings,
+)
 from tests.nikscan import client_files, log_files, scan_files
-from tests.servers import RunningServer, ServerProcess, free_port, running_server
+from tests.servers import RunningServer, ServerProcess, dead_url, wait_until
 from tools import demo_course as demo
 
 PEOPLE = demo_people()
@@ -95,7 +102,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     """The module's server, as an operator runs it: ``latsar-server serve`` in a process
     of its own (its threads are not this process's, which the leak check would flag)."""
     folder = tmp_path_factory.mktemp("server")
-    settings = Settings(database_url=f"sqlite:///{folder / 'server.db'}", data_dir=folder / "data")
+    settings = sqlite_settings(folder)
     migrate(settings.database_url)
     loader = RunningServer("not served yet", settings)
     load_demo(loader)
@@ -113,20 +120,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
 def proxy(demo_server: RunningServer) -> Iterator[FaultProxy]:
     with FaultProxy("127.0.0.1", urlsplit(demo_server.url).port or 80) as running:
         yield running
-
-
-@pytest.fixture
-def sessions() -> Iterator[list[ParticipantSession]]:
-    """Sessions a test opened: signed out at its end, even when it fails."""
-    opened: list[ParticipantSession] = []
-    yield opened
-    for session in opened:
-        session.sign_out()
-
-
-def dead_url() -> str:
-    """An address on 127.0.0.1 where nothing listens: every connection is refused."""
-    return f"http://127.0.0.1:{free_port()}"
 
 
 def codes(error: SessionError) -> list[Code]:
@@ -174,13 +167,9 @@ def device_events(server: RunningServer, device_id: object) -> tuple[int, int]:
 def test_sign_in_online_sign_out_then_offline_with_the_server_stopped(
     tmp_path: Path, debug_logs: Path
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
-    )
     machine = MachineStore(tmp_path / "pc")
     budi, siti = PEOPLE[0], PEOPLE[1]
-    with running_server(settings) as server:
-        load_demo(server)
+    with sqlite_demo_server(tmp_path) as server:
         # the shape is checked before anything else, in Indonesian
         with pytest.raises(SessionError) as malformed:
             sign_in(machine, server.url, budi, nik=budi["nik"][:-1])
@@ -517,15 +506,19 @@ def test_an_attempt_survives_a_sigkill_with_its_answers_and_remaining_time(
         finally:
             os._exit(1)
     exited: int | None = None
+
+    def far_enough() -> bool:
+        nonlocal exited
+        if struct.unpack_from("<i", report, 0)[0] >= _STEPS_BEFORE_KILL:
+            return True
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            exited = status
+            raise AssertionError("the child stopped before it was killed (traceback above)")
+        return False
+
     try:
-        deadline = time.monotonic() + 60
-        while struct.unpack_from("<i", report, 0)[0] < _STEPS_BEFORE_KILL:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                exited = status
-                raise AssertionError("the child stopped before it was killed (traceback above)")
-            assert time.monotonic() < deadline, "the child did not get going"
-            time.sleep(0.005)
+        assert wait_until(far_enough, 60, 0.005), "the child did not get going"
     finally:
         if exited is None:
             os.kill(pid, signal.SIGKILL)

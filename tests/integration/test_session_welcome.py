@@ -23,7 +23,7 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from tests.integration.serverkit import DEMO, demo_people, load_demo, sign_in
-from tests.servers import RunningServer, free_port
+from tests.servers import RunningServer, dead_url
 
 PEOPLE = demo_people()
 
@@ -39,18 +39,6 @@ def machine(tmp_path: Path) -> Iterator[MachineStore]:
     store = MachineStore(tmp_path / "pc")
     yield store
     store.close()
-
-
-@pytest.fixture
-def sessions() -> Iterator[list[ParticipantSession]]:
-    opened: list[ParticipantSession] = []
-    yield opened
-    for session in opened:
-        session.sign_out()
-
-
-def dead_url() -> str:
-    return f"http://127.0.0.1:{free_port()}"
 
 
 def test_the_first_call_downloads_the_clip_and_the_second_moves_nothing(

@@ -1,15 +1,30 @@
+"""The UI tests' fixtures: the real server with the demo and a computer pointed at it,
+the app's look and language, a task runner, main windows, and no dialog left open.
+
+Steps that drive a window are in ``tests/ui/steps.py``.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
+from latsar_desktop import i18n
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
-from latsar_server.settings import Settings
-from tests.integration.serverkit import demo_people, load_demo
-from tests.servers import RunningServer, running_server
+from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui.main_window import MainWindow
+from latsar_desktop.ui.style import apply_style
+from latsar_desktop.ui.tasks import TaskRunner
+from tests.integration.serverkit import demo_people, sqlite_demo_server
+from tests.servers import RunningServer
+from tests.ui.steps import WAIT_MS
 
 UI_TESTS = Path(__file__).parent
 
@@ -22,14 +37,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt)
 
 
+# ------------------------------------------------------------------ the server, the computer
+
+
 @pytest.fixture
 def ui_server(tmp_path: Path) -> Iterator[RunningServer]:
     """The real server on 127.0.0.1 (SQLite), set up with the demo course and people."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
-    )
-    with running_server(settings) as server:
-        load_demo(server)
+    with sqlite_demo_server(tmp_path) as server:
         yield server
 
 
@@ -46,3 +60,78 @@ def machine(tmp_path: Path, ui_server: RunningServer) -> Iterator[MachineStore]:
 def people() -> list[dict[str, str]]:
     """The demo participants: nip, nik, name, agency, course."""
     return demo_people()
+
+
+# ------------------------------------------------------------------ the app
+
+
+@pytest.fixture
+def styled(qapp: QApplication) -> Iterator[None]:
+    """The app's look (the scaling and clipping checks depend on it), put back after."""
+    sheet, font, palette = qapp.styleSheet(), QFont(qapp.font()), QPalette(qapp.palette())
+    style = qapp.style().name()
+    apply_style(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+
+
+@pytest.fixture
+def indonesian() -> Iterator[None]:
+    """The app's language, Indonesian, for the test; Indonesian again after it."""
+    texts.set_language(i18n.DEFAULT_LANGUAGE)
+    yield
+    texts.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+@pytest.fixture
+def error_dialog_closed(qtbot: QtBot, indonesian: None) -> Iterator[None]:
+    """In Indonesian; the standard error dialog a test left open is closed after it
+    (for the modules that open it on purpose: ``pytestmark = usefixtures(...)``)."""
+    yield
+    dialog = errors.current_dialog()
+    if dialog is not None:
+        dialog.reject()
+    qtbot.waitUntil(lambda: errors.current_dialog() is None, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    """The app's background tasks; shut down at the end (its work cancelled and waited)."""
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.shutdown()
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None
+) -> Iterator[Callable[..., MainWindow]]:
+    """``make_window(machine, demo_people=None)``: a shown main window; at the end each
+    is shut down (its session signed out) and no dialog may be left open."""
+    windows: list[MainWindow] = []
+
+    def make(machine: MachineStore, demo_people: Sequence[Any] | None = None) -> MainWindow:
+        window = MainWindow(machine, runner, demo_people=demo_people)
+        qtbot.addWidget(window)
+        window.resize(1093, 550)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()  # focus events (a field left) need the active window
+        qtbot.waitUntil(window.isActiveWindow)
+        windows.append(window)
+        return window
+
+    yield make
+    left_open = QApplication.activeModalWidget()
+    dialog = errors.current_dialog()
+    for window in windows:
+        if window.signin.remove_dialog is not None:
+            window.signin.remove_dialog.reject()
+        window.shutdown()
+    if dialog is not None:
+        dialog.reject()
+    assert left_open is None, "a dialog was left open"
+    assert dialog is None, "an error dialog was left open"

@@ -4,12 +4,15 @@
 exists, so ``tests/ui/test_scaling.py`` runs this module in a subprocess::
 
     QT_QPA_PLATFORM=offscreen:configfile=<1366×768 screen> QT_SCALE_FACTOR=1.25 \\
-        python -m tests.ui.scaling_probe pages|geometry OUT.json WORKDIR
+        python -m tests.ui.scaling_probe OUT.json pages|geometry WORKDIR
+
+(``tests/ui/probes.py run_probe`` runs it so, with HOME and the data folders its own.)
 
 ``pages``: the real server on 127.0.0.1 with the demo course, a participant signed in;
 for each language, every page of the window (sign-in, with and without messages; the
 welcome video playing; Beranda, Course, Profil) is shown in a window of the screen's
-free size, and its minimum size and every clipped widget are written to OUT.json.
+free size, and its minimum size and every clipped widget are written to OUT.json, with
+the per-user folders it ran with.
 With ``LATSAR_PROBE_SHOTS=<folder>`` each measured page is also saved there as a PNG.
 ``geometry``: the first start's size and position on that screen, then a size and
 position set, the window closed, and a new window's restored ones.
@@ -20,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,11 +42,12 @@ from PySide6.QtWidgets import (
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.ui import texts
 from latsar_desktop.ui.main_window import GEOMETRY_SETTING, MainWindow
 from latsar_desktop.ui.style import apply_style
 from latsar_desktop.ui.tasks import TaskRunner
+from tests.sandbox import VARIABLES
+from tests.servers import wait_until
 
 TITLE_BAR = 32  # logical pixels a window's title bar takes above its client area
 TASKBAR = 40  # physical pixels at the bottom of the screen, as on Windows
@@ -62,12 +65,14 @@ def client_size() -> QSize:
 
 
 def wait(until: Callable[[], bool], timeout: float = PLAY_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not until():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get there")
+    """Handle the window's events until ``until()`` (no test's qtbot here)."""
+
+    def handled() -> bool:
         QApplication.processEvents()
-        time.sleep(0.02)
+        return until()
+
+    if not wait_until(handled, timeout, 0.02):
+        raise TimeoutError("the window did not get there")
 
 
 def settle() -> None:
@@ -133,21 +138,17 @@ def measure(window: MainWindow, page: QWidget, name: str) -> dict[str, Any]:
 
 def pages(out: Path, work: Path) -> None:
     from latsar_desktop.demo import demo_people
-    from latsar_server.settings import Settings
-    from tests.integration.serverkit import load_demo
-    from tests.servers import running_server
+    from tests.integration.serverkit import sqlite_demo_server
 
     app = QApplication(sys.argv[:1])
     apply_style(app)
-    settings = Settings(
-        database_url=f"sqlite:///{work / 'server.db'}", data_dir=work / "server-data"
-    )
-    report: dict[str, Any] = {"client": list(client_size().toTuple())}
+    report: dict[str, Any] = {
+        "client": list(client_size().toTuple()),
+        "dirs": {name: os.environ.get(name) for name in VARIABLES},
+    }
     people = demo_people()
-    with running_server(settings) as server:
-        load_demo(server)
-        machine = MachineStore(work / "pc")
-        machine.set_setting(SERVER_URL_SETTING, server.url)
+    machine = MachineStore(work / "pc")
+    with sqlite_demo_server(work, machine):
         runner = TaskRunner()
         for language in ("id", "en"):
             texts.set_language(language)
@@ -229,5 +230,5 @@ def geometry(out: Path, work: Path) -> None:
 
 
 if __name__ == "__main__":
-    mode, out, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    out, mode, work = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     {"pages": pages, "geometry": geometry}[mode](out, work)

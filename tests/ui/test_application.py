@@ -1,18 +1,16 @@
 """``latsar-desktop`` as started from the command line (``ui/application.py run``): the
-demo opens the sign-in screen with the demo people and its embedded server, stopped at
-the end; without the server extra it says what to install, before any window; the
-data directory, the server address and the language from the command line.
+demo shows the sign-in screen with the demo people at once, "Masuk" waiting while its
+embedded server starts, then signs in; the server stopped at the end; a server that
+cannot start, the standard error dialog; without the server extra it says what to
+install, before any window; the data directory, the server address and the language
+from the command line.
 
 The app runs in a process of its own (``tests/ui/app_probe.py``): its event loop's end
 would leave this process's Qt unfit for the next tests.
 """
 
-# ruff: noqa: F811 (the fixtures imported from appkit are parameters here)
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,42 +19,107 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop import app, demo
+from latsar_desktop.i18n.labels import Label
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
-from latsar_desktop.ui import application
-from tests.ui.appkit import indonesian  # noqa: F401 (fixtures)
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def launch(tmp_path: Path, *argv: str) -> dict[str, Any]:
-    """``latsar-desktop argv…`` offscreen until its window shows, then closed."""
-    out = tmp_path / "seen.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ui.app_probe", str(out), *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return seen
+from latsar_desktop.ui import application, texts
+from tests.ui.app_probe import CLOSE_AT_ONCE
+from tests.ui.probes import run_probe
 
 
-def test_the_demo_opens_the_sign_in_screen_with_the_demo_people(tmp_path: Path) -> None:
+def launch(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``latsar-desktop argv…`` offscreen until its window shows (the demo: its server
+    ready, then a sign-in), then closed."""
+    return run_probe("app_probe", tmp_path, *argv, env=env, timeout=180)
+
+
+def first(lines: list[str], start: str) -> int:
+    """Where the first log message starting with ``start`` is."""
+    return next(i for i, line in enumerate(lines) if line.startswith(start))
+
+
+def test_the_demo_shows_the_sign_in_screen_before_its_server_is_ready_then_signs_in(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "demo"
     seen = launch(tmp_path, "--demo", "--data-dir", str(folder))
     assert seen["status"] == 0
+    # the screen shows at once, with the demo people, "Masuk" waiting for the server
+    shown, ready = first(seen["log"], "sign-in screen shown"), first(seen["log"], "demo: embedded")
+    assert shown < ready, seen["log"]
+    assert seen["log"][shown] == "sign-in screen shown: 0 profiles, 5 demo people"
+    assert seen["at_show"] == {
+        "waiting_for_server": True,
+        "submit_enabled": False,
+        "message": "Menyiapkan server demo… Mohon tunggu sebentar.",
+    }
     assert seen["title"] == "Masuk · Latsar Desktop"
     assert seen["demo_people"] == len(demo.demo_people()) == 5
     assert seen["server_url"].startswith("http://127.0.0.1:")
+    assert seen["log"][ready] == f"demo: embedded server at {seen['server_url']}"
     assert seen["health"] == 200
+    # once it is ready, the first demo person signs in (online)
+    assert seen["signed_in"] == {"name": demo.demo_people()[0].name, "online": True}
     # one data directory for both, and the server stopped with the app
     assert seen["root"] == str(folder)
     assert (folder / "machine.db").is_file()
     assert (folder / demo.SERVER_FOLDER).is_dir()
     assert seen["after"] == "gone"
+    assert seen["children_after"] == []
+
+
+def test_closing_the_demo_while_its_server_starts_stops_the_server_once_started(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "demo"
+    seen = launch(tmp_path, "--demo", "--data-dir", str(folder), env={CLOSE_AT_ONCE: "1"})
+    assert seen["status"] == 0
+    assert seen["closed_at_once"]["waiting_for_server"]  # closed while it was starting
+    assert not any(line.startswith("demo: embedded server at") for line in seen["log"])
+    # the start was waited for, then the server stopped at the end of its input
+    server_log = (folder / demo.SERVER_FOLDER / demo.LOG_NAME).read_text("utf-8")
+    assert "end of input: the embedded server stops" in server_log
+    assert "the embedded server stopped" in server_log
+    assert seen["children_after"] == []  # stopped and waited for before the app ended
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def stop(self) -> int:
+        self.stops += 1
+        return 0
+
+
+def test_a_demo_server_that_starts_after_the_end_is_stopped_at_once() -> None:
+    """The app stops waiting for the runner after a while: a server whose start ends
+    later still never outlives the app."""
+    slot = application.DemoServerSlot()
+    kept, late = FakeServer(), FakeServer()
+    assert slot.keep(kept)
+    slot.stop()  # the app's end
+    assert kept.stops == 1
+    assert not slot.keep(late)
+    assert late.stops == 1
+    slot.stop()
+    assert (kept.stops, late.stops) == (1, 1)  # each stopped once
+
+
+def test_a_demo_server_that_cannot_start_shows_the_error_dialog_and_masuk_keeps_waiting(
+    tmp_path: Path, indonesian: None
+) -> None:
+    broken = {"LATSAR_SERVER_SYNC_PAGE_SIZE": "not-a-number"}  # the server's child fails
+    seen = launch(tmp_path, "--demo", "--data-dir", str(tmp_path / "demo"), env=broken)
+    assert seen["status"] == 0
+    error = seen["error"]
+    assert error["text"] == texts.tr(Label.ERROR_UNEXPECTED)
+    assert "The embedded server did not start" in error["details"]
+    # the server log's tail: why it did not start
+    assert "invalid literal for int() with base 10: 'not-a-number'" in error["details"]
+    assert (error["waiting_for_server"], error["submit_enabled"]) == (True, False)
+    assert error["message"] == texts.tr(Label.SIGNIN_SERVER_STARTING)
+    assert "signed_in" not in seen
 
 
 def test_the_demo_without_the_server_extra_says_what_to_install(
@@ -91,7 +154,7 @@ def test_the_data_directory_server_and_language_from_the_command_line(tmp_path: 
     finally:
         machine.close()
     # the language chosen on the screen before is used when --lang is not given
-    assert application.choose_language(None, "en") == "en"
-    assert application.choose_language("id", "en") == "id"
-    assert application.choose_language(None, None) == "id"
-    assert application.choose_language(None, "xx") == "id"
+    assert texts.choose_language(None, "en") == "en"
+    assert texts.choose_language("id", "en") == "id"
+    assert texts.choose_language(None, None) == "id"
+    assert texts.choose_language(None, "xx") == "id"

@@ -38,21 +38,10 @@ from latsar_desktop.ui.errors import (
     show_error,
 )
 from latsar_desktop.ui.tasks import Progress, TaskRunner
-from tests.servers import RunningServer, free_port
+from tests.servers import RunningServer, dead_url
+from tests.ui.steps import WAIT_MS
 
-WAIT_MS = 10_000
-
-
-@pytest.fixture(autouse=True)
-def _indonesian_and_no_dialog_left(qtbot: QtBot) -> Iterator[None]:
-    previous = texts.language()
-    texts.set_language("id")
-    yield
-    texts.set_language(previous)
-    dialog = errors.current_dialog()
-    if dialog is not None:
-        dialog.reject()
-    qtbot.waitUntil(lambda: errors.current_dialog() is None, timeout=WAIT_MS)
+pytestmark = pytest.mark.usefixtures("error_dialog_closed")
 
 
 @contextmanager
@@ -111,7 +100,7 @@ def test_a_session_error_shows_the_catalog_text_of_each_message(
 ) -> None:
     # a real first sign-in with the server out of reach: two messages
     machine = MachineStore(tmp_path / "pc")
-    machine.set_setting(SERVER_URL_SETTING, f"http://127.0.0.1:{free_port()}")
+    machine.set_setting(SERVER_URL_SETTING, dead_url())
     nip, nik = "199001152019031004", "3201011501900001"
     with closing(machine), pytest.raises(SessionError) as refused:
         ParticipantSession.sign_in(machine, nip, nik, device_name="PC uji")
@@ -160,7 +149,7 @@ def test_a_sync_error_shows_its_error_message(
     assert wrong.value.body.error.code == Code.AUTH_INVALID_CREDENTIALS
     assert error_text(wrong.value) == i18n.text(Code.AUTH_INVALID_CREDENTIALS, "id")
     # no server at the address: what to do about being offline
-    nowhere = ApiClient(f"http://127.0.0.1:{free_port()}", uuid.uuid4(), timeout=5)
+    nowhere = ApiClient(dead_url(), uuid.uuid4(), timeout=5)
     with closing(nowhere), pytest.raises(SyncError) as offline:
         nowhere.login(budi["nip"], budi["nik"], "PC uji")
     assert offline.value.kind is SyncErrorKind.OFFLINE

@@ -11,23 +11,24 @@ screen, and its size and position are kept for the next start.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sandbox import private_dirs
+from tests.ui.probes import run_probe
+
 SCREEN = (1366, 768)  # physical pixels
 SCALE = 1.25
 PAGES = ("signin", "signin with messages", "welcome", "home", "course", "profile")
 FIRST_START = "signin fresh"  # the demo's first start, no profile yet: in Indonesian
 
 
-def probe(mode: str, tmp_path: Path) -> dict[str, Any]:
-    config = tmp_path / "screen.json"
+def probe(mode: str, folder: Path) -> dict[str, Any]:
+    """The scaling probe in ``mode`` on the laptop's screen at 125 %, in ``folder`` (its
+    per-user folders too: see tests/ui/probes.py); what it measured."""
+    config = folder / "screen.json"
     config.write_text(
         json.dumps(
             {
@@ -49,27 +50,29 @@ def probe(mode: str, tmp_path: Path) -> dict[str, Any]:
         ),
         encoding="utf-8",
     )
-    out, work = tmp_path / f"{mode}.json", tmp_path / mode
+    work = folder / mode
     work.mkdir()
-    env = dict(os.environ)  # HOME and LATSAR_DATA_DIR already point into tmp_path
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}", QT_SCALE_FACTOR=str(SCALE))
-    env.pop("QT_SCREEN_SCALE_FACTORS", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ui.scaling_probe", mode, str(out), str(work)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return result
+    env = {
+        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+        "QT_SCALE_FACTOR": str(SCALE),
+        "QT_SCREEN_SCALE_FACTORS": None,
+    }
+    seen = run_probe("scaling_probe", folder, mode, str(work), env=env)
+    seen["folder"] = str(folder)
+    return seen
 
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The pages measured once for the module (this runs before the autouse fixture that
+    gives each test its own HOME: run_probe gives the probe one of its own)."""
     return probe("pages", tmp_path_factory.mktemp("scaling"))
+
+
+def test_the_probe_ran_with_its_own_home_and_data_folders(measured: dict[str, Any]) -> None:
+    expected = private_dirs(Path(measured["folder"]) / "sandbox")
+    assert measured["dirs"] == expected
+    assert Path(measured["dirs"]["HOME"]).is_dir()
 
 
 def test_the_probe_saw_the_laptop_screen(measured: dict[str, Any]) -> None:

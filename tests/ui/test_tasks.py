@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 import shiboken6
@@ -18,30 +17,13 @@ from latsar_desktop import i18n
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui import errors
 from latsar_desktop.ui.errors import ErrorDialog
 from latsar_desktop.ui.tasks import Progress, TaskRunner
+from tests.ui.steps import WAIT_MS
 
-WAIT_MS = 10_000  # the most a test waits for a delivery (a failure, not a timing)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def _indonesian_and_no_dialog_left(qtbot: QtBot) -> Iterator[None]:
-    previous = texts.language()
-    texts.set_language("id")
-    yield
-    texts.set_language(previous)
-    dialog = errors.current_dialog()
-    if dialog is not None:
-        dialog.reject()
-    qtbot.waitUntil(lambda: errors.current_dialog() is None, timeout=WAIT_MS)
+pytestmark = pytest.mark.usefixtures("error_dialog_closed")
+TICKS = 5  # the GUI thread's timer ticks the failing work waits for
 
 
 def on_gui_thread() -> bool:
@@ -59,28 +41,40 @@ def error_dialogs() -> list[ErrorDialog]:
 def test_a_failing_task_shows_the_error_dialog_while_a_50ms_timer_keeps_firing(
     qtbot: QtBot, runner: TaskRunner
 ) -> None:
+    """The work fails only once the GUI thread's 50 ms timer has ticked TICKS times after
+    it started: were the GUI thread blocked while it runs, the ticks would never come,
+    and the work would fail on its wait's bound instead (a TimeoutError in the details)."""
     ticks = [0]
+    started, ticked = threading.Event(), threading.Event()
+
+    def tick() -> None:  # on the GUI thread
+        if started.is_set():
+            ticks[0] += 1
+            if ticks[0] == TICKS:
+                ticked.set()
+
     timer = QTimer()
     timer.setInterval(50)
-    timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    timer.timeout.connect(tick)
     timer.start()
     seen: dict[str, object] = {}
 
-    def fails_after_a_second(cancel: CancelToken, progress: Progress) -> None:
+    def fails_after_the_ticks(cancel: CancelToken, progress: Progress) -> None:
         seen["thread"] = threading.get_ident()
-        seen["ticks_at_start"] = ticks[0]
-        cancel.wait(1.0)
-        seen["ticks_at_end"] = ticks[0]
+        started.set()
+        if not ticked.wait(WAIT_MS / 1000):
+            raise TimeoutError(f"the GUI thread's timer ticked {ticks[0]} times, not {TICKS}")
         raise RuntimeError("the disk said no")
 
     try:
-        task = runner.run(fails_after_a_second, done=lambda _: None)  # no failed: the dialog
-        qtbot.waitUntil(lambda: errors.current_dialog() is not None, timeout=WAIT_MS)
+        task = runner.run(fails_after_the_ticks, done=lambda _: None)  # no failed: the dialog
+        qtbot.waitUntil(lambda: errors.current_dialog() is not None, timeout=2 * WAIT_MS)
+        at_dialog = ticks[0]
+        qtbot.waitUntil(lambda: ticks[0] > at_dialog, timeout=WAIT_MS)  # and it still ticks
     finally:
         timer.stop()
     assert seen["thread"] != threading.get_ident()  # the work ran off the GUI thread
-    during = int(str(seen["ticks_at_end"])) - int(str(seen["ticks_at_start"]))
-    assert during >= 5, f"only {during} ticks of the 50 ms timer while the task ran"
+    assert ticked.is_set()
     assert not task.running
     # the one standard dialog, window-modal and not blocking, with the catalog's text
     [dialog] = error_dialogs()
@@ -95,7 +89,7 @@ def test_a_failing_task_shows_the_error_dialog_while_a_50ms_timer_keeps_firing(
     assert dialog.details.isVisible()
     details = dialog.details.toPlainText()
     assert "Traceback (most recent call last)" in details
-    assert "in fails_after_a_second" in details
+    assert "in fails_after_the_ticks" in details
     assert "RuntimeError: the disk said no" in details
     # closed with a click on "Tutup"
     assert dialog.close_button.text() == "Tutup"

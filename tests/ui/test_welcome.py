@@ -11,8 +11,6 @@ Left/Right seek 5 seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtMultimedia import QMediaPlayer
@@ -29,29 +27,13 @@ from latsar_desktop.ui.player import SEEK_MS, VideoPlayer
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.welcome import WelcomePage
-from tests.servers import free_port
+from tests.servers import dead_url
+from tests.ui.steps import WAIT_MS
 from tools import demo_course as demo
 
-PLAY_TIMEOUT_MS = 20_000  # the demo clip is 4 s; a loaded machine is slow to start it
 DOWNLOADING, PLAYING, PROBLEM = 0, 1, 2  # the pages of the video's place
 PAUSED = QMediaPlayer.PlaybackState.PausedState
 PLAYING_STATE = QMediaPlayer.PlaybackState.PlayingState
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.shutdown()
-
-
-@pytest.fixture
-def signed_in() -> Iterator[list[ParticipantSession]]:
-    """Sessions a test opened: signed out at its end (after the page and the runner)."""
-    sessions: list[ParticipantSession] = []
-    yield sessions
-    for session in sessions:
-        session.sign_out()
 
 
 def sign_in(
@@ -77,7 +59,7 @@ def page_for(qtbot: QtBot, session: ParticipantSession, runner: TaskRunner) -> W
 
 
 def wait_playing(qtbot: QtBot, page: WelcomePage) -> None:
-    qtbot.waitUntil(lambda: page.player.playing, timeout=PLAY_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: page.player.playing, timeout=WAIT_MS)
 
 
 def focused(page: WelcomePage, widget: QWidget) -> bool:
@@ -90,9 +72,9 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_lanjut(
     machine: MachineStore,
     people: list[dict[str, str]],
     runner: TaskRunner,
-    signed_in: list[ParticipantSession],
+    sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], signed_in)
+    session = sign_in(machine, people[0], sessions)
     assert session.online
     assert not session.view().welcome_watched
     ref = session.package().welcome_video.content
@@ -129,7 +111,7 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_lanjut(
         qtbot.waitUntil(lambda: page.player.player.playbackState() is PLAYING_STATE)
 
         # played to its end: recorded once, then "Lanjut" enabled and focused
-        qtbot.waitUntil(page.next_button.isEnabled, timeout=PLAY_TIMEOUT_MS)
+        qtbot.waitUntil(page.next_button.isEnabled, timeout=WAIT_MS)
         assert page.player.player.mediaStatus() is QMediaPlayer.MediaStatus.EndOfMedia
         assert welcome_events(session) == 1
         assert session.view().welcome_watched
@@ -138,7 +120,7 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_lanjut(
         assert page.player.time.text() == "0:04 / 0:04"
 
         # played to its end once more: nothing more is journaled
-        with qtbot.waitSignal(page.player.ended, timeout=PLAY_TIMEOUT_MS):
+        with qtbot.waitSignal(page.player.ended, timeout=WAIT_MS):
             qtbot.keyClick(page.player.play_button, Qt.Key.Key_Space)
         # a second record would have been started by the page's slot (it runs first)
         qtbot.waitUntil(lambda: not runner.busy)
@@ -156,9 +138,9 @@ def test_watched_before_lewati_goes_on_before_the_end(
     machine: MachineStore,
     people: list[dict[str, str]],
     runner: TaskRunner,
-    signed_in: list[ParticipantSession],
+    sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[1], signed_in)
+    session = sign_in(machine, people[1], sessions)
     session.watch_welcome()  # an earlier sitting
     page = page_for(qtbot, session, runner)
     page.start()
@@ -182,11 +164,11 @@ def test_offline_and_not_stored_a_calm_message_the_link_and_lanjut(
     machine: MachineStore,
     people: list[dict[str, str]],
     runner: TaskRunner,
-    signed_in: list[ParticipantSession],
+    sessions: list[ParticipantSession],
 ) -> None:
-    sign_in(machine, people[2], signed_in).sign_out()  # the first sign-in: online
-    machine.set_setting(SERVER_URL_SETTING, f"http://127.0.0.1:{free_port()}")  # unreachable
-    session = sign_in(machine, people[2], signed_in)
+    sign_in(machine, people[2], sessions).sign_out()  # the first sign-in: online
+    machine.set_setting(SERVER_URL_SETTING, dead_url())  # unreachable
+    session = sign_in(machine, people[2], sessions)
     assert not session.online
     url = session.package().welcome_video.url
     assert url
@@ -195,7 +177,7 @@ def test_offline_and_not_stored_a_calm_message_the_link_and_lanjut(
     page.open_url = opened.append
     page.start()
     try:
-        qtbot.waitUntil(lambda: page.stack.currentIndex() == PROBLEM, timeout=PLAY_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: page.stack.currentIndex() == PROBLEM, timeout=WAIT_MS)
         assert say(msg(Code.SYNC_ERROR_OFFLINE)) in page.problem_text.text()
         assert tr(Label.WELCOME_GO_ON) in page.problem_text.text()
         assert page.next_button.isEnabled()
@@ -216,9 +198,9 @@ def test_a_clip_that_does_not_play_says_so_and_lanjut_is_enabled(
     machine: MachineStore,
     people: list[dict[str, str]],
     runner: TaskRunner,
-    signed_in: list[ParticipantSession],
+    sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], signed_in)
+    session = sign_in(machine, people[0], sessions)
     ref = session.package().welcome_video.content
     assert ref is not None
     broken = machine.content_path(ref.sha256)
@@ -227,7 +209,7 @@ def test_a_clip_that_does_not_play_says_so_and_lanjut_is_enabled(
     page = page_for(qtbot, session, runner)
     page.start()
     try:
-        qtbot.waitUntil(lambda: page.stack.currentIndex() == PROBLEM, timeout=PLAY_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: page.stack.currentIndex() == PROBLEM, timeout=WAIT_MS)
         assert tr(Label.WELCOME_CANNOT_PLAY) in page.problem_text.text()
         assert page.link_button.isVisible()
         assert page.next_button.isEnabled()
@@ -243,7 +225,7 @@ def test_left_and_right_seek_five_seconds(qtbot: QtBot) -> None:
     player.show()
     player.load(demo.content_dir() / demo.large_clip().name)  # 8 s
     try:
-        qtbot.waitUntil(lambda: player.player.duration() > SEEK_MS, timeout=PLAY_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: player.player.duration() > SEEK_MS, timeout=WAIT_MS)
         qtbot.keyClick(player.slider, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: player.player.position() == SEEK_MS)
         assert player.time.text() == "0:05 / 0:08"
@@ -260,12 +242,12 @@ def test_the_page_speaks_english_when_chosen(
     machine: MachineStore,
     people: list[dict[str, str]],
     runner: TaskRunner,
-    signed_in: list[ParticipantSession],
+    sessions: list[ParticipantSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from latsar_desktop.ui import texts
 
-    session = sign_in(machine, people[1], signed_in)
+    session = sign_in(machine, people[1], sessions)
     page = page_for(qtbot, session, runner)
     monkeypatch.setattr(texts, "_language", "id")  # restored after the test
     texts.set_language("en")

@@ -1,100 +1,30 @@
-"""Driving the app's main window in tests, as a participant would: fixtures and steps.
+"""Steps that drive the app's main window in tests, as a participant would: through
+real widgets, with clicks and key presses (the fixtures are in ``tests/ui/conftest.py``).
 
-Fixtures (import them into a test module): ``styled`` (the app's stylesheet and font,
-put back afterwards), ``indonesian`` (the language reset to Indonesian after the test),
-``runner`` (a ``TaskRunner``, shut down at the end), ``make_window`` (main windows on a
-``MachineStore``, shut down before the runner: their sessions are signed out).
-Steps: ``type_credentials``, ``submit``, ``sign_in``, ``pass_welcome``, ``open_page``,
-``sign_out``. Every step goes through real widgets: clicks and key presses.
+``type_credentials``, ``submit``, ``sign_in``, ``pass_welcome``, ``open_page``,
+``sign_out``; ``watched_before`` (a first sign-in done before, through the session).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from latsar_desktop import i18n
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.ui import errors, texts
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.shell import PAGES, Shell
 from latsar_desktop.ui.signin import SignInPage
-from latsar_desktop.ui.style import apply_style
-from latsar_desktop.ui.tasks import TaskRunner
 
-WAIT_MS = 20_000  # a sign-in (scrypt) or the 4 s welcome clip on a loaded machine
+WAIT_MS = 20_000
+"""The most a UI test waits for something to happen (a sign-in's scrypt, the 4 s welcome
+clip, a task's delivery on a loaded machine): a bound on a failure, never a timing."""
 LEFT = Qt.MouseButton.LeftButton
 Person = dict[str, str]
-
-
-@pytest.fixture
-def styled(qapp: QApplication) -> Iterator[None]:
-    """The app's look (the scaling and clipping checks depend on it), put back after."""
-    sheet, font, palette = qapp.styleSheet(), QFont(qapp.font()), QPalette(qapp.palette())
-    style = qapp.style().name()
-    apply_style(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
-    qapp.setPalette(palette)
-    qapp.setStyle(style)
-
-
-@pytest.fixture
-def indonesian() -> Iterator[None]:
-    texts.set_language(i18n.DEFAULT_LANGUAGE)
-    yield
-    texts.set_language(i18n.DEFAULT_LANGUAGE)
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.shutdown()
-
-
-@pytest.fixture
-def make_window(
-    qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None
-) -> Iterator[Callable[..., MainWindow]]:
-    """``make_window(machine, demo_people=None)``: a shown main window; at the end each
-    is shut down (its session signed out) and no dialog may be left open."""
-    windows: list[MainWindow] = []
-
-    def make(machine: MachineStore, demo_people: Sequence[Any] | None = None) -> MainWindow:
-        window = MainWindow(machine, runner, demo_people=demo_people)
-        qtbot.addWidget(window)
-        window.resize(1093, 550)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()  # focus events (a field left) need the active window
-        qtbot.waitUntil(window.isActiveWindow)
-        windows.append(window)
-        return window
-
-    yield make
-    left_open = QApplication.activeModalWidget()
-    dialog = errors.current_dialog()
-    for window in windows:
-        if window.signin.remove_dialog is not None:
-            window.signin.remove_dialog.reject()
-        window.shutdown()
-    if dialog is not None:
-        dialog.reject()
-    assert left_open is None, "a dialog was left open"
-    assert dialog is None, "an error dialog was left open"
-
-
-# ---------------------------------------------------------------------- steps
 
 
 def focus_of(window: QWidget) -> QWidget | None:
