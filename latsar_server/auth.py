@@ -45,6 +45,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=API_ERRORS)
 
 # Verifying against this keeps an unknown NIP as slow as a known one.
 _DUMMY_HASH = hash_nik("0000000000000000")
+# A wrong NIK says how many tries are left once this few are (before, the short message).
+WARN_TRIES_LEFT = 2
 
 
 def now() -> datetime:
@@ -59,7 +61,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _check_limits(session: Session, state: ServerState, nip: str, address: str) -> None:
+def _check_limits(session: Session, state: ServerState, nip: str, address: str) -> int:
+    """Refuse (429) an address over its limit or a locked NIP; else the NIP's failures that
+    count towards its lock (those within the last ``nip_lock_minutes``).
+
+    Every NIP is counted, one that no participant has too, so a refusal never tells
+    whether a NIP exists."""
     settings, moment = state.settings, now()
     window = timedelta(minutes=settings.address_window_minutes)
     by_address = session.exec(
@@ -85,6 +92,25 @@ def _check_limits(session: Session, state: ServerState, nip: str, address: str) 
         raise ApiError(
             429, msg(Code.AUTH_NIP_LOCKED, minutes=_minutes(left)), retry_after=max(1, int(left))
         )
+    return len(recent)
+
+
+def _wrong_credentials(state: ServerState, failures: int) -> ApiError:
+    """The refusal of a wrong NIP or NIK, ``failures`` (this one included) counting towards
+    the NIP's lock. Near the lock it says how many tries are left and how long the lock
+    lasts; earlier ones keep the short message."""
+    settings = state.settings
+    tries_left = settings.nip_failure_limit - failures
+    if tries_left <= WARN_TRIES_LEFT:
+        return ApiError(
+            401,
+            msg(
+                Code.AUTH_INVALID_CREDENTIALS_TRIES_LEFT,
+                tries_left=tries_left,
+                minutes=settings.nip_lock_minutes,
+            ),
+        )
+    return ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))
 
 
 def _issue(
@@ -166,8 +192,9 @@ def login(body: LoginRequest, request: Request, state: StateDep) -> LoginRespons
     valid = verify_nik(nik, participant.nik_hash if participant else _DUMMY_HASH)
     if participant is None or not valid:
         with state.read() as session:
-            _check_limits(session, state, nip, address)  # the failure that locks says so
-        raise ApiError(401, msg(Code.AUTH_INVALID_CREDENTIALS))
+            # the failure that locks says so; one near the lock says how near
+            failures = _check_limits(session, state, nip, address)
+        raise _wrong_credentials(state, failures)
     assert participant.id is not None
     with state.transaction() as session:
         device = session.exec(

@@ -90,6 +90,9 @@ class Code(StrEnum):
     PROTOCOL_CLIENT_TOO_OLD = "protocol.client_too_old"
     PROTOCOL_SERVER_TOO_OLD = "protocol.server_too_old"
     AUTH_INVALID_CREDENTIALS = "auth.invalid_credentials"
+    # a wrong NIP or NIK when the NIP's lock is near (issue 15): tries_left: int (the wrong
+    # tries before the lock, at least 1), minutes: int (how long the lock lasts)
+    AUTH_INVALID_CREDENTIALS_TRIES_LEFT = "auth.invalid_credentials_tries_left"
     AUTH_NIP_LOCKED = "auth.nip_locked"
     AUTH_ADDRESS_LIMITED = "auth.address_limited"
     AUTH_TOKEN_INVALID = "auth.token_invalid"
