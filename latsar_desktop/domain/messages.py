@@ -211,6 +211,9 @@ class Code(StrEnum):
     SIGNIN_WRONG_NIK_OFFLINE = "signin.wrong_nik_offline"  # tries_left: int (0: waits begin)
     SIGNIN_WAIT = "signin.wait"  # seconds: int
     SIGNIN_FIRST_ONLINE = "signin.first_online"  # a profile's first sign-in needs the server
+    # ... and the server answered with an error, or no server address is set
+    SIGNIN_FIRST_SERVER_ERROR = "signin.first_server_error"
+    SIGNIN_FIRST_NO_SERVER = "signin.first_no_server"
     # the profile is open in another session (another window) on this computer
     SIGNIN_PROFILE_IN_USE = "signin.profile_in_use"
     # "sisa percobaan yang dinilai hari ini" (graded per day): left: int, limit: int

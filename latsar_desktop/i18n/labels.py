@@ -109,3 +109,8 @@ class Label(StrEnum):
     STATUS_OFFLINE = "ui.status.offline"  # "Luring — perubahan disimpan di komputer ini"
     STATUS_SYNCED = "ui.status.synced"  # time: datetime
     SIGNIN_SERVER_STARTING = "ui.signin.server_starting"  # the demo's server still starting
+    SIGNIN_HIDE_NIK = "ui.signin.hide_nik"  # "Sembunyikan": the toggle while the NIK shows
+    SIGNIN_SHOW_NIK_NAME = "ui.signin.show_nik_name"  # accessible name: "Tampilkan NIK"
+    SIGNIN_HIDE_NIK_NAME = "ui.signin.hide_nik_name"  # accessible name: "Sembunyikan NIK"
+    SIGNIN_CARD_DELETE = "ui.signin.card_delete"  # a card's tooltip and description
+    SIGNIN_CARD_KEYS = "ui.signin.card_keys"  # under the list while a card has the focus

@@ -191,11 +191,19 @@ def _first_profile(
 
 
 def _first_sign_in_refused(reason: Message, link: SyncError) -> tuple[Message, ...]:
-    """Why a first sign-in (it must be online) did not happen. An app too old for the
+    """Why a first sign-in (it must be online) did not happen, without the sync texts'
+    "your progress is safe on this computer" (there is none yet). An app too old for the
     server is told to update first: connecting again would not help."""
-    if link.kind is SyncErrorKind.CLIENT_TOO_OLD:
+    kind = link.kind
+    if kind is SyncErrorKind.CLIENT_TOO_OLD:
         return (reason, msg(Code.SIGNIN_FIRST_ONLINE))
-    return (msg(Code.SIGNIN_FIRST_ONLINE), reason)
+    if kind is SyncErrorKind.SERVER_ERROR:
+        return (msg(Code.SIGNIN_FIRST_SERVER_ERROR),)
+    if kind is SyncErrorKind.NO_SERVER:
+        return (msg(Code.SIGNIN_FIRST_NO_SERVER),)
+    if kind is SyncErrorKind.BAD_RESPONSE:  # a captive portal: its own advice helps
+        return (msg(Code.SIGNIN_FIRST_ONLINE), reason)
+    return (msg(Code.SIGNIN_FIRST_ONLINE),)
 
 
 def _tuned(api: ApiClient, clock: WallClock, options: SessionOptions) -> ApiClient:
