@@ -148,7 +148,10 @@ class Shooter:
         page = window.signin
         wait_for(lambda: exposed(window), "the window shown on the display")
         panel = page.demo_panel
-        wait_for(lambda: panel is not None and panel.isVisible(), "the demo people")
+        ready = "the demo people, the server ready"
+        wait_for(
+            lambda: panel is not None and panel.isVisible() and not page.waiting_for_server, ready
+        )
         self.grab(window, "signin.png")
 
         person = budi()

@@ -65,6 +65,19 @@ class SyncError(Exception):
             SyncErrorKind.BAD_RESPONSE,
         )
 
+    @property
+    def link_down(self) -> bool:
+        """The server was not reached as our server: no link, no address configured, not
+        our server answering (a captive portal), or a server error. The participant works
+        offline meanwhile: the status bar says "offline", not a problem to act on."""
+        return self.retryable or self.kind is SyncErrorKind.NO_SERVER
+
+    @property
+    def inconclusive(self) -> bool:
+        """The call says nothing about the link or the server: it was stopped (a sign-out,
+        the participant) or not made (a sync was already running). Not news."""
+        return self.kind in (SyncErrorKind.CANCELLED, SyncErrorKind.BUSY)
+
 
 KIND_CODES: dict[SyncErrorKind, Code] = {
     SyncErrorKind.OFFLINE: Code.SYNC_ERROR_OFFLINE,

@@ -5,10 +5,19 @@ exit status 2, before any window; the QApplication (no QSettings: every setting 
 in machine.db); logging to the rotating file and the exception hooks; the data directory
 (``--data-dir``, else the user's; the demo: a fresh one); ``--server`` kept as the
 server address; the language (``--lang``, else the one chosen before, else Indonesian);
-the stylesheet; (demo) the embedded server started and its address kept; the main
-window (Ctrl+C closes it too); the event loop. At the end, whatever happened: the
-session signed out (a short wait), the background threads stopped, the embedded server
-stopped, machine.db closed.
+the stylesheet; the main window (Ctrl+C closes it too), shown at once; the event loop.
+
+The demo's embedded server takes seconds to start (far more on an old laptop), so it
+starts on the ``TaskRunner`` (``EmbeddedServer.start`` in the work) while the sign-in
+screen already shows, with its demo people, "Masuk" waiting and a note saying the server
+is being prepared (``SignInPage.set_waiting_for_server``). Once it serves, its address is
+kept as the server address and "Masuk" is back; if it does not start, the standard error
+dialog (its details end with the server log's last lines) and the note stays: a sign-in
+cannot work.
+
+At the end, whatever happened: the session signed out (a short wait), the background
+threads stopped (a server still starting is waited for), the embedded server stopped
+(one that finishes starting after that is stopped at once), machine.db closed.
 """
 
 from __future__ import annotations
@@ -20,12 +29,18 @@ import sys
 import threading
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from latsar_desktop import __version__, i18n, locations
+from latsar_desktop import __version__, locations
+from latsar_desktop.ui.texts import LANGUAGE_SETTING, choose_language
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
+
+    from latsar_desktop.demo import EmbeddedServer
+    from latsar_desktop.store.machine import MachineStore
+    from latsar_desktop.ui.main_window import MainWindow
+    from latsar_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 SIGNAL_POLL_MS = 250
@@ -38,12 +53,58 @@ MISSING_EXTRA = (
 )
 
 
-def choose_language(requested: str | None, kept: Any) -> str:
-    """``--lang``, else the language chosen before (a machine setting), else Indonesian."""
-    for code in (requested, kept):
-        if isinstance(code, str) and code in i18n.LANGUAGES:
-            return code
-    return i18n.DEFAULT_LANGUAGE
+class _Stoppable(Protocol):
+    def stop(self) -> int: ...
+
+
+class DemoServerSlot:
+    """Where the demo's server is kept once started (on a runner thread), for the stop at
+    the end. A server that finishes starting after the end began is stopped at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server: _Stoppable | None = None
+        self._ended = False
+
+    def keep(self, server: _Stoppable) -> bool:
+        """Keep ``server`` (True); after ``stop``: stop it now instead (False)."""
+        with self._lock:
+            if not self._ended:
+                self._server = server
+                return True
+        log.info("demo: the embedded server started after the app closed: stopping it")
+        server.stop()
+        return False
+
+    def stop(self) -> None:
+        """Stop the server kept, if any; from now on ``keep`` stops what it is given."""
+        with self._lock:
+            self._ended = True
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+
+def _start_demo_server(
+    root: Path, machine: MachineStore, window: MainWindow, runner: TaskRunner, slot: DemoServerSlot
+) -> None:
+    """Start the demo's server off the GUI thread; the sign-in waits for it meanwhile."""
+    from latsar_desktop.demo import EmbeddedServer
+    from latsar_desktop.sync.api import SERVER_URL_SETTING
+
+    def work(cancel: object, progress: object) -> EmbeddedServer:
+        server = EmbeddedServer.start(root)
+        slot.keep(server)
+        return server
+
+    def ready(server: EmbeddedServer) -> None:
+        machine.set_setting(SERVER_URL_SETTING, server.url)
+        log.info("demo: embedded server at %s", server.url)
+        window.signin.set_waiting_for_server(False)
+
+    window.signin.set_waiting_for_server(True)
+    # a failure: the standard error dialog over the window; "Masuk" keeps waiting
+    runner.run(work, done=ready, name="demo_server", parent=window)
 
 
 def _close_on_signals(window: QWidget, stack: ExitStack) -> None:
@@ -86,7 +147,6 @@ def run(args: argparse.Namespace) -> int:
     from latsar_desktop.ui import texts
     from latsar_desktop.ui.errors import install_excepthooks
     from latsar_desktop.ui.main_window import MainWindow
-    from latsar_desktop.ui.signin import LANGUAGE_SETTING
     from latsar_desktop.ui.style import apply_style
     from latsar_desktop.ui.tasks import TaskRunner
 
@@ -117,19 +177,19 @@ def run(args: argparse.Namespace) -> int:
         apply_style(app)
 
         people: list[Any] | None = None
+        slot = DemoServerSlot()
         if demo:
-            from latsar_desktop.demo import EmbeddedServer, demo_people
+            from latsar_desktop.demo import demo_people
 
-            server = EmbeddedServer.start(root)
-            stack.callback(server.stop)  # also when anything below fails
-            machine.set_setting(SERVER_URL_SETTING, server.url)
             people = list(demo_people())
-            log.info("demo: embedded server at %s", server.url)
+            stack.callback(slot.stop)  # after the runner stopped: a start has ended by then
 
         runner = TaskRunner()
         stack.callback(runner.shutdown)
         window = MainWindow(machine, runner, demo_people=people)
         stack.callback(window.shutdown)  # runs first: signs out before the runner stops
+        if demo:
+            _start_demo_server(root, machine, window, runner, slot)
         _close_on_signals(window, stack)
         window.show()
         return app.exec()

@@ -5,7 +5,9 @@ The size and position are kept in machine.db (``saveGeometry`` as base64 text) a
 restored at the start; the first time, a size that fits an old 1366×768 laptop at
 125 %. Signing out ("Keluar" on the Profil page, or Ctrl+Shift+L) runs the session's
 ``sign_out`` off the GUI thread and returns to the sign-in screen. Closing the window
-signs the session out with a short wait (the runner is stopped by the caller).
+hides it first, then signs the session out with a short wait on the GUI thread (the
+window is gone meanwhile, never frozen on the screen; the runner is stopped by the
+caller).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class MainWindow(QMainWindow):
 
     def _show_shell(self) -> None:
         assert self.session is not None
-        self.shell = Shell(self.session, self.runner, self.machine, self)
+        self.shell = Shell(self.session, self.runner, self)
         self.shell.sign_out_requested.connect(self.sign_out)
         self.shell.page_changed.connect(self._say_title)
         self.stack.addWidget(self.shell)
@@ -213,8 +215,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Keep the size and position; stop what runs on this window's behalf; sign the
-        session out with a short wait. Safe to call twice."""
+        """Keep the size and position; hide the window; stop what runs on this window's
+        behalf; sign the session out with a short wait. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
             self.save_geometry()
         except Exception:  # never in the way of closing
             log.exception("window geometry not kept")
+        self.hide()  # gone from the screen before the sign-out's wait, not frozen on it
         self.signin.shutdown()
         self._drop_welcome()
         session, self.session = self.session, None

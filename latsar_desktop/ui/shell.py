@@ -5,7 +5,10 @@ arrow keys move along it, Ctrl+1/2/3 jump). The header says where the participan
 the course, the page, one sentence about it; the participant's name on the right. The
 pages are placeholders the later issues fill: each says what will be there and what to
 do next. The status bar shows the connection: the sign-in's (``session.online``), then
-each background sync's result, re-posted from the sync thread to the GUI thread.
+each background sync's result, re-posted from the sync thread to the GUI thread: offline
+when the server was not reached (``SyncError.link_down``), the error's message when it
+was and refused, nothing new for a sync stopped or not run (``SyncError.inconclusive``).
+The participant's name, NIP and agency come from the session.
 """
 
 from __future__ import annotations
@@ -30,9 +33,8 @@ from PySide6.QtWidgets import (
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.session.profiles import group_nip
-from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.engine import SyncReport
-from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+from latsar_desktop.sync.errors import SyncError
 from latsar_desktop.ui.style import set_flag, set_role
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
@@ -40,17 +42,6 @@ from latsar_desktop.ui.widgets import Button, label
 
 log = logging.getLogger(__name__)
 
-# the background sync could not reach the server: the participant works offline
-LINK_DOWN = frozenset(
-    {
-        SyncErrorKind.OFFLINE,
-        SyncErrorKind.NO_SERVER,
-        SyncErrorKind.SERVER_ERROR,
-        SyncErrorKind.BAD_RESPONSE,
-    }
-)
-# not news for the status bar: a sync stopped by the sign-out, or one already running
-NOT_NEWS = frozenset({SyncErrorKind.CANCELLED, SyncErrorKind.BUSY})
 SIDEBAR_WIDTH = 200
 SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"  # the window's shortcut for "Keluar", on every screen
 
@@ -101,19 +92,15 @@ class Shell(QWidget):
         self,
         session: ParticipantSession,
         runner: TaskRunner,
-        machine: MachineStore,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
         self.runner = runner
-        self.machine = machine
         self.online = session.online
         self._link_message = session.offline_reason  # why offline, when known
         self._problem = None  # type: SyncError | None
         self._signing_out = False
-        profile = machine.profile_by_nip(session.nip or "")
-        self.agency = profile.agency if profile is not None else ""
         self.sync_result.connect(self._on_sync_result)
         self._build()
         self.retranslate()
@@ -237,7 +224,11 @@ class Shell(QWidget):
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(8)
         self.profile_keys = [label("", "muted") for _ in range(3)]
-        values = (self.session.name or "", group_nip(self.session.nip or ""), self.agency)
+        values = (
+            self.session.name or "",
+            group_nip(self.session.nip or ""),
+            self.session.agency or "",
+        )
         self.profile_values = [label(value, "field") for value in values]
         for row, (key, value) in enumerate(
             zip(self.profile_keys, self.profile_values, strict=True)
@@ -252,7 +243,7 @@ class Shell(QWidget):
         column.addSpacing(12)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #D3D9E2;")
+        set_role(line, "rule")
         column.addWidget(line)
         column.addSpacing(4)
         self.sign_out_hint = label("", "muted", wrap=True)
@@ -351,11 +342,11 @@ class Shell(QWidget):
         if self._signing_out or not self.session.signed_in:
             return
         if isinstance(result, SyncError):
-            if result.kind in NOT_NEWS:
+            if result.inconclusive:  # stopped by the sign-out, or one already running
                 return
             log.info("background sync: %s", result)
-            self.online = result.kind not in LINK_DOWN
-            self._problem = None if result.kind in LINK_DOWN else result
+            self.online = not result.link_down  # not reached: the participant works offline
+            self._problem = None if result.link_down else result
             self._link_message = self.session.message_for(result)
         else:
             self.online, self._problem, self._link_message = True, None, None

@@ -8,7 +8,8 @@ Roles: ``eyebrow`` (the small accent line above a title), ``title``, ``subtitle`
 ``field-error`` (the inline message under a field), ``error`` and ``notice`` (the
 message boxes), ``big`` (numbers that matter), ``card``, ``panel``, ``primary`` (the one
 main button of a screen; also a button named ``primary``), ``link`` (a small text
-button), ``nav`` (the side bar's buttons), ``sidebar``, ``header``, ``status-dot``.
+button), ``nav`` (the side bar's buttons), ``sidebar``, ``header``, ``status-dot``,
+``rule`` (a thin horizontal line between parts of a page: a ``QFrame`` ``HLine``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ TEXT = "#1D232B"
 MUTED = "#56606E"
 BORDER = "#D3D9E2"
 SURFACE = "#F5F7FA"  # panels and the side bar
+DISABLED = "#E6E9EE"  # a main button that cannot be pressed yet: grey, its text readable
 ERROR = "#A3231A"
 ERROR_SOFT = "#FBEDEC"
 ONLINE = "#2E7D4F"
@@ -76,7 +78,7 @@ QPushButton[role="primary"]:focus, QPushButton#primary:focus {{
     border: 2px solid {ACCENT_DARK}; padding: 6px 23px;
 }}
 QPushButton[role="primary"]:disabled, QPushButton#primary:disabled {{
-    background: #9DB0C9; border-color: #9DB0C9;
+    background: {DISABLED}; border-color: {BORDER}; color: {MUTED};
 }}
 QPushButton[role="link"] {{
     border: none; background: transparent; color: {ACCENT}; padding: 2px 4px;
@@ -104,6 +106,7 @@ QPushButton[role="nav"]:checked {{
     border-left: 4px solid {ACCENT};
 }}
 QWidget[role="header"] {{ border-bottom: 1px solid {BORDER}; }}
+QFrame[role="rule"] {{ color: {BORDER}; }}
 QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
 QStatusBar QLabel {{ color: {MUTED}; padding: 2px 4px; }}
 QLabel[role="status-dot"][online="true"] {{ color: {ONLINE}; }}

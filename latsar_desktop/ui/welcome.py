@@ -37,7 +37,7 @@ from latsar_desktop.sync.errors import SyncError
 from latsar_desktop.ui.player import VideoPlayer
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import Task, TaskRunner
-from latsar_desktop.ui.texts import say, tr
+from latsar_desktop.ui.texts import say_all, tr
 
 __all__ = ["WelcomePage"]
 
@@ -182,9 +182,7 @@ class WelcomePage(QWidget):
             tr(Label.WELCOME_INTRO_WATCHED if self.watched_before else Label.WELCOME_INTRO)
         )
         self.download_text.setText(tr(Label.WELCOME_DOWNLOADING))
-        self.problem_text.setText(
-            "\n".join(tr(p) if isinstance(p, Label) else say(p) for p in self._problem)
-        )
+        self.problem_text.setText(say_all(self._problem))
         self.link_button.setText(tr(Label.WELCOME_OPEN_LINK))
         self.next_button.setText(
             tr(Label.WELCOME_SKIP if self._skippable() else Label.WELCOME_CONTINUE)
@@ -257,11 +255,17 @@ class WelcomePage(QWidget):
         self.recorded = True
         task = self.runner.run(
             lambda _cancel, _progress: self.session.watch_welcome(),
-            done=lambda _event: self._can_go_on(),
+            done=lambda _event: self._recorded(),
             name="watch_welcome",
             parent=self,
         )  # a failure: the standard error dialog, and the participant still goes on
-        task.failed.connect(lambda _error: self._can_go_on())
+        task.failed.connect(lambda _error: self._recorded())
+
+    def _recorded(self) -> None:
+        """The record of the watching is done (or failed): "Lanjut", unless the page was
+        stopped meanwhile (a sign-out: the page may be deleted already)."""
+        if self._running:
+            self._can_go_on()
 
     def _can_go_on(self) -> None:
         self.finished = True

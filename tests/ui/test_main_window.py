@@ -4,39 +4,36 @@ offline sign-in with the server stopped; two profiles on one computer, each seei
 its own data; the side bar from the keyboard. (The window's size and position kept, and
 its first size: tests/ui/test_scaling.py, on a screen of an old laptop's size.)"""
 
-# ruff: noqa: F811 (the fixtures imported from appkit are parameters here)
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.sync.api import SERVER_URL_SETTING
-from latsar_desktop.ui.main_window import MainWindow
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind, error_message
+from latsar_desktop.ui.main_window import CLOSE_WAIT, MainWindow
 from latsar_desktop.ui.shell import COURSE, HOME, PROFILE
-from latsar_desktop.ui.texts import tr
-from latsar_server.settings import Settings
-from tests.integration.serverkit import load_demo
-from tests.servers import running_server
-from tests.ui.appkit import (  # noqa: F401 (fixtures)
+from latsar_desktop.ui.tasks import TaskRunner
+from latsar_desktop.ui.texts import say, tr
+from tests.integration.serverkit import sqlite_demo_server
+from tests.ui.steps import (
     LEFT,
     WAIT_MS,
     Person,
     first_activity,
     focus_of,
-    indonesian,
-    make_window,
     open_page,
     pass_welcome,
-    runner,
     sign_in,
     sign_out,
-    styled,
     type_credentials,
     watched_before,
 )
@@ -77,14 +74,9 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_the_main_window(
 def test_sign_out_then_an_offline_sign_in_with_the_server_stopped(
     qtbot: QtBot, tmp_path: Path, people: list[Person], make_window: MakeWindow
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'server.db'}", data_dir=tmp_path / "server-data"
-    )
     machine = MachineStore(tmp_path / "pc")
     try:
-        with running_server(settings) as server:
-            load_demo(server)
-            machine.set_setting(SERVER_URL_SETTING, server.url)
+        with sqlite_demo_server(tmp_path, machine):
             window = make_window(machine)
             first = sign_in(qtbot, window, people[0])
             shell = pass_welcome(qtbot, window)
@@ -195,3 +187,85 @@ def test_the_side_bar_from_the_keyboard(
     assert focus_of(window) is shell.sign_out_button
     qtbot.keyClick(shell.sign_out_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
+
+
+def test_the_status_bar_says_offline_when_a_background_sync_cannot_reach_the_server(
+    qtbot: QtBot, tmp_path: Path, people: list[Person], make_window: MakeWindow
+) -> None:
+    machine = MachineStore(tmp_path / "pc")
+    try:
+        with sqlite_demo_server(tmp_path, machine):
+            watched_before(machine, people[0])
+            window = make_window(machine)
+            session = sign_in(qtbot, window, people[0])
+            shell = window.shell
+            assert shell is not None
+            assert shell.status_message() == ONLINE
+        # the server is gone: the next background sync cannot reach it
+        session.sync_now()
+        qtbot.waitUntil(lambda: shell.status_message() == OFFLINE, timeout=WAIT_MS)
+        assert shell.status_dot.property("online") is False
+        no_link = say(error_message(SyncError(SyncErrorKind.OFFLINE)))
+        assert shell.status_text.toolTip() == no_link  # why, when the pointer rests on it
+    finally:
+        window.shutdown()
+        machine.close()
+
+
+def test_closing_the_window_hides_it_before_the_sign_out_waits(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[Person],
+    make_window: MakeWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    watched_before(machine, people[0])
+    window = make_window(machine)
+    session = sign_in(qtbot, window, people[0])
+    seen: list[tuple[bool, float]] = []
+    sign_out_now = session.sign_out
+
+    def sign_out_seen(timeout: float = 30.0) -> None:
+        seen.append((window.isVisible(), timeout))
+        sign_out_now(timeout)
+
+    monkeypatch.setattr(session, "sign_out", sign_out_seen)
+    assert window.isVisible()
+    window.close()  # as the close button does
+    assert seen == [(False, CLOSE_WAIT)]  # already off the screen while it waits
+    assert not session.signed_in
+
+
+def test_a_sign_out_while_the_watching_is_recorded_leaves_the_closed_page_alone(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[Person],
+    make_window: MakeWindow,
+    runner: TaskRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = make_window(machine)
+    session = sign_in(qtbot, window, people[0])
+    welcome = window.welcome
+    assert welcome is not None
+    recorded, answer = threading.Event(), threading.Event()
+    record = session.watch_welcome
+
+    def record_then_answer_late() -> object:
+        event = record()  # recorded; its answer reaches the page only later
+        recorded.set()
+        answer.wait(WAIT_MS / 1000)
+        return event
+
+    monkeypatch.setattr(session, "watch_welcome", record_then_answer_late)
+    qtbot.waitUntil(recorded.is_set, timeout=WAIT_MS)  # the clip played to its end
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window, Qt.Key.Key_L, ctrl_shift)  # "Keluar" meanwhile
+    qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(welcome), timeout=WAIT_MS)  # deleted
+    answer.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)  # the answer was delivered
+    # nothing touched the deleted page (an error there would fail this test)
+    assert window.current_screen() is window.signin
+    assert window.session is None
+    assert not session.signed_in
