@@ -114,3 +114,5 @@ class Label(StrEnum):
     SIGNIN_HIDE_NIK_NAME = "ui.signin.hide_nik_name"  # accessible name: "Sembunyikan NIK"
     SIGNIN_CARD_DELETE = "ui.signin.card_delete"  # a card's tooltip and description
     SIGNIN_CARD_KEYS = "ui.signin.card_keys"  # under the list while a card has the focus
+    MAIN_PREPARING = "ui.main.preparing"  # the first sync after a new profile's sign-in
+    MAIN_FETCHING = "ui.main.fetching"  # "Mengambil kemajuan Anda dari server…"

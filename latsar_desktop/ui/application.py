@@ -2,10 +2,11 @@
 
 The order: (``--demo``) the server extra is there or the line saying what to install and
 exit status 2, before any window; the QApplication (no QSettings: every setting is kept
-in machine.db); logging to the rotating file and the exception hooks; the data directory
-(``--data-dir``, else the user's; the demo: a fresh one); ``--server`` kept as the
-server address; the language (``--lang``, else the one chosen before, else Indonesian);
-the stylesheet; the main window (Ctrl+C closes it too), shown at once; the event loop.
+in machine.db); logging to the rotating file and the exception hooks; the stylesheet;
+the data directory (``--data-dir``, else the user's; the demo: a fresh one);
+``--server`` kept as the server address; the language (``--lang``, else the one chosen
+before, else Indonesian); the main window (Ctrl+C closes it too), shown at once; the
+event loop.
 
 The demo's embedded server takes seconds to start (far more on an old laptop), so it
 starts on the ``TaskRunner`` (``EmbeddedServer.start`` in the work) while the sign-in
@@ -14,6 +15,11 @@ is being prepared (``SignInPage.set_waiting_for_server``). Once it serves, its a
 kept as the server address and "Masuk" is back; if it does not start, the standard error
 dialog (its details end with the server log's last lines) and the note stays: a sign-in
 cannot work.
+
+A failure of the start itself (a data directory that cannot be used, machine.db, the
+window's construction), once the QApplication and the log file exist, is logged with its
+traceback and shown in the standard error dialog (run modally: there is no window to
+put it over), and the exit status is 1: never a silent exit with a traceback on stderr.
 
 At the end, whatever happened: the session signed out (a short wait), the background
 threads stopped (a server still starting is waited for), the embedded server stopped
@@ -35,10 +41,11 @@ from latsar_desktop import __version__, locations
 from latsar_desktop.ui.texts import LANGUAGE_SETTING, choose_language
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from latsar_desktop.demo import EmbeddedServer
     from latsar_desktop.store.machine import MachineStore
+    from latsar_desktop.ui.errors import ExceptHooks
     from latsar_desktop.ui.main_window import MainWindow
     from latsar_desktop.ui.tasks import TaskRunner
 
@@ -142,13 +149,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from latsar_desktop.logs import setup_logging
-    from latsar_desktop.store.machine import MachineStore
-    from latsar_desktop.sync.api import SERVER_URL_SETTING
-    from latsar_desktop.ui import texts
     from latsar_desktop.ui.errors import install_excepthooks
-    from latsar_desktop.ui.main_window import MainWindow
     from latsar_desktop.ui.style import apply_style
-    from latsar_desktop.ui.tasks import TaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -157,6 +159,37 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     setup_logging(locations.log_dir())
     hooks = install_excepthooks(app)
+    apply_style(app)  # the error dialog of a failed start looks like the app too
+    try:
+        return _run_app(app, args, demo, hooks)
+    except Exception as error:
+        log.critical("the app failed (exit status 1)", exc_info=error)
+        _show_start_failure(error)
+        return 1
+
+
+def _show_start_failure(error: BaseException) -> None:
+    """The standard error dialog, modal, with no window under it (GUI thread)."""
+    from PySide6.QtCore import Qt
+
+    from latsar_desktop.ui.errors import ErrorDialog
+
+    try:
+        dialog = ErrorDialog(error)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.exec()
+        dialog.deleteLater()
+    except Exception:  # the log has the failure already
+        log.exception("the error dialog could not be shown")
+
+
+def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: ExceptHooks) -> int:
+    """``run`` from the data directory on, until the window closes."""
+    from latsar_desktop.store.machine import MachineStore
+    from latsar_desktop.sync.api import SERVER_URL_SETTING
+    from latsar_desktop.ui import texts
+    from latsar_desktop.ui.main_window import MainWindow
+    from latsar_desktop.ui.tasks import TaskRunner
 
     with ExitStack() as stack:
         stack.callback(hooks.uninstall)
@@ -174,7 +207,6 @@ def run(args: argparse.Namespace) -> int:
         texts.set_language(
             choose_language(getattr(args, "lang", None), machine.setting(LANGUAGE_SETTING))
         )
-        apply_style(app)
 
         people: list[Any] | None = None
         slot = DemoServerSlot()

@@ -1,6 +1,13 @@
 """The main window: sign-in, then the welcome video (until it has been watched), then
 the shell (side bar and pages). Its title names the screen ("Masuk · Latsar Desktop").
 
+A profile that has never synced (a first sign-in on this computer) knows nothing of
+what its participant did elsewhere (the welcome video watched on another computer):
+after an ONLINE sign-in of such a profile, one ``session.sync`` runs on the runner
+first, while a calm page says so ("Mengambil kemajuan Anda dari server…"); then the
+view decides between the welcome video and the shell. A sync that fails is logged and
+the local view decides (no error dialog: the background sync tries again later).
+
 The size and position are kept in machine.db (``saveGeometry`` as base64 text) and
 restored at the start; the first time, a size that fits an old 1366×768 laptop at
 125 %. Signing out ("Keluar" on the Profil page, or Ctrl+Shift+L) runs the session's
@@ -18,7 +25,14 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
@@ -26,6 +40,7 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.ui.shell import SIGN_OUT_SHORTCUT, Shell
 from latsar_desktop.ui.signin import SignInPage
+from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 
@@ -34,6 +49,46 @@ log = logging.getLogger(__name__)
 GEOMETRY_SETTING = "window_geometry"
 FIRST_SIZE = QSize(1120, 720)  # the first start's size, when the screen has room
 CLOSE_WAIT = 5.0  # seconds the sign-out at close waits for work still running
+
+
+class FetchingPage(QWidget):
+    """The first sync's page: a title, one sentence, a progress bar (busy until the
+    first report); nothing on it moves while the sync runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        set_role(self.title, "title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(self)
+        set_role(self.text, "intro")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.bar = QProgressBar(self)
+        self.bar.setFixedWidth(360)
+        self.bar.setTextVisible(False)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(40, 32, 40, 32)
+        column.setSpacing(16)
+        column.addStretch(1)
+        column.addWidget(self.title)
+        column.addWidget(self.text)
+        column.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addStretch(1)
+        self.reset()
+        self.retranslate()
+
+    def reset(self) -> None:
+        self.bar.setRange(0, 0)
+
+    def progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+
+    def retranslate(self) -> None:
+        self.title.setText(tr(Label.MAIN_PREPARING))
+        self.text.setText(tr(Label.MAIN_FETCHING))
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +113,8 @@ class MainWindow(QMainWindow):
         self.signin.signed_in.connect(self._signed_in)
         self.signin.language_changed.connect(lambda _: self.retranslate())
         self.stack.addWidget(self.signin)
+        self.fetching = FetchingPage(self)
+        self.stack.addWidget(self.fetching)
         self.stack.currentChanged.connect(lambda _: self._say_title())
         self.sign_out_action = QAction(self)
         self.sign_out_action.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))
@@ -77,6 +134,39 @@ class MainWindow(QMainWindow):
     def _signed_in(self, session: ParticipantSession) -> None:
         self.session = session
         self.sign_out_action.setEnabled(True)
+        if session.online and session.sync_status().last_sync_at is None:
+            self._first_sync(session)
+        else:
+            self._go_on(session)
+
+    def _first_sync(self, session: ParticipantSession) -> None:
+        """Never synced: what the server knows first (see the module docstring)."""
+        self.fetching.reset()
+        self.stack.setCurrentWidget(self.fetching)
+
+        def work(cancel: CancelToken, progress: Any) -> object:
+            return session.sync(cancel, progress)
+
+        def failed(error: BaseException) -> None:
+            log.warning("first sync after the sign-in failed (the local view decides): %s", error)
+            self._synced(session)
+
+        self.runner.run(
+            work,
+            done=lambda _report: self._synced(session),
+            failed=failed,
+            progress=self.fetching.progress,
+            name="first_sync",
+            parent=self,
+        )
+
+    def _synced(self, session: ParticipantSession) -> None:
+        if self._closed or self.session is not session or not session.signed_in:
+            return  # signed out (or closed) meanwhile
+        self._go_on(session)
+
+    def _go_on(self, session: ParticipantSession) -> None:
+        """The welcome video when it has not been watched, else the shell."""
         if not session.view().welcome_watched:
             self._show_welcome(session)
         else:
@@ -162,7 +252,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every text again in the language now chosen (the sign-in page has done its own)."""
         self.sign_out_action.setText(tr(Label.SHELL_SIGN_OUT))
-        for page in (self.welcome, self.shell):
+        for page in (self.fetching, self.welcome, self.shell):
             if page is not None:
                 page.retranslate()
         self._say_title()
@@ -173,6 +263,8 @@ class MainWindow(QMainWindow):
             name = self.signin.screen_name()
         elif screen is self.shell and self.shell is not None:
             name = self.shell.screen_name()
+        elif screen is self.fetching:
+            name = tr(Label.MAIN_PREPARING)
         else:
             name = tr(Label.MAIN_WELCOME)
         self.setWindowTitle(tr(Label.APP_TITLE_ON, screen=name))

@@ -9,6 +9,10 @@ Space plays or pauses, Left and Right seek 5 seconds back or forward.
 ``load(path)`` then ``play()``; ``ended`` when the clip reached its end
 (``EndOfMedia``), ``failed(detail)`` when it cannot be played (``InvalidMedia`` or a
 player error; ``detail`` is for the logs); ``stop()`` stops and releases the file.
+
+At the end the last picture stays (a stopped ``QMediaPlayer`` shows black): the player
+is paused on the clip's last millisecond (``at_end``); "Putar" (or Space) then plays it
+again from the start.
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ class VideoPlayer(QWidget):
         self.setFocusProxy(self.play_button)  # focusing the player focuses its controls
 
         self._failed = False  # ``failed`` is emitted once per clip
+        self.at_end = False  # played to its end: paused on the last picture
         self.play_button.clicked.connect(self.toggle)
         self.slider.actionTriggered.connect(self._slider_action)
         self.player.positionChanged.connect(self._position_changed)
@@ -120,10 +125,15 @@ class VideoPlayer(QWidget):
     def load(self, path: Path) -> None:
         """Open a local clip (not playing yet)."""
         self._failed = False
+        self.at_end = False
         self.slider.setRange(0, 0)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
 
     def play(self) -> None:
+        """Play on; after the end, from the start again."""
+        if self.at_end:
+            self.at_end = False
+            self.player.setPosition(0)
         self.player.play()
 
     def pause(self) -> None:
@@ -141,10 +151,12 @@ class VideoPlayer(QWidget):
         duration = self.player.duration()
         if duration <= 0:
             return
+        self.at_end = False  # moved away from the end: "Putar" plays on from there
         self.player.setPosition(min(max(0, self.player.position() + delta_ms), duration))
 
     def stop(self) -> None:
         """Stop and release the file (it may be deleted or replaced afterwards)."""
+        self.at_end = False
         self.player.stop()
         self.player.setSource(QUrl())
         self.slider.setRange(0, 0)
@@ -193,11 +205,12 @@ class VideoPlayer(QWidget):
 
     def _slider_action(self, _action: int) -> None:
         """The participant moved the bar (drag, click, wheel): go there."""
+        self.at_end = False
         self.player.setPosition(self.slider.sliderPosition())
 
     def _position_changed(self, position: int) -> None:
         if not self.slider.isSliderDown():
-            self.slider.setValue(position)
+            self.slider.setValue(self.slider.maximum() if self.at_end else position)
         self._show_time()
 
     def _duration_changed(self, duration: int) -> None:
@@ -214,7 +227,8 @@ class VideoPlayer(QWidget):
         return f"{clock_time(position)} / {clock_time(self.player.duration())}"
 
     def _show_time(self) -> None:
-        self.time.setText(self._time_text(self.player.position()))
+        position = self.player.duration() if self.at_end else self.player.position()
+        self.time.setText(self._time_text(position))
 
     def _show_state(self) -> None:
         playing = self.playing
@@ -225,10 +239,23 @@ class VideoPlayer(QWidget):
 
     def _status_changed(self, status: QMediaPlayer.MediaStatus) -> None:
         if status is QMediaPlayer.MediaStatus.EndOfMedia:
-            self.slider.setValue(self.slider.maximum())
+            stopped = QMediaPlayer.PlaybackState.StoppedState
+            if self.player.playbackState() is not stopped:
+                return  # the pause on the last picture reached the end: not played again
+            self._hold_last_picture()
             self.ended.emit()
         elif status is QMediaPlayer.MediaStatus.InvalidMedia:
             self._fail(self.player.errorString() or "invalid media")
+
+    def _hold_last_picture(self) -> None:
+        """Paused on the clip's last millisecond: its last picture stays on the screen."""
+        self.at_end = True
+        duration = self.player.duration()
+        if duration > 0:
+            self.player.pause()
+            self.player.setPosition(duration - 1)
+        self.slider.setValue(self.slider.maximum())
+        self._show_time()
 
     def _error(self, error: QMediaPlayer.Error, detail: str) -> None:
         if error is not QMediaPlayer.Error.NoError:

@@ -2,7 +2,8 @@
 
 The side bar has Beranda and Course at the top and Profil at the bottom (Tab and the
 arrow keys move along it, Ctrl+1/2/3 jump). The header says where the participant is:
-the course, the page, one sentence about it; the participant's name on the right. The
+the course, the page, one sentence about it; the participant's name on the right, with
+"Keluar" beside it (the last stop of Tab; Profil has its own "Keluar" too). The
 pages are placeholders the later issues fill: each says what will be there and what to
 do next. The status bar shows the connection: the sign-in's (``session.online``), then
 each background sync's result, re-posted from the sync thread to the GUI thread: offline
@@ -124,6 +125,8 @@ class Shell(QWidget):
         right.addWidget(self.pages, 1)
         right.addWidget(self._build_status())
         row.addLayout(right, 1)
+        # Tab: the side bar, the page's controls, then the header's "Keluar"
+        self.setTabOrder(self.sign_out_button, self.header_sign_out)
 
     def _build_sidebar(self) -> QWidget:
         bar = self.sidebar = QWidget()
@@ -177,6 +180,12 @@ class Shell(QWidget):
             who.addWidget(part)
         who.addStretch(1)
         row.addLayout(who)
+        row.addSpacing(16)
+        self.header_sign_out = Button("")
+        self.header_sign_out.clicked.connect(self.sign_out_requested)
+        shortcut = QKeySequence(SIGN_OUT_SHORTCUT)
+        self.header_sign_out.setToolTip(shortcut.toString(QKeySequence.SequenceFormat.NativeText))
+        row.addWidget(self.header_sign_out, 0, Qt.AlignmentFlag.AlignTop)
         return header
 
     def _page(self) -> tuple[QWidget, QVBoxLayout]:
@@ -330,6 +339,7 @@ class Shell(QWidget):
         self.profile_later.setText(tr(Label.SHELL_PROFILE_LATER))
         self.sign_out_hint.setText(tr(Label.SHELL_SIGN_OUT_HINT))
         self.sign_out_button.setText(tr(Label.SHELL_SIGN_OUT))
+        self.header_sign_out.setText(tr(Label.SHELL_SIGN_OUT))
         self._say_status()
 
     # ------------------------------------------------------------------ the status bar
@@ -373,6 +383,7 @@ class Shell(QWidget):
         """The sign-out runs: nothing here can be used meanwhile; the status says so."""
         self._signing_out = True
         self.sign_out_button.setEnabled(False)
+        self.header_sign_out.setEnabled(False)
         self.pages.setEnabled(False)
         for button in self.nav_buttons:
             button.setEnabled(False)

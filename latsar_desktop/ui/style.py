@@ -10,6 +10,13 @@ message boxes), ``big`` (numbers that matter), ``card``, ``panel``, ``primary`` 
 main button of a screen; also a button named ``primary``), ``link`` (a small text
 button), ``nav`` (the side bar's buttons), ``sidebar``, ``header``, ``status-dot``,
 ``rule`` (a thin horizontal line between parts of a page: a ``QFrame`` ``HLine``).
+
+Focus: ONE look for every control that takes the keyboard's focus, a 2 px ring in the
+accent colour (fields, buttons, the side bar, cards, links, the video's position bar;
+the language list keeps Fusion's own, in the accent); on the main button, whose face is
+the accent itself, the ring stands off it (a ``double`` border over a white gap). No
+grey dotted focus boxes: each control keeps its size when it gets the focus (the
+border's growth comes off the padding), so nothing moves.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ BASE_POINT_SIZE = 10.5  # readable on an old 1366×768 laptop at 125 %
 
 STYLESHEET = f"""
 QWidget {{ color: {TEXT}; }}
+QPushButton, QToolButton, QSlider {{ outline: none; }}
 QMainWindow, QStackedWidget, QScrollArea, QScrollArea > QWidget > QWidget {{
     background: white;
 }}
@@ -75,7 +83,7 @@ QPushButton[role="primary"], QPushButton#primary {{
 }}
 QPushButton[role="primary"]:hover, QPushButton#primary:hover {{ background: {ACCENT_DARK}; }}
 QPushButton[role="primary"]:focus, QPushButton#primary:focus {{
-    border: 2px solid {ACCENT_DARK}; padding: 6px 23px;
+    border: 6px double {ACCENT}; background-clip: padding; padding: 2px 19px;
 }}
 QPushButton[role="primary"]:disabled, QPushButton#primary:disabled {{
     background: {DISABLED}; border-color: {BORDER}; color: {MUTED};
@@ -84,7 +92,9 @@ QPushButton[role="link"] {{
     border: none; background: transparent; color: {ACCENT}; padding: 2px 4px;
     text-decoration: underline;
 }}
-QPushButton[role="link"]:focus {{ border: 1px dotted {ACCENT}; padding: 1px 3px; }}
+QPushButton[role="link"]:focus {{
+    border: 2px solid {ACCENT}; border-radius: 4px; padding: 0px 2px;
+}}
 QPushButton[role="card"] {{
     text-align: left; background: white; border: 1px solid {BORDER}; border-radius: 6px;
     padding: 0px;
@@ -100,10 +110,12 @@ QPushButton[role="nav"] {{
     padding: 10px 18px; border-left: 4px solid transparent;
 }}
 QPushButton[role="nav"]:hover {{ background: {ACCENT_SOFT}; }}
-QPushButton[role="nav"]:focus {{ border-left: 4px solid {ACCENT_DARK}; padding: 10px 18px; }}
 QPushButton[role="nav"]:checked {{
     background: {ACCENT_SOFT}; color: {ACCENT_DARK}; font-weight: 600;
     border-left: 4px solid {ACCENT};
+}}
+QPushButton[role="nav"]:focus {{
+    border: 2px solid {ACCENT}; border-left: 4px solid {ACCENT}; padding: 8px 16px 8px 18px;
 }}
 QWidget[role="header"] {{ border-bottom: 1px solid {BORDER}; }}
 QFrame[role="rule"] {{ color: {BORDER}; }}
@@ -111,6 +123,17 @@ QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUT
 QStatusBar QLabel {{ color: {MUTED}; padding: 2px 4px; }}
 QLabel[role="status-dot"][online="true"] {{ color: {ONLINE}; }}
 QLabel[role="status-dot"][online="false"] {{ color: {OFFLINE}; }}
+QToolButton:focus {{ border: 2px solid {ACCENT}; border-radius: 4px; }}
+QPlainTextEdit:focus {{ border: 2px solid {ACCENT}; }}
+QSlider {{ border: 2px solid transparent; border-radius: 4px; padding: 2px; }}
+QSlider:focus {{ border: 2px solid {ACCENT}; }}
+QSlider::groove:horizontal {{ height: 4px; background: {BORDER}; border-radius: 2px; }}
+QSlider::sub-page:horizontal {{ background: {ACCENT}; border-radius: 2px; }}
+QSlider::handle:horizontal {{
+    background: white; border: 2px solid {ACCENT}; width: 12px; margin: -6px 0px;
+    border-radius: 8px;
+}}
+QSlider::handle:horizontal:focus {{ background: {ACCENT}; }}
 QComboBox QAbstractItemView {{
     border: 1px solid {BORDER}; selection-background-color: {ACCENT_SOFT};
     selection-color: {TEXT};

@@ -4,7 +4,9 @@ The page fetches the clip through the session (``welcome_video``, on the runner:
 progress bar stands where the video will be while it downloads), then plays it in a
 ``VideoPlayer``. One button: "Lewati" when the participant has watched it before (the
 view says so), else "Lanjut", enabled once the clip has played to its end and
-``session.watch_welcome()`` has recorded that (once, on the runner). When the clip
+``session.watch_welcome()`` has recorded that (once, on the runner). At the end the
+focus stays in the player (Space plays the clip again, as before) and Return or Enter
+anywhere on the page presses the enabled button. When the clip
 cannot be fetched or played, a calm message says so, with a link to open the video in
 the browser when the activity has one, and "Lanjut" is enabled: a participant is never
 stuck here. ``done`` asks the window to go on to the main window.
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -115,6 +117,10 @@ class WelcomePage(QWidget):
         self.next_button.setAutoDefault(True)  # Enter on it goes on
         self.next_button.setDefault(True)
         self.next_button.setMinimumWidth(140)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # anywhere on the page
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._enter)
 
         column = QVBoxLayout()
         column.setSpacing(16)
@@ -250,7 +256,7 @@ class WelcomePage(QWidget):
         if not self._running:
             return
         if self.watched_before or self.recorded:
-            self._can_go_on()
+            self._can_go_on(focus=False)
             return
         self.recorded = True
         task = self.runner.run(
@@ -265,13 +271,21 @@ class WelcomePage(QWidget):
         """The record of the watching is done (or failed): "Lanjut", unless the page was
         stopped meanwhile (a sign-out: the page may be deleted already)."""
         if self._running:
-            self._can_go_on()
+            self._can_go_on(focus=False)
 
-    def _can_go_on(self) -> None:
+    def _can_go_on(self, focus: bool = True) -> None:
+        """The button enabled; the focus on it unless the participant is still in the
+        player (its end: Space there plays the clip again, never leaves the page)."""
         self.finished = True
         self.retranslate()
         self.next_button.setEnabled(True)
-        self.next_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        if focus:
+            self.next_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _enter(self) -> None:
+        """Return or Enter anywhere on the page: the button, when it can be pressed."""
+        if self.next_button.isEnabled() and self.next_button.isVisible():
+            self.next_button.click()
 
     def _skippable(self) -> bool:
         """ "Lewati": watched before, and this showing has not ended yet."""

@@ -16,6 +16,10 @@ server still answers, and the processes the app left behind (``children_after``:
 demo's server is this process's child; stopped, it is waited for and gone). With
 ``APP_PROBE_CLOSE_AT_ONCE=1`` in its environment, the window is closed as soon as it
 shows (the demo's server still starting).
+
+When the app cannot start (no window shows), the error dialog it shows instead: its
+texts, whether it is modal, then closed (``start_failure``); and the app's log file
+(``log_file``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import httpx
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from latsar_desktop import app
+from latsar_desktop import app, logs
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.ui import application, errors
 from latsar_desktop.ui.main_window import MainWindow
@@ -117,8 +121,30 @@ def main(out: Path, argv: list[str]) -> None:
         window.close()
         return True
 
+    def start_failed() -> bool:
+        """No window, the standard error dialog of a failed start: read, closed."""
+        dialog = next(
+            (
+                widget
+                for widget in QApplication.topLevelWidgets()
+                if isinstance(widget, errors.ErrorDialog) and widget.isVisible()
+            ),
+            None,
+        )
+        if dialog is None:
+            return False
+        seen["start_failure"] = {
+            "text": dialog.text.text(),
+            "details": dialog.details.toPlainText(),
+            "modal": dialog.isModal(),
+        }
+        dialog.reject()
+        return True
+
     def poll() -> None:
         window = shown_window()
+        if window is None and start_failed():
+            return
         if window is None or failed(window):
             if window is None:
                 later(poll)
@@ -164,6 +190,8 @@ def main(out: Path, argv: list[str]) -> None:
     later(poll)
     seen["status"] = application.run(app.parser().parse_args(argv))
     seen["children_after"] = children()
+    log_file = logs.log_file()
+    seen["log_file"] = str(log_file) if log_file is not None else None
     if demo and seen.get("server_url"):
         try:
             httpx.get(f"{seen['server_url']}/health", timeout=2)

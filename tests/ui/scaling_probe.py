@@ -181,7 +181,8 @@ def _pages(machine: MachineStore, runner: TaskRunner, people: list[Any]) -> dict
     session = ParticipantSession.sign_in(
         machine, people[0].nip, people[0].nik, device_name="PC uji"
     )
-    window._signed_in(session)  # the welcome video, playing
+    window._signed_in(session)  # the first sync, then the welcome video, playing
+    wait(lambda: window.welcome is not None)
     welcome = window.welcome
     assert welcome is not None
     wait(lambda: welcome.player.playing)

@@ -46,12 +46,13 @@ def type_credentials(qtbot: QtBot, page: SignInPage, nip: str | None, nik: str) 
 
 
 def submit(qtbot: QtBot, window: MainWindow) -> None:
-    """Click "Masuk" and wait for the answer: another screen, or a message shown."""
+    """Click "Masuk" and wait for the answer: another screen (after a new profile's first
+    sync), or a message shown."""
     page = window.signin
     qtbot.mouseClick(page.submit_button, LEFT)
     qtbot.waitUntil(
         lambda: (
-            window.current_screen() is not page
+            window.current_screen() not in (page, window.fetching)  # past the first sync
             or ((page.submit_button.isEnabled() or page.waiting) and page.message.isVisible())
         ),
         timeout=WAIT_MS,

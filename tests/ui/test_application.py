@@ -158,3 +158,24 @@ def test_the_data_directory_server_and_language_from_the_command_line(tmp_path: 
     assert texts.choose_language("id", "en") == "id"
     assert texts.choose_language(None, None) == "id"
     assert texts.choose_language(None, "xx") == "id"
+
+
+def test_a_data_directory_that_cannot_be_used_is_logged_and_shown_then_exit_status_1(
+    tmp_path: Path, indonesian: None
+) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("not a folder", encoding="utf-8")
+    seen = launch(tmp_path, "--data-dir", str(not_a_folder))
+    assert seen["status"] == 1
+    assert "title" not in seen  # no main window
+    # the standard error dialog, modal (there is no window), with the traceback
+    failure = seen["start_failure"]
+    assert failure["modal"]
+    assert failure["text"] == texts.tr(Label.ERROR_UNEXPECTED)
+    assert "Traceback (most recent call last)" in failure["details"]
+    assert "MachineStore" in failure["details"]
+    # the log file has it with its traceback
+    log_text = Path(seen["log_file"]).read_text("utf-8")
+    assert "the app failed (exit status 1)" in log_text
+    assert "Traceback (most recent call last)" in log_text
+    assert str(not_a_folder) in log_text

@@ -6,6 +6,7 @@ its first size: tests/ui/test_scaling.py, on a screen of an old laptop's size.)"
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,17 +14,22 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind, error_message
+from latsar_desktop.ui import errors
 from latsar_desktop.ui.main_window import CLOSE_WAIT, MainWindow
 from latsar_desktop.ui.shell import COURSE, HOME, PROFILE
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from tests.integration.serverkit import sqlite_demo_server
+from tests.servers import RunningServer
 from tests.ui.steps import (
     LEFT,
     WAIT_MS,
@@ -269,3 +275,118 @@ def test_a_sign_out_while_the_watching_is_recorded_leaves_the_closed_page_alone(
     assert window.current_screen() is window.signin
     assert window.session is None
     assert not session.signed_in
+
+
+def test_watched_on_another_computer_a_first_sign_in_here_goes_straight_to_the_shell(
+    qtbot: QtBot,
+    tmp_path: Path,
+    machine: MachineStore,
+    ui_server: RunningServer,
+    people: list[Person],
+    make_window: MakeWindow,
+) -> None:
+    budi = people[0]
+    # computer A: Budi watches the welcome video, and it is synced to the server
+    session = ParticipantSession.sign_in(machine, budi["nip"], budi["nik"], device_name="PC A")
+    try:
+        session.watch_welcome()
+        session.sync()
+    finally:
+        session.sign_out()
+    # computer B, the same server: his first sign-in here
+    other = MachineStore(tmp_path / "pc-b")
+    try:
+        other.set_setting(SERVER_URL_SETTING, ui_server.url)
+        window = make_window(other)
+        screens: list[QWidget | None] = []
+        window.stack.currentChanged.connect(lambda _: screens.append(window.current_screen()))
+        session = sign_in(qtbot, window, budi)
+        assert session.online
+        # what the server knows came first, on its own calm page
+        assert screens[0] is window.fetching
+        assert window.fetching.text.text() == tr(Label.MAIN_FETCHING)
+        assert session.sync_status().last_sync_at is not None
+        assert session.view().welcome_watched
+        # straight on to the main window: no welcome video again
+        assert window.welcome is None
+        assert window.shell is not None
+        assert window.current_screen() is window.shell
+        assert window.windowTitle() == "Beranda · Latsar Desktop"
+        window.shutdown()
+    finally:
+        other.close()
+
+
+def test_a_first_sync_that_fails_goes_on_with_this_computers_view_without_a_dialog(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[Person],
+    make_window: MakeWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tried: list[bool] = []
+
+    def refused(self: ParticipantSession, *args: object, **kwargs: object) -> None:
+        tried.append(True)
+        raise SyncError(SyncErrorKind.SERVER_ERROR)
+
+    monkeypatch.setattr(ParticipantSession, "sync", refused)
+    window = make_window(machine)
+    with caplog.at_level(logging.WARNING, logger="latsar_desktop.ui.main_window"):
+        session = sign_in(qtbot, window, people[0])
+    assert tried == [True]
+    assert "first sync after the sign-in failed" in caplog.text  # logged
+    assert session.sync_status().last_sync_at is None
+    assert window.current_screen() is window.welcome  # this computer's view decides
+    assert errors.current_dialog() is None  # and no error dialog
+
+
+def test_a_later_sign_in_of_a_synced_profile_does_not_sync_first(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[Person],
+    make_window: MakeWindow,
+) -> None:
+    budi = people[0]
+    session = ParticipantSession.sign_in(machine, budi["nip"], budi["nik"], device_name="PC A")
+    try:
+        session.sync()
+    finally:
+        session.sign_out()
+    window = make_window(machine)
+    screens: list[QWidget | None] = []
+    window.stack.currentChanged.connect(lambda _: screens.append(window.current_screen()))
+    sign_in(qtbot, window, budi)
+    assert window.fetching not in screens
+    assert screens == [window.welcome]
+
+
+def test_keluar_beside_the_name_in_the_header_from_the_keyboard(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    watched_before(machine, people[0])
+    window = make_window(machine)
+    session = sign_in(qtbot, window, people[0])
+    shell = window.shell
+    assert shell is not None
+    assert shell.current is HOME
+    keluar = shell.header_sign_out
+    assert keluar.isVisible()  # on Beranda, without opening Profil
+    assert keluar.text() == "Keluar"
+    assert keluar.parentWidget() is shell.who_name.parentWidget()  # in the header
+    # Tab from the side bar (one stop: the arrows move along it) reaches it, as
+    # Beranda has no controls yet; Shift+Tab goes back
+    home = shell.nav_buttons[0]
+    assert focus_of(window) is home
+    qtbot.keyClick(home, Qt.Key.Key_Tab)
+    assert focus_of(window) is keluar
+    qtbot.keyClick(keluar, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focus_of(window) is home
+    qtbot.keyClick(home, Qt.Key.Key_Tab)
+    assert focus_of(window) is keluar
+    assert shell.current is HOME
+    qtbot.keyClick(keluar, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
+    assert not session.signed_in
+    assert window.shell is None

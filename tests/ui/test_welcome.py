@@ -110,24 +110,34 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_lanjut(
         qtbot.keyClick(page.player.play_button, Qt.Key.Key_Space)
         qtbot.waitUntil(lambda: page.player.player.playbackState() is PLAYING_STATE)
 
-        # played to its end: recorded once, then "Lanjut" enabled and focused
+        # played to its end: recorded once, then "Lanjut" enabled; the focus stays in
+        # the player and its last picture on the screen (not black)
         qtbot.waitUntil(page.next_button.isEnabled, timeout=WAIT_MS)
-        assert page.player.player.mediaStatus() is QMediaPlayer.MediaStatus.EndOfMedia
+        assert page.player.at_end
         assert welcome_events(session) == 1
         assert session.view().welcome_watched
         assert page.next_button.text() == "Lanjut"
-        assert focused(page, page.next_button)
+        assert focused(page, page.player.play_button)
         assert page.player.time.text() == "0:04 / 0:04"
+        sink = page.player.video.videoSink()
+        qtbot.waitUntil(lambda: sink.videoFrame().isValid(), timeout=WAIT_MS)
+        assert page.player.player.playbackState() is PAUSED
+        assert not page.player.playing
 
-        # played to its end once more: nothing more is journaled
+        # Space there plays it again from the start (the page stays): to its end once
+        # more, and nothing more is journaled
         with qtbot.waitSignal(page.player.ended, timeout=WAIT_MS):
             qtbot.keyClick(page.player.play_button, Qt.Key.Key_Space)
+            assert page.player.player.position() < 1000  # from the start
+        assert page.isVisible()
+        assert focused(page, page.player.play_button)
         # a second record would have been started by the page's slot (it runs first)
         qtbot.waitUntil(lambda: not runner.busy)
         assert welcome_events(session) == 1
 
+        # Return, with the focus still in the player, presses "Lanjut"
         with qtbot.waitSignal(page.done, timeout=1000):
-            qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+            qtbot.keyClick(page.player.play_button, Qt.Key.Key_Return)
         assert page.player.player.source().isEmpty()  # the file released
     finally:
         page.stop()
