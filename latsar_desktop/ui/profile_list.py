@@ -2,12 +2,17 @@
 
 ``ProfileList`` shows each profile as a card (``ProfileCardButton``: name, NIP grouped
 for reading, a small "Hapus"), then "Masuk dengan akun lain", then (demo) the
-``DemoPeoplePanel``. It tells the sign-in page what was chosen (``chosen``,
-``other_account_chosen``, ``demo_chosen``) and does the removal itself: the warning with
-the unsynced events counted now, then ``session.profiles.remove_profile`` on the
-``TaskRunner`` (``busy_changed`` while it runs; ``removed`` or ``remove_failed`` after).
-The page puts the cards first in its Tab order (``focus_chain``; ``refreshed`` when the
-cards were built anew).
+``DemoPeoplePanel`` right under them (the list is as tall as its cards; the free space
+goes below). While a card has the focus, a line under the list says its keys (Enter
+chooses it, Delete removes it): "Hapus" is for the mouse, Tab goes card to card; the
+line's place is kept, so it moves nothing.
+
+It tells the sign-in page what was chosen (``chosen``, ``other_account_chosen``,
+``demo_chosen``; ``select`` marks a card chosen without telling) and does the removal
+itself: the warning with the unsynced events counted now, then
+``session.profiles.remove_profile`` on the ``TaskRunner`` (``busy_changed`` while it
+runs; ``removed`` or ``remove_failed`` after). The page puts the cards first in its Tab
+order (``focus_chain``; ``refreshed`` when the cards were built anew).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -55,10 +60,13 @@ class ProfileCardButton(Button):
     """One profile as a card: its name, its NIP grouped for reading, a small "Hapus".
 
     Enter, Space or a click chooses it; Delete (or "Hapus") asks to remove it. "Hapus"
-    is reached by the mouse or by Delete on the card, so Tab goes card to card."""
+    is reached by the mouse or by Delete on the card, so Tab goes card to card; the
+    card's tooltip and accessible description say so. ``focused``/``unfocused`` when it
+    gains or loses the focus."""
 
     remove_requested = Signal(object)
     focused = Signal()
+    unfocused = Signal()
 
     def __init__(self, card: ProfileCard, parent: QWidget | None = None) -> None:
         super().__init__("", "card", parent)
@@ -87,7 +95,8 @@ class ProfileCardButton(Button):
         self.remove_button.setText(tr(Label.SIGNIN_REMOVE))
         self.remove_button.setToolTip(tr(Label.SIGNIN_REMOVE_HINT))
         self.setAccessibleName(f"{self.card.name}, {nip}")
-        self.setToolTip(tr(Label.SIGNIN_REMOVE_HINT))
+        self.setAccessibleDescription(tr(Label.SIGNIN_CARD_DELETE))
+        self.setToolTip(tr(Label.SIGNIN_CARD_DELETE))
 
     def sizeHint(self) -> QSize:
         layout = self.layout()
@@ -107,6 +116,34 @@ class ProfileCardButton(Button):
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         self.focused.emit()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.unfocused.emit()
+
+
+class CardScroll(QScrollArea):
+    """The cards' scroll area: as tall as its cards and no taller (its size hint is the
+    cards' own as they are now, neither capped nor kept from before, and its height
+    policy ``Maximum``), so what follows stays right under the list; shorter, with a
+    scroll bar, when the window is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        widget = self.widget()
+        if widget is None:
+            return hint
+        return QSize(hint.width(), widget.sizeHint().height() + 2 * self.frameWidth())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the cards laid out anew (one added, shown or removed): the list's height follows
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
 
 class DemoPeoplePanel(QFrame):
@@ -213,25 +250,28 @@ class ProfileList(QWidget):
         self.other_account.clicked.connect(self.choose_other_account)
         self.card_layout.addWidget(self.other_account)
         self.card_layout.addStretch(1)
-        self.card_scroll = QScrollArea()
+        self.card_scroll = CardScroll()
         self.card_scroll.setWidget(self.card_list)
         self.card_scroll.setWidgetResizable(True)
         self.card_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.card_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.card_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        column.addWidget(self.card_scroll, 1)
+        column.addWidget(self.card_scroll)
+        # the keys of the card that has the focus (one line); its place kept while there
+        # are cards
+        self.card_hint = label("", "muted")
+        self.card_hint.hide()
+        column.addWidget(self.card_hint)
         self.demo_panel: DemoPeoplePanel | None = None
         if self.demo_people:
             self.demo_panel = DemoPeoplePanel(self.demo_people)
             self.demo_panel.fill_requested.connect(self._demo_chosen)
             column.addSpacing(8)
             column.addWidget(self.demo_panel)
-        # no profile yet: no list to scroll, the space goes below
-        self.no_cards_space = QWidget()
-        self.no_cards_space.setSizePolicy(
-            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding
-        )
-        column.addWidget(self.no_cards_space, 1)
+        # the free space goes below everything: the demo people stay under the list
+        self.free_space = QWidget()
+        self.free_space.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        column.addWidget(self.free_space, 1)
 
     @property
     def demo_buttons(self) -> list[Button]:
@@ -250,6 +290,7 @@ class ProfileList(QWidget):
         self.title.setText(tr(Label.SIGNIN_PROFILES))
         self.no_profiles.setText(tr(Label.SIGNIN_NO_PROFILES))
         self.other_account.setText(tr(Label.SIGNIN_OTHER_ACCOUNT))
+        self.card_hint.setText(tr(Label.SIGNIN_CARD_KEYS))
         for card in self.cards:
             card.retranslate()
         if self.demo_panel is not None:
@@ -273,13 +314,17 @@ class ProfileList(QWidget):
             card = ProfileCardButton(profile, self.card_list)
             card.clicked.connect(lambda _=False, c=card: self.choose(c.card))
             card.remove_requested.connect(self.ask_remove)
-            card.focused.connect(lambda c=card: self.card_scroll.ensureWidgetVisible(c))
+            card.focused.connect(lambda c=card: self._card_focused(c))
+            card.unfocused.connect(self.card_hint.hide)
             self.card_layout.insertWidget(position, card)
             self.cards.append(card)
         self.no_profiles.setVisible(not self.cards)
         # with no profile, "Masuk dengan akun lain" would name no other: the form is it
         self.card_scroll.setVisible(bool(self.cards))
-        self.no_cards_space.setVisible(not self.cards)
+        self.card_hint.hide()
+        policy = self.card_hint.sizePolicy()
+        policy.setRetainSizeWhenHidden(bool(self.cards))  # no card: no line kept
+        self.card_hint.setSizePolicy(policy)
         # room for the first card (if any) and "Masuk dengan akun lain"; more scroll
         shown = [*self.cards[:1], self.other_account]
         margins = self.card_layout.contentsMargins()
@@ -291,12 +336,26 @@ class ProfileList(QWidget):
         )
         self.refreshed.emit()
 
-    def choose(self, card: ProfileCard) -> None:
-        """A profile card chosen: it alone checked, then ``chosen(card)``."""
+    def _card_focused(self, card: ProfileCardButton) -> None:
+        self.card_scroll.ensureWidgetVisible(card)
+        self.card_hint.show()
+
+    def select(self, card: ProfileCard) -> ProfileCardButton | None:
+        """Mark ``card`` as the one chosen, without telling the page (which fills the
+        form itself); its button, or None when it is not on this computer any more."""
         # one card checked at a time (not a QButtonGroup: Tab would skip the others)
         for button in self.cards:
             button.setChecked(button.card.id == card.id)
         self.other_account.setChecked(False)
+        return next((b for b in self.cards if b.card.id == card.id), None)
+
+    def card_for(self, nip: str) -> ProfileCardButton | None:
+        """The card of the profile with this NIP (digits only), if any."""
+        return next((b for b in self.cards if b.card.nip == nip), None)
+
+    def choose(self, card: ProfileCard) -> None:
+        """A profile card chosen: it alone checked, then ``chosen(card)``."""
+        self.select(card)
         self.chosen.emit(card)
 
     def choose_other_account(self) -> None:

@@ -2,16 +2,22 @@
 
 The participant chooses a profile card (its NIP is filled in, the NIK field takes the
 focus) or "Masuk dengan akun lain", types the NIK and presses "Masuk". The NIP and NIK
-are checked by the domain rules (``parse_nip``/``parse_nik``) when a field is left or on
-"Masuk", never while the first digits are typed, and their messages show under the
-field. The sign-in itself (``ParticipantSession.sign_in``) runs on the ``TaskRunner``
-with a busy line in place and the fields disabled; what refused it shows in the message
-area under the button (no dialog): a wrong NIK, no connection on a first sign-in, a
-locked NIP, the offline wait (counted down live, "Masuk" disabled until it ends), an app
-too old (its address a link). While the demo's server is still starting
+are checked by the domain rules (``parse_nip``/``parse_nik``) on "Masuk", and when a
+field is left with something typed in it (an empty field only on "Masuk"), never while
+the first digits are typed; their messages show under the field, in a place kept for
+two lines, so a message moves nothing. Return in the NIP goes to the NIK while the NIK
+is empty, and signs in once both are filled (as Return in the NIK does). Choosing a
+card or another account clears what refused the last sign-in. After a sign-out the
+card of the profile that signed out is chosen and has the focus.
+
+The sign-in itself (``ParticipantSession.sign_in``) runs on the ``TaskRunner`` with a
+busy line in place and the fields disabled; what refused it shows in the message area
+under the button (no dialog): a wrong NIK, no connection on a first sign-in, a locked
+NIP, the offline wait (counted down live, "Masuk" disabled until it ends), an app too
+old (its address a link). While the demo's server is still starting
 (``set_waiting_for_server``), "Masuk" waits with a calm note; the fields stay usable.
-Tab order: the cards, NIP, NIK, "Tampilkan", "Masuk", the language, then (demo) the demo
-people's "Isi" buttons.
+Tab order: the cards, NIP, NIK, "Tampilkan" (or "Sembunyikan" while the NIK shows),
+"Masuk", the language, then (demo) the demo people's "Isi" buttons.
 
 The cards, their removal and the demo people are ``ui/profile_list.py``'s
 ``ProfileList`` (the left column); this page keeps the form, the messages and the
@@ -64,6 +70,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"id": Label.LANGUAGE_ID, "en": Label.LANGUAGE_EN}
 FIELD_WIDTH = 300  # wide enough for a NIP typed with its spaces
+FIELD_ERROR_LINES = 2  # kept under each field for its message (most take one or two)
 
 
 class SignInPage(QWidget):
@@ -92,6 +99,7 @@ class SignInPage(QWidget):
         self._messages: list[Message] = []  # the message area: what refused a sign-in
         self._notice: tuple[Label, dict[str, Any]] | None = None  # or a calm notice
         self._wait_until: float | None = None  # monotonic end of the offline wait
+        self._signed_in_nip: str | None = None  # who signed in here last (then out)
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)  # re-said each second; checked more often
         self._countdown.timeout.connect(self._tick)
@@ -145,8 +153,8 @@ class SignInPage(QWidget):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 20, 32, 16)
-        outer.setSpacing(16)
+        outer.setContentsMargins(32, 16, 32, 16)
+        outer.setSpacing(12)
 
         header = QHBoxLayout()
         heading = QVBoxLayout()
@@ -191,13 +199,15 @@ class SignInPage(QWidget):
         self.nip_edit.setInputMethodHints(Qt.InputMethodHint.ImhPreferNumbers)
         self.nip_label.setBuddy(self.nip_edit)
         self.nip_error = self._field_error()
-        self.nip_edit.editingFinished.connect(self._check_nip)
-        self.nip_edit.textEdited.connect(lambda _: self._recheck(self.nip_error, self._check_nip))
+        self.nip_edit.editingFinished.connect(lambda: self._left(self.nip_edit, self._check_nip))
+        self.nip_edit.textEdited.connect(
+            lambda _: self._recheck(self.nip_edit, self.nip_error, self._check_nip)
+        )
         self.nip_edit.returnPressed.connect(self._nip_entered)
         column.addWidget(self.nip_label)
         column.addWidget(self.nip_edit)
-        column.addWidget(self.nip_error)
-        column.addSpacing(8)
+        column.addWidget(self.nip_error)  # its two lines are the space before the NIK
+        column.addSpacing(2)
 
         self.nik_label = label("", "field")
         self.nik_edit = QLineEdit()
@@ -211,8 +221,10 @@ class SignInPage(QWidget):
         self.show_nik.setCheckable(True)
         self.show_nik.toggled.connect(self._show_nik)
         self.nik_error = self._field_error()
-        self.nik_edit.editingFinished.connect(self._check_nik)
-        self.nik_edit.textEdited.connect(lambda _: self._recheck(self.nik_error, self._check_nik))
+        self.nik_edit.editingFinished.connect(lambda: self._left(self.nik_edit, self._check_nik))
+        self.nik_edit.textEdited.connect(
+            lambda _: self._recheck(self.nik_edit, self.nik_error, self._check_nik)
+        )
         self.nik_edit.returnPressed.connect(self.submit)
         nik_row = QHBoxLayout()
         nik_row.setSpacing(8)
@@ -221,7 +233,7 @@ class SignInPage(QWidget):
         column.addWidget(self.nik_label)
         column.addLayout(nik_row)
         column.addWidget(self.nik_error)
-        column.addSpacing(8)
+        column.addSpacing(4)
 
         submit_row = QHBoxLayout()
         submit_row.setSpacing(12)
@@ -256,7 +268,13 @@ class SignInPage(QWidget):
 
     def _field_error(self) -> QLabel:
         error = label("", "field-error", wrap=True)
-        error.setMinimumHeight(error.fontMetrics().lineSpacing())  # a line kept for it
+        error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # its lines kept for it, measured as the label measures a message of that many
+        # lines: a message shown moves nothing below (only a longer one grows)
+        error.ensurePolished()
+        error.setText("\n".join(["M"] * FIELD_ERROR_LINES))
+        error.setMinimumHeight(error.sizeHint().height())
+        error.setText("")
         return error
 
     def _set_tab_order(self) -> None:
@@ -286,7 +304,7 @@ class SignInPage(QWidget):
         self.nik_label.setText(tr(Label.SIGNIN_NIK))
         self.nik_edit.setPlaceholderText(tr(Label.SIGNIN_NIK_HINT))
         self.nik_edit.setAccessibleName(tr(Label.SIGNIN_NIK))
-        self.show_nik.setText(tr(Label.SIGNIN_SHOW_NIK))
+        self._say_show_nik()
         self.submit_button.setText(tr(Label.SIGNIN_SUBMIT))
         self.busy_label.setText(tr(Label.SIGNIN_BUSY))
         self._show_field_error(self.nip_edit, self.nip_error, self._nip_messages)
@@ -305,15 +323,20 @@ class SignInPage(QWidget):
 
     def choose(self, card: ProfileCard) -> None:
         """A profile card chosen: its NIP filled in, the NIK next."""
+        self._fill_card(card)
+        self.nik_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fill_card(self, card: ProfileCard) -> None:
         self.nip_edit.setText(card.nip_grouped)
         self.nik_edit.clear()
         self._set_field_messages(nip=(), nik=())
-        self.nik_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._clear_messages()
 
     def _other_account(self) -> None:
         self.nip_edit.clear()
         self.nik_edit.clear()
         self._set_field_messages(nip=(), nik=())
+        self._clear_messages()
         self.nip_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def fill_in(self, nip: str, nik: str) -> None:
@@ -322,7 +345,21 @@ class SignInPage(QWidget):
         self.nip_edit.setText(group_nip(nip))
         self.nik_edit.setText(nik)
         self._set_field_messages(nip=(), nik=())
+        self._clear_messages()
         self.submit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_profile(self, nip: str) -> bool:
+        """The card of the profile with this NIP chosen (its NIP filled in) and given
+        the focus, as after its sign-out; False (the screen's start focused instead)
+        when it is not on this computer."""
+        button = self.profiles.card_for(normalize(nip))
+        if button is None:
+            self.focus_start()
+            return False
+        self.profiles.select(button.card)
+        self._fill_card(button.card)
+        button.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def _removed(self, card: ProfileCard) -> None:
         """A profile removed: its NIP no longer in the form, the removal said."""
@@ -353,10 +390,23 @@ class SignInPage(QWidget):
             self._set_field_messages(nik=messages)
         return not messages
 
-    def _recheck(self, error: QLabel, check: Callable[[], bool]) -> None:
-        """Once a field's message shows, it follows the typing (and goes when right)."""
-        if error.text():
+    def _left(self, edit: QLineEdit, check: Callable[[], bool]) -> None:
+        """A field left (or Return): checked when something is typed in it; an empty
+        field waits for "Masuk" (Shift+Tab back to a card says nothing)."""
+        if edit.text().strip():
             check()
+
+    def _recheck(self, edit: QLineEdit, error: QLabel, check: Callable[[], bool]) -> None:
+        """Once a field's message shows, it follows the typing (and goes when right, or
+        when the field is emptied: an empty field waits for "Masuk")."""
+        if not error.text():
+            return
+        if edit.text().strip():
+            check()
+        elif edit is self.nip_edit:
+            self._set_field_messages(nip=())
+        else:
+            self._set_field_messages(nik=())
 
     def _set_field_messages(
         self,
@@ -377,12 +427,31 @@ class SignInPage(QWidget):
         set_flag(edit, "invalid", bool(messages))
 
     def _nip_entered(self) -> None:
-        if self._check_nip():
+        """Return in the NIP: the NIK next while it is empty, else "Masuk"."""
+        if not self._check_nip():
+            return
+        if self.nik_edit.text().strip():
+            self.submit()
+        else:
             self.nik_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_nik(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.nik_edit.setEchoMode(mode)
+        self._say_show_nik()
+
+    def _say_show_nik(self) -> None:
+        """ "Tampilkan" while the NIK is hidden, "Sembunyikan" while it shows; the button
+        as wide as the longer, so the NIK field never changes size."""
+        widths = []
+        for text in (Label.SIGNIN_SHOW_NIK, Label.SIGNIN_HIDE_NIK):
+            self.show_nik.setText(tr(text))
+            widths.append(self.show_nik.sizeHint().width())
+        self.show_nik.setMinimumWidth(max(widths))
+        shown = self.show_nik.isChecked()
+        self.show_nik.setText(tr(Label.SIGNIN_HIDE_NIK if shown else Label.SIGNIN_SHOW_NIK))
+        name = Label.SIGNIN_HIDE_NIK_NAME if shown else Label.SIGNIN_SHOW_NIK_NAME
+        self.show_nik.setAccessibleName(tr(name))
 
     # ------------------------------------------------------------------ signing in
 
@@ -429,6 +498,7 @@ class SignInPage(QWidget):
         self._set_busy(False)
         self.nik_edit.clear()
         self.show_nik.setChecked(False)
+        self._signed_in_nip = session.nip
         self.signed_in.emit(session)
 
     def _sign_in_failed(self, error: BaseException) -> None:
@@ -507,6 +577,16 @@ class SignInPage(QWidget):
 
     # ------------------------------------------------------------------ the message area
 
+    def _clear_messages(self) -> None:
+        """Another account or card chosen: what refused the last sign-in goes. What
+        still holds "Masuk" stays: the offline wait's countdown, the demo server's note."""
+        if self._server_waiting:
+            self._show_notice(Label.SIGNIN_SERVER_STARTING)
+        elif self.waiting:
+            self._say([m for m in self._messages if m.code == Code.SIGNIN_WAIT])
+        else:
+            self._say([])
+
     def _say(self, messages: list[Message]) -> None:
         self._messages, self._notice = list(messages), None
         self._show_messages()
@@ -537,22 +617,26 @@ class SignInPage(QWidget):
     # ------------------------------------------------------------------ life
 
     def reset(self) -> None:
-        """Back to the screen's start (after a sign-out): fresh cards, empty fields."""
+        """Back to the screen's start after a sign-out: fresh cards, empty fields, and
+        the card of the profile that signed out chosen and focused (``focus_profile``),
+        so ``focus_start`` afterwards keeps it."""
         self.refresh_profiles()
         self.profiles.uncheck()
         self.nip_edit.clear()
         self.nik_edit.clear()
         self.show_nik.setChecked(False)
         self._set_field_messages(nip=(), nik=())
-        if self._server_waiting:
-            self._show_notice(Label.SIGNIN_SERVER_STARTING)
-        elif not self.waiting:
-            self._say([])
-        self.focus_start()
+        self._clear_messages()
+        if self._signed_in_nip is not None:
+            self.focus_profile(self._signed_in_nip)
+        else:
+            self.focus_start()
 
     def focus_start(self) -> None:
-        """The first card, or the NIP when this computer has no profile yet."""
-        first: QWidget = self.cards[0] if self.cards else self.nip_edit
+        """The card chosen (after a sign-out: the profile that signed out), else the
+        first card, or the NIP when this computer has no profile yet."""
+        chosen = next((card for card in self.cards if card.isChecked()), None)
+        first: QWidget = chosen or (self.cards[0] if self.cards else self.nip_edit)
         first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def shutdown(self) -> None:

@@ -5,7 +5,12 @@ while the first digits are typed; a NIP with spaces and dots accepted); the serv
 refusals in the message area, never a dialog (a wrong NIK, a locked NIP, no connection
 on a first sign-in, an app too old with its link); the offline slow-down counted down
 with "Masuk" disabled; the Tab order; removing a profile with its unsynced events
-counted; the language switch; the demo people filled in with one click.
+counted; the language switch; the demo people filled in with one click. And what a
+new-user test found: an empty field left says nothing until "Masuk"; the show toggle
+says "Sembunyikan" while the NIK shows; Return in the NIP signs in once both fields are
+filled; a field's message moves nothing; a focused card says Delete removes it; the
+demo people stay under the list; after a sign-out the card of who left has the focus;
+choosing another account or card clears the last refusal.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.messages import Code, msg
@@ -37,6 +42,8 @@ from tests.ui.steps import (
     Person,
     first_activity,
     focus_of,
+    sign_in,
+    sign_out,
     submit,
     type_credentials,
     watched_before,
@@ -118,6 +125,113 @@ def test_the_nik_is_hidden_until_shown(
     assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Password
 
 
+def test_the_show_toggle_says_sembunyikan_while_the_nik_shows(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    page = make_window(two_profiles).signin
+    toggle, field = page.show_nik, page.nik_edit.geometry()
+    assert (toggle.text(), toggle.accessibleName()) == ("Tampilkan", "Tampilkan NIK")
+    qtbot.mouseClick(toggle, LEFT)
+    assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Normal
+    assert (toggle.text(), toggle.accessibleName()) == ("Sembunyikan", "Sembunyikan NIK")
+    QApplication.processEvents()
+    assert page.nik_edit.geometry() == field  # the longer word takes no room from the NIK
+    qtbot.keyClick(toggle, Qt.Key.Key_Space)  # and back, by the keyboard
+    assert page.nik_edit.echoMode() is page.nik_edit.EchoMode.Password
+    assert (toggle.text(), toggle.accessibleName()) == ("Tampilkan", "Tampilkan NIK")
+
+
+def test_an_empty_field_left_says_nothing_until_masuk(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    window = make_window(two_profiles)
+    page = window.signin
+    # a digit typed and taken back (the field counts as edited), then Shift+Tab
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClicks(page.nip_edit, "1")
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focus_of(window) is page.other_account  # back to the cards: the NIP left empty
+    assert page.nip_error.text() == ""
+    assert page.nip_edit.property("invalid") is not True
+    qtbot.mouseClick(page.nik_edit, LEFT)
+    qtbot.keyClicks(page.nik_edit, "3")
+    qtbot.keyClick(page.nik_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(page.nik_edit, Qt.Key.Key_Tab)  # the NIK left empty
+    assert focus_of(window) is page.show_nik
+    assert page.nik_error.text() == ""
+    # "Masuk" checks both
+    qtbot.mouseClick(page.submit_button, LEFT)
+    assert page.nip_error.text() == field_message(Code.NIP_EMPTY)
+    assert page.nik_error.text() == field_message(Code.NIK_EMPTY)
+    assert focus_of(window) is page.nip_edit
+    # the message follows the typing; the field emptied again, it waits for "Masuk"
+    qtbot.keyClicks(page.nip_edit, "1")
+    assert page.nip_error.text() == field_message(Code.NIP_WRONG_LENGTH, length=1, expected=18)
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Backspace)
+    assert page.nip_error.text() == ""
+    # a field left with something typed in it is checked
+    qtbot.mouseClick(page.other_account, LEFT)  # the messages gone, the NIP next
+    assert page.nip_error.text() == ""
+    qtbot.keyClicks(page.nip_edit, "1990")
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert page.nip_error.text() == field_message(Code.NIP_WRONG_LENGTH, length=4, expected=18)
+
+
+def test_return_in_the_nip_goes_to_an_empty_nik_and_signs_in_when_both_are_filled(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    window = make_window(machine)
+    page = window.signin
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClicks(page.nip_edit, BUDI_GROUPED)
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Return)  # the NIK is empty: it is next
+    assert focus_of(window) is page.nik_edit
+    assert not page.runner.busy
+    # both filled, the NIP one digit short: "Masuk" shows its message and goes back to it
+    qtbot.keyClicks(page.nik_edit, people[0]["nik"])
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Backspace)
+    qtbot.mouseClick(page.submit_button, LEFT)
+    assert page.nip_error.text() == field_message(Code.NIP_WRONG_LENGTH, length=17, expected=18)
+    assert focus_of(window) is page.nip_edit
+    # the digit typed again: one Return signs in
+    page.nip_edit.end(False)
+    qtbot.keyClicks(page.nip_edit, "1")
+    assert page.nip_error.text() == ""
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Return)
+    assert page.runner.busy  # the sign-in started at once
+    qtbot.waitUntil(lambda: window.current_screen() is not page, timeout=WAIT_MS)
+    assert window.session is not None
+    assert window.session.nip == people[0]["nip"]
+
+
+def test_masuk_keeps_its_place_when_the_field_messages_appear(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    """Each field keeps a place for its message: one shown moves nothing below it."""
+    window = make_window(two_profiles)
+    page = window.signin
+    qtbot.mouseClick(page.other_account, LEFT)
+    qtbot.keyClicks(page.nip_edit, BUDI_GROUPED)
+    qtbot.mouseClick(page.nik_edit, LEFT)
+    qtbot.keyClicks(page.nik_edit, "32730114O5")  # the letter O typed for a zero
+    before = {w: w.geometry() for w in (page.nik_edit, page.submit_button, page.message)}
+    qtbot.mouseClick(page.submit_button, LEFT)
+    assert page.nik_error.text() == field_message(Code.NIK_NOT_DIGITS, char="O", position=9)
+    QApplication.processEvents()
+    assert page.nik_error.height() >= page.nik_error.heightForWidth(page.nik_error.width())
+    assert {w: w.geometry() for w in before} == before
+    # and the NIP's message too (a birth date that does not exist: the longest)
+    qtbot.mouseClick(page.nip_edit, LEFT)
+    page.nip_edit.selectAll()
+    qtbot.keyClicks(page.nip_edit, "19900231 202601 1 901")
+    qtbot.keyClick(page.nip_edit, Qt.Key.Key_Tab)
+    assert page.nip_error.text().startswith("Tanggal lahir pada NIP")
+    QApplication.processEvents()
+    assert {w: w.geometry() for w in before} == before
+
+
 # ---------------------------------------------------------------------- the server's refusals
 
 
@@ -149,10 +263,16 @@ def test_a_locked_nip_says_how_long_to_wait(
 ) -> None:
     window = make_window(machine)
     page = window.signin
-    for attempt in range(4):
+    wrong = msg(Code.AUTH_INVALID_CREDENTIALS)
+    near = [msg(Code.AUTH_INVALID_CREDENTIALS_TRIES_LEFT, tries_left=n, minutes=15) for n in (2, 1)]
+    for attempt, expected in enumerate([wrong, wrong, *near]):
         type_credentials(qtbot, page, people[0]["nip"], people[1]["nik"])
         submit(qtbot, window)
-        assert page.message_text() == say(msg(Code.AUTH_INVALID_CREDENTIALS)), attempt
+        assert page.message_text() == say(expected), attempt
+    assert (
+        say(near[1])
+        == "NIP atau NIK salah. Sisa 1 kali percobaan sebelum NIP ini dikunci selama 15 menit."
+    )
     # the fifth wrong NIK locks the NIP (5 in 15 minutes), the right one too meanwhile
     locked = say(msg(Code.AUTH_NIP_LOCKED, minutes=15))
     for nik in (people[1]["nik"], people[0]["nik"]):
@@ -172,9 +292,8 @@ def test_no_connection_on_a_first_sign_in(
     type_credentials(qtbot, sign_in_attempt, people[0]["nip"], people[0]["nik"])
     submit(qtbot, window)
     assert window.session is None
-    lines = sign_in_attempt.message_text().split("\n")
-    assert lines[0] == say(msg(Code.SIGNIN_FIRST_ONLINE))
-    assert lines[1] == say(msg(Code.SYNC_ERROR_OFFLINE))
+    # said once, without the sync texts' "your progress is safe" (there is none yet)
+    assert sign_in_attempt.message_text() == say(msg(Code.SIGNIN_FIRST_ONLINE))
     assert machine.profiles() == []
 
 
@@ -243,6 +362,8 @@ def test_offline_wrong_niks_show_the_wait_counting_down_with_masuk_disabled(
     assert not page.submit_button.isEnabled()
     # the countdown goes on live; "Masuk" (click or Enter) does nothing meanwhile
     qtbot.waitUntil(lambda: "Tunggu 9 detik" in page.message_text(), timeout=WAIT_MS)
+    qtbot.mouseClick(page.cards[0], LEFT)  # the card again: the wait alone is still said
+    assert page.message_text().startswith("Terlalu banyak NIK yang salah. Tunggu ")
     qtbot.mouseClick(page.submit_button, LEFT)
     type_credentials(qtbot, page, None, people[0]["nik"])
     qtbot.keyClick(page.nik_edit, Qt.Key.Key_Return)
@@ -315,6 +436,112 @@ def test_a_card_chosen_by_keyboard_fills_the_nip_and_focuses_the_nik(
     qtbot.mouseClick(page.other_account, LEFT)  # "Masuk dengan akun lain": empty, the NIP
     assert page.nip_edit.text() == ""
     assert focus_of(window) is page.nip_edit
+
+
+def test_a_card_with_the_focus_says_delete_removes_it(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    """ "Hapus" stays out of the Tab order (cards, NIP, NIK, …): the card says its keys."""
+    window = make_window(two_profiles)
+    page = window.signin
+    budi, siti = page.cards
+    hint = page.profiles.card_hint
+    for card in (budi, siti):
+        assert card.toolTip() == "Tekan Delete untuk menghapus profil ini."
+        assert card.accessibleDescription() == card.toolTip()
+    assert focus_of(window) is budi
+    assert hint.isVisible()
+    assert hint.text() == "Tekan Enter untuk memilih profil ini, atau Delete untuk menghapusnya."
+    below = {w: w.geometry() for w in (page.other_account, hint, page.profiles.free_space)}
+    qtbot.keyClick(budi, Qt.Key.Key_Tab)
+    assert focus_of(window) is siti
+    assert hint.isVisible()
+    qtbot.keyClick(siti, Qt.Key.Key_Tab)  # "Masuk dengan akun lain": not a card
+    assert focus_of(window) is page.other_account
+    assert not hint.isVisible()
+    qtbot.keyClick(page.other_account, Qt.Key.Key_Tab)
+    assert focus_of(window) is page.nip_edit
+    assert not hint.isVisible()
+    QApplication.processEvents()
+    assert {w: w.geometry() for w in below} == below  # its place kept: nothing moved
+
+
+def test_the_demo_people_stay_right_under_the_profile_list(
+    qtbot: QtBot, two_profiles: MachineStore, make_window: MakeWindow
+) -> None:
+    from latsar_desktop.demo import demo_people
+
+    window = make_window(two_profiles, demo_people())
+    page = window.signin
+    panel, scroll, other = page.demo_panel, page.profiles.card_scroll, page.other_account
+    assert panel is not None
+
+    def gap_above_the_demo_people(height: int, last: QWidget) -> int:
+        window.resize(1093, height)
+        qtbot.waitUntil(lambda: window.height() == height)
+        QApplication.processEvents()
+        bottom = last.mapTo(page.profiles, QPoint(0, last.height())).y()
+        return panel.geometry().top() - bottom
+
+    # at 1366×768 and 125 % the list scrolls, the demo people right under it
+    assert 0 < gap_above_the_demo_people(550, scroll) < page.cards[0].height()
+    # taller: every card shown, the demo people right under the last line; a taller
+    # window's height goes below them, none above
+    gap = gap_above_the_demo_people(760, other)
+    assert 0 < gap < page.cards[0].height()
+    assert scroll.height() >= scroll.widget().sizeHint().height()
+    assert gap_above_the_demo_people(900, other) == gap
+    assert page.profiles.free_space.height() > 0
+    # one more profile (as after a first sign-in): the list grows with it
+    two_profiles.add_profile("198811032026011903", "I Made Wirawan", "Pemerintah Kota Denpasar")
+    page.refresh_profiles()
+    qtbot.waitUntil(lambda: len(page.cards) == 3 and page.cards[2].isVisible())
+    qtbot.waitUntil(lambda: scroll.height() >= scroll.widget().sizeHint().height())
+    assert gap_above_the_demo_people(900, other) == gap
+
+
+def test_after_a_sign_out_the_card_of_who_left_has_the_focus(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    budi, siti = people[0], people[1]
+    watched_before(machine, budi)
+    watched_before(machine, siti)
+    window = make_window(machine)
+    page = window.signin
+    assert [c.card.name for c in page.cards] == [budi["name"], siti["name"]]
+    assert focus_of(window) is page.cards[0]
+    sign_in(qtbot, window, siti)
+    qtbot.waitUntil(lambda: window.shell is not None, timeout=WAIT_MS)
+    sign_out(qtbot, window)
+    siti_card = page.cards[1]
+    assert siti_card.card.name == siti["name"]
+    assert focus_of(window) is siti_card
+    assert siti_card.isChecked()
+    assert not page.cards[0].isChecked()
+    assert page.nip_edit.text() == "19930821 202601 2 902"
+    assert page.nik_edit.text() == ""
+    qtbot.keyClick(siti_card, Qt.Key.Key_Return)  # Enter: her NIK next
+    assert focus_of(window) is page.nik_edit
+
+
+def test_choosing_another_account_or_card_clears_the_last_refusal(
+    qtbot: QtBot, machine: MachineStore, people: list[Person], make_window: MakeWindow
+) -> None:
+    watched_before(machine, people[0])
+    window = make_window(machine)
+    page = window.signin
+    type_credentials(qtbot, page, people[1]["nip"], people[0]["nik"])  # Budi's NIK
+    submit(qtbot, window)
+    assert page.message_text() == say(msg(Code.AUTH_INVALID_CREDENTIALS))
+    qtbot.mouseClick(page.other_account, LEFT)  # "Masuk dengan akun lain", fields empty
+    assert not page.message.isVisible()
+    assert page.message_text() == ""
+    type_credentials(qtbot, page, people[1]["nip"], people[0]["nik"])
+    submit(qtbot, window)
+    assert page.message.isVisible()
+    qtbot.mouseClick(page.cards[0], LEFT)  # Budi's card
+    assert not page.message.isVisible()
+    assert page.message_text() == ""
 
 
 def test_removing_a_profile_with_unsynced_events_warns_with_their_number(
