@@ -31,10 +31,17 @@ UI_TESTS = Path(__file__).parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/ui needs Qt: mark it, so `-m qt` and `-m "not qt"` split
-    the suite between the gui environment and the Qt-free one without a forgotten mark."""
+    the suite between the gui environment and the Qt-free one without a forgotten mark.
+
+    And no capture of Qt's messages (pytest-qt's ``no_qt_log``): its handler is Python, so
+    a Qt thread that logs a warning waits for the GIL. QtMultimedia's FFmpeg thread does
+    that while the GUI thread, holding the GIL, waits for it in ``QMediaPlayer.setSource``:
+    the test run hung for good (seen in CI, test_welcome). The app installs no such handler.
+    """
     for item in items:
         if UI_TESTS in item.path.parents:
             item.add_marker(pytest.mark.qt)
+            item.add_marker(pytest.mark.no_qt_log)
 
 
 # ------------------------------------------------------------------ the server, the computer
