@@ -101,7 +101,7 @@ from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.deadline import DEADLINE_MARGIN, SLOWEST_LINK
 from latsar_desktop.sync.downloader import Downloader, MaterialUsage, Plan
 from latsar_desktop.sync.engine import Backoff, SyncEngine, SyncReport, SyncScheduler
-from latsar_desktop.sync.errors import SyncError, SyncErrorKind, error_message
+from latsar_desktop.sync.errors import LINK_DOWN_KINDS, SyncError, SyncErrorKind, error_message
 from latsar_desktop.sync.probe import PROBE_INTERVAL, ConnectivityWatcher, probe
 from latsar_desktop.sync.refresh import PackageRefresh
 from latsar_desktop.sync.refresh import refresh_package as fetch_package
@@ -122,15 +122,7 @@ ResultCallback = Callable[[SyncReport | SyncError], None]
 # A sign-in falls back to the offline check when the server could not judge the NIK:
 # no address, no link, not our server (a captive portal), a server error, or a server
 # that no longer serves this version (its message comes with ``offline_reason``).
-_SERVER_CANNOT_JUDGE = frozenset(
-    {
-        SyncErrorKind.NO_SERVER,
-        SyncErrorKind.OFFLINE,
-        SyncErrorKind.BAD_RESPONSE,
-        SyncErrorKind.SERVER_ERROR,
-        SyncErrorKind.CLIENT_TOO_OLD,
-    }
-)
+_SERVER_CANNOT_JUDGE = LINK_DOWN_KINDS | {SyncErrorKind.CLIENT_TOO_OLD}
 DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
 DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
 

@@ -32,6 +32,15 @@ class SyncErrorKind(StrEnum):
     CANCELLED = "cancelled"  # the participant (or shutdown) stopped the work; nothing half-done
 
 
+# Failures a later try may not meet (backoff and retry), and those where the server was not
+# reached as our server at all (no address either): the sign-in's offline fallback and the
+# status bar's "offline" both read these, so the notion is written once.
+RETRYABLE_KINDS = frozenset(
+    {SyncErrorKind.OFFLINE, SyncErrorKind.SERVER_ERROR, SyncErrorKind.BAD_RESPONSE}
+)
+LINK_DOWN_KINDS = RETRYABLE_KINDS | {SyncErrorKind.NO_SERVER}
+
+
 class SyncError(Exception):
     """A failure of one call to the server, with its kind and the server's reason if any.
 
@@ -59,18 +68,14 @@ class SyncError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.kind in (
-            SyncErrorKind.OFFLINE,
-            SyncErrorKind.SERVER_ERROR,
-            SyncErrorKind.BAD_RESPONSE,
-        )
+        return self.kind in RETRYABLE_KINDS
 
     @property
     def link_down(self) -> bool:
         """The server was not reached as our server: no link, no address configured, not
         our server answering (a captive portal), or a server error. The participant works
         offline meanwhile: the status bar says "offline", not a problem to act on."""
-        return self.retryable or self.kind is SyncErrorKind.NO_SERVER
+        return self.kind in LINK_DOWN_KINDS
 
     @property
     def inconclusive(self) -> bool:
