@@ -26,7 +26,7 @@ from latsar_desktop.store.database import make_engine, read
 from latsar_desktop.store.machine import MachineStore, Profile
 from latsar_desktop.store.profile_tables import JournalRow
 
-__all__ = ["ProfileCard", "group_nip", "profile_cards", "remove_profile"]
+__all__ = ["ProfileCard", "group_nip", "profile_card", "profile_cards", "remove_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,17 @@ def profile_cards(machine: MachineStore) -> list[ProfileCard]:
     return [_card(machine, profile) for profile in machine.profiles()]
 
 
+def profile_card(machine: MachineStore, profile_id: str) -> ProfileCard | None:
+    """One profile's card, its unsynced events counted now (only its database is read);
+    None when the profile is gone."""
+    profile = _profile(machine, profile_id)
+    return _card(machine, profile) if profile is not None else None
+
+
+def _profile(machine: MachineStore, profile_id: str) -> Profile | None:
+    return next((p for p in machine.profiles() if p.id == profile_id), None)
+
+
 def _card(machine: MachineStore, profile: Profile) -> ProfileCard:
     return ProfileCard(
         id=profile.id,
@@ -86,7 +97,7 @@ def remove_profile(machine: MachineStore, profile_id: str) -> list[str]:
     other profile needs (their SHA-256s are returned). ``SessionError`` with
     ``Code.SIGNIN_PROFILE_IN_USE`` while a session holds it; ``KeyError`` for an unknown
     id. The caller warns first (``ProfileCard.unsynced``)."""
-    profile = next((p for p in machine.profiles() if p.id == profile_id), None)
+    profile = _profile(machine, profile_id)
     if profile is None:
         raise KeyError(profile_id)
     database = machine.profile_path(profile)

@@ -37,6 +37,7 @@ from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.profiles import (
     ProfileCard,
     group_nip,
+    profile_card,
     profile_cards,
     remove_profile,
 )
@@ -380,7 +381,7 @@ class ProfileList(QWidget):
             return
         if not self.card_list.isEnabled():  # a sign-in is running
             return
-        fresh = next((c for c in profile_cards(self.machine) if c.id == card.id), None)
+        fresh = profile_card(self.machine, card.id)
         if fresh is None:
             self.refresh()
             return
