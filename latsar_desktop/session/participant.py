@@ -31,15 +31,16 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
   (draws the PDF).
 - any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
-  ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``,
+  ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``, ``pending_count()``,
   ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``.
 - any, short writes: ``watch_welcome()``, ``complete_activity(id)``,
   ``record_practice(id, answers)``, ``record_reflection(id, text)``, ``mark_seen(ids)``,
   ``delete_material(id)``.
 - UI: ``start_attempt()`` and ``open_attempt()`` (an ``AttemptRun``, used from that
   thread only: answers, ``tick()`` from the screen's timer, ``submit()``);
-  ``start_background(on_result)``, ``sync_now()``, ``stop_background()`` (``on_result``
-  is called from the sync thread: the UI re-posts it); ``sign_out()``.
+  ``start_background(on_result, on_progress)``, ``sync_now()``, ``cancel_sync()``,
+  ``stop_background()`` (``on_result`` and ``on_progress`` are called from the sync
+  thread: the UI re-posts them); ``sign_out()``.
 
 ``store``, ``api``, ``engine`` and ``downloader`` are the parts themselves, for tests and
 tools; the screens use the methods.
@@ -256,7 +257,9 @@ class ParticipantSession:
         self._runs: list[AttemptRun] = []
         self._scheduler: SyncScheduler | None = None
         self._watcher: ConnectivityWatcher | None = None
-        self._background = CancelToken()  # every background sync's, until it is stopped
+        self._background = CancelToken()  # cancelled when the background sync stops
+        self._current_sync: CancelToken | None = None  # the background sync running now
+        self._sync_progress: ProgressCallback | None = None
         self._closed = False
         self._release_when_idle = False  # a sign-out stopped waiting: the last work closes
 
@@ -573,6 +576,11 @@ class ParticipantSession:
         self._require_open()
         return self.store.sync_status()
 
+    def pending_count(self) -> int:
+        """Events recorded on this computer that the server has not confirmed yet."""
+        self._require_open()
+        return self.store.count_unconfirmed()
+
     @staticmethod
     def message_for(error: SyncError | DomainError) -> Message:
         """What the participant is told about an error (``sync.errors.error_message``)."""
@@ -715,10 +723,15 @@ class ParticipantSession:
             progress=progress,
         )
 
-    def start_background(self, on_result: ResultCallback | None = None) -> None:
+    def start_background(
+        self,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         """Sync now, every ``sync_interval`` while online, and when a connection appears
         (the connectivity probe); failures retry with backoff. ``on_result`` hears each
-        sync's report or error, from the sync thread."""
+        sync's report or error, ``on_progress(done, total)`` each sync's events sent
+        (``(0, total)`` when one starts), both from the sync thread."""
         self._require_open()
         if self._scheduler is not None:
             return
@@ -734,6 +747,7 @@ class ParticipantSession:
         scheduler.on_link = watcher.link
         self._scheduler, self._watcher = scheduler, watcher
         self._background = CancelToken()
+        self._sync_progress = on_progress
         scheduler.start()
         watcher.start()
 
@@ -745,6 +759,15 @@ class ParticipantSession:
             raise RuntimeError("start_background() first")
         self._scheduler.sync_now()
 
+    def cancel_sync(self) -> bool:
+        """Stop the background sync running now (False: none runs). It ends with
+        ``SyncError(CANCELLED)``; the background sync goes on at its next time."""
+        token = self._current_sync
+        if token is None:
+            return False
+        token.cancel()
+        return True
+
     def stop_background(self) -> None:
         """Stop the background sync (a sync running is cancelled) and the probe; joined."""
         self._require_open()
@@ -755,12 +778,23 @@ class ParticipantSession:
         self._scheduler = self._watcher = None
         if scheduler is None or watcher is None:
             return
-        self._background.cancel()  # a sync running stops between batches or in its call
+        self._background.cancel()
+        running = self._current_sync
+        if running is not None:  # it stops between batches or in its call
+            running.cancel()
         watcher.stop()
         scheduler.stop()
 
     def _background_sync(self) -> SyncReport:
-        return self.sync(self._background)
+        # Set before looking at ``_background``: a stop either sees this token or is
+        # seen by the check below.
+        token = self._current_sync = CancelToken()
+        try:
+            if self._background.cancelled:
+                token.cancel()
+            return self.sync(token, self._sync_progress)
+        finally:
+            self._current_sync = None
 
     def _probe(self) -> bool:
         try:
