@@ -250,9 +250,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ texts
 
     def retranslate(self) -> None:
-        """Every text again in the language now chosen (the sign-in page has done its own)."""
+        """Every text again in the language (and time zone) now chosen, on every screen."""
         self.sign_out_action.setText(tr(Label.SHELL_SIGN_OUT))
-        for page in (self.fetching, self.welcome, self.shell):
+        for page in (self.signin, self.fetching, self.welcome, self.shell):
             if page is not None:
                 page.retranslate()
         self._say_title()

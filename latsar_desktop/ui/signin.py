@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -295,6 +295,8 @@ class SignInPage(QWidget):
         self.language_label.setText(tr(Label.LANGUAGE))
         for index, code in enumerate(i18n.LANGUAGES):
             self.language.setItemText(index, tr(LANGUAGE_NAMES[code]))
+        with QSignalBlocker(self.language):  # chosen elsewhere too (Pengaturan)
+            self.language.setCurrentIndex(i18n.LANGUAGES.index(texts.language()))
         self.language.setAccessibleName(tr(Label.LANGUAGE))
         self.profiles.retranslate()
         self.form_title.setText(tr(Label.SIGNIN_FORM))
