@@ -171,12 +171,16 @@ def live_servers() -> dict[str, threading.Thread]:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[RunningServer]:
-    """The API under uvicorn in a thread, on a random 127.0.0.1 port."""
+def running_server(settings: Settings, port: int = 0) -> Iterator[RunningServer]:
+    """The API under uvicorn in a thread, on a random 127.0.0.1 port (or ``port``: a
+    server started again where a stopped one was)."""
     migrate(settings.database_url)
     app = create_app(settings)
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    # as uvicorn's own sockets: a server started again on the port (its connections
+    # linger in TIME_WAIT) can bind it, when both sockets say so
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(

@@ -221,6 +221,18 @@ class Code(StrEnum):
     # the attempt's time limit has run out: no more answers, only submitting
     EVALUATION_TIME_OVER = "evaluation.time_over"
 
+    # connection settings (issue 16): each refusal is about one field of the form
+    SETTINGS_SERVER_URL_EMPTY = "settings.server_url_empty"
+    SETTINGS_SERVER_URL_INVALID = "settings.server_url_invalid"
+    SETTINGS_PROXY_URL_INVALID = "settings.proxy_url_invalid"
+    # a user and password typed into the proxy's address (they have fields of their own)
+    SETTINGS_PROXY_URL_CREDENTIALS = "settings.proxy_url_credentials"
+    SETTINGS_PROXY_URL_NEEDED = "settings.proxy_url_needed"  # a proxy user without a proxy
+    SETTINGS_PROXY_USER_NEEDED = "settings.proxy_user_needed"  # a password without a user
+    SETTINGS_PROXY_USER_INVALID = "settings.proxy_user_invalid"  # a colon, a control character
+    # the HTTP proxy refused its user and password (SyncErrorKind.PROXY_REFUSED)
+    SYNC_ERROR_PROXY_REFUSED = "sync_error.proxy_refused"
+
 
 @dataclass(frozen=True)
 class Message:

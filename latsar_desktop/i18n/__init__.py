@@ -16,7 +16,7 @@ from __future__ import annotations
 import gettext
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,14 @@ DOMAIN = "latsar"
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DEFAULT_TIME_ZONE = ZoneInfo("Asia/Jakarta")
+# Indonesia's three zones (IANA name: short name), west to east; the short names are
+# the official ones, the same in every language
+TIME_ZONES: dict[str, str] = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+TIME_FORMATS = {"id": "d MMMM y, HH.mm", "en": "d MMMM y, HH:mm"}
 log = logging.getLogger(__name__)
 
 
@@ -62,12 +70,26 @@ def format_param(value: ParamValue, language: str, tz: tzinfo = DEFAULT_TIME_ZON
     if isinstance(value, int):
         return str(format_decimal(value, format="#,##0", locale=language))
     if isinstance(value, datetime):
-        return str(
-            format_datetime(value.astimezone(tz), format="d MMMM y, HH.mm zzz", locale=language)
-        )
+        local = value.astimezone(tz)
+        shown = format_datetime(local, format=TIME_FORMATS[language], locale=language)
+        return f"{shown} {zone_name(tz, local)}"
     if isinstance(value, date):
         return str(format_date(value, format="d MMMM y", locale=language))
     return value
+
+
+def zone_name(tz: tzinfo, at: datetime | None = None) -> str:
+    """A zone's short name: WIB, WITA or WIT for Indonesia's (whatever the language),
+    else its offset from UTC at ``at`` (now by default): "UTC", "UTC+2", "UTC-3:30"."""
+    if isinstance(tz, ZoneInfo) and tz.key in TIME_ZONES:
+        return TIME_ZONES[tz.key]
+    offset = (at or datetime.now(tz)).astimezone(tz).utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    sign = "+" if offset > timedelta(0) else "-"
+    hours, rest = divmod(abs(int(offset.total_seconds())), 3600)
+    minutes = rest // 60
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
 # the core's message codes and the screens' labels, one registry for the catalog test

@@ -1,6 +1,8 @@
 """``SessionError``: a sign-in (or a session) that did not happen, and what a screen needs
 of it: the messages about the NIP field, about the NIK field, the rest, and the offline
-wait in seconds. Qt-free; re-exported by ``session.participant``.
+wait in seconds. The connection settings refuse with it too, their messages about the
+fields "server_url", "proxy_url" and "proxy_user". Qt-free; re-exported by
+``session.participant``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from latsar_desktop.domain.messages import Code, DomainError, Message
 
 __all__ = ["FIELDS", "Field", "SessionError"]
 
-Field = Literal["nip", "nik"]
-FIELDS: tuple[Field, ...] = ("nip", "nik")
+Field = Literal["nip", "nik", "server_url", "proxy_url", "proxy_user"]
+FIELDS: tuple[Field, ...] = ("nip", "nik", "server_url", "proxy_url", "proxy_user")
 
 # the shape checks of a field (``parse_nip``/``parse_nik``) speak in codes named after it;
 # the server's and the offline check's refusals (a wrong NIK, a locked NIP) are about the
-# sign-in as a whole, not a field's shape
+# sign-in as a whole, not a field's shape; the connection settings' codes are
+# "settings.<field>_<what>"
 _FIELD_CODES: dict[Field, frozenset[Code]] = {
-    field: frozenset(code for code in Code if code.value.startswith(f"{field}."))
+    field: frozenset(
+        code for code in Code if code.value.startswith((f"{field}.", f"settings.{field}_"))
+    )
     for field in FIELDS
 }
 
@@ -38,7 +43,8 @@ class SessionError(DomainError):
         self.wait_seconds: int | None = _wait_seconds(self.messages)
 
     def field_messages(self, field: Field) -> tuple[Message, ...]:
-        """The messages about one field's shape ("nip" or "nik"): shown under it."""
+        """The messages about one field ("nip", "nik"; "server_url", "proxy_url",
+        "proxy_user" of the connection settings): shown under it."""
         if field not in _FIELD_CODES:
             raise ValueError(f"unknown field {field!r}; one of {FIELDS}")
         return tuple(m for m in self.messages if m.code in _FIELD_CODES[field])

@@ -2,7 +2,8 @@
 
 A session is one participant signed in on this computer. It owns that profile's store
 (``store/profile.py``), its API client (``sync.api.client_for``: the server address and
-proxy from machine.db's settings), sync engine, downloader and package refresh, all on
+proxy from machine.db's settings, the proxy's user and password the profile's, opened
+with the sign-in's key), sync engine, downloader and package refresh, all on
 ONE wall clock (``latsar_desktop/clock.py``; by default the ``MachineStore``'s) and one
 monotonic clock (the evaluation timer). It holds a lock file next to the profile database
 (``session/lock.py``) from sign-in to sign-out: one writer per profile, a second session
@@ -32,10 +33,12 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   (draws the PDF).
 - any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
   ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``, ``pending_count()``,
-  ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``.
+  ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``,
+  ``connection_settings()``.
 - any, short writes: ``watch_welcome()``, ``complete_activity(id)``,
   ``record_practice(id, answers)``, ``record_reflection(id, text)``, ``mark_seen(ids)``,
-  ``delete_material(id)``.
+  ``delete_material(id)``, ``set_connection_settings(...)`` (the next request uses them;
+  work running goes on with the client it had).
 - UI: ``start_attempt()`` and ``open_attempt()`` (an ``AttemptRun``, used from that
   thread only: answers, ``tick()`` from the screen's timer, ``submit()``);
   ``start_background(on_result, on_progress)``, ``sync_now()``, ``cancel_sync()``,
@@ -90,11 +93,22 @@ from latsar_desktop.domain.protocol import (
     Participant,
     Tokens,
 )
+from latsar_desktop.session.connection import ConnectionSettings, check_connection
 from latsar_desktop.session.errors import SessionError
 from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
 from latsar_desktop.session.lock import take_profile_lock
-from latsar_desktop.store.credentials import NeedsOnlineSignIn, SignInRefused, TokenKey
-from latsar_desktop.store.machine import MachineStore, Profile
+from latsar_desktop.store.credentials import (
+    NeedsOnlineSignIn,
+    ProxyCredentials,
+    SignInRefused,
+    TokenKey,
+)
+from latsar_desktop.store.machine import (
+    HTTP_PROXY_SETTING,
+    SERVER_URL_SETTING,
+    MachineStore,
+    Profile,
+)
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.store.views import Notification, Rejection, SyncStatus
 from latsar_desktop.sync.api import ApiClient, client_for
@@ -108,6 +122,7 @@ from latsar_desktop.sync.refresh import PackageRefresh
 from latsar_desktop.sync.refresh import refresh_package as fetch_package
 
 __all__ = [
+    "ConnectionSettings",
     "ParticipantSession",
     "SessionError",
     "SessionOptions",
@@ -121,9 +136,11 @@ ProgressCallback = Callable[[int, int], None]
 ResultCallback = Callable[[SyncReport | SyncError], None]
 
 # A sign-in falls back to the offline check when the server could not judge the NIK:
-# no address, no link, not our server (a captive portal), a server error, or a server
-# that no longer serves this version (its message comes with ``offline_reason``).
-_SERVER_CANNOT_JUDGE = LINK_DOWN_KINDS | {SyncErrorKind.CLIENT_TOO_OLD}
+# no address, no link, not our server (a captive portal), a server error, a server that
+# no longer serves this version, or a proxy that wants the profile's user and password
+# (the sign-in has none: they are sealed under the key the NIK opens); the reason comes
+# with ``offline_reason``.
+_SERVER_CANNOT_JUDGE = LINK_DOWN_KINDS | {SyncErrorKind.CLIENT_TOO_OLD, SyncErrorKind.PROXY_REFUSED}
 DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
 DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
 
@@ -250,6 +267,12 @@ class ParticipantSession:
         self._engine: SyncEngine | None = None
         self._downloader: Downloader | None = None
         self._building = threading.Lock()  # the API client, engine, downloader: made once
+        # clients replaced by new connection settings, with their generation, until no
+        # work that may use them runs; work running now, counted by the generation it
+        # began in (under ``_state``). See ``_retire_api``.
+        self._generation = 0
+        self._retired: list[tuple[int, ApiClient]] = []
+        self._starts: Counter[int] = Counter()
         self._syncing = threading.Lock()  # one sync (with its package refresh) at a time
         self._state = threading.Condition()
         # work running now, to cancel on sign-out: a count per token (jobs may share one)
@@ -450,8 +473,12 @@ class ParticipantSession:
                     self._release()
 
     def _release(self) -> None:
-        """Close the API client and the store, then release the profile's lock (last)."""
+        """Close the API clients and the store, then release the profile's lock (last)."""
         try:
+            with self._state:
+                retired, self._retired = self._retired, []
+            for _, client in retired:
+                client.close()
             if self._api is not None:
                 self._api.close()
         finally:
@@ -476,35 +503,55 @@ class ParticipantSession:
             if self._api is None:
                 if self.machine is None:
                     raise SyncError(SyncErrorKind.NO_SERVER, "no server for this session")
-                api = client_for(self.machine, self.device_id, self._tokens, self._reseal)
+                api = client_for(
+                    self.machine,
+                    self.device_id,
+                    self._tokens,
+                    self._reseal,
+                    proxy_auth=self._proxy_credentials(),
+                )
                 self._api = _tuned(api, self.clock, self.options)
             return self._api
 
     @property
     def engine(self) -> SyncEngine:
-        api = self.api
-        with self._building:
-            if self._engine is None:
-                self._engine = SyncEngine(api, self.store, batch_size=self.options.batch_size)
-            return self._engine
+        while True:
+            api = self.api
+            with self._building:
+                if self._api is not api:  # new connection settings meanwhile: their client
+                    continue
+                if self._engine is None:
+                    self._engine = SyncEngine(api, self.store, batch_size=self.options.batch_size)
+                return self._engine
 
     @property
     def downloader(self) -> Downloader:
         """The downloader (needs the API client: ``SyncError(NO_SERVER)`` without one)."""
-        api = self.api
-        with self._building:
-            if self._downloader is None:
-                self._downloader = Downloader(
-                    api,
-                    self._machine(),
-                    self._profile_id(),
-                    parallel=self.options.parallel_downloads,
-                )
-            return self._downloader
+        while True:
+            api = self.api
+            with self._building:
+                if self._api is not api:  # new connection settings meanwhile: their client
+                    continue
+                if self._downloader is None:
+                    self._downloader = Downloader(
+                        api,
+                        self._machine(),
+                        self._profile_id(),
+                        parallel=self.options.parallel_downloads,
+                    )
+                return self._downloader
 
     def _reseal(self, tokens: Tokens) -> None:
-        """The API client refreshed the tokens: keep them, sealed with the sign-in's key."""
+        """An API client refreshed the tokens: keep them, sealed with the sign-in's key,
+        and hand them to the session's other clients (after new connection settings, the
+        old one may still run), so none refreshes with a rotated refresh token."""
         self._tokens = tokens
+        with self._state:
+            clients = [client for _, client in self._retired]
+        current = self._api
+        for client in (*clients, current):
+            if client is not None and client.tokens != tokens:
+                client.tokens = tokens
         if self.machine is None or self._key is None or self.profile_id is None:
             return
         if not self.machine.reseal_tokens(self.profile_id, self._key, tokens):
@@ -531,6 +578,8 @@ class ParticipantSession:
         with self._state:
             self._require_open()
             self._active[token] += 1
+            began = self._generation
+            self._starts[began] += 1
         try:
             yield token
         finally:
@@ -538,6 +587,7 @@ class ParticipantSession:
                 self._active[token] -= 1
                 if self._active[token] <= 0:
                     del self._active[token]
+                self._ended(began)
                 self._state.notify_all()
                 last = self._release_when_idle and not self._active
                 if last:
@@ -545,6 +595,8 @@ class ParticipantSession:
             if last:
                 log.info("sign-out: the last piece of work stopped; closing")
                 self._release()
+            else:
+                self._close_unused()
 
     # ================================================================ what the screens show
 
@@ -797,10 +849,17 @@ class ParticipantSession:
             self._current_sync = None
 
     def _probe(self) -> bool:
+        with self._state:
+            began = self._generation
+            self._starts[began] += 1
         try:
             return probe(self.api)
         except SyncError:  # no server address (yet): nothing to reach
             return False
+        finally:
+            with self._state:
+                self._ended(began)
+            self._close_unused()
 
     # ================================================================ content
 
@@ -862,6 +921,90 @@ class ParticipantSession:
         except SyncError:
             # planning and deleting never touch the API client
             return Downloader(cast(ApiClient, None), self._machine(), self._profile_id())
+
+    # ================================================================ connection settings
+
+    def connection_settings(self) -> ConnectionSettings:
+        """The server address and the proxy (this computer's), and this profile's proxy
+        user, and whether a proxy password is kept (the password itself never is given)."""
+        self._require_open()
+        machine = self._machine()
+        proxy = self._proxy_credentials()
+        return ConnectionSettings(
+            server_url=str(machine.setting(SERVER_URL_SETTING) or ""),
+            proxy_url=str(machine.setting(HTTP_PROXY_SETTING) or ""),
+            proxy_user=proxy.user if proxy is not None else "",
+            proxy_password_set=proxy is not None and bool(proxy.password),
+        )
+
+    def set_connection_settings(
+        self, server_url: str, proxy_url: str, proxy_user: str, proxy_password: str | None
+    ) -> ConnectionSettings:
+        """Check and keep the connection settings (``session/connection.py`` says what is
+        accepted); ``SessionError`` with each wrong field's messages, and nothing kept,
+        otherwise. ``proxy_password`` None keeps the password kept, "" removes it.
+
+        The server and proxy addresses are this computer's (every profile's); the proxy
+        user and password this profile's, sealed under the sign-in's key. The next
+        request uses them: the API client, the sync engine and the downloader are made
+        anew; a sync or download running goes on with the client it has, which is closed
+        once no work that may use it runs (or at sign-out)."""
+        self._require_open()
+        machine = self._machine()
+        profile_id = self._profile_id()
+        if self._key is None:
+            raise RuntimeError("this session has no key to seal the proxy credentials")
+        checked = check_connection(
+            server_url, proxy_url, proxy_user, proxy_password, self._proxy_credentials()
+        )
+        if not machine.save_connection(
+            profile_id, self._key, checked.server_url, checked.proxy_url, checked.proxy
+        ):  # cannot happen while this session holds the profile's lock
+            raise RuntimeError("the profile signed in anew: its credentials have another key")
+        log.info(
+            "connection settings saved (proxy %s, proxy credentials %s)",
+            "set" if checked.proxy_url else "from the environment",
+            "kept" if checked.proxy is not None else "none",
+        )
+        self._retire_api()
+        return self.connection_settings()
+
+    def _proxy_credentials(self) -> ProxyCredentials | None:
+        """This profile's proxy user and password (None: none kept, or no key to open)."""
+        if self.machine is None or self._key is None or self.profile_id is None:
+            return None
+        return self.machine.proxy_credentials(self.profile_id, self._key)
+
+    def _retire_api(self) -> None:
+        """The next request makes a new API client (and engine and downloader). The old
+        client joins the retired, tagged with the generation it belonged to: work that
+        began in that generation or before may hold it; work that began later cannot (it
+        finds the new parts). It is closed when no such work runs any more."""
+        with self._building:
+            old = self._api
+            self._api, self._engine, self._downloader = None, None, None
+            with self._state:
+                if old is not None:
+                    self._retired.append((self._generation, old))
+                self._generation += 1
+        self._close_unused()
+
+    def _ended(self, began: int) -> None:
+        """A piece of work that began in generation ``began`` ended (under ``_state``)."""
+        self._starts[began] -= 1
+        if self._starts[began] <= 0:
+            del self._starts[began]
+
+    def _close_unused(self) -> None:
+        """Close the retired clients no running work may use."""
+        with self._state:
+            if not self._retired:
+                return
+            oldest = min(self._starts, default=None)
+            unused = [c for g, c in self._retired if oldest is None or g < oldest]
+            self._retired = [(g, c) for g, c in self._retired if oldest is not None and g >= oldest]
+        for client in unused:
+            client.close()
 
     # ================================================================ the certificate
 

@@ -5,7 +5,9 @@ One scrypt of the NIK (salted, its cost written beside it) gives a master secret
 different HKDF-Expand labels turn it into
 
 - the **verifier** check kept in ``machine.db``, and
-- the **token key**: AES-256-GCM over the tokens, with the profile id as associated data.
+- the **token key**: AES-256-GCM over the tokens, with the profile id as associated data;
+  the same key seals the profile's HTTP proxy user and password (another purpose named
+  in the associated data, so neither blob opens as the other).
 
 Only the verifier check is stored, never the master secret: the key cannot be computed
 from what ``machine.db`` holds without the NIK. A sign-in costs one scrypt (about 50 ms on
@@ -24,9 +26,10 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
@@ -71,6 +74,7 @@ _NONCE_BYTES = 12
 _VERIFIER_LABEL = b"latsar-desktop nik verifier v1"
 _TOKEN_KEY_LABEL = b"latsar-desktop token key v1"
 _SEAL_AAD = b"latsar-desktop sealed tokens v1\0"
+_PROXY_AAD = b"latsar-desktop sealed proxy credentials v1\0"
 
 
 class CredentialsUnreadable(ValueError):
@@ -192,11 +196,27 @@ def _aad(profile_id: str) -> bytes:
     return _SEAL_AAD + profile_id.encode("utf-8")
 
 
+def _seal(plain: bytes, key: TokenKey, aad: bytes) -> str:
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    return f"{SEAL_SCHEME}${_b64(nonce)}${_b64(AESGCM(key._key).encrypt(nonce, plain, aad))}"
+
+
+def _open(sealed: str, key: TokenKey, aad: bytes, what: str) -> bytes:
+    parts = sealed.split("$")
+    if len(parts) != 3 or parts[0] != SEAL_SCHEME:
+        raise CredentialsUnreadable(f"not sealed {what} of this app")
+    nonce, body = _unb64(parts[1]), _unb64(parts[2])
+    if len(nonce) != _NONCE_BYTES:
+        raise CredentialsUnreadable("nonce of the wrong length")
+    try:
+        return AESGCM(key._key).decrypt(nonce, body, aad)
+    except InvalidTag as exc:
+        raise CredentialsUnreadable("sealed under another key or for another profile") from exc
+
+
 def seal_tokens(tokens: Tokens, key: TokenKey, profile_id: str) -> str:
     """``aes256gcm$nonce$ciphertext``: the tokens as JSON, bound to ``profile_id``."""
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    sealed = AESGCM(key._key).encrypt(nonce, tokens.model_dump_json().encode(), _aad(profile_id))
-    return f"{SEAL_SCHEME}${_b64(nonce)}${_b64(sealed)}"
+    return _seal(tokens.model_dump_json().encode(), key, _aad(profile_id))
 
 
 def open_tokens(sealed: str, key: TokenKey, profile_id: str) -> Tokens:
@@ -205,20 +225,49 @@ def open_tokens(sealed: str, key: TokenKey, profile_id: str) -> Tokens:
     Raises :class:`CredentialsUnreadable` when the blob is malformed or was sealed under
     another key (another NIK, another salt) or for another profile.
     """
-    parts = sealed.split("$")
-    if len(parts) != 3 or parts[0] != SEAL_SCHEME:
-        raise CredentialsUnreadable("not sealed tokens of this app")
-    nonce, body = _unb64(parts[1]), _unb64(parts[2])
-    if len(nonce) != _NONCE_BYTES:
-        raise CredentialsUnreadable("nonce of the wrong length")
-    try:
-        plain = AESGCM(key._key).decrypt(nonce, body, _aad(profile_id))
-    except InvalidTag as exc:
-        raise CredentialsUnreadable("sealed under another key or for another profile") from exc
+    plain = _open(sealed, key, _aad(profile_id), "tokens")
     try:
         return Tokens.model_validate_json(plain)
     except ValidationError as exc:
         raise CredentialsUnreadable("sealed blob does not hold tokens") from exc
+
+
+# ------------------------------------------------------------- sealed proxy credentials
+
+
+@dataclass(frozen=True)
+class ProxyCredentials:
+    """The user and password one profile gives the HTTP proxy (Basic). Its repr hides
+    the password. ``user`` is never empty."""
+
+    user: str
+    password: str = field(default="", repr=False)
+
+
+def _proxy_aad(profile_id: str) -> bytes:
+    return _PROXY_AAD + profile_id.encode("utf-8")
+
+
+def seal_proxy_credentials(credentials: ProxyCredentials, key: TokenKey, profile_id: str) -> str:
+    """Like ``seal_tokens``: the proxy user and password as JSON, sealed under the token
+    key, bound to ``profile_id`` and to this purpose (a token blob does not open as this)."""
+    plain = json.dumps({"user": credentials.user, "password": credentials.password})
+    return _seal(plain.encode("utf-8"), key, _proxy_aad(profile_id))
+
+
+def open_proxy_credentials(sealed: str, key: TokenKey, profile_id: str) -> ProxyCredentials:
+    """The proxy credentials sealed for ``profile_id`` under ``key``.
+
+    Raises :class:`CredentialsUnreadable` as ``open_tokens`` does."""
+    plain = _open(sealed, key, _proxy_aad(profile_id), "proxy credentials")
+    try:
+        data = json.loads(plain)
+        user, password = data["user"], data["password"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CredentialsUnreadable("sealed blob does not hold proxy credentials") from exc
+    if not isinstance(user, str) or not isinstance(password, str) or not user:
+        raise CredentialsUnreadable("sealed blob does not hold proxy credentials")
+    return ProxyCredentials(user, password)
 
 
 # ------------------------------------------------------------------- growing wait

@@ -14,12 +14,17 @@ with the time the next offline try may come, so the wait survives a restart. Sig
 - the server cannot be reached (or no address is set): ``offline_sign_in``;
 - the API client refreshed the tokens: ``reseal_tokens`` with the key of the sign-in.
 
+The profile's HTTP proxy user and password (``ProxyCredentials``) are sealed under the
+same key (``save_connection``, ``proxy_credentials``); a sign-in that makes a new
+verifier (a fresh salt, so a new key) seals them again under the new key.
+
 The NIK itself is never written anywhere (a test scans every byte of every database).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,12 +45,15 @@ from latsar_desktop.store.credentials import (
     DEFAULT_COST,
     CredentialsUnreadable,
     NeedsOnlineSignIn,
+    ProxyCredentials,
     SignInWait,
     TokenKey,
     WrongNikOffline,
     check_nik,
     new_credentials,
+    open_proxy_credentials,
     open_tokens,
+    seal_proxy_credentials,
     seal_tokens,
     tries_left,
     verifier_cost,
@@ -54,7 +62,11 @@ from latsar_desktop.store.credentials import (
 from latsar_desktop.store.database import open_database, read, write
 from latsar_desktop.store.profile import ProfileStore
 
-MACHINE_SCHEMA_VERSION = 2
+MACHINE_SCHEMA_VERSION = 3
+# this computer's connection settings (JSON strings); ``sync.api.client_for`` reads them
+SERVER_URL_SETTING = "server_url"
+HTTP_PROXY_SETTING = "http_proxy"  # empty: take a proxy from the environment, if any
+log = logging.getLogger(__name__)
 
 
 class MachineTable(SQLModel, registry=registry()):
@@ -75,6 +87,8 @@ class Profile(MachineTable, table=True):
     # wrong NIKs offline in a row, and when the next offline try may come (schema 2)
     offline_failures: int = 0
     offline_retry_at: datetime | None = None
+    # the HTTP proxy's user and password, sealed under the token key (schema 3)
+    sealed_proxy: str | None = None
 
 
 class ContentFile(MachineTable, table=True):
@@ -212,10 +226,30 @@ class MachineStore:
         """The server accepted ``nik`` and sent ``tokens``: keep a fresh verifier (new salt,
         current cost) and the tokens sealed under its key; clear the wrong-NIK count.
 
-        The scrypt runs before the write transaction (it must not hold the lock).
+        Proxy credentials the profile keeps are opened with the key of the verifier they
+        sit beside (one more scrypt, only then) and sealed again under the new key.
+
+        The scrypts run before the write transaction (they must not hold the lock).
         """
-        verifier, key = new_credentials(parse_nik(nik).value)
-        profile = self._settle(profile_id, (verifier, seal_tokens(tokens, key, profile_id)))
+        nik = parse_nik(nik).value
+        with read(self.engine) as session:
+            row = session.get(Profile, profile_id)
+            if row is None:
+                raise KeyError(profile_id)
+            kept = (row.nik_verifier, row.sealed_proxy)
+        proxy = None
+        if kept[0] is not None and kept[1] is not None:
+            try:
+                old_key = check_nik(nik, kept[0])
+            except CredentialsUnreadable:
+                old_key = None
+            proxy = self._open_proxy(kept[1], old_key, profile_id)
+        verifier, key = new_credentials(nik)
+        resealed = seal_proxy_credentials(proxy, key, profile_id) if proxy else None
+        carried = (kept[1], resealed)
+        profile = self._settle(
+            profile_id, (verifier, seal_tokens(tokens, key, profile_id)), carried
+        )
         if profile is None:
             raise KeyError(profile_id)
         return SignedIn(profile, tokens, key)
@@ -276,29 +310,96 @@ class MachineStore:
         except CredentialsUnreadable:
             self._settle(profile_id)  # the NIK was right; the blob is not readable
             raise NeedsOnlineSignIn() from None
+        carried: tuple[str | None, str | None] | None = None
         if verifier_cost(verifier) != DEFAULT_COST:  # a verifier from another version
+            old_key, kept = key, self._sealed_proxy(profile_id)
             verifier, key = new_credentials(nik)
             sealed = seal_tokens(tokens, key, profile_id)
-        row = self._settle(profile_id, (verifier, sealed))
+            proxy = self._open_proxy(kept, old_key, profile_id) if kept else None
+            carried = (kept, seal_proxy_credentials(proxy, key, profile_id) if proxy else None)
+        row = self._settle(profile_id, (verifier, sealed), carried)
         if row is None:
             raise NeedsOnlineSignIn()  # removed meanwhile
         return SignedIn(row, tokens, key)
 
     def _settle(
-        self, profile_id: str, credentials: tuple[str, str] | None = None
+        self,
+        profile_id: str,
+        credentials: tuple[str, str] | None = None,
+        proxy: tuple[str | None, str | None] | None = None,
     ) -> Profile | None:
         """Clear the profile's wrong-NIK count and wait; with ``credentials`` (verifier,
-        sealed tokens) also keep them and note the sign-in. None: no such profile."""
+        sealed tokens) also keep them and note the sign-in. ``proxy`` (the sealed proxy
+        credentials read before, the same sealed under the new key): a new verifier's
+        key opens only the new blob, so it replaces the old one (None: they are gone). A
+        blob changed since it was read was sealed under the old key: it is dropped too.
+        None: no such profile."""
         with write(self.engine) as session:
             row = session.get(Profile, profile_id)
             if row is None:
                 return None
             if credentials is not None:
+                if row.nik_verifier != credentials[0] and row.sealed_proxy is not None:
+                    before, after = proxy if proxy is not None else (None, None)
+                    row.sealed_proxy = after if row.sealed_proxy == before else None
+                    if row.sealed_proxy is None:
+                        log.warning("the proxy credentials of a profile could not be kept")
                 row.nik_verifier, row.sealed_tokens = credentials
                 row.last_sign_in_at = self.clock()
             row.offline_failures, row.offline_retry_at = 0, None
             session.add(row)
         return row
+
+    # ---------------------------------------------------------------- proxy credentials
+
+    def proxy_credentials(self, profile_id: str, key: TokenKey) -> ProxyCredentials | None:
+        """The profile's proxy user and password, opened with the key of its sign-in (None:
+        none kept, or not readable with this key: logged, never the secret)."""
+        sealed = self._sealed_proxy(profile_id)
+        return self._open_proxy(sealed, key, profile_id) if sealed is not None else None
+
+    def save_connection(
+        self,
+        profile_id: str,
+        key: TokenKey,
+        server_url: str,
+        proxy_url: str,
+        proxy: ProxyCredentials | None,
+    ) -> bool:
+        """Keep the server address and the proxy address (this computer's settings) and the
+        profile's proxy credentials (sealed with ``key``; None: none), in one transaction.
+        Checked before (``session.connection``). False (and nothing written) when the
+        profile has signed in anew since ``key`` was made, as ``reseal_tokens``."""
+        sealed = seal_proxy_credentials(proxy, key, profile_id) if proxy is not None else None
+        with write(self.engine) as session:
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise KeyError(profile_id)
+            if profile.nik_verifier != key.verifier:
+                return False
+            profile.sealed_proxy = sealed
+            session.add(profile)
+            for name, value in ((SERVER_URL_SETTING, server_url), (HTTP_PROXY_SETTING, proxy_url)):
+                row = session.get(Setting, name) or Setting(key=name, value="null")
+                row.value = json.dumps(value)
+                session.add(row)
+        return True
+
+    def _sealed_proxy(self, profile_id: str) -> str | None:
+        with read(self.engine) as session:
+            row = session.get(Profile, profile_id)
+            return row.sealed_proxy if row is not None else None
+
+    @staticmethod
+    def _open_proxy(sealed: str, key: TokenKey | None, profile_id: str) -> ProxyCredentials | None:
+        if key is None:
+            log.warning("the proxy credentials of a profile are not readable: no key")
+            return None
+        try:
+            return open_proxy_credentials(sealed, key, profile_id)
+        except CredentialsUnreadable as exc:
+            log.warning("the proxy credentials of a profile are not readable: %s", exc)
+            return None
 
     # ---------------------------------------------------------------- settings
 

@@ -130,6 +130,12 @@ def _machine_1_to_2(connection: Connection) -> None:
     run("ALTER TABLE profile ADD COLUMN offline_retry_at DATETIME")
 
 
+def _machine_2_to_3(connection: Connection) -> None:
+    """A profile may keep the HTTP proxy's user and password, sealed like its tokens."""
+    connection.exec_driver_sql("ALTER TABLE profile ADD COLUMN sealed_proxy VARCHAR")
+
+
 MACHINE_UPGRADES: dict[int, Upgrade] = {
     1: _machine_1_to_2,
+    2: _machine_2_to_3,
 }

@@ -6,7 +6,9 @@ OFFLINE, like any timeout. Every call takes an optional ``CancelToken``; cancell
 in flight, it raises CANCELLED and returns nothing half-read. HTTPS certificates are
 verified against certifi's authorities plus those of ``SSL_CERT_FILE``/``SSL_CERT_DIR``
 (an office's TLS-inspecting proxy), wherever the proxy comes from: the environment
-(``HTTPS_PROXY`` …) or the settings (then httpx itself ignores the environment).
+(``HTTPS_PROXY`` …) or the settings (then httpx itself ignores the environment). A
+proxy that refuses its user and password (407, on a plain request or on a CONNECT) is
+PROXY_REFUSED: the participant is told to check the proxy settings.
 An expired access token is refreshed automatically, once for all the calls (a sync and
 downloads, on several threads) that found it expired at the same time, and the new
 tokens are handed to ``on_tokens`` so the caller can keep them (sealed) for the next
@@ -22,7 +24,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -49,6 +51,9 @@ from latsar_desktop.domain.protocol import (
     SyncResponse,
     Tokens,
 )
+from latsar_desktop.store.credentials import ProxyCredentials
+from latsar_desktop.store.machine import HTTP_PROXY_SETTING as HTTP_PROXY_SETTING
+from latsar_desktop.store.machine import SERVER_URL_SETTING as SERVER_URL_SETTING
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.cancel import CancelToken, check
 from latsar_desktop.sync.deadline import (
@@ -149,6 +154,9 @@ class ApiClient:
 
     ``timeout`` is httpx's per-operation timeout (connect at most 10 s); ``deadline_margin``
     (seconds) and ``slowest_link`` (bytes per second) make each call's overall deadline.
+    ``proxy`` is the proxy's URL (None: the environment's, if any); ``proxy_auth`` its
+    user and password (Basic), as httpx takes them from a URL's userinfo, not in the
+    repr.
     """
 
     base_url: str
@@ -156,6 +164,7 @@ class ApiClient:
     tokens: Tokens | None = None
     on_tokens: Callable[[Tokens], None] | None = None
     proxy: str | None = None
+    proxy_auth: ProxyCredentials | None = field(default=None, repr=False)
     timeout: float = 30.0
     transport: httpx.BaseTransport | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -163,11 +172,15 @@ class ApiClient:
     slowest_link: float = SLOWEST_LINK
 
     def __post_init__(self) -> None:
+        proxy: httpx.Proxy | str | None = self.proxy
+        if self.proxy and self.proxy_auth is not None:
+            auth = (self.proxy_auth.user, self.proxy_auth.password)
+            proxy = httpx.Proxy(self.proxy, auth=auth)
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
             headers={HEADER_PROTOCOL: str(PROTOCOL_VERSION), HEADER_APP_VERSION: __version__},
-            proxy=self.proxy,
+            proxy=proxy,
             trust_env=self.proxy is None,
             verify=tls_context(),
             transport=self.transport,
@@ -456,6 +469,8 @@ class ApiClient:
             named += f" ({body.error.code})"
         if status == 426:
             raise SyncError(SyncErrorKind.CLIENT_TOO_OLD, named, body)
+        if status == 407:  # the proxy's answer, not the server's
+            raise SyncError(SyncErrorKind.PROXY_REFUSED, named)
         if status >= 500:
             raise SyncError(SyncErrorKind.SERVER_ERROR, named, body)
         if body is None:
@@ -533,6 +548,8 @@ def link_failure(
     elif isinstance(exc, httpx.RemoteProtocolError):
         detail = "connection closed before any answer"
     elif isinstance(exc, httpx.ProxyError):
+        if str(exc).startswith("407"):  # a CONNECT refused for want of the right password
+            return SyncError(SyncErrorKind.PROXY_REFUSED, f"the proxy refused: {exc}")
         detail = f"the proxy failed: {exc}"
     else:
         detail = f"no answer: {type(exc).__name__}: {exc}"
@@ -565,24 +582,27 @@ def _was_reset(exc: BaseException) -> bool:
     return False
 
 
-SERVER_URL_SETTING = "server_url"
-HTTP_PROXY_SETTING = "http_proxy"  # empty: take a proxy from the environment, if any
-
-
 def client_for(
     machine: MachineStore,
     device_id: UUID,
     tokens: Tokens | None = None,
     on_tokens: Callable[[Tokens], None] | None = None,
+    proxy_auth: ProxyCredentials | None = None,
 ) -> ApiClient:
-    """An API client configured from this computer's settings (server address, proxy)."""
+    """An API client configured from this computer's settings (server address, proxy),
+    with a profile's proxy user and password when given (a session opens them; the
+    sign-in has none: without a session, none are readable). Credentials without a
+    proxy address in the settings are not used (the environment's proxy, if any, keeps
+    its own)."""
     url = machine.setting(SERVER_URL_SETTING)
     if not url:
         raise SyncError(SyncErrorKind.NO_SERVER, "no server address configured")
+    proxy = machine.setting(HTTP_PROXY_SETTING) or None
     return ApiClient(
         str(url),
         device_id,
         tokens=tokens,
         on_tokens=on_tokens,
-        proxy=machine.setting(HTTP_PROXY_SETTING) or None,
+        proxy=proxy,
+        proxy_auth=proxy_auth if proxy else None,
     )

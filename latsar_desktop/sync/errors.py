@@ -30,6 +30,9 @@ class SyncErrorKind(StrEnum):
     CORRUPT = "corrupt"  # a downloaded file did not match its SHA-256, even fetched again
     NO_SERVER = "no_server"  # no server address is configured: not retried as if offline
     CANCELLED = "cancelled"  # the participant (or shutdown) stopped the work; nothing half-done
+    # the HTTP proxy refused its user and password (407): the settings must change; not
+    # retried, and not "offline" (the participant has something to fix)
+    PROXY_REFUSED = "proxy_refused"
 
 
 # Failures a later try may not meet (backoff and retry), and those where the server was not
@@ -97,6 +100,7 @@ KIND_CODES: dict[SyncErrorKind, Code] = {
     SyncErrorKind.CORRUPT: Code.SYNC_ERROR_CORRUPT,
     SyncErrorKind.NO_SERVER: Code.SYNC_ERROR_NO_SERVER,
     SyncErrorKind.CANCELLED: Code.SYNC_ERROR_CANCELLED,
+    SyncErrorKind.PROXY_REFUSED: Code.SYNC_ERROR_PROXY_REFUSED,
 }
 
 # Server codes that say less than the kind's own text: an unknown code (a newer

@@ -357,7 +357,7 @@ def test_machine_schema_1_upgrades_to_2(tmp_path: Path) -> None:
         connection.commit()
     assert schema_version(make_engine(old)) == 1
     machine = MachineStore(old.parent)
-    assert schema_version(machine.engine) == MACHINE_SCHEMA_VERSION == 2
+    assert schema_version(machine.engine) == MACHINE_SCHEMA_VERSION == 3
     [profile] = machine.profiles()
     assert (profile.id, profile.offline_failures, profile.offline_retry_at) == ("p1", 0, None)
     assert machine.setting("server_url") == "https://x"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import string
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -62,7 +63,13 @@ def test_parameters_are_formatted_per_language() -> None:
     assert "1 Desember 2026, 10.00 WIB" in text(
         Code.CHECKLIST_AWAITING_ISSUANCE, "id", {"date": when}
     )
-    assert "1 December 2026" in text(Code.CHECKLIST_AWAITING_ISSUANCE, "en", {"date": when})
+    assert "1 December 2026, 10:00 WIB" in text(
+        Code.CHECKLIST_AWAITING_ISSUANCE, "en", {"date": when}
+    )
+    makassar = ZoneInfo("Asia/Makassar")  # the zone's Indonesian name in English too
+    assert "11:00 WITA" in text(Code.CHECKLIST_AWAITING_ISSUANCE, "en", {"date": when}, makassar)
+    berlin = ZoneInfo("Europe/Berlin")  # abroad: the offset of that day
+    assert "04.00 UTC+1" in text(Code.CHECKLIST_AWAITING_ISSUANCE, "id", {"date": when}, berlin)
     mismatch = msg(
         Code.IDENTITY_BIRTH_DATE_MISMATCH, nip_date=date(1990, 3, 15), nik_date="16-03-90"
     )

@@ -38,6 +38,7 @@ def test_every_error_retried_as_offline_is_a_link_down() -> None:
 
 def test_a_sign_in_falls_back_to_offline_whenever_the_link_is_down() -> None:
     """The sign-in's own set (``_SERVER_CANNOT_JUDGE``) is the link down plus an app too
-    old for the server: the two notions cannot drift apart."""
+    old for the server and a proxy refusing its password (the sign-in has the profile's
+    none): the two notions cannot drift apart."""
     down = {kind for kind in SyncErrorKind if error(kind).link_down}
-    assert down | {K.CLIENT_TOO_OLD} == participant._SERVER_CANNOT_JUDGE
+    assert down | {K.CLIENT_TOO_OLD, K.PROXY_REFUSED} == participant._SERVER_CANNOT_JUDGE

@@ -1,0 +1,516 @@
+"""The connection settings (issue 16's Settings) through ``ParticipantSession``, Qt-free,
+against the real server on 127.0.0.1.
+
+What is refused, field by field, and that nothing is kept then; a new server address
+that the next sync uses (the server moved: the old address is dead); a sync running
+while the settings change, which finishes on its own client, closed only afterwards;
+an HTTP proxy on 127.0.0.1 that wants Basic credentials: the profile's user and
+password are passed through, sealed in machine.db (not one byte of them in plain text,
+nor in the DEBUG log), unreadable by another profile's session, kept across the
+sign-in's new key; and a wrong password is the proxy's refusal, told as such.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from latsar_desktop.domain.messages import Code
+from latsar_desktop.domain.protocol import ActivityKind
+from latsar_desktop.i18n import translate
+from latsar_desktop.logs import setup_logging, stop_logging
+from latsar_desktop.session import ParticipantSession, SessionError, SessionSyncReport
+from latsar_desktop.session.connection import check_connection
+from latsar_desktop.store.credentials import (
+    CredentialsUnreadable,
+    ProxyCredentials,
+    check_nik,
+    open_proxy_credentials,
+    open_tokens,
+)
+from latsar_desktop.store.machine import HTTP_PROXY_SETTING, SERVER_URL_SETTING, MachineStore
+from latsar_desktop.sync.api import ApiClient
+from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+from latsar_server.database import migrate
+from tests.faultproxy import FaultProxy
+from tests.integration.serverkit import demo_people, load_demo, sign_in, sqlite_settings
+from tests.nikscan import client_files, log_files
+from tests.servers import RunningServer, ServerProcess, running_server, wait_until
+
+PEOPLE = demo_people()
+BUDI, SITI = PEOPLE[0], PEOPLE[1]
+# a password as offices make them: a colon, a percent sign, an at sign, a space, non-ASCII
+PROXY_USER, PROXY_PASSWORD = "budi.kantor", "Rahasia:50% @Ü"
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The module's server, in a process of its own (as tests/integration/test_session.py)."""
+    folder = tmp_path_factory.mktemp("server")
+    settings = sqlite_settings(folder)
+    migrate(settings.database_url)
+    loader = RunningServer("not served yet", settings)
+    load_demo(loader)
+    loader.engine.dispose()
+    served = ServerProcess.start(settings.database_url, settings.data_dir, workers=1)
+    running = RunningServer(served.url, settings)
+    try:
+        yield running
+    finally:
+        served.stop()
+        running.engine.dispose()
+
+
+def record(session: ParticipantSession, count: int) -> None:
+    """``count`` more videos or readings completed (events to sync)."""
+    done = {
+        activity.activity_id
+        for material in session.view().materials
+        for activity in material.activities
+        if activity.completed
+    }
+    todo = [
+        activity.id
+        for _, activity in session.package().activities()
+        if activity.kind in (ActivityKind.VIDEO, ActivityKind.READING) and activity.id not in done
+    ]
+    for activity_id in todo[:count]:
+        session.complete_activity(activity_id)
+
+
+def codes(error: SessionError, field: str) -> list[Code]:
+    return [m.code for m in error.field_messages(field)]  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------ 1. refusals
+
+
+VALID_SERVER = "https://latsar.contoh.go.id"
+
+
+@pytest.mark.parametrize(
+    ("server_url", "code"),
+    [
+        ("", Code.SETTINGS_SERVER_URL_EMPTY),
+        ("   ", Code.SETTINGS_SERVER_URL_EMPTY),
+        ("ftp://latsar.contoh.go.id", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://latsar contoh.go.id", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://budi:rahasia@latsar.contoh.go.id", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://latsar.contoh.go.id:99999", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://latsar.contoh.go.id:", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://latsar.contoh.go.id/?kursus=1", Code.SETTINGS_SERVER_URL_INVALID),
+        ("https://-latsar.contoh.go.id", Code.SETTINGS_SERVER_URL_INVALID),
+        ("http://300.1.2.3", Code.SETTINGS_SERVER_URL_INVALID),
+    ],
+)
+def test_a_server_address_that_cannot_be_used_is_refused_under_its_field(
+    server_url: str, code: Code
+) -> None:
+    with pytest.raises(SessionError) as refused:
+        check_connection(server_url, "", "", None, None)
+    assert codes(refused.value, "server_url") == [code]
+    assert refused.value.messages == refused.value.field_messages("server_url")
+    assert "https://latsar.contoh.go.id" in translate(refused.value.message, "id")
+
+
+@pytest.mark.parametrize(
+    ("proxy_url", "code"),
+    [
+        ("proxy.kantor.go.id", Code.SETTINGS_PROXY_URL_INVALID),  # no port
+        ("socks5://proxy.kantor.go.id:1080", Code.SETTINGS_PROXY_URL_INVALID),
+        ("http://proxy.kantor.go.id:8080/jalur", Code.SETTINGS_PROXY_URL_INVALID),
+        ("http://proxy.kantor.go.id:port", Code.SETTINGS_PROXY_URL_INVALID),
+        ("http://budi:rahasia@proxy.kantor.go.id:8080", Code.SETTINGS_PROXY_URL_CREDENTIALS),
+    ],
+)
+def test_a_proxy_address_that_cannot_be_used_is_refused_under_its_field(
+    proxy_url: str, code: Code
+) -> None:
+    with pytest.raises(SessionError) as refused:
+        check_connection(VALID_SERVER, proxy_url, "", None, None)
+    assert codes(refused.value, "proxy_url") == [code]
+    assert codes(refused.value, "server_url") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        (("  latsar.contoh.go.id  ", ""), ("https://latsar.contoh.go.id", "")),
+        (
+            ("HTTP://127.0.0.1:8000/", "proxy.kantor.go.id:8080"),
+            ("http://127.0.0.1:8000", "http://proxy.kantor.go.id:8080"),
+        ),
+        (
+            ("https://Latsar.Contoh.go.id/latsar/", "https://[::1]:3128/"),
+            ("https://latsar.contoh.go.id/latsar", "https://[::1]:3128"),
+        ),
+    ],
+)
+def test_addresses_are_kept_trimmed_with_their_scheme(
+    typed: tuple[str, str], kept: tuple[str, str]
+) -> None:
+    """Without a scheme, a server is https:// and a proxy http://; a trailing / goes."""
+    checked = check_connection(*typed, "", None, None)
+    assert (checked.server_url, checked.proxy_url) == kept
+    assert checked.proxy is None
+
+
+def test_the_proxy_user_and_password_go_together_and_with_a_proxy() -> None:
+    proxy = "http://proxy.kantor.go.id:8080"
+    kept = ProxyCredentials(PROXY_USER, PROXY_PASSWORD)
+    with pytest.raises(SessionError) as no_proxy:
+        check_connection(VALID_SERVER, "", PROXY_USER, "x", None)
+    assert codes(no_proxy.value, "proxy_url") == [Code.SETTINGS_PROXY_URL_NEEDED]
+    with pytest.raises(SessionError) as no_user:
+        check_connection(VALID_SERVER, proxy, "  ", "x", None)
+    assert codes(no_user.value, "proxy_user") == [Code.SETTINGS_PROXY_USER_NEEDED]
+    with pytest.raises(SessionError) as colon:
+        check_connection(VALID_SERVER, proxy, "kantor:budi", "x", None)
+    assert codes(colon.value, "proxy_user") == [Code.SETTINGS_PROXY_USER_INVALID]
+    # None keeps the kept password, also under a corrected user; "" removes it
+    assert check_connection(VALID_SERVER, proxy, " budi ", None, kept).proxy == (
+        ProxyCredentials("budi", PROXY_PASSWORD)
+    )
+    assert check_connection(VALID_SERVER, proxy, PROXY_USER, "", kept).proxy == (
+        ProxyCredentials(PROXY_USER, "")
+    )
+    # no user: no credentials, whatever was kept
+    assert check_connection(VALID_SERVER, proxy, "", None, kept).proxy is None
+    assert check_connection(VALID_SERVER, proxy, "", "", kept).proxy is None
+
+
+def test_every_wrong_field_is_told_at_once_and_nothing_is_kept(
+    demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    machine = MachineStore(tmp_path / "pc")
+    sessions.append(session := sign_in(machine, demo_server.url, BUDI))
+    proxy = "http://127.0.0.1:3128"
+    before = session.set_connection_settings(demo_server.url, proxy, PROXY_USER, "lama")
+    assert (before.proxy_user, before.proxy_password_set) == (PROXY_USER, True)
+    with pytest.raises(SessionError) as refused:
+        session.set_connection_settings("ftp://x", "http://proxy:8080/x", "", "baru")
+    error = refused.value
+    assert codes(error, "server_url") == [Code.SETTINGS_SERVER_URL_INVALID]
+    assert codes(error, "proxy_url") == [Code.SETTINGS_PROXY_URL_INVALID]
+    assert codes(error, "proxy_user") == [Code.SETTINGS_PROXY_USER_NEEDED]
+    assert error.general_messages() == ()
+    for message in error.messages:  # Indonesian first, and English too
+        assert translate(message, "id") != translate(message, "en")
+    assert session.connection_settings() == before
+    assert machine.setting(SERVER_URL_SETTING) == demo_server.url
+    assert machine.setting(HTTP_PROXY_SETTING) == proxy
+
+
+# ------------------------------------------------------------------------ 2. a new server
+
+
+def test_a_new_server_address_is_where_the_next_sync_goes(
+    tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    """The server moved: the same service (its database and secret) at another address.
+    With the old address dead, a sync can only succeed at the new one."""
+    (tmp_path / "server").mkdir()
+    settings = sqlite_settings(tmp_path / "server")
+    machine = MachineStore(tmp_path / "pc")
+    with running_server(settings) as old:
+        load_demo(old)
+        sessions.append(session := sign_in(machine, old.url, BUDI))
+        record(session, 2)
+        assert session.sync().consistent  # a client with a connection to the old address
+    with running_server(settings) as new:
+        record(session, 1)
+        with pytest.raises(SyncError) as gone:
+            session.sync()
+        assert gone.value.kind is SyncErrorKind.OFFLINE
+        saved = session.set_connection_settings(f"  {new.url}/ ", "", "", None)
+        assert saved.server_url == new.url
+        assert machine.setting(SERVER_URL_SETTING) == new.url  # for every profile
+        report = session.sync()
+        assert report.consistent
+        assert session.pending_count() == 0
+        assert session.api.base_url == new.url
+        session.sign_out()
+
+
+def test_a_sync_running_when_the_address_changes_finishes_on_its_own_client(
+    demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    port = urlsplit(demo_server.url).port or 80
+    machine = MachineStore(tmp_path / "pc")
+    with FaultProxy("127.0.0.1", port) as relay:
+        sessions.append(session := sign_in(machine, relay.url, SITI))
+        record(session, 2)
+        old = session.api
+        relay.reset_counters()
+        relay.hold_response(once=True)  # the sync's answer waits at the relay
+        results: list[object] = []
+        running = threading.Thread(target=lambda: results.append(session.sync()))
+        running.start()
+        try:
+            assert wait_until(lambda: relay.requests == 1, 10)
+            session.set_connection_settings(demo_server.url, "", "", None)
+            assert not old._client.is_closed  # the sync still uses it
+            assert session.api is not old
+        finally:
+            relay.release()
+            running.join(30)
+        [report] = results
+        assert isinstance(report, SessionSyncReport)
+        assert report.consistent
+        assert old._client.is_closed  # closed once nothing used it any more
+        record(session, 1)
+        assert session.sync().consistent
+        assert relay.requests == 1  # the next sync went straight to the server
+        session.sign_out()
+
+
+# ------------------------------------------------------------------------ 3. the proxy
+
+
+class AuthProxy:
+    """A forward HTTP proxy on 127.0.0.1 that wants Basic credentials
+    (``Proxy-Authorization``) and forwards to 127.0.0.1 only; 407 without them."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.required = True
+        self.accepted = 0
+        self.refused = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = 30
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def forward(self) -> None:
+                target = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                given = self.headers.get("Proxy-Authorization")
+                with outer._lock:
+                    ok = not outer.required or given == outer.expected
+                    if ok:
+                        outer.accepted += 1
+                    else:
+                        outer.refused += 1
+                if not ok:
+                    text = b"Proxy kantor: masuk dulu"
+                    self.send_response(407)
+                    self.send_header("Proxy-Authenticate", 'Basic realm="kantor"')
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    return
+                assert target.hostname == "127.0.0.1", target
+                skip = {"proxy-authorization", "proxy-connection", "connection", "keep-alive"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                upstream = http.client.HTTPConnection("127.0.0.1", target.port, timeout=30)
+                try:
+                    path = target.path + (f"?{target.query}" if target.query else "")
+                    upstream.request(self.command, path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    data = answer.read()
+                finally:
+                    upstream.close()
+                self.send_response(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in {"transfer-encoding", "connection", "content-length"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_HEAD = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="auth-proxy")
+
+    def __enter__(self) -> AuthProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()  # joins the connections' threads
+        self._thread.join(10)
+
+
+@pytest.fixture
+def debug_logs(tmp_path: Path) -> Iterator[Path]:
+    """The app's log file at DEBUG (every library's records too), in tmp_path/"logs"."""
+    root = logging.getLogger()
+    level = root.level
+    folder = tmp_path / "logs"
+    setup_logging(folder, logging.DEBUG)
+    yield folder
+    stop_logging()
+    root.setLevel(level)
+
+
+def secret_forms(user: str, password: str) -> dict[str, bytes]:
+    """The password as it could be written: as typed, in JSON, percent-encoded (a proxy
+    URL's userinfo), as the Basic header's base64, and its ASCII start alone."""
+    return {
+        "utf-8": password.encode(),
+        "utf-16": password.encode("utf-16-le"),
+        "json": json.dumps(password).encode(),
+        "percent": quote(password, safe="").encode(),
+        "basic": base64.b64encode(f"{user}:{password}".encode()),
+        "ascii start": password.encode()[:8],
+    }
+
+
+def test_the_proxy_gets_the_profiles_credentials_sealed_and_a_wrong_password_is_told(
+    demo_server: RunningServer,
+    tmp_path: Path,
+    debug_logs: Path,
+) -> None:
+    machine = MachineStore(tmp_path / "pc")
+    with AuthProxy(PROXY_USER, PROXY_PASSWORD) as proxy:
+        # Siti has signed in here before (a profile of hers), directly
+        sign_in(machine, demo_server.url, SITI).sign_out()
+        budi = sign_in(machine, demo_server.url, BUDI)
+        try:
+            saved = budi.set_connection_settings(
+                demo_server.url, proxy.url, PROXY_USER, PROXY_PASSWORD
+            )
+            assert (saved.proxy_url, saved.proxy_user, saved.proxy_password_set) == (
+                proxy.url,
+                PROXY_USER,
+                True,
+            )
+            record(budi, 2)
+            assert budi.sync().consistent  # through the proxy, with the credentials
+            assert proxy.accepted >= 1
+            assert proxy.refused == 0
+            # a wrong password: the proxy's refusal, told as such (not "offline")
+            budi.set_connection_settings(demo_server.url, proxy.url, PROXY_USER, "salah")
+            record(budi, 1)
+            with pytest.raises(SyncError) as wrong:
+                budi.sync()
+            assert wrong.value.kind is SyncErrorKind.PROXY_REFUSED
+            assert not wrong.value.link_down
+            assert not wrong.value.retryable
+            told = budi.message_for(wrong.value)
+            assert told.code is Code.SYNC_ERROR_PROXY_REFUSED
+            assert "proksi" in translate(told, "id").lower()
+            assert proxy.refused == 1
+            # the right one again, the password left as kept when not typed
+            budi.set_connection_settings(demo_server.url, proxy.url, PROXY_USER, PROXY_PASSWORD)
+            again = budi.set_connection_settings(demo_server.url, proxy.url, PROXY_USER, None)
+            assert again.proxy_password_set
+            assert budi.sync().consistent
+        finally:
+            budi.sign_out()
+
+        # Siti: the machine's proxy, but not Budi's credentials. Her sign-in falls back
+        # offline (the sign-in has no proxy credentials), and her sync is refused
+        refused_before = proxy.refused
+        siti = sign_in(machine, None, SITI)
+        try:
+            assert not siti.online
+            assert siti.offline_reason is not None
+            assert siti.offline_reason.code is Code.SYNC_ERROR_PROXY_REFUSED
+            mine = siti.connection_settings()
+            assert (mine.proxy_url, mine.proxy_user, mine.proxy_password_set) == (
+                proxy.url,
+                "",
+                False,
+            )
+            with pytest.raises(SyncError) as hers:
+                siti.sync()
+            assert hers.value.kind is SyncErrorKind.PROXY_REFUSED
+            assert proxy.refused == refused_before + 2  # her sign-in, her sync
+        finally:
+            siti.sign_out()
+        rows = {p.nip: p for p in machine.profiles()}
+        assert rows[BUDI["nip"]].sealed_proxy
+        assert rows[SITI["nip"]].sealed_proxy is None
+        siti_key = check_nik(SITI["nik"], rows[SITI["nip"]].nik_verifier or "")
+        assert siti_key is not None
+        sealed = rows[BUDI["nip"]].sealed_proxy or ""
+        with pytest.raises(CredentialsUnreadable):  # Budi's blob, Siti's key
+            open_proxy_credentials(sealed, siti_key, rows[BUDI["nip"]].id)
+        assert machine.proxy_credentials(rows[BUDI["nip"]].id, siti_key) is None
+        budi_key = check_nik(BUDI["nik"], rows[BUDI["nip"]].nik_verifier or "")
+        assert budi_key is not None
+        with pytest.raises(CredentialsUnreadable):  # nor is it a token blob, or his tokens it
+            open_tokens(sealed, budi_key, rows[BUDI["nip"]].id)
+        with pytest.raises(CredentialsUnreadable):
+            open_proxy_credentials(
+                rows[BUDI["nip"]].sealed_tokens or "", budi_key, rows[BUDI["nip"]].id
+            )
+
+        # Budi again: his sign-in falls back offline too, then syncs with his credentials
+        budi = sign_in(machine, None, BUDI)
+        try:
+            assert not budi.online
+            record(budi, 1)
+            assert budi.sync().consistent
+        finally:
+            budi.sign_out()
+        # an online sign-in (the proxy lets it through) makes a new key: the credentials
+        # are sealed again under it, and still used
+        proxy.required = False
+        budi = sign_in(machine, None, BUDI)
+        proxy.required = True
+        try:
+            assert budi.online
+            row = machine.profile_by_nip(BUDI["nip"])
+            assert row is not None
+            assert row.sealed_proxy not in (None, sealed)
+            kept = budi.connection_settings()
+            assert (kept.proxy_user, kept.proxy_password_set) == (PROXY_USER, True)
+            budi.set_connection_settings(demo_server.url, proxy.url, PROXY_USER, None)
+            record(budi, 1)
+            assert budi.sync().consistent
+        finally:
+            budi.sign_out()
+        assert proxy.accepted >= 4
+
+    # not one byte of the password (or the header made of it) on this computer or in the log
+    files = client_files(machine.root) + log_files(debug_logs)
+    logged = b"".join(path.read_bytes() for path in log_files(debug_logs))
+    assert b"POST http://127.0.0.1" in logged  # httpx: each request, as sent via the proxy
+    assert b" DEBUG [" in logged  # httpcore's and the others' DEBUG records too
+    found = [
+        (path.name, form)
+        for path in files
+        for form, needle in secret_forms(PROXY_USER, PROXY_PASSWORD).items()
+        if needle in path.read_bytes()
+    ]
+    assert found == []
+
+
+def test_a_proxy_refusing_a_connect_is_told_as_the_proxys_refusal() -> None:
+    """For an https server the proxy answers the CONNECT: httpx raises ProxyError."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ProxyError("407 Proxy Authentication Required", request=request)
+
+    api = ApiClient("https://latsar.contoh.go.id", uuid4(), transport=httpx.MockTransport(refuse))
+    try:
+        with pytest.raises(SyncError) as refused:
+            api.health()
+    finally:
+        api.close()
+    assert refused.value.kind is SyncErrorKind.PROXY_REFUSED
+    assert "407" in refused.value.detail
