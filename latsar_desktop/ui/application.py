@@ -207,6 +207,7 @@ def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: Exc
         texts.set_language(
             choose_language(getattr(args, "lang", None), machine.setting(LANGUAGE_SETTING))
         )
+        texts.set_time_zone(texts.choose_time_zone(machine.setting(texts.TIME_ZONE_SETTING)))
 
         people: list[Any] | None = None
         slot = DemoServerSlot()

@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.shell = Shell(self.session, self.runner, self)
         self.shell.sign_out_requested.connect(self.sign_out)
         self.shell.page_changed.connect(self._say_title)
+        self.shell.texts_changed.connect(self.retranslate)
         self.stack.addWidget(self.shell)
         self.stack.setCurrentWidget(self.shell)
         self.shell.nav_buttons[0].setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,15 +1,17 @@
 """The main window's inside once signed in: the side bar, the page area, the status bar.
 
-The side bar has Beranda and Course at the top and Profil at the bottom (Tab and the
-arrow keys move along it, Ctrl+1/2/3 jump). The header says where the participant is:
-the course, the page, one sentence about it; the participant's name on the right, with
-"Keluar" beside it (the last stop of Tab; Profil has its own "Keluar" too). The
-pages are placeholders the later issues fill: each says what will be there and what to
-do next. The status bar shows the connection: the sign-in's (``session.online``), then
-each background sync's result, re-posted from the sync thread to the GUI thread: offline
-when the server was not reached (``SyncError.link_down``), the error's message when it
-was and refused, nothing new for a sync stopped or not run (``SyncError.inconclusive``).
-The participant's name, NIP and agency come from the session.
+The side bar has Beranda and Course at the top, Pengaturan and Profil at the bottom
+(Tab and the arrow keys move along it, Ctrl+1…4 jump). The header says where the
+participant is: the course, the page, one sentence about it; on the right the
+notification bell (``ui/notifications.py``), the participant's name and "Keluar" (the
+last stop of Tab; Profil has its own "Keluar" too). Beranda is ``ui/home.py``,
+Pengaturan ``ui/settings.py``; Course and Profil are placeholders the later issues fill.
+The status bar is ``ui/sync_status.py``'s ``SyncStatusBar``: the sync's state,
+"Sinkronkan sekarang" and "Rincian". Beranda and the bell are read again after each
+sync (``synced``), Beranda and the pending count after each thing recorded here
+(``data_changed``), all off the GUI thread. A language or time zone chosen in
+Pengaturan is ``texts_changed``: the window re-says every text. The participant's name,
+NIP and agency come from the session.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QStackedWidget,
-    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,11 +35,13 @@ from PySide6.QtWidgets import (
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.session.profiles import group_nip
-from latsar_desktop.sync.engine import SyncReport
-from latsar_desktop.sync.errors import SyncError
-from latsar_desktop.ui.style import set_flag, set_role
+from latsar_desktop.ui.home import HomePage
+from latsar_desktop.ui.notifications import NotificationBell
+from latsar_desktop.ui.settings import SettingsPage
+from latsar_desktop.ui.style import set_role
+from latsar_desktop.ui.sync_status import SyncStatusBar
 from latsar_desktop.ui.tasks import TaskRunner
-from latsar_desktop.ui.texts import say, tr
+from latsar_desktop.ui.texts import tr
 from latsar_desktop.ui.widgets import Button, label
 
 log = logging.getLogger(__name__)
@@ -53,12 +56,13 @@ class PageInfo:
     intro: Label  # the header's one sentence
 
 
-HOME, COURSE, PROFILE = (
+HOME, COURSE, SETTINGS, PROFILE = (
     PageInfo(Label.SHELL_HOME, Label.SHELL_HOME_INTRO),
     PageInfo(Label.SHELL_COURSE, Label.SHELL_COURSE_INTRO),
+    PageInfo(Label.SETTINGS_TITLE, Label.SETTINGS_INTRO),
     PageInfo(Label.SHELL_PROFILE, Label.SHELL_PROFILE_INTRO),
 )
-PAGES = (HOME, COURSE, PROFILE)
+PAGES = (HOME, COURSE, SETTINGS, PROFILE)
 
 
 class _ArrowKeys(QObject):
@@ -87,7 +91,7 @@ class Shell(QWidget):
 
     sign_out_requested = Signal()
     page_changed = Signal()
-    sync_result = Signal(object)  # SyncReport | SyncError, re-posted to the GUI thread
+    texts_changed = Signal()  # the language or the time zone changed: re-say everything
 
     def __init__(
         self,
@@ -98,11 +102,7 @@ class Shell(QWidget):
         super().__init__(parent)
         self.session = session
         self.runner = runner
-        self.online = session.online
-        self._link_message = session.offline_reason  # why offline, when known
-        self._problem = None  # type: SyncError | None
         self._signing_out = False
-        self.sync_result.connect(self._on_sync_result)
         self._build()
         self.retranslate()
         self.show_page(0)
@@ -121,6 +121,7 @@ class Shell(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_home())
         self.pages.addWidget(self._build_course())
+        self.pages.addWidget(self._build_settings())
         self.pages.addWidget(self._build_profile())
         right.addWidget(self.pages, 1)
         right.addWidget(self._build_status())
@@ -149,8 +150,8 @@ class Shell(QWidget):
             button.clicked.connect(lambda _=False, i=index: self.show_page(i))
             self.nav_group.addButton(button, index)
             self.nav_buttons.append(button)
-            if PAGES[index] is PROFILE:
-                column.addStretch(1)  # Profil at the bottom
+            if PAGES[index] is SETTINGS:
+                column.addStretch(1)  # Pengaturan and Profil at the bottom
             column.addWidget(button)
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -171,6 +172,9 @@ class Shell(QWidget):
         for part in (self.course_line, self.page_title, self.page_intro):
             column.addWidget(part)
         row.addLayout(column, 1)
+        self.bell = NotificationBell(self.session, self.runner)
+        row.addWidget(self.bell, 0, Qt.AlignmentFlag.AlignTop)
+        row.addSpacing(12)
         who = QVBoxLayout()
         who.setSpacing(2)
         self.who_name = label(self.session.name or "", "field")
@@ -200,23 +204,18 @@ class Shell(QWidget):
         return step
 
     def _build_home(self) -> QWidget:
-        page, column = self._page()
-        self.greeting = label("", "subtitle", wrap=True)
-        column.addWidget(self.greeting)
-        trophies = QHBoxLayout()
-        trophies.setSpacing(10)
-        self.trophy_count = label("", "big")
-        self.trophy_caption = label("", "muted")
-        trophies.addWidget(self.trophy_count, 0, Qt.AlignmentFlag.AlignBottom)
-        trophies.addWidget(self.trophy_caption, 0, Qt.AlignmentFlag.AlignBottom)
-        trophies.addStretch(1)
-        column.addLayout(trophies)
-        self.home_later = label("", "muted", wrap=True)
-        self.home_next = self._next_step()
-        column.addWidget(self.home_later)
-        column.addWidget(self.home_next)
-        column.addStretch(1)
-        return page
+        self.home = HomePage(self.session, self.runner)
+        self.home.course_requested.connect(lambda: self._jump(PAGES.index(COURSE)))
+        return self.home
+
+    def _build_settings(self) -> QWidget:
+        machine = self.session.machine
+        assert machine is not None  # a signed-in session has its computer's store
+        self.settings = SettingsPage(self.session, self.runner, machine)
+        self.settings.language_changed.connect(lambda _: self.texts_changed.emit())
+        self.settings.display_changed.connect(self.texts_changed)
+        self.settings.connection_saved.connect(self.session.sync_now)
+        return self.settings
 
     def _build_course(self) -> QWidget:
         page, column = self._page()
@@ -265,20 +264,10 @@ class Shell(QWidget):
         column.addStretch(1)
         return page
 
-    def _build_status(self) -> QStatusBar:
-        self.status = QStatusBar()
-        self.status.setSizeGripEnabled(False)
-        connection = QWidget()
-        row = QHBoxLayout(connection)
-        row.setContentsMargins(8, 0, 0, 0)
-        row.setSpacing(0)
-        self.status_dot = label("●", "status-dot")
-        self.status_text = label("")
-        row.addWidget(self.status_dot)
-        row.addWidget(self.status_text, 1)
-        self.status_synced = label("")
-        self.status.addWidget(connection, 1)
-        self.status.addPermanentWidget(self.status_synced)
+    def _build_status(self) -> SyncStatusBar:
+        self.status = SyncStatusBar(self.session, self.runner)
+        self.status_dot, self.status_text = self.status.dot, self.status.text
+        self.status.synced.connect(self._on_synced)
         return self.status
 
     # ------------------------------------------------------------------ pages
@@ -287,7 +276,9 @@ class Shell(QWidget):
         self.pages.setCurrentIndex(index)
         self.nav_buttons[index].setChecked(True)
         if PAGES[index] is HOME:
-            self._refresh_home()
+            self.home.refresh()
+        elif PAGES[index] is SETTINGS:
+            self.settings.refresh()
         self._say_page()
         self.page_changed.emit()
 
@@ -306,12 +297,11 @@ class Shell(QWidget):
         self.page_title.setText(tr(self.current.name))
         self.page_intro.setText(tr(self.current.intro))
 
-    def _refresh_home(self) -> None:
-        if not self.session.signed_in:
-            return
-        view = self.session.view()
-        self.trophy_count.setText(str(view.trophies))
-        self.trophy_caption.setText(tr(Label.SHELL_TROPHIES, total=view.max_trophies))
+    def data_changed(self) -> None:
+        """Something was recorded on this computer (an activity, an answer): Beranda and
+        the pending count are read again, off the GUI thread."""
+        self.home.refresh()
+        self.status.refresh()
 
     # ------------------------------------------------------------------ texts
 
@@ -324,10 +314,9 @@ class Shell(QWidget):
         self.course_line.setText(package.title if package is not None else "")
         self.who_nip.setText(tr(Label.SIGNIN_CARD_NIP, nip=group_nip(self.session.nip or "")))
         self._say_page()
-        self.greeting.setText(tr(Label.SHELL_HOME_GREETING, name=self.session.name or ""))
-        self._refresh_home()
-        self.home_later.setText(tr(Label.SHELL_HOME_LATER))
-        self.home_next.setText(tr(Label.SHELL_HOME_NEXT))
+        self.home.retranslate()
+        self.bell.retranslate()
+        self.settings.retranslate()
         self.course_later.setText(tr(Label.SHELL_COURSE_LATER))
         self.course_next.setText(tr(Label.SHELL_COURSE_NEXT))
         for key, text in zip(
@@ -345,39 +334,22 @@ class Shell(QWidget):
     # ------------------------------------------------------------------ the status bar
 
     def start(self) -> None:
-        """Start the background sync; its results reach the status bar."""
-        self.session.start_background(self.sync_result.emit)
+        """Start the background sync (its progress and results reach the status bar)
+        and read the notifications."""
+        self.status.start()
+        self.bell.refresh()
 
-    def _on_sync_result(self, result: SyncReport | SyncError) -> None:
+    def _on_synced(self) -> None:
         if self._signing_out or not self.session.signed_in:
             return
-        if isinstance(result, SyncError):
-            if result.inconclusive:  # stopped by the sign-out, or one already running
-                return
-            log.info("background sync: %s", result)
-            self.online = not result.link_down  # not reached: the participant works offline
-            self._problem = None if result.link_down else result
-            self._link_message = self.session.message_for(result)
-        else:
-            self.online, self._problem, self._link_message = True, None, None
-            if self.pages.currentIndex() == PAGES.index(HOME):
-                self._refresh_home()
-        self._say_status()
+        self.home.refresh()
+        self.bell.refresh()
 
     def _say_status(self) -> None:
         if self._signing_out:
-            self.status_text.setText(tr(Label.SHELL_SIGNING_OUT))
-            return
-        if self._problem is not None:
-            text = say(self.session.message_for(self._problem))
+            self.status.signing_out()
         else:
-            text = tr(Label.STATUS_ONLINE if self.online else Label.STATUS_OFFLINE)
-        self.status_text.setText(text)
-        reason = self._link_message
-        self.status_text.setToolTip(say(reason) if reason is not None and not self.online else "")
-        set_flag(self.status_dot, "online", self.online and self._problem is None)
-        synced = self.session.sync_status().last_sync_at if self.session.signed_in else None
-        self.status_synced.setText(tr(Label.STATUS_SYNCED, time=synced) if synced else "")
+            self.status.retranslate()
 
     def signing_out(self) -> None:
         """The sign-out runs: nothing here can be used meanwhile; the status says so."""
@@ -390,5 +362,5 @@ class Shell(QWidget):
         self._say_status()
 
     def status_message(self) -> str:
-        """The status bar's connection text, as the participant reads it."""
-        return self.status_text.text()
+        """The status bar's sentence (the sync's state), as the participant reads it."""
+        return self.status.status_message()

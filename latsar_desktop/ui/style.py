@@ -149,6 +149,50 @@ QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QMenuBar {{ background: white; border-bottom: 1px solid {BORDER}; }}
 QMenuBar::item:selected {{ background: {ACCENT_SOFT}; }}
+/* ui/notifications.py: the header's bell, its badge and its popup list */
+QPushButton[role="bell"] {{
+    border: 2px solid transparent; border-radius: 6px; background: transparent; padding: 0px;
+}}
+QPushButton[role="bell"]:hover {{ background: {ACCENT_SOFT}; }}
+QPushButton[role="bell"]:focus {{ border: 2px solid {ACCENT}; padding: 0px; }}
+QLabel[role="badge"] {{
+    background: {ACCENT}; color: white; border: 2px solid white; border-radius: 10px;
+    padding: 0px 4px;
+    font-size: 8pt; font-weight: 600;
+}}
+QFrame[role="popup"] {{ background: white; border: 1px solid {BORDER}; }}
+QFrame[role="popup"] QScrollArea, QFrame[role="popup"] QScrollArea > QWidget > QWidget {{
+    background: white;
+}}
+QLabel[role="unseen-dot"] {{ color: {ACCENT}; }}
+QLabel[role="notification"][unseen="true"] {{ font-weight: 600; }}
+/* ui/home.py (Beranda): the evaluation's state, the checklist's marks, a table's heads */
+QLabel[role="chip"] {{
+    border: 1px solid {BORDER}; border-radius: 10px; padding: 1px 10px; color: {MUTED};
+}}
+QLabel[role="chip"][on="true"] {{
+    border-color: {ACCENT}; color: {ACCENT_DARK}; background: {ACCENT_SOFT};
+}}
+QLabel[role="check"] {{ color: {MUTED}; font-weight: 600; }}
+QLabel[role="check"][on="true"] {{ color: {ACCENT}; }}
+QLabel[role="done"] {{ color: {ACCENT}; }}
+QLabel[role="column"] {{ color: {MUTED}; font-weight: 600; }}
+/* ui/sync_status.py (SyncStatusBar): the dot's colour per state, the flat sync button */
+QLabel[role="status-dot"][state="done"] {{ color: {ONLINE}; }}
+QLabel[role="status-dot"][state="pending"], QLabel[role="status-dot"][state="syncing"] {{
+    color: {ACCENT};
+}}
+QLabel[role="status-dot"][state="offline"] {{ color: {OFFLINE}; }}
+QLabel[role="status-dot"][state="error"] {{ color: {ERROR}; }}
+QLabel[role="status-dot"][state="signing_out"] {{ color: {MUTED}; }}
+QPushButton[role="status-action"] {{
+    border: 2px solid transparent; border-radius: 4px; background: transparent;
+    color: {ACCENT}; font-weight: 600; padding: 1px 10px;
+}}
+QPushButton[role="status-action"]:hover {{ background: {ACCENT_SOFT}; }}
+QPushButton[role="status-action"]:focus {{ border: 2px solid {ACCENT}; padding: 1px 10px; }}
+QPushButton[role="status-action"]:disabled {{ color: #9AA3AF; background: transparent; }}
+QStatusBar::item {{ border: none; }}
 """
 
 

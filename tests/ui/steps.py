@@ -17,7 +17,7 @@ from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui.main_window import MainWindow
-from latsar_desktop.ui.shell import PAGES, Shell
+from latsar_desktop.ui.shell import PAGES, PROFILE, Shell
 from latsar_desktop.ui.signin import SignInPage
 
 WAIT_MS = 20_000
@@ -91,7 +91,7 @@ def sign_out(qtbot: QtBot, window: MainWindow) -> None:
     shell = window.shell
     assert shell is not None
     session = shell.session
-    open_page(qtbot, shell, PAGES[2].name)
+    open_page(qtbot, shell, PROFILE.name)
     qtbot.mouseClick(shell.sign_out_button, LEFT)
     qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
     assert not session.signed_in
