@@ -13,10 +13,29 @@ participant would (key clicks into the fields, a click on "Masuk") and grabs it:
 - ``signin.png``: the demo's sign-in screen;
 - ``signin-error.png``: Budi's NIP with a wrong NIK: the server's answer, inline;
 - ``welcome.png``: Budi's first sign-in, the welcome video playing (past 1 s);
-- ``beranda.png``: the main window after the welcome video.
+- ``beranda.png``: Beranda after the welcome video, empty (0/50), once the background
+  sync that "Lanjut" started has ended and the status bar says "Tersinkron";
+- ``beranda-progress.png``: part-way: 24 of the 50 trophies (``PART_WAY``: one material
+  done, three begun, practice quizzes and reflections among them) recorded through the
+  window's session, Beranda and the status bar read again (``shell.data_changed()``) and
+  the changes still waiting ("N perubahan menunggu sinkronisasi": the background sync
+  runs every 300 s, so nothing is sent until it is asked);
+- ``sync-details.png``: the "Rincian" dialog: an evaluation attempt recorded
+  through the store while the evaluation is locked (the session itself refuses to
+  start one), sent with the changes above by a click on "Sinkronkan sekarang"; the
+  server refuses it, the dialog lists it with the server's reason;
+- ``notifications.png``: the bell's list open over Beranda: 28 trophies
+  (``TO_UNLOCK``), an attempt taken through the session (``RIGHT_ANSWERS`` of 20 right,
+  with the demo course's keys), "Sinkronkan sekarang", the grade back from the server
+  with its notification; then a click on the bell.
 
-Then the window is closed as its close button does, and ``run()`` ends as it always
-does: the session signed out, the background threads stopped, the server stopped.
+The list is a window of its own over the main one, with its own border: that shot is
+the screen's pixels where the main window is (``grab_on_top``). The dialog is grabbed
+alone: Xvfb has no window manager, so over the window it would have no frame and no
+edge to tell it from Beranda behind it. Times read as on a participant's computer in
+Jakarta (``TZ``: WIB), whatever this computer's zone. Then the window is closed as its
+close button does, and ``run()`` ends as it always does: the session signed out, the
+background threads stopped, the server stopped.
 Every wait polls with a timeout (``WAIT_S``) and raises when the state never comes.
 Nothing is written outside ``--out`` and a temporary folder (logs included).
 """
@@ -35,14 +54,22 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from latsar_desktop import app, locations
-from latsar_desktop.demo import DemoPerson, demo_people
+from latsar_desktop.demo import DemoPerson, demo_course_dir, demo_people
+from latsar_desktop.domain.messages import Code
+from latsar_desktop.domain.protocol import ActivityKind, CoursePackage, Question
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.store.views import Notification
 from latsar_desktop.ui import application, errors
 from latsar_desktop.ui.main_window import MainWindow
+from latsar_desktop.ui.shell import Shell
+from latsar_desktop.ui.sync_status import SyncState
+from latsar_desktop.ui.texts import tr
 from tools.xvfb import xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +79,34 @@ POLL_MS = 50
 SETTLE_MS = 400  # after a state is reached: the paint has reached the X server
 VIDEO_AT_MS = 1000  # the welcome video is grabbed once it has played this far
 PERSON = "Budi"  # the demo participant whose sign-in is shown
+# Beranda part-way: 24 of 50 trophies; one material done, three begun, one not yet
+PART_WAY = (
+    *(
+        f"kebijakan-{n}-{kind}"
+        for n in (1, 2)
+        for kind in ("video", "modul", "latihan", "refleksi")
+    ),
+    "bela-negara-1-video",
+    "bela-negara-1-modul",
+    "bela-negara-1-latihan",
+    "bela-negara-2-video",
+    "bela-negara-2-modul",
+    "berakhlak-1-video",
+    "berakhlak-1-modul",
+    "berakhlak-1-latihan",
+    "berakhlak-2-video",
+    "berakhlak-2-modul",
+    "smart-governance-1-video",
+    "smart-governance-1-modul",
+    "smart-governance-1-latihan",
+)
+PART_WAY_TROPHIES = 24
+# then 28: the evaluation opens
+TO_UNLOCK = ("manajemen-asn-1-video", "manajemen-asn-1-modul", "manajemen-asn-1-latihan")
+UNLOCK_TROPHIES = 28
+RIGHT_ANSWERS = 15  # of the attempt's 20 questions: 75,00
+SHOWN_TZ = "Asia/Jakarta"  # the computer's zone for the app: times in WIB
+REFLECTION = "Saya belajar bahwa melayani masyarakat dimulai dari kejujuran dan disiplin."
 T = TypeVar("T")
 
 
@@ -97,6 +152,8 @@ def take_shots(out: Path) -> int:
         temp = Path(folder)
         os.environ[locations.LOG_DIR_ENV] = str(temp / "logs")  # never the user's logs
         os.environ[locations.DATA_DIR_ENV] = str(temp / "data")
+        os.environ["TZ"] = SHOWN_TZ
+        time.tzset()
         qt = QApplication(sys.argv[:1])
         if qt.platformName() != "xcb":
             print(refusal(qt.platformName()), file=sys.stderr)
@@ -183,19 +240,216 @@ class Shooter:
         self.grab(window, "welcome.png")
 
         wait_for(lambda: welcome.next_button.isEnabled(), "the welcome video's end")
-        click(welcome.next_button)
-        shell = wait_for(lambda: window.shell, "the main window's pages")
+        click(welcome.next_button)  # the shell is made and its background sync started
+        shell = window.shell
+        if shell is None or window.session is None:
+            raise ShotsFailed('"Lanjut" did not open the main window\'s pages')
+        # connected before the event loop runs again: the first result is not missed
+        syncs = Syncs(shell)
+        self.shoot_home(window, shell, syncs)
+        self.shoot_progress(window, shell, window.session)
+        self.shoot_sync_details(window, shell, window.session, syncs)
+        self.shoot_notifications(window, shell, window.session, syncs)
+
+    def shoot_home(self, window: MainWindow, shell: Shell, syncs: Syncs) -> None:
+        """Beranda, empty, once the background sync "Lanjut" started has ended."""
         wait_for(lambda: window.current_screen() is shell, "the Beranda page")
+        syncs.wait(1, "the first background sync")
+        wait_home(shell, 0, 0)
+        wait_for(lambda: synced(shell), 'the status bar saying "Tersinkron"')
         self.grab(window, "beranda.png")
+
+    def shoot_progress(self, window: MainWindow, shell: Shell, session: ParticipantSession) -> None:
+        """Beranda part-way: ``PART_WAY`` recorded, not sent yet."""
+        recorded = record(session, PART_WAY)
+        trophies = session.view().trophies
+        if trophies != PART_WAY_TROPHIES:
+            raise ShotsFailed(f"part-way: {trophies} trophies, not {PART_WAY_TROPHIES}")
+        shell.data_changed()
+        wait_home(shell, trophies, recorded)
+        wait_for(lambda: pending_shown(shell, recorded), f"{recorded} changes shown as pending")
+        self.grab(window, "beranda-progress.png")
+
+    def shoot_sync_details(
+        self, window: MainWindow, shell: Shell, session: ParticipantSession, syncs: Syncs
+    ) -> None:
+        """An attempt the server refuses (the evaluation is locked there too), sent by
+        "Sinkronkan sekarang"; then the "Rincian" dialog, grabbed alone."""
+        locked_attempt(session)
+        shell.data_changed()
+        wait_for(lambda: pending_shown(shell, len(PART_WAY) + 1), "the attempt shown as pending")
+        done = syncs.count
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, 'the sync "Sinkronkan sekarang" asked for')
+        status = shell.status
+        one_refused = tr(Label.STATUS_DETAILS_REJECTED, count=1)  # "Rincian (1 ditolak)"
+        wait_for(
+            lambda: (
+                synced(shell)
+                and status.details_button.isVisible()
+                and status.details_button.text() == one_refused
+            ),
+            f'"{one_refused}" in the status bar',
+        )
+        click(status.details_button)
+        dialog = wait_for(lambda: status.details_dialog, "the sync details")
+        wait_for(lambda: exposed(dialog) and bool(dialog.texts()), "the sync details shown")
+        self.grab(dialog, "sync-details.png")
+        click(dialog.close_button)
+        wait_for(lambda: status.details_dialog is None, "the sync details closed")
+
+    def shoot_notifications(
+        self, window: MainWindow, shell: Shell, session: ParticipantSession, syncs: Syncs
+    ) -> None:
+        """28 trophies, an attempt taken and sent; its grade comes back with a
+        notification; the bell's list open."""
+        record(session, TO_UNLOCK)
+        trophies = session.view().trophies
+        if trophies != UNLOCK_TROPHIES:
+            raise ShotsFailed(f"to unlock: {trophies} trophies, not {UNLOCK_TROPHIES}")
+        take_attempt(session, RIGHT_ANSWERS)
+        shell.data_changed()
+        wait_for(lambda: pending_shown(shell, len(TO_UNLOCK) + 1), "the attempt shown as pending")
+        done = syncs.count
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, "the sync sending the attempt")
+        bell = shell.bell
+        wait_for(lambda: bell.count > 0 and graded(bell.notifications), "the graded notification")
+        wait_for(lambda: synced(shell) and not shell.home.busy, "Beranda read again")
+        click(bell)
+        listing = bell.notification_list
+        wait_for(lambda: exposed(listing) and bool(listing.items), "the notification list")
+        self.grab_on_top(window, "notifications.png")
+        listing.close()
 
     def grab(self, window: QWidget, name: str) -> None:
         """The window's pixels as the X server has them (the video frame too)."""
         pause(SETTLE_MS)
         screen = window.screen() or QGuiApplication.primaryScreen()
-        image = screen.grabWindow(window.winId())
+        self.save(screen.grabWindow(window.winId()), name)
+
+    def grab_on_top(self, window: QWidget, name: str) -> None:
+        """The screen where ``window`` is, with what shows over it (a dialog, a popup)."""
+        pause(SETTLE_MS)
+        screen = window.screen() or QGuiApplication.primaryScreen()
+        area = window.frameGeometry()
+        self.save(screen.grabWindow(0, area.x(), area.y(), area.width(), area.height()), name)
+
+    def save(self, image: QPixmap, name: str) -> None:
         if image.isNull() or not image.save(str(self.out / name), "PNG"):
             raise ShotsFailed(f"{name}: not grabbed or not saved")
         self.saved.append((name, (image.width(), image.height())))
+
+
+class Syncs:
+    """Counts the shell's successful syncs (its status bar's ``synced``)."""
+
+    def __init__(self, shell: Shell) -> None:
+        self.count = 0
+        shell.status.synced.connect(self._synced)
+
+    def _synced(self) -> None:
+        self.count += 1
+
+    def wait(self, count: int, what: str) -> None:
+        wait_for(lambda: self.count >= count, what)
+
+
+# ---------------------------------------------------------------------- the participant's data
+
+
+def record(session: ParticipantSession, activity_ids: tuple[str, ...]) -> int:
+    """Each activity done as its screen records it (a practice quiz all right); the number
+    of changes recorded."""
+    package = session.package()
+    for activity_id in activity_ids:
+        activity = package.activity(activity_id)
+        if activity is None:
+            raise ShotsFailed(f"the demo course has no activity {activity_id!r}")
+        if activity.kind is ActivityKind.PRACTICE_QUIZ:
+            session.record_practice(activity_id, {q.id: right(q) for q in activity.questions})
+        elif activity.kind is ActivityKind.REFLECTION:
+            session.record_reflection(activity_id, REFLECTION)
+        else:
+            session.complete_activity(activity_id)
+    return len(activity_ids)
+
+
+def server_keys() -> dict[str, Question]:
+    """The evaluation's questions with their answers: the demo server's copy."""
+    package_json = (demo_course_dir() / "package.json").read_text("utf-8")
+    return {q.id: q for q in CoursePackage.model_validate_json(package_json).evaluation.questions}
+
+
+def right(question: Question) -> str:
+    if question.answer is None:
+        raise ShotsFailed(f"question {question.id}: no answer in this copy of the course")
+    return question.answer
+
+
+def wrong(question: Question) -> str:
+    return next(choice.id for choice in question.choices if choice.id != right(question))
+
+
+def locked_attempt(session: ParticipantSession) -> None:
+    """An attempt recorded in the store while the evaluation is locked: the session would
+    refuse to start it, the server refuses it when it arrives (``sync.evaluation_locked``)."""
+    store = session.store
+    keys = server_keys()
+    attempt = store.start_attempt()
+    answers = {
+        question_id: right(keys[question_id]) for question_id in store.attempt_questions(attempt)
+    }
+    store.save_draft(attempt, answers, 900)
+    store.submit_attempt(attempt)
+
+
+def take_attempt(session: ParticipantSession, right_answers: int) -> None:
+    """An attempt through the session, as the evaluation screen takes it: the first
+    ``right_answers`` answers right, the others wrong."""
+    keys = server_keys()
+    run = session.start_attempt()
+    for number, question in enumerate(run.questions):
+        key = keys[question.id]
+        run.answer(question.id, right(key) if number < right_answers else wrong(key))
+    run.submit()
+
+
+def graded(notifications: list[Notification] | None) -> bool:
+    return any(n.message.code == Code.NOTICE_ATTEMPT_GRADED.value for n in notifications or [])
+
+
+# ---------------------------------------------------------------------- what the window shows
+
+
+def wait_home(shell: Shell, trophies: int, pending: int) -> None:
+    """Beranda read and shown with these trophies and changes not sent yet."""
+    home = shell.home
+
+    def shown() -> bool:
+        snapshot = home.snapshot
+        return (
+            not home.busy
+            and snapshot is not None
+            and snapshot.progress.trophies == trophies
+            and snapshot.pending == pending
+        )
+
+    wait_for(shown, f"Beranda with {trophies} trophies and {pending} changes pending")
+
+
+def synced(shell: Shell) -> bool:
+    """The status bar says "Tersinkron · <time>"."""
+    status = shell.status
+    return status.state is SyncState.DONE and status.status_message() != tr(Label.STATUS_ONLINE)
+
+
+def pending_shown(shell: Shell, count: int) -> bool:
+    """The status bar says "<count> perubahan menunggu sinkronisasi"."""
+    status = shell.status
+    return status.state is SyncState.PENDING and status.status_message() == tr(
+        Label.STATUS_PENDING, count=count
+    )
 
 
 # ---------------------------------------------------------------------- steps and waits
