@@ -1,8 +1,10 @@
 """Trophy recipes of the demo course: which activities lead to 27, 28, 31 (every required
 activity done) and 32 trophies, and to all 50.
 
-Tests replay them (``tests.integration.serverkit.play`` on a profile, and
-``tests/unit/test_demo_course.py`` through ``latsar_desktop.domain.progress``). The recipe
+Tests replay them (``play_recipe`` through a signed-in session, as the screens record
+them; ``tests.integration.serverkit.play`` on a bare profile; and
+``tests/unit/test_demo_course.py`` through ``latsar_desktop.domain.progress``);
+``take_attempt`` takes an evaluation attempt through the session. The recipe
 section of ``resources/demo_course/README.md`` is generated from :data:`RECIPES`::
 
     .venv/bin/python -m tests.recipes           # rewrite the README's recipe section
@@ -16,11 +18,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from latsar_desktop.domain.progress import practice_trophies
-from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage
+from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage, Question
 from latsar_desktop.domain.scoring import raw_score
 from tools.demo_course import demo_dir, load_package
+
+if TYPE_CHECKING:
+    from latsar_desktop.session import ParticipantSession
 
 
 @dataclass(frozen=True)
@@ -205,6 +211,51 @@ def recipe_steps(name: str) -> list[Step]:
     recipe = RECIPES[name]
     before = recipe_steps(recipe.based_on) if recipe.based_on is not None else []
     return before + recipe.own_steps()
+
+
+REFLECTION_TEXT = "Saya belajar melayani dengan jujur."
+
+
+def answer(question: Question, right: bool) -> str:
+    """The right choice (the key shipped with a practice quiz, or the server's copy of an
+    evaluation question), or a wrong one."""
+    if right:
+        assert question.answer is not None
+        return question.answer
+    return next(c.id for c in question.choices if c.id != question.answer)
+
+
+def play_recipe(session: ParticipantSession, name: str) -> None:
+    """A recipe recorded through a signed-in session, from a fresh participant, as the
+    screens record it: the welcome video watched, activities completed, reflections
+    written, practice quizzes answered with their first ``correct`` answers right."""
+    package = session.package()
+    for step in recipe_steps(name):
+        if step.activity_id == package.welcome_video.id:
+            session.watch_welcome()
+            continue
+        activity = _activity(package, step.activity_id)
+        if step.correct is not None:
+            session.record_practice(
+                activity.id,
+                {q.id: answer(q, i < step.correct) for i, q in enumerate(activity.questions)},
+            )
+        elif activity.kind is ActivityKind.REFLECTION:
+            session.record_reflection(activity.id, REFLECTION_TEXT)
+        else:
+            session.complete_activity(activity.id)
+
+
+def take_attempt(session: ParticipantSession, right: int) -> int:
+    """An evaluation attempt through the session, started, answered (its first ``right``
+    questions right, by the server's copy of the keys) and submitted; the number of
+    questions it drew."""
+    keys = {q.id: q for q in load_package().evaluation.questions}
+    run = session.start_attempt()
+    for number, question in enumerate(run.questions):
+        run.answer(question.id, answer(keys[question.id], number < right))
+    run.submit()
+    return len(run.questions)
 
 
 @dataclass

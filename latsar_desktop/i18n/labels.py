@@ -164,7 +164,6 @@ class Label(StrEnum):
     # Beranda, the home page (ui/home.py) and its trophy meter (ui/meter.py)
     HOME_LOADING = "ui.home.loading"  # before the first read of the progress
     HOME_NEXT_WELCOME = "ui.home.next_welcome"  # the page's next step: the welcome video
-    HOME_NEXT_LEARN = "ui.home.next_learn"  # unlock: int (evaluation still locked)
     HOME_NEXT_EVALUATION = "ui.home.next_evaluation"  # open, no attempt yet
     HOME_NEXT_WAITING = "ui.home.next_waiting"  # an attempt waits to be graded
     HOME_NEXT_CHECKLIST = "ui.home.next_checklist"  # graded: the checklist tells the rest
@@ -202,7 +201,6 @@ class Label(StrEnum):
     HOME_COLUMN_MATERIAL = "ui.home.column_material"  # "Materi"
     HOME_COLUMN_REQUIRED = "ui.home.column_required"  # "Aktivitas wajib"
     HOME_FRACTION = "ui.home.fraction"  # done: int, total: int
-    HOME_MATERIAL_DONE = "ui.home.material_done"  # "Selesai"
     HOME_CHECKLIST_TITLE = "ui.home.checklist_title"  # "Syarat sertifikat"
     HOME_CONDITION_WELCOME = "ui.home.condition_welcome"
     HOME_CONDITION_MATERIALS = "ui.home.condition_materials"
@@ -242,3 +240,6 @@ class Label(StrEnum):
     SYNC_DETAILS_UNKNOWN = "ui.sync_details.unknown"  # seq: int
     HOME_PASSING_SCORE = "ui.home.passing_score"  # passing: Decimal
     HOME_FORECAST = "ui.home.forecast"  # number: int, forecast: str (the core's message)
+    NOTIFY_ITEM_NAME = "ui.notify.item_name"  # text: str, time: str (an item's name)
+    HOME_NEXT_COLLECT = "ui.home.next_collect"  # the evaluation still locked (no number)
+    HOME_MATERIAL_COMPLETE = "ui.home.material_complete"  # the ✓ mark's name: "Selesai"

@@ -18,7 +18,11 @@ decides what is accepted:
   kept in plain text.
 - **proxy user**: spaces around it trimmed; no colon (Basic authentication cannot carry
   one in the user) and no control characters; only with a proxy address. **Password**:
-  kept as typed, only with a user.
+  kept as typed, only with a user. Both are sealed with the proxy address they are for
+  and sent to that proxy only: after the address changes (this profile or another one
+  saving it), the profile keeps no user or password for the new proxy until they are
+  typed again (``connection_settings()`` shows ``proxy_user`` "" and
+  ``proxy_password_set`` False).
 
 Every field is checked before the refusal: one ``SessionError`` carries the messages of
 every field that is wrong (``field_messages("server_url" | "proxy_url" | "proxy_user")``),
@@ -71,8 +75,10 @@ def check_connection(
 ) -> CheckedConnection:
     """The settings as they are kept, or ``SessionError`` with every field's messages.
 
-    ``proxy_password`` None keeps the password ``kept`` has (when the user stays set),
-    "" removes it. An empty user removes the credentials."""
+    ``proxy_password`` None keeps the password ``kept`` has when the user stays set and
+    the proxy address stays the one ``kept`` is for (a password typed for one proxy is
+    not sent to another unless typed again); "" removes it. An empty user removes the
+    credentials. The credentials returned are bound to the proxy address kept."""
     problems: list[Message] = []
     server = _server_url(server_url, problems)
     proxy = _proxy_url(proxy_url, problems)
@@ -84,9 +90,9 @@ def check_connection(
         elif not proxy_url.strip():
             problems.append(msg(Code.SETTINGS_PROXY_URL_NEEDED))
         password = proxy_password
-        if password is None:
-            password = kept.password if kept is not None else ""
-        credentials = ProxyCredentials(user, password)
+        if password is None:  # kept for the same proxy only: a new address asks anew
+            password = kept.password if kept is not None and kept.for_proxy(proxy) else ""
+        credentials = ProxyCredentials(user, password, proxy or "")
     elif proxy_password:
         problems.append(msg(Code.SETTINGS_PROXY_USER_NEEDED))
     if problems:

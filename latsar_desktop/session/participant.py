@@ -32,7 +32,8 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
   (draws the PDF).
 - any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
-  ``notifications(unseen_only)``, ``rejections()``, ``sync_status()``, ``pending_count()``,
+  ``notifications(unseen_only)``, ``rejections()``, ``rejected_events()``,
+  ``sync_status()``, ``pending_count()``,
   ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``,
   ``connection_settings()``.
 - any, short writes: ``watch_welcome()``, ``complete_activity(id)``,
@@ -74,7 +75,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import filelock
 from sqlalchemy.exc import IntegrityError
@@ -93,6 +94,7 @@ from latsar_desktop.domain.protocol import (
     Participant,
     Tokens,
 )
+from latsar_desktop.session.beranda import Beranda, beranda
 from latsar_desktop.session.connection import ConnectionSettings, check_connection
 from latsar_desktop.session.errors import SessionError
 from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
@@ -110,7 +112,7 @@ from latsar_desktop.store.machine import (
     Profile,
 )
 from latsar_desktop.store.profile import ProfileStore
-from latsar_desktop.store.views import Notification, Rejection, SyncStatus
+from latsar_desktop.store.views import Notification, RefusedEvent, Rejection, SyncStatus
 from latsar_desktop.sync.api import ApiClient, client_for
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.deadline import DEADLINE_MARGIN, SLOWEST_LINK
@@ -124,6 +126,7 @@ from latsar_desktop.sync.refresh import refresh_package as fetch_package
 __all__ = [
     "ConnectionSettings",
     "ParticipantSession",
+    "RefusedEvent",
     "SessionError",
     "SessionOptions",
     "SessionSyncReport",
@@ -134,12 +137,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 ResultCallback = Callable[[SyncReport | SyncError], None]
+_Part = TypeVar("_Part")
 
 # A sign-in falls back to the offline check when the server could not judge the NIK:
 # no address, no link, not our server (a captive portal), a server error, a server that
-# no longer serves this version, or a proxy that wants the profile's user and password
-# (the sign-in has none: they are sealed under the key the NIK opens); the reason comes
-# with ``offline_reason``.
+# no longer serves this version, or a proxy that refused the user and password (a first
+# sign-in has none: they are kept per profile; an existing profile's are opened with the
+# typed NIK first, so a wrong NIK has none); the reason comes with ``offline_reason``.
 _SERVER_CANNOT_JUDGE = LINK_DOWN_KINDS | {SyncErrorKind.CLIENT_TOO_OLD, SyncErrorKind.PROXY_REFUSED}
 DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
 DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
@@ -176,6 +180,11 @@ class StorageSummary:
 
     materials: tuple[MaterialUsage, ...]
     free_bytes: int
+
+    @property
+    def total(self) -> int:
+        """The bytes the materials store on this computer, together."""
+        return sum(usage.stored_bytes for usage in self.materials)
 
 
 def default_device_name() -> str:
@@ -325,8 +334,11 @@ class ParticipantSession:
         api: ApiClient | None = None
         try:
             device_id = uuid.UUID(profile.device_id) if profile is not None else uuid.uuid4()
+            # the profile's proxy user and password, when the typed NIK opens them
+            old_key, proxy_auth = machine.sign_in_proxy(nip, nik) if profile else (None, None)
             try:
-                api = _tuned(client_for(machine, device_id), wall, options)
+                client = client_for(machine, device_id, proxy_auth=proxy_auth)
+                api = _tuned(client, wall, options)
                 answer = api.login(nip, nik, device_name, cancel=cancel)
             except SyncError as error:
                 if error.kind not in _SERVER_CANNOT_JUDGE:
@@ -340,7 +352,7 @@ class ParticipantSession:
             if profile is None:
                 profile = _first_profile(machine, answer.participant, device_id)
                 lock = take_profile_lock(machine.profile_path(profile))
-            signed = machine.remember_sign_in(profile.id, nik, answer.tokens)
+            signed = machine.remember_sign_in(profile.id, nik, answer.tokens, old_key)
             store = ProfileStore(machine.profile_path(profile), device_id, wall)
         except BaseException:
             if api is not None:
@@ -515,31 +527,37 @@ class ParticipantSession:
 
     @property
     def engine(self) -> SyncEngine:
-        while True:
-            api = self.api
-            with self._building:
-                if self._api is not api:  # new connection settings meanwhile: their client
-                    continue
-                if self._engine is None:
-                    self._engine = SyncEngine(api, self.store, batch_size=self.options.batch_size)
-                return self._engine
+        def build(api: ApiClient) -> SyncEngine:
+            if self._engine is None:
+                self._engine = SyncEngine(api, self.store, batch_size=self.options.batch_size)
+            return self._engine
+
+        return self._on_current_api(build)
 
     @property
     def downloader(self) -> Downloader:
         """The downloader (needs the API client: ``SyncError(NO_SERVER)`` without one)."""
+
+        def build(api: ApiClient) -> Downloader:
+            if self._downloader is None:
+                self._downloader = Downloader(
+                    api,
+                    self._machine(),
+                    self._profile_id(),
+                    parallel=self.options.parallel_downloads,
+                )
+            return self._downloader
+
+        return self._on_current_api(build)
+
+    def _on_current_api(self, build: Callable[[ApiClient], _Part]) -> _Part:
+        """``build(api)`` under ``_building``, with the current API client: when new
+        connection settings replaced the client meanwhile, again with theirs."""
         while True:
             api = self.api
             with self._building:
-                if self._api is not api:  # new connection settings meanwhile: their client
-                    continue
-                if self._downloader is None:
-                    self._downloader = Downloader(
-                        api,
-                        self._machine(),
-                        self._profile_id(),
-                        parallel=self.options.parallel_downloads,
-                    )
-                return self._downloader
+                if self._api is api:
+                    return build(api)
 
     def _reseal(self, tokens: Tokens) -> None:
         """An API client refreshed the tokens: keep them, sealed with the sign-in's key,
@@ -623,6 +641,38 @@ class ParticipantSession:
     def rejections(self) -> list[Rejection]:
         self._require_open()
         return self.store.rejections()
+
+    def rejected_events(self) -> list[RefusedEvent]:
+        """The events the server refused, oldest first: each event's type, its time, the
+        activity it names (with the current package's title and kind) and the server's
+        reason. Reads the refused events by id (two short reads), not the journal."""
+        self._require_open()
+        rejections = self.store.rejections()
+        if not rejections:
+            return []
+        events = self.store.events(r.event_id for r in rejections)
+        package = self.store.package()
+        refused = []
+        for rejection in rejections:
+            event = events.get(rejection.event_id)
+            named = getattr(event.payload, "activity_id", None) if event is not None else None
+            activity_id = str(named) if named is not None else None
+            activity = None
+            if activity_id is not None and package is not None:
+                activity = package.activity(activity_id)
+            refused.append(
+                RefusedEvent(
+                    event_id=rejection.event_id,
+                    seq=rejection.seq,
+                    type=event.type if event is not None else None,
+                    recorded_at=event.at if event is not None else None,
+                    activity_id=activity_id,
+                    activity_title=activity.title if activity is not None else None,
+                    activity_kind=activity.kind if activity is not None else None,
+                    reason=rejection.message.to_message(),
+                )
+            )
+        return refused
 
     def sync_status(self) -> SyncStatus:
         self._require_open()
@@ -926,8 +976,14 @@ class ParticipantSession:
 
     def connection_settings(self) -> ConnectionSettings:
         """The server address and the proxy (this computer's), and this profile's proxy
-        user, and whether a proxy password is kept (the password itself never is given)."""
+        user, and whether a proxy password is kept (the password itself never is given).
+        Credentials kept for another proxy address than the one set now (another profile
+        changed it) are not this proxy's: ``proxy_user`` "" and ``proxy_password_set``
+        False until they are typed again."""
         self._require_open()
+        return self._connection_settings()
+
+    def _connection_settings(self) -> ConnectionSettings:
         machine = self._machine()
         proxy = self._proxy_credentials()
         return ConnectionSettings(
@@ -948,29 +1004,33 @@ class ParticipantSession:
         user and password this profile's, sealed under the sign-in's key. The next
         request uses them: the API client, the sync engine and the downloader are made
         anew; a sync or download running goes on with the client it has, which is closed
-        once no work that may use it runs (or at sign-out)."""
-        self._require_open()
+        once no work that may use it runs (or at sign-out). A piece of work itself: a
+        sign-out waits for it to finish. ``proxy_password`` None keeps the kept password
+        only for the proxy address it was typed for (``session/connection.py``)."""
         machine = self._machine()
         profile_id = self._profile_id()
         if self._key is None:
             raise RuntimeError("this session has no key to seal the proxy credentials")
-        checked = check_connection(
-            server_url, proxy_url, proxy_user, proxy_password, self._proxy_credentials()
-        )
-        if not machine.save_connection(
-            profile_id, self._key, checked.server_url, checked.proxy_url, checked.proxy
-        ):  # cannot happen while this session holds the profile's lock
-            raise RuntimeError("the profile signed in anew: its credentials have another key")
-        log.info(
-            "connection settings saved (proxy %s, proxy credentials %s)",
-            "set" if checked.proxy_url else "from the environment",
-            "kept" if checked.proxy is not None else "none",
-        )
-        self._retire_api()
-        return self.connection_settings()
+        # a piece of work: a sign-out waits for it (nothing written, no client retired
+        # after the session let go of the store)
+        with self._work(None):
+            kept = machine.proxy_credentials(profile_id, self._key, any_proxy=True)
+            checked = check_connection(server_url, proxy_url, proxy_user, proxy_password, kept)
+            if not machine.save_connection(
+                profile_id, self._key, checked.server_url, checked.proxy_url, checked.proxy
+            ):  # cannot happen while this session holds the profile's lock
+                raise RuntimeError("the profile signed in anew: its credentials have another key")
+            log.info(
+                "connection settings saved (proxy %s, proxy credentials %s)",
+                "set" if checked.proxy_url else "from the environment",
+                "kept" if checked.proxy is not None else "none",
+            )
+            self._retire_api()
+            return self._connection_settings()  # a sign-out may have begun meanwhile
 
     def _proxy_credentials(self) -> ProxyCredentials | None:
-        """This profile's proxy user and password (None: none kept, or no key to open)."""
+        """This profile's proxy user and password for the proxy set now (None: none kept,
+        no key to open them, or kept for another proxy address)."""
         if self.machine is None or self._key is None or self.profile_id is None:
             return None
         return self.machine.proxy_credentials(self.profile_id, self._key)
@@ -1017,3 +1077,16 @@ class ParticipantSession:
         """The PDF of a genuine certificate (``DomainError`` with the reason otherwise)."""
         self._require_open()
         return certificates.certificate_pdf(self.store, language)
+
+    # ================================================================ Beranda
+
+    def beranda(self) -> Beranda:
+        """Everything Beranda shows, and what follows from it (``session/beranda.py``),
+        read in one go (any thread)."""
+        self._require_open()
+        view = self.store.progress()
+        outlook = evaluation_outlook(self.store, self.clock())
+        last_sync_at = self.store.sync_status().last_sync_at
+        pending = self.store.count_unconfirmed()
+        rules = self.package().rules
+        return beranda(view, outlook, last_sync_at, pending, rules.min_attempts)

@@ -6,8 +6,9 @@ different HKDF-Expand labels turn it into
 
 - the **verifier** check kept in ``machine.db``, and
 - the **token key**: AES-256-GCM over the tokens, with the profile id as associated data;
-  the same key seals the profile's HTTP proxy user and password (another purpose named
-  in the associated data, so neither blob opens as the other).
+  the same key seals the profile's HTTP proxy user and password with the proxy address
+  they are for (another purpose named in the associated data, so neither blob opens as
+  the other).
 
 Only the verifier check is stored, never the master secret: the key cannot be computed
 from what ``machine.db`` holds without the NIK. A sign-in costs one scrypt (about 50 ms on
@@ -237,11 +238,18 @@ def open_tokens(sealed: str, key: TokenKey, profile_id: str) -> Tokens:
 
 @dataclass(frozen=True)
 class ProxyCredentials:
-    """The user and password one profile gives the HTTP proxy (Basic). Its repr hides
-    the password. ``user`` is never empty."""
+    """The user and password one profile gives the HTTP proxy (Basic), and the proxy
+    address they were given for: they go to that proxy only (sealed with them, so a
+    changed address in machine.db cannot redirect them). Its repr hides the password.
+    ``user`` is never empty."""
 
     user: str
     password: str = field(default="", repr=False)
+    proxy_url: str = ""  # as kept (``session.connection``); "" matches no proxy
+
+    def for_proxy(self, proxy_url: str | None) -> bool:
+        """These credentials may be sent to the proxy at ``proxy_url``."""
+        return bool(proxy_url) and self.proxy_url == proxy_url
 
 
 def _proxy_aad(profile_id: str) -> bytes:
@@ -249,9 +257,16 @@ def _proxy_aad(profile_id: str) -> bytes:
 
 
 def seal_proxy_credentials(credentials: ProxyCredentials, key: TokenKey, profile_id: str) -> str:
-    """Like ``seal_tokens``: the proxy user and password as JSON, sealed under the token
-    key, bound to ``profile_id`` and to this purpose (a token blob does not open as this)."""
-    plain = json.dumps({"user": credentials.user, "password": credentials.password})
+    """Like ``seal_tokens``: the proxy user, password and address as JSON, sealed under
+    the token key, bound to ``profile_id`` and to this purpose (a token blob does not
+    open as this)."""
+    plain = json.dumps(
+        {
+            "user": credentials.user,
+            "password": credentials.password,
+            "proxy": credentials.proxy_url,
+        }
+    )
     return _seal(plain.encode("utf-8"), key, _proxy_aad(profile_id))
 
 
@@ -262,12 +277,13 @@ def open_proxy_credentials(sealed: str, key: TokenKey, profile_id: str) -> Proxy
     plain = _open(sealed, key, _proxy_aad(profile_id), "proxy credentials")
     try:
         data = json.loads(plain)
-        user, password = data["user"], data["password"]
-    except (ValueError, TypeError, KeyError) as exc:
+        # a blob sealed before the address was sealed with it is for no proxy
+        user, password, proxy = data["user"], data["password"], data.get("proxy", "")
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise CredentialsUnreadable("sealed blob does not hold proxy credentials") from exc
-    if not isinstance(user, str) or not isinstance(password, str) or not user:
+    if not all(isinstance(v, str) for v in (user, password, proxy)) or not user:
         raise CredentialsUnreadable("sealed blob does not hold proxy credentials")
-    return ProxyCredentials(user, password)
+    return ProxyCredentials(user, password, proxy)
 
 
 # ------------------------------------------------------------------- growing wait

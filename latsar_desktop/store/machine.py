@@ -15,8 +15,10 @@ with the time the next offline try may come, so the wait survives a restart. Sig
 - the API client refreshed the tokens: ``reseal_tokens`` with the key of the sign-in.
 
 The profile's HTTP proxy user and password (``ProxyCredentials``) are sealed under the
-same key (``save_connection``, ``proxy_credentials``); a sign-in that makes a new
-verifier (a fresh salt, so a new key) seals them again under the new key.
+same key with the proxy address they are for (``save_connection``,
+``proxy_credentials``: only for the address set now); a sign-in that makes a new
+verifier (a fresh salt, so a new key) seals them again under the new key. An online
+sign-in through such a proxy opens them first with the typed NIK (``sign_in_proxy``).
 
 The NIK itself is never written anywhere (a test scans every byte of every database).
 """
@@ -222,12 +224,15 @@ class MachineStore:
 
     # ---------------------------------------------------------------- sign-in
 
-    def remember_sign_in(self, profile_id: str, nik: str, tokens: Tokens) -> SignedIn:
+    def remember_sign_in(
+        self, profile_id: str, nik: str, tokens: Tokens, old_key: TokenKey | None = None
+    ) -> SignedIn:
         """The server accepted ``nik`` and sent ``tokens``: keep a fresh verifier (new salt,
         current cost) and the tokens sealed under its key; clear the wrong-NIK count.
 
         Proxy credentials the profile keeps are opened with the key of the verifier they
-        sit beside (one more scrypt, only then) and sealed again under the new key.
+        sit beside (``old_key`` when the sign-in made it already, ``sign_in_proxy``; else
+        one more scrypt, only then) and sealed again under the new key.
 
         The scrypts run before the write transaction (they must not hold the lock).
         """
@@ -239,10 +244,8 @@ class MachineStore:
             kept = (row.nik_verifier, row.sealed_proxy)
         proxy = None
         if kept[0] is not None and kept[1] is not None:
-            try:
-                old_key = check_nik(nik, kept[0])
-            except CredentialsUnreadable:
-                old_key = None
+            if old_key is None or old_key.verifier != kept[0]:
+                old_key = self._key_for(nik, kept[0])
             proxy = self._open_proxy(kept[1], old_key, profile_id)
         verifier, key = new_credentials(nik)
         resealed = seal_proxy_credentials(proxy, key, profile_id) if proxy else None
@@ -259,10 +262,8 @@ class MachineStore:
         nothing written) when the profile has signed in anew since that key was made: the
         blob must stay readable with the verifier it sits beside."""
         with write(self.engine) as session:
-            profile = session.get(Profile, profile_id)
+            profile = self._profile_for_key(session, profile_id, key)
             if profile is None:
-                raise KeyError(profile_id)
-            if profile.nik_verifier != key.verifier:
                 return False
             profile.sealed_tokens = seal_tokens(tokens, key, profile_id)
             session.add(profile)
@@ -352,11 +353,41 @@ class MachineStore:
 
     # ---------------------------------------------------------------- proxy credentials
 
-    def proxy_credentials(self, profile_id: str, key: TokenKey) -> ProxyCredentials | None:
-        """The profile's proxy user and password, opened with the key of its sign-in (None:
-        none kept, or not readable with this key: logged, never the secret)."""
+    def proxy_credentials(
+        self, profile_id: str, key: TokenKey, *, any_proxy: bool = False
+    ) -> ProxyCredentials | None:
+        """The profile's proxy user and password for the proxy set now, opened with the key
+        of its sign-in. None: none kept, not readable with this key (logged, never the
+        secret), or kept for another proxy address than the one set now (the address
+        changed since: they are not sent to the new one). ``any_proxy``: whatever address
+        they are for (the settings decide whether a kept password still applies)."""
         sealed = self._sealed_proxy(profile_id)
-        return self._open_proxy(sealed, key, profile_id) if sealed is not None else None
+        opened = self._open_proxy(sealed, key, profile_id) if sealed is not None else None
+        if opened is None or any_proxy:
+            return opened
+        return opened if opened.for_proxy(self.setting(HTTP_PROXY_SETTING)) else None
+
+    def sign_in_proxy(self, nip: str, nik: str) -> tuple[TokenKey | None, ProxyCredentials | None]:
+        """For an online sign-in through a proxy that wants the profile's user and password:
+        the key ``nik`` opens (one scrypt, only when the profile keeps proxy credentials)
+        and the credentials for the proxy set now. (None, None): no such profile, nothing
+        kept, or ``nik`` is not the verified one. Not an offline try: nothing is counted
+        (the server, or the offline check after it, decides about the NIK)."""
+        nik = parse_nik(nik).value
+        profile = self.profile_by_nip(normalize(nip))
+        if profile is None or profile.nik_verifier is None or profile.sealed_proxy is None:
+            return None, None
+        key = self._key_for(nik, profile.nik_verifier)
+        if key is None:
+            return None, None
+        return key, self.proxy_credentials(profile.id, key)
+
+    @staticmethod
+    def _key_for(nik: str, verifier: str) -> TokenKey | None:
+        try:
+            return check_nik(nik, verifier)
+        except CredentialsUnreadable:
+            return None
 
     def save_connection(
         self,
@@ -372,18 +403,23 @@ class MachineStore:
         profile has signed in anew since ``key`` was made, as ``reseal_tokens``."""
         sealed = seal_proxy_credentials(proxy, key, profile_id) if proxy is not None else None
         with write(self.engine) as session:
-            profile = session.get(Profile, profile_id)
+            profile = self._profile_for_key(session, profile_id, key)
             if profile is None:
-                raise KeyError(profile_id)
-            if profile.nik_verifier != key.verifier:
                 return False
             profile.sealed_proxy = sealed
             session.add(profile)
-            for name, value in ((SERVER_URL_SETTING, server_url), (HTTP_PROXY_SETTING, proxy_url)):
-                row = session.get(Setting, name) or Setting(key=name, value="null")
-                row.value = json.dumps(value)
-                session.add(row)
+            self._put_setting(session, SERVER_URL_SETTING, server_url)
+            self._put_setting(session, HTTP_PROXY_SETTING, proxy_url)
         return True
+
+    @staticmethod
+    def _profile_for_key(session: Any, profile_id: str, key: TokenKey) -> Profile | None:
+        """The profile's row when ``key`` belongs to its verifier; None when the profile
+        signed in anew since ``key`` was made (``KeyError``: no such profile)."""
+        profile: Profile | None = session.get(Profile, profile_id)
+        if profile is None:
+            raise KeyError(profile_id)
+        return profile if profile.nik_verifier == key.verifier else None
 
     def _sealed_proxy(self, profile_id: str) -> str | None:
         with read(self.engine) as session:
@@ -410,9 +446,13 @@ class MachineStore:
 
     def set_setting(self, key: str, value: Any) -> None:
         with write(self.engine) as session:
-            row = session.get(Setting, key) or Setting(key=key, value="null")
-            row.value = json.dumps(value)
-            session.add(row)
+            self._put_setting(session, key, value)
+
+    @staticmethod
+    def _put_setting(session: Any, key: str, value: Any) -> None:
+        row = session.get(Setting, key) or Setting(key=key, value="null")
+        row.value = json.dumps(value)
+        session.add(row)
 
     # ---------------------------------------------------------------- content index
 

@@ -229,6 +229,13 @@ class ProfileStore:
         with read(self.engine) as session:
             return journal.everything(session)
 
+    def events(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, JournalEvent]:
+        """The journal's events with these ids (those it has), by id."""
+        wanted = sorted({str(i) for i in ids})
+        with read(self.engine) as session:
+            rows = session.exec(select(JournalRow).where(col(JournalRow.id).in_(wanted)))
+            return {event.id: event for event in map(journal.to_event, rows)}
+
     def count_processed(self) -> int:
         """Events of this device the server has processed (confirmed or rejected)."""
         with read(self.engine) as session:

@@ -13,7 +13,15 @@ from datetime import datetime
 from types import MappingProxyType
 
 from latsar_desktop.clock import aware
-from latsar_desktop.domain.protocol import SignedCertificate, Standing, WireMessage, WireParam
+from latsar_desktop.domain.messages import Message
+from latsar_desktop.domain.protocol import (
+    ActivityKind,
+    EventType,
+    SignedCertificate,
+    Standing,
+    WireMessage,
+    WireParam,
+)
 from latsar_desktop.store.profile_tables import (
     AttemptDraft,
     CertificateRow,
@@ -146,3 +154,24 @@ class Notification:
             created_at=aware(row.created_at),
             seen_at=aware(row.seen_at) if row.seen_at is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class RefusedEvent:
+    """An event the server refused for good, as the sync details list it: what it was,
+    when it was recorded on this computer, and the server's reason.
+
+    ``type`` None: the event is not in the journal (it cannot be otherwise; a damaged
+    profile). ``activity_id`` names the activity of an activity's or a practice quiz's
+    event (None for the welcome video and an evaluation attempt); ``activity_title`` and
+    ``activity_kind`` are the current course package's, None when it has no such activity
+    any more (a course update removed it)."""
+
+    event_id: uuid.UUID
+    seq: int
+    type: EventType | None
+    recorded_at: datetime | None  # the event's time on this computer
+    activity_id: str | None
+    activity_title: str | None
+    activity_kind: ActivityKind | None
+    reason: Message

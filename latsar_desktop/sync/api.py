@@ -155,8 +155,10 @@ class ApiClient:
     ``timeout`` is httpx's per-operation timeout (connect at most 10 s); ``deadline_margin``
     (seconds) and ``slowest_link`` (bytes per second) make each call's overall deadline.
     ``proxy`` is the proxy's URL (None: the environment's, if any); ``proxy_auth`` its
-    user and password (Basic), as httpx takes them from a URL's userinfo, not in the
-    repr.
+    user and password (Basic), handed to httpx as ``httpx.Proxy(proxy, auth=(user,
+    password))`` (never written into a URL, so nothing needs percent-encoding), not in
+    the repr. They are sent to ``proxy`` whatever address ``proxy_auth`` names: the
+    caller checks that (``client_for``).
     """
 
     base_url: str
@@ -590,19 +592,23 @@ def client_for(
     proxy_auth: ProxyCredentials | None = None,
 ) -> ApiClient:
     """An API client configured from this computer's settings (server address, proxy),
-    with a profile's proxy user and password when given (a session opens them; the
-    sign-in has none: without a session, none are readable). Credentials without a
-    proxy address in the settings are not used (the environment's proxy, if any, keeps
-    its own)."""
+    with a profile's proxy user and password when given (opened with the key the NIK
+    gives: a session's, or a sign-in's for a profile that keeps them). They are used
+    only for the proxy address they were kept for, and only when it is the one set now:
+    without a proxy address in the settings (the environment's proxy keeps its own) or
+    with another one, the client has none."""
     url = machine.setting(SERVER_URL_SETTING)
     if not url:
         raise SyncError(SyncErrorKind.NO_SERVER, "no server address configured")
     proxy = machine.setting(HTTP_PROXY_SETTING) or None
+    if proxy_auth is not None and not proxy_auth.for_proxy(proxy):
+        log.info("proxy credentials not used: they were kept for another proxy address")
+        proxy_auth = None
     return ApiClient(
         str(url),
         device_id,
         tokens=tokens,
         on_tokens=on_tokens,
         proxy=proxy,
-        proxy_auth=proxy_auth if proxy else None,
+        proxy_auth=proxy_auth,
     )

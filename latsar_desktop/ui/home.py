@@ -3,34 +3,36 @@
 At the top, the next step (one sentence, with "Buka Course"). Then two columns in a
 scroll area (the page area of a 1366×768 screen at 125 % shows the top of both). On the
 left: the trophies, large, beside the ``TrophyMeter`` with its unlock and pass marks;
-the progress per material (required activities done, trophies earned of possible; a
-complete one marked "✓ Selesai"); the last sync and the changes still waiting to be
-sent. On the right: the academic evaluation (its state and reason; the final score and
-the next attempt's cap, large, "perkiraan" when the number is estimated; the attempts
-graded, waiting for a sync or for a later day's grading; the gradings left today under
-the course's daily limit, and when the next attempt would be graded on a later day);
-the certificate's conditions, each met or not, with what is missing.
+the progress per material (a narrow mark column first, "✓" once the material's required
+activities are all done, empty but as wide before, so nothing moves; the title; required
+activities done; trophies earned of possible); the last sync and the changes still
+waiting to be sent. On the right: the academic evaluation (its state and reason; the
+final score and the next attempt's cap, large, "perkiraan" when the number is estimated;
+the attempts graded, waiting for a sync or for a later day's grading; the gradings left
+today under the course's daily limit, and when the next attempt would be graded on a
+later day); the certificate's conditions, each met or not, with what is missing.
 
-Everything comes from ONE read of the session (``read_snapshot``: ``view()``,
-``evaluation()``, ``sync_status().last_sync_at``, ``pending_count()``), made off the GUI
-thread by ``refresh()`` and applied on it. A refresh asked while one runs runs once more
-after it (however many were asked); a result that arrives after the sign-out is dropped.
-Nothing changes on the page while a read runs. The page decides nothing about the
-training: which conditions are missing is the core's checklist (``Progress.checklist``,
-its messages grouped here by code under the condition they are about), and the texts are
-the core's messages and the page's labels. ``course_requested`` when the participant
-chooses "Buka Course" (the window opens that page).
+Everything comes from ONE read of the session, ``session.beranda()`` (a ``Beranda``,
+``session/beranda.py``), made off the GUI thread by ``refresh()`` and applied on it. The
+page decides nothing: which conditions are met, the next step, the trophy hint and its
+numbers, the score's state, the evaluation's stage and whether the next attempt is graded
+on a later day are the ``Beranda``'s; the page maps its enums to labels and shows its
+numbers and the core's messages. A refresh asked while one runs runs once more after it
+(however many were asked); a result that arrives after the sign-out is dropped, and a
+read the sign-out interrupts ends quietly (the read's own guard: it returns nothing when
+the session was closed under it). Nothing changes on the page while a read runs.
+``course_requested`` when the participant chooses "Buka Course" (the window opens that
+page).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -42,10 +44,17 @@ from PySide6.QtWidgets import (
 )
 
 from latsar_desktop import i18n
-from latsar_desktop.domain.messages import Code, Message, ParamValue
 from latsar_desktop.domain.progress import Progress
 from latsar_desktop.i18n.labels import Label
-from latsar_desktop.session.evaluation import EvaluationOutlook
+from latsar_desktop.session.beranda import (
+    Beranda,
+    Condition,
+    ConditionKind,
+    EvaluationStage,
+    NextStep,
+    ScoreState,
+    TrophyGoal,
+)
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.ui import texts
@@ -56,132 +65,92 @@ from latsar_desktop.ui.tasks import Task, TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label
 
-__all__ = ["Condition", "HomePage", "HomeSnapshot", "conditions", "next_step", "read_snapshot"]
+__all__ = ["HomePage", "condition_texts"]
 
 log = logging.getLogger(__name__)
 CONTENT_WIDTH = 1200  # the page's widest, on a large screen
 NO_NUMBER = "—"
 MET, NOT_MET = "✓", "○"
+DONE_MARK = "✓"  # a complete material's mark
 
+# ---------------------------------------------------------------------- enums to labels
 
-# ---------------------------------------------------------------------- what the page shows
-
-
-@dataclass(frozen=True)
-class HomeSnapshot:
-    """One read of everything Beranda shows."""
-
-    progress: Progress
-    outlook: EvaluationOutlook
-    last_sync_at: datetime | None
-    pending: int  # events not confirmed by the server yet
-    min_attempts: int  # graded attempts the course requires
-
-
-def read_snapshot(session: ParticipantSession) -> HomeSnapshot:
-    """Beranda's data, read from the session (any thread: short reads)."""
-    progress = session.view()
-    outlook = session.evaluation()
-    last_sync_at = session.sync_status().last_sync_at
-    pending = session.pending_count()
-    rules = session.package().rules
-    return HomeSnapshot(progress, outlook, last_sync_at, pending, rules.min_attempts)
-
-
-Text = tuple[Label, Mapping[str, ParamValue]]
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of the certificate: its name, met or not, and what the participant
-    reads under it (the core's messages of what is missing, or a state)."""
-
-    name: Text | Message
-    met: bool
-    details: tuple[Text | Message, ...] = field(default=())
-
-
-# the core's checklist messages, by the condition they are about
-_ABOUT: dict[Code, str] = {
-    Code.CHECKLIST_WELCOME_NOT_WATCHED: "welcome",
-    Code.CHECKLIST_MATERIAL_INCOMPLETE: "materials",
-    Code.CHECKLIST_TROPHIES_BELOW_PASS: "trophies",
-    Code.CHECKLIST_NO_GRADED_ATTEMPT: "attempt",
-    Code.CHECKLIST_ATTEMPT_AWAITING_SYNC: "attempt",
-    Code.CHECKLIST_ATTEMPT_AWAITING_GRADING: "attempt",
-    Code.CHECKLIST_SCORE_BELOW_PASSING: "score",
-    Code.CHECKLIST_AWAITING_ISSUANCE: "certificate",
+_NEXT: dict[NextStep, Label] = {
+    NextStep.WELCOME: Label.HOME_NEXT_WELCOME,
+    NextStep.LEARN: Label.HOME_NEXT_COLLECT,
+    NextStep.EVALUATION: Label.HOME_NEXT_EVALUATION,
+    NextStep.WAITING: Label.HOME_NEXT_WAITING,
+    NextStep.CHECKLIST: Label.HOME_NEXT_CHECKLIST,
+    NextStep.PASSED: Label.HOME_NEXT_PASSED,
+    NextStep.PASSED_SOON: Label.HOME_NEXT_PASSED_SOON,
+    NextStep.ISSUED: Label.HOME_NEXT_ISSUED,
+}
+_STAGE: dict[EvaluationStage, Label] = {
+    EvaluationStage.LOCKED: Label.HOME_EVALUATION_LOCKED,
+    EvaluationStage.OPEN: Label.HOME_EVALUATION_OPEN,
+    EvaluationStage.CLOSED: Label.HOME_EVALUATION_CLOSED,
+}
+_SCORE: dict[ScoreState, Label] = {
+    ScoreState.NONE: Label.HOME_SCORE_NONE,
+    ScoreState.PASSED: Label.HOME_SCORE_PASSED,
+    ScoreState.BELOW: Label.HOME_SCORE_BELOW,
+    ScoreState.REACHED: Label.HOME_SCORE_REACHED,
+}
+_CONDITION: dict[ConditionKind, Label] = {
+    ConditionKind.WELCOME: Label.HOME_CONDITION_WELCOME,
+    ConditionKind.MATERIALS: Label.HOME_CONDITION_MATERIALS,
+    ConditionKind.TROPHIES: Label.HOME_CONDITION_TROPHIES,
+    ConditionKind.ATTEMPT: Label.HOME_CONDITION_ATTEMPT,
+    ConditionKind.SCORE: Label.HOME_CONDITION_SCORE,
+    ConditionKind.CERTIFICATE: Label.HOME_CONDITION_CERTIFICATE,
+}
+# the name's number, by the parameter its label takes
+_THRESHOLD = {
+    ConditionKind.TROPHIES: "needed",
+    ConditionKind.ATTEMPT: "needed",
+    ConditionKind.SCORE: "passing",
 }
 
 
-def conditions(snapshot: HomeSnapshot) -> list[Condition]:
-    """Every condition of the certificate, met or not: a condition is met when the core's
-    checklist says nothing is missing for it. A checklist message this version does not
-    group (a newer core) is a condition of its own, not met."""
-    view = snapshot.progress
-    missing: dict[str, list[Message]] = {}
-    for message in view.checklist:
-        missing.setdefault(_ABOUT.get(message.code, ""), []).append(message)
+def next_text(page: Beranda) -> str:
+    """The next step's sentence."""
+    step = page.next_step
+    if step is NextStep.PASSED and page.progress.expected_issue_at is not None:
+        return tr(_NEXT[step], date=page.progress.expected_issue_at)
+    return tr(_NEXT[step])
 
-    def condition(about: str, name: Label, **params: ParamValue) -> Condition:
-        found = missing.get(about, [])
-        if found:
-            return Condition((name, params), False, tuple(found))
-        return Condition((name, params), True, ((Label.HOME_CONDITION_MET, {}),))
 
-    score = condition("score", Label.HOME_CONDITION_SCORE, passing=view.passing_score)
-    if view.final_score is None:  # no graded attempt yet: the attempt's row says why
-        score = Condition(score.name, False, ((Label.HOME_CONDITION_NOT_MET, {}),))
-    certificate_name: Text = (Label.HOME_CONDITION_CERTIFICATE, {})
-    if view.certificate_issued:
-        certificate = Condition(certificate_name, True, ((Label.HOME_CERTIFICATE_ISSUED, {}),))
+def trophy_hint(page: Beranda) -> str:
+    if page.trophy_goal is TrophyGoal.UNLOCK:
+        return tr(Label.HOME_TROPHIES_TO_UNLOCK, missing=page.to_unlock)
+    if page.trophy_goal is TrophyGoal.PASS:
+        return tr(Label.HOME_TROPHIES_TO_PASS, missing=page.to_pass)
+    return tr(Label.HOME_TROPHIES_ENOUGH)
+
+
+def condition_texts(condition: Condition) -> tuple[str, str]:
+    """A condition's name and what is under it (one line per missing thing)."""
+    if condition.kind is ConditionKind.OTHER:  # a newer core's message: its own name
+        return "\n".join(say(m) for m in condition.missing), ""
+    name_label = _CONDITION[condition.kind]
+    key = _THRESHOLD.get(condition.kind)
+    if key is not None and condition.threshold is not None:
+        name = tr(name_label, **{key: condition.threshold})
     else:
-        waiting = tuple(missing.get("certificate", ()))
-        later: tuple[Text | Message, ...] = ((Label.HOME_CERTIFICATE_LATER, {}),)
-        certificate = Condition(certificate_name, False, waiting or later)
-    found = [
-        condition("welcome", Label.HOME_CONDITION_WELCOME),
-        condition("materials", Label.HOME_CONDITION_MATERIALS),
-        condition("trophies", Label.HOME_CONDITION_TROPHIES, needed=view.pass_trophies),
-        condition("attempt", Label.HOME_CONDITION_ATTEMPT, needed=snapshot.min_attempts),
-        score,
-        certificate,
-    ]
-    found += [Condition(message, False) for message in missing.get("", ())]
-    return found
-
-
-def next_step(snapshot: HomeSnapshot) -> Text:
-    """The page's one sentence of what to do next."""
-    view = snapshot.progress
-    codes = {message.code for message in view.checklist}
-    if view.certificate_issued:
-        return Label.HOME_NEXT_ISSUED, {}
-    if view.passed:
-        if view.expected_issue_at is not None:
-            return Label.HOME_NEXT_PASSED, {"date": view.expected_issue_at}
-        return Label.HOME_NEXT_PASSED_SOON, {}
-    if Code.CHECKLIST_WELCOME_NOT_WATCHED in codes:
-        return Label.HOME_NEXT_WELCOME, {}
-    if not view.evaluation.unlocked:
-        return Label.HOME_NEXT_LEARN, {"unlock": view.unlock_trophies}
-    if view.attempts_graded == 0:
-        if view.attempts_pending or view.attempts_awaiting_grading:
-            return Label.HOME_NEXT_WAITING, {}
-        return Label.HOME_NEXT_EVALUATION, {}
-    return Label.HOME_NEXT_CHECKLIST, {}
+        name = tr(name_label)
+    certificate = condition.kind is ConditionKind.CERTIFICATE
+    if condition.missing:
+        detail = "\n".join(say(m) for m in condition.missing)
+    elif condition.met:
+        detail = tr(Label.HOME_CERTIFICATE_ISSUED if certificate else Label.HOME_CONDITION_MET)
+    else:
+        detail = tr(Label.HOME_CERTIFICATE_LATER if certificate else Label.HOME_CONDITION_NOT_MET)
+    return name, detail
 
 
 def number(value: int | Decimal) -> str:
     """A number as the participant's language writes it (``64,50``, ``64.50``)."""
     return i18n.format_param(value, texts.language())
-
-
-def _say(text: Text | Message) -> str:
-    if isinstance(text, Message):
-        return say(text)
-    code, params = text
-    return tr(code, **params)
 
 
 # ---------------------------------------------------------------------- the page
@@ -192,10 +161,10 @@ class MaterialRow:
     """One material's line in the progress table."""
 
     material_id: str
+    mark: QLabel  # "✓" once complete, else empty (the column keeps its width)
     title: QLabel
     required: QLabel
     trophies: QLabel
-    done: QLabel
 
 
 @dataclass
@@ -218,9 +187,9 @@ class HomePage(QWidget):
         super().__init__(parent)
         self.session = session
         self.runner = runner
-        self.snapshot: HomeSnapshot | None = None  # the last one applied
+        self.snapshot: Beranda | None = None  # the last one applied
         self.loads = 0  # reads started (a refresh asked during one runs one more after it)
-        self._task: Task[HomeSnapshot | None] | None = None
+        self._task: Task[Beranda | None] | None = None
         self._again = False
         self.material_rows: list[MaterialRow] = []
         self.condition_rows: list[ConditionRow] = []
@@ -372,16 +341,27 @@ class HomePage(QWidget):
         self.materials_grid = QGridLayout()
         self.materials_grid.setHorizontalSpacing(20)
         self.materials_grid.setVerticalSpacing(10)
+        # column 0: the narrow "✓" column, its width fixed (so nothing moves when a
+        # material becomes complete); then the title, required activities, trophies
+        self.materials_grid.setColumnMinimumWidth(0, self._mark_size().width())
         self.column_heads = [label("", "column") for _ in range(3)]
-        for index, head in enumerate(self.column_heads):
-            if index:
+        for index, head in enumerate(self.column_heads, start=1):
+            if index > 1:
                 head.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.materials_grid.addWidget(head, 0, index)
-        self.materials_grid.setColumnStretch(0, 1)
+        self.materials_grid.setColumnStretch(1, 1)
         box.addLayout(self.materials_grid)
         self.materials_loading = label("", "muted")
         box.addWidget(self.materials_loading)
         return frame
+
+    def _mark_size(self) -> QSize:
+        """The "✓" column's cell: as the mark needs (its glyph may come from another
+        font, a pixel taller), held when it is empty."""
+        probe = label(DONE_MARK, "done")
+        size = probe.sizeHint()
+        probe.deleteLater()
+        return QSize(size.width() + 4, size.height())
 
     def _build_checklist(self) -> QFrame:
         frame, box, self.checklist_title = self._panel()
@@ -418,13 +398,11 @@ class HomePage(QWidget):
         self._again = False
         session = self.session
 
-        def read_home(
-            cancel: CancelToken, progress: Callable[[int, int], None]
-        ) -> HomeSnapshot | None:
+        def read_home(cancel: CancelToken, progress: Callable[[int, int], None]) -> Beranda | None:
             try:
-                return read_snapshot(session)
+                return session.beranda()
             except Exception:
-                if not session.signed_in:  # closed under the read: not an error to log
+                if not session.signed_in:  # the sign-out closed it under the read: nothing
                     return None
                 raise
 
@@ -435,16 +413,13 @@ class HomePage(QWidget):
         task.finished.connect(self._finished)
         self._task = task
 
-    def _loaded(self, snapshot: HomeSnapshot | None) -> None:
+    def _loaded(self, snapshot: Beranda | None) -> None:
         if snapshot is None or not self.session.signed_in:  # signed out meanwhile
             return
         self.snapshot = snapshot
         self._apply(snapshot)
 
     def _failed(self, error: BaseException) -> None:
-        if not self.session.signed_in:  # the sign-out closed the store under the read
-            log.info("Beranda: a read ended by the sign-out: %r", error)
-            return
         show_error(self, error)
 
     def _finished(self) -> None:
@@ -495,11 +470,10 @@ class HomePage(QWidget):
 
     # ------------------------------------------------------------------ applying a read
 
-    def _apply(self, snapshot: HomeSnapshot) -> None:
+    def _apply(self, snapshot: Beranda) -> None:
         view = snapshot.progress
-        code, params = next_step(snapshot)
-        self.next_text.setText(tr(code, **params))
-        self._apply_trophies(view)
+        self.next_text.setText(next_text(snapshot))
+        self._apply_trophies(snapshot)
         self._apply_evaluation(snapshot)
         self._apply_materials(view)
         self._apply_checklist(snapshot)
@@ -512,57 +486,32 @@ class HomePage(QWidget):
         else:
             self.pending.setText(tr(Label.HOME_PENDING_NONE))
 
-    def _apply_trophies(self, view: Progress) -> None:
+    def _apply_trophies(self, snapshot: Beranda) -> None:
+        view = snapshot.progress
         self.trophy_count.setText(number(view.trophies))
         self.trophy_total.setText(tr(Label.HOME_TROPHIES_OF, total=view.max_trophies))
         self.meter.set_values(
             view.trophies, view.max_trophies, view.unlock_trophies, view.pass_trophies
         )
-        below_pass = any(m.code is Code.CHECKLIST_TROPHIES_BELOW_PASS for m in view.checklist)
-        if not view.evaluation.unlocked and not view.evaluation.closed:
-            hint = tr(Label.HOME_TROPHIES_TO_UNLOCK, missing=view.unlock_trophies - view.trophies)
-        elif below_pass:
-            hint = tr(Label.HOME_TROPHIES_TO_PASS, missing=view.pass_trophies - view.trophies)
-        else:
-            hint = tr(Label.HOME_TROPHIES_ENOUGH)
-        self.trophy_hint.setText(hint)
+        self.trophy_hint.setText(trophy_hint(snapshot))
 
-    def _apply_evaluation(self, snapshot: HomeSnapshot) -> None:
+    def _apply_evaluation(self, snapshot: Beranda) -> None:
         view, outlook = snapshot.progress, snapshot.outlook
-        state = view.evaluation
-        if state.closed:
-            chip = Label.HOME_EVALUATION_CLOSED
-        elif state.unlocked:
-            chip = Label.HOME_EVALUATION_OPEN
-        else:
-            chip = Label.HOME_EVALUATION_LOCKED
-        self.evaluation_state.setText(tr(chip))
+        self.evaluation_state.setText(tr(_STAGE[snapshot.stage]))
         self.evaluation_state.setVisible(True)
-        set_flag(self.evaluation_state, "on", state.unlocked)
-        self.evaluation_reason.setText(say(state.reason))
+        set_flag(self.evaluation_state, "on", snapshot.stage is EvaluationStage.OPEN)
+        self.evaluation_reason.setText(say(view.evaluation.reason))
 
-        codes = {message.code for message in view.checklist}
-        if view.final_score is None:
-            self.final_score.setText(NO_NUMBER)
-            caption = tr(Label.HOME_SCORE_NONE)
-        else:
-            self.final_score.setText(number(view.final_score))
-            if view.passed:
-                caption = tr(Label.HOME_SCORE_PASSED)
-            elif Code.CHECKLIST_SCORE_BELOW_PASSING in codes:
-                caption = tr(Label.HOME_SCORE_BELOW)
-            else:
-                caption = tr(Label.HOME_SCORE_REACHED)
+        score = view.final_score
+        self.final_score.setText(NO_NUMBER if score is None else number(score))
+        self.score_caption.setText(tr(_SCORE[snapshot.score]))
         self.passing_score.setText(tr(Label.HOME_PASSING_SCORE, passing=view.passing_score))
-        self.score_caption.setText(caption)
 
         self.cap_title.setText(tr(Label.HOME_NEXT_CAP, number=view.next_attempt))
-        if state.closed:
-            self.next_cap.setText(NO_NUMBER)
-            self.cap_caption.setText("")
-        else:
-            self.next_cap.setText(number(view.next_cap))
-            self.cap_caption.setText(tr(Label.HOME_ESTIMATE) if view.next_cap_estimated else "")
+        cap = snapshot.next_cap
+        self.next_cap.setText(NO_NUMBER if cap is None else number(cap))
+        estimated = cap is not None and view.next_cap_estimated
+        self.cap_caption.setText(tr(Label.HOME_ESTIMATE) if estimated else "")
 
         self.graded_value.setText(number(view.attempts_graded))
         self.unsent_value.setText(number(view.attempts_pending))
@@ -574,7 +523,7 @@ class HomePage(QWidget):
             left, limit = today
             self.today_value.setText(tr(Label.HOME_GRADED_TODAY_LEFT, left=left, limit=limit))
         # the next attempt graded on a later day (the daily limit is used up): said
-        later = state.unlocked and outlook.grading.later
+        later = snapshot.later
         forecast = say(outlook.grading.message) if later else ""
         self.forecast.setText(
             tr(Label.HOME_FORECAST, number=view.next_attempt, forecast=forecast) if later else ""
@@ -594,31 +543,35 @@ class HomePage(QWidget):
             row.trophies.setText(
                 tr(Label.HOME_FRACTION, done=material.trophies, total=material.max_trophies)
             )
-            row.done.setText(tr(Label.HOME_MATERIAL_DONE) if material.complete else "")
+            done = tr(Label.HOME_MATERIAL_COMPLETE) if material.complete else ""
+            row.mark.setText(DONE_MARK if material.complete else "")
+            row.mark.setAccessibleName(done)
+            row.mark.setToolTip(done)
 
     def _rebuild_materials(self, ids: list[str]) -> None:
         for row in self.material_rows:
-            for part in (row.title, row.required, row.trophies, row.done):
+            for part in (row.mark, row.title, row.required, row.trophies):
                 self.materials_grid.removeWidget(part)
                 part.deleteLater()
         self.material_rows = []
         for index, material_id in enumerate(ids, start=1):
             row = MaterialRow(
                 material_id,
+                label("", "done"),
                 label("", None, wrap=True),
                 label("", "field"),
                 label("", "field"),
-                label("", "done"),
             )
             row.title.setMinimumWidth(160)
-            for column, part in enumerate((row.title, row.required, row.trophies, row.done)):
-                if column in (1, 2):
+            row.mark.setFixedSize(self._mark_size())
+            for column, part in enumerate((row.mark, row.title, row.required, row.trophies)):
+                if column in (2, 3):
                     part.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
                 self.materials_grid.addWidget(part, index, column, Qt.AlignmentFlag.AlignTop)
             self.material_rows.append(row)
 
-    def _apply_checklist(self, snapshot: HomeSnapshot) -> None:
-        found = conditions(snapshot)
+    def _apply_checklist(self, snapshot: Beranda) -> None:
+        found = snapshot.conditions
         while len(self.condition_rows) < len(found):
             self._add_condition_row()
         while len(self.condition_rows) > len(found):
@@ -631,9 +584,10 @@ class HomePage(QWidget):
             set_flag(row.mark, "on", condition.met)
             state = tr(Label.HOME_CONDITION_MET if condition.met else Label.HOME_CONDITION_NOT_MET)
             row.mark.setAccessibleName(state)
-            row.name.setText(_say(condition.name))
-            row.detail.setText("\n".join(_say(detail) for detail in condition.details))
-            row.detail.setVisible(bool(condition.details))
+            name, detail = condition_texts(condition)
+            row.name.setText(name)
+            row.detail.setText(detail)
+            row.detail.setVisible(bool(detail))
 
     def _add_condition_row(self) -> None:
         index = len(self.condition_rows)

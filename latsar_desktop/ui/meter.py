@@ -10,8 +10,9 @@ mark reached is drawn in the dark accent, one not reached in the muted grey. Bef
 ``set_values`` only the empty bar is drawn (the marks are the course's numbers).
 
 The meter paints; it is read through its accessible name and description, which say
-the same in words (``retranslate`` re-reads them). The large number beside it is the
-page's own label.
+the same in words (``retranslate`` re-reads them). ``mark_labels()`` is where the marks
+and their labels go at the meter's current size: ``paintEvent`` draws exactly those (one
+method computes them for both). The large number beside it is the page's own label.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from latsar_desktop.i18n.labels import Label
 from latsar_desktop.ui.style import ACCENT, ACCENT_DARK, ACCENT_SOFT, BORDER, MUTED
 from latsar_desktop.ui.texts import tr
 
-__all__ = ["MarkPlace", "TrophyMeter", "place_marks"]
+__all__ = ["MarkLabel", "MarkPlace", "TrophyMeter", "place_marks"]
 
 BAR_HEIGHT = 14
 TICK_OVERHANG = 4  # a mark's tick reaches this far above and below the bar
@@ -41,6 +42,17 @@ class MarkPlace:
 
     value: int
     left: float
+    row: int
+
+
+@dataclass(frozen=True)
+class MarkLabel:
+    """A mark as drawn: its value, its tick's x, its label's text and box."""
+
+    value: int
+    tick: float
+    text: str
+    rect: QRectF
     row: int
 
 
@@ -142,14 +154,44 @@ class TrophyMeter(QWidget):
 
     # ------------------------------------------------------------------ painting
 
+    def _bar(self) -> tuple[float, float]:
+        """The bar's left edge and width."""
+        return 1.0, float(self.width() - 2)
+
     def _x(self, value: int, left: float, width: float) -> float:
         share = min(max(value, 0), self.maximum) / self.maximum
         return left + share * width
 
+    def mark_labels(self) -> list[MarkLabel]:
+        """The unlock mark and the pass mark as ``paintEvent`` draws them at the current
+        size (none before ``set_values``)."""
+        if not self.known:  # the marks are the course's: none before its numbers
+            return []
+        left, width = self._bar()
+        metrics = QFontMetrics(self.font())
+        marks = [(self.unlock, self._unlock_text), (self.needed, self._pass_text)]
+        ticks = [self._x(value, left, width) for value, _ in marks]
+        widths = [float(metrics.horizontalAdvance(text)) for _, text in marks]
+        places = place_marks(
+            [(value, x, w) for (value, _), x, w in zip(marks, ticks, widths, strict=True)],
+            float(self.width()),
+        )
+        text_top = self._text_top()
+        return [
+            MarkLabel(
+                value,
+                x,
+                text,
+                QRectF(place.left, text_top + place.row * metrics.height(), w, metrics.height()),
+                place.row,
+            )
+            for (value, text), x, w, place in zip(marks, ticks, widths, places, strict=True)
+        ]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        left, width = 1.0, float(self.width() - 2)
+        left, width = self._bar()
         top = float(TICK_OVERHANG)
         radius = BAR_HEIGHT / 2
         bar = QRectF(left, top, width, BAR_HEIGHT)
@@ -167,33 +209,19 @@ class TrophyMeter(QWidget):
         painter.setPen(QPen(QColor(BORDER), 1))
         painter.drawRoundedRect(bar, radius, radius)
 
-        if not self.known:  # the marks are the course's: none before its numbers
-            painter.end()
-            return
-        metrics = QFontMetrics(self.font())
-        marks = [(self.unlock, self._unlock_text), (self.needed, self._pass_text)]
-        ticks = [self._x(value, left, width) for value, _ in marks]
-        places = place_marks(
-            [
-                (value, x, float(metrics.horizontalAdvance(text)))
-                for (value, text), x in zip(marks, ticks, strict=True)
-            ],
-            float(self.width()),
-        )
-        text_top = self._text_top()
         bottom = top + BAR_HEIGHT
-        for (value, text), x, place in zip(marks, ticks, places, strict=True):
-            reached = self.trophies >= value
+        for mark in self.mark_labels():
+            x = mark.tick
+            reached = self.trophies >= mark.value
             colour = QColor(ACCENT_DARK if reached else MUTED)
             painter.setPen(QPen(QColor("white"), 4))  # a gap either side: seen on both parts
             painter.drawLine(QPointF(x, 1), QPointF(x, bottom + 3))
             painter.setPen(QPen(colour, 2))
             painter.drawLine(QPointF(x, 0), QPointF(x, bottom + TICK_OVERHANG))
             painter.setPen(colour)
-            y = text_top + place.row * metrics.height()
             painter.drawText(
-                QRectF(place.left, y, metrics.horizontalAdvance(text) + 1, metrics.height()),
+                mark.rect.adjusted(0, 0, 1, 0),  # a pixel more: no clipped last glyph
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                text,
+                mark.text,
             )
         painter.end()

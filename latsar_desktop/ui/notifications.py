@@ -57,12 +57,11 @@ from PySide6.QtWidgets import (
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.views import Notification
-from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import TEXT, set_flag, set_role
-from latsar_desktop.ui.tasks import Progress, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
 from latsar_desktop.ui.texts import say, tr
-from latsar_desktop.ui.widgets import Button, label
+from latsar_desktop.ui.widgets import Button, label, rule
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +137,7 @@ class _Item(QWidget):
         self.text.setText(text)
         self.time.setText(tr(Label.NOTIFY_TIME, time=self.notification.created_at))
         spoken = tr(Label.NOTIFY_NEW, text=text) if self.unseen else text
-        self.setAccessibleName(f"{spoken} {self.time.text()}")
+        self.setAccessibleName(tr(Label.NOTIFY_ITEM_NAME, text=spoken, time=self.time.text()))
 
 
 class NotificationList(QFrame):
@@ -167,7 +166,7 @@ class NotificationList(QFrame):
         head.addWidget(self.title, 1)
         head.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
         column.addLayout(head)
-        column.addWidget(self._rule())
+        column.addWidget(rule())
         self.area = QScrollArea()
         self.area.setFrameShape(QFrame.Shape.NoFrame)
         self.area.setWidgetResizable(True)
@@ -179,12 +178,6 @@ class NotificationList(QFrame):
         column.addWidget(self.state)
         self._fill([])
         self.retranslate()
-
-    def _rule(self) -> QFrame:
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        set_role(line, "rule")
-        return line
 
     # ------------------------------------------------------------------ contents
 
@@ -205,7 +198,7 @@ class NotificationList(QFrame):
         self.items = []
         for index, notification in enumerate(notifications):
             if index:
-                column.addWidget(self._rule())
+                column.addWidget(rule())
             item = _Item(notification)
             self.items.append(item)
             column.addWidget(item)
@@ -312,8 +305,14 @@ class NotificationBell(Button):
         self.runner = runner
         self.count = 0
         self.notifications: list[Notification] | None = None  # None: not read yet
-        self._reading = False
-        self._read_again = False
+        self._reader = CoalescedRead(
+            runner,
+            lambda: session.notifications(),  # looked up at each read (tests count them)
+            self._read_done,
+            name="notifications",
+            parent=self,
+            alive=lambda: session.signed_in,  # signed out meanwhile: nothing to show
+        )
         self._waiting_list = False  # the list is open, saying "Memuat…"
         self.setFixedSize(BELL_SIZE)
         self.setIcon(bell_icon())
@@ -333,32 +332,14 @@ class NotificationBell(Button):
 
     def refresh(self) -> None:
         """Read the notifications again, off the GUI thread (coalesced)."""
-        if not self.session.signed_in:
-            return
-        if self._reading:
-            self._read_again = True
-            return
-        self._reading = True
-        self.runner.run(self._read, done=self._read_done, failed=self._failed, name="notifications")
-
-    def _read(self, _cancel: CancelToken, _progress: Progress) -> list[Notification]:
-        return self.session.notifications()
+        self._reader.request()
 
     def _read_done(self, notifications: list[Notification]) -> None:
-        self._reading = False
         self.notifications = notifications
         self._show_count(sum(n.seen_at is None for n in notifications))
         if self._waiting_list and self.notification_list.isVisible():
             self._waiting_list = False
             self._show_list(notifications)
-        if self._read_again:
-            self._read_again = False
-            self.refresh()
-
-    def _failed(self, error: BaseException) -> None:
-        """A read failed: the next ``refresh()`` reads again."""
-        self._reading = self._read_again = False
-        self._report(error)
 
     def _report(self, error: BaseException) -> None:
         if not self.session.signed_in:  # signed out meanwhile: nothing to show

@@ -22,9 +22,11 @@ at 1366×768):
    space, the log folder (a selectable path and "Buka folder"), then the list per
    material (last on the page: it is the only part that appears after the first read).
 
-``refresh()`` reads the session's and machine.db's values on the runner (a refresh asked
-while one runs is run once after it, not queued) and shows them; the fields the
-participant is editing are not overwritten. ``retranslate()`` re-says every text. The
+``refresh()`` reads the session's and machine.db's values on the runner
+(``tasks.CoalescedRead``: a refresh asked while one runs is run once after it, not
+queued) and shows them; the fields the participant is editing are not overwritten, nor
+a choice (zone, Hemat data) made after the read began: each choice has a version, and a
+value read under an older one is not put back. ``retranslate()`` re-says every text. The
 three choices (zone, language, Hemat data) are one short machine.db write each, on the
 GUI thread as the sign-in's language choice is. The folder is opened by ``open_url``
 (``QDesktopServices.openUrl``; tests pass their own).
@@ -69,10 +71,18 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.downloader import HEMAT_DATA
 from latsar_desktop.ui import texts
+from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import set_flag, set_role
-from latsar_desktop.ui.tasks import Task, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner
 from latsar_desktop.ui.texts import say_all, tr
-from latsar_desktop.ui.widgets import Button, label
+from latsar_desktop.ui.widgets import (
+    Button,
+    field_error,
+    fill_language_combo,
+    keep_language_chosen,
+    label,
+    rule,
+)
 
 __all__ = ["SettingsPage"]
 
@@ -81,12 +91,10 @@ log = logging.getLogger(__name__)
 CONTENT_WIDTH = 720  # the form's widest: fields a glance can take in, on any screen
 FIELD_ERROR_LINES = 2  # kept under the server and proxy fields for their messages
 CLOCK_TICK_MS = 15_000  # "Waktu sekarang" follows the clock while the page shows
-LANGUAGE_NAMES = {"id": Label.LANGUAGE_ID, "en": Label.LANGUAGE_EN}
+# automatic, then each of texts.TIME_ZONES by its label (``SETTINGS_WIB`` for "WIB")
 ZONE_CHOICES: tuple[tuple[str, Label], ...] = (
     (texts.AUTO_TIME_ZONE, Label.SETTINGS_TIME_ZONE_AUTO),
-    ("Asia/Jakarta", Label.SETTINGS_WIB),
-    ("Asia/Makassar", Label.SETTINGS_WITA),
-    ("Asia/Jayapura", Label.SETTINGS_WIT),
+    *((name, Label[f"SETTINGS_{short}"]) for name, short in texts.TIME_ZONES.items()),
 )
 UrlOpener = Callable[[QUrl], bool]
 KEEP_LINE = "\u00a0"  # a line's text until its value is read: the line keeps its height
@@ -103,19 +111,9 @@ class SettingsData:
     log_folder: Path
     now: datetime  # the session's clock when read
     read_at: float  # time.monotonic() then: "Waktu sekarang" goes on from it
-
-
-def _restyle(widget: QWidget) -> None:
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-
-
-def _rule() -> QFrame:
-    line = QFrame()
-    line.setFrameShape(QFrame.Shape.HLine)
-    set_role(line, "rule")
-    return line
+    # each choice's version (``SettingsPage._choices``) when read: a value the
+    # participant changed since is not put back
+    versions: dict[str, int]
 
 
 class SettingsPage(QWidget):
@@ -142,8 +140,16 @@ class SettingsPage(QWidget):
         self.machine = machine
         self.open_url = open_url
         self.data: SettingsData | None = None  # the last refresh's
-        self._refresh_task: Task[SettingsData] | None = None
-        self._refresh_again = False
+        # how many times each choice was made here: a read begun before it is stale
+        self._choices = {HEMAT_DATA: 0, texts.TIME_ZONE_SETTING: 0}
+        self._reader = CoalescedRead(
+            runner,
+            self._read,
+            self._show,
+            name="settings.refresh",
+            parent=self,
+            alive=lambda: session.signed_in,  # after a sign-out the page is going away
+        )
         self._save_task: Task[ConnectionSettings] | None = None
         self._edited = False  # the connection fields hold what the participant typed
         self._remove_password = False  # "Hapus kata sandi" pressed since the last save
@@ -152,7 +158,6 @@ class SettingsPage(QWidget):
         self._user_messages: tuple[Message, ...] = ()
         # beside "Simpan": a Label (saving, saved) or the refusal's messages
         self._save_note: Label | tuple[Message, ...] | None = None
-        self._open_failed = False
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_TICK_MS)
         self._clock.timeout.connect(self._say_now)
@@ -191,7 +196,7 @@ class SettingsPage(QWidget):
         """A section's small title and its one sentence, after a thin line."""
         if not first:
             column.addSpacing(14)
-            column.addWidget(_rule())
+            column.addWidget(rule())
             column.addSpacing(10)
         title = label("", "subtitle")
         intro = label("", "muted", wrap=True)
@@ -200,29 +205,19 @@ class SettingsPage(QWidget):
         column.addSpacing(6)
         return title, intro
 
-    def _field_error(self) -> QLabel:
-        error = label("", "field-error", wrap=True)
-        error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # its lines kept for it: a message shown moves nothing below
-        error.ensurePolished()
-        error.setText("\n".join(["M"] * FIELD_ERROR_LINES))
-        error.setMinimumHeight(error.sizeHint().height())
-        error.setText("")
-        return error
-
     def _build_connection(self, column: QVBoxLayout) -> None:
         self.connection_title, self.connection_intro = self._section(column, first=True)
         form = QVBoxLayout()
         form.setSpacing(4)
         self.server_label = label("", "field")
         self.server_edit = QLineEdit()
-        self.server_error = self._field_error()
+        self.server_error = field_error(FIELD_ERROR_LINES)
         self.proxy_label = label("", "field")
         self.proxy_edit = QLineEdit()
-        self.proxy_error = self._field_error()
+        self.proxy_error = field_error(FIELD_ERROR_LINES)
         self.proxy_user_label = label("", "field")
         self.proxy_user_edit = QLineEdit()
-        self.proxy_user_error = self._field_error()
+        self.proxy_user_error = field_error(FIELD_ERROR_LINES)
         self.proxy_password_label = label("", "field")
         self.proxy_password_edit = QLineEdit()
         self.proxy_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -294,8 +289,7 @@ class SettingsPage(QWidget):
     def _build_language(self, column: QVBoxLayout) -> None:
         self.language_title, self.language_intro = self._section(column)
         self.language = QComboBox()
-        for code in i18n.LANGUAGES:
-            self.language.addItem("", code)
+        fill_language_combo(self.language)
         self.language.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.language.currentIndexChanged.connect(self._language_chosen)
         column.addWidget(self.language, 0, Qt.AlignmentFlag.AlignLeft)
@@ -387,10 +381,7 @@ class SettingsPage(QWidget):
         self.language_title.setText(tr(Label.LANGUAGE))
         self.language_intro.setText(tr(Label.SETTINGS_LANGUAGE_INTRO))
         self.language.setAccessibleName(tr(Label.LANGUAGE))
-        for index, code in enumerate(i18n.LANGUAGES):
-            self.language.setItemText(index, tr(LANGUAGE_NAMES[code]))
-        with QSignalBlocker(self.language):  # chosen elsewhere too (the sign-in)
-            self.language.setCurrentIndex(i18n.LANGUAGES.index(texts.language()))
+        fill_language_combo(self.language)  # chosen elsewhere too (the sign-in)
 
         self.data_saver_title.setText(tr(Label.SETTINGS_DATA_SAVER))
         self.data_saver_intro.setText(tr(Label.SETTINGS_DATA_SAVER_INTRO))
@@ -436,9 +427,7 @@ class SettingsPage(QWidget):
         else:
             text, role = say_all(note), "field-error"
         self.save_message.setText(text)
-        if self.save_message.property("role") != role:
-            set_role(self.save_message, role)
-            _restyle(self.save_message)
+        set_role(self.save_message, role)
 
     def _say_now(self) -> None:
         data = self.data
@@ -478,61 +467,43 @@ class SettingsPage(QWidget):
     def refresh(self) -> None:
         """Read the values anew on the runner and show them (a refresh asked while one
         runs is done once after it)."""
-        if self._refresh_task is not None:
-            self._refresh_again = True
-            return
+        self._reader.request()
+
+    def _read(self) -> SettingsData:
+        """The values (on the runner). Each choice's version is taken before its value:
+        a choice made meanwhile leaves the value read stale, never the other way."""
         session, machine = self.session, self.machine
-
-        def read(cancel: CancelToken, progress: Callable[[int, int], None]) -> SettingsData:
-            return SettingsData(
-                connection=session.connection_settings(),
-                storage=session.storage_summary(),
-                data_saver=bool(machine.setting(HEMAT_DATA, False)),
-                time_zone=str(machine.setting(texts.TIME_ZONE_SETTING, texts.AUTO_TIME_ZONE)),
-                log_folder=log_dir(),
-                now=session.clock(),
-                read_at=time.monotonic(),
-            )
-
-        self._refresh_task = self.runner.run(
-            read,
-            done=self._refreshed,
-            failed=self._refresh_failed,
-            name="settings.refresh",
-            parent=self,
+        versions = dict(self._choices)
+        return SettingsData(
+            connection=session.connection_settings(),
+            storage=session.storage_summary(),
+            data_saver=bool(machine.setting(HEMAT_DATA, False)),
+            time_zone=str(machine.setting(texts.TIME_ZONE_SETTING, texts.AUTO_TIME_ZONE)),
+            log_folder=log_dir(),
+            now=session.clock(),
+            read_at=time.monotonic(),
+            versions=versions,
         )
 
     @property
     def refreshing(self) -> bool:
-        return self._refresh_task is not None
+        return self._reader.busy
 
-    def _refreshed(self, data: SettingsData) -> None:
-        self._refresh_task = None
-        self._show(data)
-        self._refresh_more()
-
-    def _refresh_failed(self, error: BaseException) -> None:
-        self._refresh_task = None
-        if self.session.signed_in:  # after a sign-out the page is going away
-            from latsar_desktop.ui.errors import show_error
-
-            show_error(self, error)
-        self._refresh_more()
-
-    def _refresh_more(self) -> None:
-        if self._refresh_again:
-            self._refresh_again = False
-            self.refresh()
+    def _fresh(self, data: SettingsData, choice: str) -> bool:
+        """Whether ``data``'s value of ``choice`` is still the one kept."""
+        return data.versions[choice] == self._choices[choice]
 
     def _show(self, data: SettingsData) -> None:
         self.data = data
         if not self._edited and self._save_task is None:
             self._fill_connection(data.connection)
-        with QSignalBlocker(self.time_zone):
-            index = self.time_zone.findData(data.time_zone)
-            self.time_zone.setCurrentIndex(max(index, 0))  # a damaged value: automatic
-        with QSignalBlocker(self.data_saver):
-            self.data_saver.setChecked(data.data_saver)
+        if self._fresh(data, texts.TIME_ZONE_SETTING):
+            with QSignalBlocker(self.time_zone):
+                index = self.time_zone.findData(data.time_zone)
+                self.time_zone.setCurrentIndex(max(index, 0))  # a damaged value: automatic
+        if self._fresh(data, HEMAT_DATA):
+            with QSignalBlocker(self.data_saver):
+                self.data_saver.setChecked(data.data_saver)
         self.data_saver.setEnabled(True)
         self.log_path.setText(str(data.log_folder))
         self.open_folder.setEnabled(True)
@@ -639,8 +610,6 @@ class SettingsPage(QWidget):
         if not isinstance(error, SessionError):
             self._save_note = None
             self._say_save_note()
-            from latsar_desktop.ui.errors import show_error
-
             show_error(self, error)
             return
         self._server_messages = error.field_messages("server_url")
@@ -665,19 +634,18 @@ class SettingsPage(QWidget):
 
     def _time_zone_chosen(self, index: int) -> None:
         value = str(self.time_zone.itemData(index))
+        self._choices[texts.TIME_ZONE_SETTING] += 1
         texts.keep_time_zone(self.machine, value)
         self._say_now()
         self.display_changed.emit()
 
     def _language_chosen(self, index: int) -> None:
-        code = str(self.language.itemData(index))
-        if code == texts.language():
-            return
-        texts.keep_language(self.machine, code)
-        self.retranslate()
-        self.language_changed.emit(code)
+        if keep_language_chosen(self.language, index, self.machine):
+            self.retranslate()
+            self.language_changed.emit(texts.language())
 
     def _data_saver_chosen(self, on: bool) -> None:
+        self._choices[HEMAT_DATA] += 1
         self.machine.set_setting(HEMAT_DATA, on)
 
     # ------------------------------------------------------------------ the log folder
@@ -687,8 +655,7 @@ class SettingsPage(QWidget):
         if self.data is None:
             return
         opened = self.open_url(QUrl.fromLocalFile(str(self.data.log_folder)))
-        self._open_failed = not opened
-        self.open_message.setVisible(self._open_failed)
+        self.open_message.setVisible(not opened)
 
     # ------------------------------------------------------------------ showing
 

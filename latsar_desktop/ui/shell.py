@@ -23,7 +23,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -42,7 +41,7 @@ from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.sync_status import SyncStatusBar
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
-from latsar_desktop.ui.widgets import Button, label
+from latsar_desktop.ui.widgets import Button, label, rule
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +125,10 @@ class Shell(QWidget):
         right.addWidget(self.pages, 1)
         right.addWidget(self._build_status())
         row.addLayout(right, 1)
-        # Tab: the side bar, the page's controls, then the header's "Keluar"
-        self.setTabOrder(self.sign_out_button, self.header_sign_out)
+        # Tab: the side bar, the page's controls (Profil's "Keluar" is the last page's
+        # last), then the header's bell and "Keluar", then the status bar
+        self.setTabOrder(self.sign_out_button, self.bell)
+        self.setTabOrder(self.bell, self.header_sign_out)
 
     def _build_sidebar(self) -> QWidget:
         bar = self.sidebar = QWidget()
@@ -214,7 +215,7 @@ class Shell(QWidget):
         self.settings = SettingsPage(self.session, self.runner, machine)
         self.settings.language_changed.connect(lambda _: self.texts_changed.emit())
         self.settings.display_changed.connect(self.texts_changed)
-        self.settings.connection_saved.connect(self.session.sync_now)
+        self.settings.connection_saved.connect(self._sync_now)
         return self.settings
 
     def _build_course(self) -> QWidget:
@@ -249,10 +250,7 @@ class Shell(QWidget):
         self.profile_later = label("", "muted", wrap=True)
         column.addWidget(self.profile_later)
         column.addSpacing(12)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        set_role(line, "rule")
-        column.addWidget(line)
+        column.addWidget(rule())
         column.addSpacing(4)
         self.sign_out_hint = label("", "muted", wrap=True)
         column.addWidget(self.sign_out_hint)
@@ -296,6 +294,11 @@ class Shell(QWidget):
     def _say_page(self) -> None:
         self.page_title.setText(tr(self.current.name))
         self.page_intro.setText(tr(self.current.intro))
+
+    def _sync_now(self) -> None:
+        """A sync at once (new connection settings), unless the session is closing."""
+        if not self._signing_out and self.session.signed_in:
+            self.session.sync_now()
 
     def data_changed(self) -> None:
         """Something was recorded on this computer (an activity, an answer): Beranda and

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latsar_desktop import i18n
 from latsar_desktop.domain.identity import normalize, parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.i18n.labels import Label
@@ -64,11 +63,18 @@ from latsar_desktop.ui.profile_list import ProfileCardButton, ProfileList
 from latsar_desktop.ui.style import set_flag, set_role
 from latsar_desktop.ui.tasks import Task, TaskRunner
 from latsar_desktop.ui.texts import tr
-from latsar_desktop.ui.widgets import Button, has_link, label, rich_text
+from latsar_desktop.ui.widgets import (
+    Button,
+    field_error,
+    fill_language_combo,
+    has_link,
+    keep_language_chosen,
+    label,
+    rich_text,
+)
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_NAMES = {"id": Label.LANGUAGE_ID, "en": Label.LANGUAGE_EN}
 FIELD_WIDTH = 300  # wide enough for a NIP typed with its spaces
 FIELD_ERROR_LINES = 2  # kept under each field for its message (most take one or two)
 
@@ -166,9 +172,7 @@ class SignInPage(QWidget):
         header.addLayout(heading, 1)
         self.language_label = label("", "muted")
         self.language = QComboBox()
-        for code in i18n.LANGUAGES:
-            self.language.addItem("", code)
-        self.language.setCurrentIndex(i18n.LANGUAGES.index(texts.language()))
+        fill_language_combo(self.language)
         self.language.currentIndexChanged.connect(self._language_chosen)
         self.language_label.setBuddy(self.language)
         chooser = QHBoxLayout()
@@ -198,7 +202,7 @@ class SignInPage(QWidget):
         self.nip_edit.setMinimumWidth(FIELD_WIDTH)
         self.nip_edit.setInputMethodHints(Qt.InputMethodHint.ImhPreferNumbers)
         self.nip_label.setBuddy(self.nip_edit)
-        self.nip_error = self._field_error()
+        self.nip_error = field_error(FIELD_ERROR_LINES)
         self.nip_edit.editingFinished.connect(lambda: self._left(self.nip_edit, self._check_nip))
         self.nip_edit.textEdited.connect(
             lambda _: self._recheck(self.nip_edit, self.nip_error, self._check_nip)
@@ -220,7 +224,7 @@ class SignInPage(QWidget):
         self.show_nik = Button("")
         self.show_nik.setCheckable(True)
         self.show_nik.toggled.connect(self._show_nik)
-        self.nik_error = self._field_error()
+        self.nik_error = field_error(FIELD_ERROR_LINES)
         self.nik_edit.editingFinished.connect(lambda: self._left(self.nik_edit, self._check_nik))
         self.nik_edit.textEdited.connect(
             lambda _: self._recheck(self.nik_edit, self.nik_error, self._check_nik)
@@ -266,17 +270,6 @@ class SignInPage(QWidget):
         column.addStretch(1)  # top-aligned: a message shown moves nothing above it
         return column
 
-    def _field_error(self) -> QLabel:
-        error = label("", "field-error", wrap=True)
-        error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # its lines kept for it, measured as the label measures a message of that many
-        # lines: a message shown moves nothing below (only a longer one grows)
-        error.ensurePolished()
-        error.setText("\n".join(["M"] * FIELD_ERROR_LINES))
-        error.setMinimumHeight(error.sizeHint().height())
-        error.setText("")
-        return error
-
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = self.profiles.focus_chain()
         chain += [self.nip_edit, self.nik_edit, self.show_nik, self.submit_button]
@@ -293,10 +286,7 @@ class SignInPage(QWidget):
         self.title.setText(tr(Label.SIGNIN_TITLE))
         self.intro.setText(tr(Label.SIGNIN_INTRO))
         self.language_label.setText(tr(Label.LANGUAGE))
-        for index, code in enumerate(i18n.LANGUAGES):
-            self.language.setItemText(index, tr(LANGUAGE_NAMES[code]))
-        with QSignalBlocker(self.language):  # chosen elsewhere too (Pengaturan)
-            self.language.setCurrentIndex(i18n.LANGUAGES.index(texts.language()))
+        fill_language_combo(self.language)  # chosen elsewhere too (Pengaturan)
         self.language.setAccessibleName(tr(Label.LANGUAGE))
         self.profiles.retranslate()
         self.form_title.setText(tr(Label.SIGNIN_FORM))
@@ -314,12 +304,9 @@ class SignInPage(QWidget):
         self._show_messages()
 
     def _language_chosen(self, index: int) -> None:
-        code = str(self.language.itemData(index))
-        if code == texts.language():
-            return
-        texts.keep_language(self.machine, code)
-        self.retranslate()
-        self.language_changed.emit(code)
+        if keep_language_chosen(self.language, index, self.machine):
+            self.retranslate()
+            self.language_changed.emit(texts.language())
 
     # ------------------------------------------------------------------ choosing
 
@@ -607,8 +594,6 @@ class SignInPage(QWidget):
     def _show_messages(self) -> None:
         text = self.message_text()
         set_role(self.message, "notice" if self._notice is not None else "error")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
         self.message.setText(rich_text(text) if text else "")
         flags = Qt.TextInteractionFlag.TextBrowserInteraction
         if not has_link(text):

@@ -21,6 +21,7 @@ border's growth comes off the padding), so nothing moves.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -214,16 +215,25 @@ def apply_style(app: QApplication) -> None:
     app.setStyleSheet(STYLESHEET)
 
 
+def set_property(widget: QWidget, name: str, value: object) -> None:
+    """Set a style property and restyle ``widget`` at once (the stylesheet's selectors
+    are matched again); nothing happens when it holds ``value`` already, and a widget
+    not polished yet is only given the property (its first polish reads it)."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
 def set_role(widget: QWidget, role: str) -> None:
     """Name what ``widget`` is for the stylesheet (see the module docstring)."""
-    widget.setProperty("role", role)
+    set_property(widget, "role", role)
 
 
 def set_flag(widget: QWidget, name: str, value: bool) -> None:
     """Set a boolean style property (``invalid``, ``online``) and restyle at once."""
-    if widget.property(name) == value:
-        return
-    widget.setProperty(name, value)
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+    set_property(widget, name, value)

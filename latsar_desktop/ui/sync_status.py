@@ -24,7 +24,8 @@ Threads. ``start()`` starts the session's background sync; its progress and resu
 arrive on the sync thread and are re-posted to the GUI thread with signals (a result
 carries the counts read right after it on that thread, so "done" shows its time at
 once). ``refresh()`` re-reads the pending count, the last sync's time and the number of
-refusals on the ``TaskRunner`` (asked while one runs: one more after it, not N). The
+refusals on the ``TaskRunner`` (``tasks.CoalescedRead``: asked while one runs, one more
+after it, not N; one begun before a sync's result is thrown away and read again). The
 details are read on the runner too before the dialog opens. ``synced`` is emitted on the
 GUI thread after each successful sync. ``history`` lists the states shown, in order.
 """
@@ -64,8 +65,9 @@ from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError
-from latsar_desktop.ui.style import set_role
-from latsar_desktop.ui.tasks import TaskRunner
+from latsar_desktop.ui.errors import show_error
+from latsar_desktop.ui.style import set_property, set_role
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label, rich_text
 
@@ -183,14 +185,6 @@ class _StateText(QLabel):
         )
 
 
-def _restyle(widget: QWidget, name: str, value: str) -> None:
-    if widget.property(name) == value:
-        return
-    widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
 class _Relay(QObject):
     """The sync thread's callbacks, re-posted to the GUI thread (queued signals)."""
 
@@ -251,9 +245,17 @@ class SyncStatusBar(QStatusBar):
         self._cancelling = False
         self._started = False
         self._signing_out = False
-        self._refreshing = False
-        self._refresh_again = False
-        self._epoch = 0  # moves with each sync result: a refresh begun before it is stale
+        # the counts, read on the runner; a sync's result brings counts of its own: a
+        # read begun before it is stale (``invalidate``), thrown away and read again
+        self._counts_read = CoalescedRead(
+            runner,
+            lambda: read_counts(session),
+            self._counts_read_done,
+            name="status_counts",
+            parent=self,
+            alive=lambda: not self._signing_out and session.signed_in,
+            failed=self._counts_failed,
+        )
         self._loading_details = False
         self._relay = _Relay(session, self)
         self._relay.result.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
@@ -309,38 +311,14 @@ class SyncStatusBar(QStatusBar):
 
     def refresh(self) -> None:
         """Read the counts again, off the GUI thread (after a local action, say)."""
-        if self._signing_out or not self.session.signed_in:
-            return
-        if self._refreshing:
-            self._refresh_again = True
-            return
-        self._refreshing = True
-        epoch = self._epoch
-        session = self.session
+        self._counts_read.request()
 
-        def work(cancel: CancelToken, progress: Any) -> Counts:
-            return read_counts(session)
+    def _counts_read_done(self, counts: Counts) -> None:
+        self._counts = counts
+        self._show()
 
-        def done(counts: Counts) -> None:
-            if epoch == self._epoch:
-                self._counts = counts
-                self._show()
-            else:  # a sync's result came meanwhile with counts of its own: read again
-                self._refresh_again = True
-            self._refreshed()
-
-        def failed(error: BaseException) -> None:
-            self._refreshed()
-            if self.session.signed_in:
-                log.warning("status bar: the counts could not be read: %r", error)
-
-        self.runner.run(work, done=done, failed=failed, name="status_counts", parent=self)
-
-    def _refreshed(self) -> None:
-        self._refreshing = False
-        if self._refresh_again:
-            self._refresh_again = False
-            self.refresh()
+    def _counts_failed(self, error: BaseException) -> None:
+        log.warning("status bar: the counts could not be read: %r", error)
 
     def _sync_or_cancel(self) -> None:
         if self._signing_out or not self.session.signed_in or not self._started:
@@ -365,7 +343,7 @@ class SyncStatusBar(QStatusBar):
             return
         self._relay.take()  # a progress value still waiting is of this sync: spent
         self._syncing = self._cancelling = False
-        self._epoch += 1
+        self._counts_read.invalidate()
         if counts is not None:
             self._counts = counts
         else:
@@ -414,7 +392,7 @@ class SyncStatusBar(QStatusBar):
         state, text, tip = self._current()
         self.text.setText(text)
         self.text.setToolTip(tip)
-        _restyle(self.dot, "state", state.value)
+        set_property(self.dot, "state", state.value)
         if state is not self.state or not self.history:
             self.state = state
             self.history.append(state)
@@ -501,8 +479,6 @@ class SyncStatusBar(QStatusBar):
 
         def failed(error: BaseException) -> None:
             self._loading_details = False
-            from latsar_desktop.ui.errors import show_error
-
             show_error(self, error)
 
         self.runner.run(work, done=done, failed=failed, name="sync_details", parent=self)

@@ -185,3 +185,104 @@ class TaskRunner(QObject):
                 task.running = False
             self._running.clear()
         return stopped
+
+
+def _always() -> bool:
+    return True
+
+
+class CoalescedRead(Generic[T]):
+    """A screen's background read (``refresh()``): ``work()`` runs on the runner, its
+    result goes to ``apply(result)`` on the GUI thread. A ``request()`` while a read
+    runs is not queued again and again: ONE more read runs after it, with the newest
+    data. ``busy`` while a read runs (or one more is due).
+
+    A result comes to nothing when ``alive()`` is false by then (the session signed
+    out: the screen is going away) or after the runner's ``shutdown``; so does a failure
+    after the sign-out (logged at debug). Any other failure goes to ``failed`` when
+    given, else the standard error dialog over ``parent``. ``invalidate()``: a read
+    begun before now is stale (newer data came another way); its result is thrown
+    away and the read runs again."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        work: Callable[[], T],
+        apply: Callable[[T], None],
+        *,
+        name: str,
+        parent: QWidget | None = None,
+        alive: Callable[[], bool] = _always,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.work = work
+        self.apply = apply
+        self.name = name
+        self.parent = parent
+        self.alive = alive
+        self.failed = failed
+        self.reads = 0  # reads started (for tests and logs)
+        self._task: Task[T] | None = None
+        self._again = False
+        self._epoch = 0
+
+    @property
+    def busy(self) -> bool:
+        task = self._task
+        return task is not None and not task.dropped
+
+    def request(self) -> None:
+        """Read now, or once more after the read that runs (GUI thread)."""
+        if not self.alive():
+            return
+        if self.busy:
+            self._again = True
+            return
+        epoch = self._epoch
+        work = self.work
+        self.reads += 1
+        self._task = self.runner.run(
+            lambda _cancel, _progress: work(),
+            done=lambda result: self._done(result, epoch),
+            failed=self._failed,
+            name=self.name,
+            parent=self.parent,
+        )
+
+    def invalidate(self) -> None:
+        """A read running now started before newer data: its result is not applied."""
+        self._epoch += 1
+
+    def _done(self, result: T, epoch: int) -> None:
+        self._task = None
+        if not self.alive():
+            self._again = False
+            log.debug("%s: a result after the sign-out, dropped", self.name)
+            return
+        if epoch == self._epoch:
+            self.apply(result)
+        else:  # stale: read again
+            self._again = True
+        self._more()
+
+    def _failed(self, error: BaseException) -> None:
+        task, self._task = self._task, None
+        if not self.alive():
+            self._again = False
+            log.debug("%s: %r after the sign-out", self.name, error)
+            return
+        if task is not None and _was_cancelled(task, error):
+            log.info("task %s stopped as asked", self.name)
+        elif self.failed is not None:
+            self.failed(error)
+        else:
+            from latsar_desktop.ui import errors  # at call time, as ``run``'s: patchable
+
+            errors.show_error(self.parent, error)
+        self._more()
+
+    def _more(self) -> None:
+        if self._again:
+            self._again = False
+            self.request()

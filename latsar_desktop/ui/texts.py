@@ -35,8 +35,16 @@ LANGUAGE_SETTING = "language"  # machine.db's setting: the language last chosen
 TIME_ZONE_SETTING = "time_zone"  # machine.db's setting: "auto" or a name of TIME_ZONES
 AUTO_TIME_ZONE = "auto"  # the computer's own time zone
 TIME_ZONES = i18n.TIME_ZONES
-# a computer's UTC offset (+7, +8, +9 hours) → its zone
-_OFFSET_ZONES = {timedelta(hours=7 + east): name for east, name in enumerate(TIME_ZONES)}
+LANGUAGE_NAMES = {"id": Label.LANGUAGE_ID, "en": Label.LANGUAGE_EN}  # each in its own words
+
+
+def _offset(name: str) -> timedelta:
+    """A zone's UTC offset (Indonesia's have no summer time: one offset all year)."""
+    return datetime(2000, 1, 1, tzinfo=ZoneInfo(name)).utcoffset() or timedelta(0)
+
+
+# a computer's UTC offset (+7, +8, +9 hours) → its zone, each zone's own offset
+_OFFSET_ZONES = {_offset(name): name for name in TIME_ZONES}
 SIZE_UNITS = ("KB", "MB", "GB", "TB")  # of 1024: as the computer's file manager counts
 
 _language = i18n.DEFAULT_LANGUAGE

@@ -1,16 +1,23 @@
 """Small widgets every screen uses: labels with a style role, buttons that Enter presses
-too, and message texts with their links made clickable."""
+too, a field's message line, a thin rule, the language list, and message texts with
+their links made clickable."""
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QPushButton, QSizePolicy, QWidget
 
+from latsar_desktop import i18n
+from latsar_desktop.ui import texts
 from latsar_desktop.ui.style import set_role
+
+if TYPE_CHECKING:
+    from latsar_desktop.store.machine import MachineStore
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)"
@@ -25,6 +32,51 @@ def label(text: str = "", role: str | None = None, *, wrap: bool = False) -> QLa
         widget.setWordWrap(True)
         widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return widget
+
+
+def field_error(lines: int = 2) -> QLabel:
+    """The inline message under a field, with room for ``lines`` lines kept for it
+    (measured as the label measures a message of that many lines): a message shown moves
+    nothing below it (only a longer one grows)."""
+    error = label("", "field-error", wrap=True)
+    error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    error.ensurePolished()
+    error.setText("\n".join(["M"] * lines))
+    error.setMinimumHeight(error.sizeHint().height())
+    error.setText("")
+    return error
+
+
+def rule() -> QFrame:
+    """A thin horizontal line between parts of a page (the style's ``rule``)."""
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    set_role(line, "rule")
+    return line
+
+
+def fill_language_combo(combo: QComboBox) -> None:
+    """``combo`` lists the languages, each named in its own words, the current one
+    chosen (signals blocked: it may have been chosen elsewhere; call again in
+    ``retranslate``). The item's data is the language's code."""
+    with QSignalBlocker(combo):
+        if combo.count() != len(i18n.LANGUAGES):
+            combo.clear()
+            for code in i18n.LANGUAGES:
+                combo.addItem("", code)
+        for index, code in enumerate(i18n.LANGUAGES):
+            combo.setItemText(index, texts.tr(texts.LANGUAGE_NAMES[code]))
+        combo.setCurrentIndex(i18n.LANGUAGES.index(texts.language()))
+
+
+def keep_language_chosen(combo: QComboBox, index: int, machine: MachineStore) -> bool:
+    """The language at ``index`` of a ``fill_language_combo`` list was chosen: kept and
+    in use (``texts.keep_language``). False when it is the one in use already."""
+    code = str(combo.itemData(index))
+    if code == texts.language():
+        return False
+    texts.keep_language(machine, code)
+    return True
 
 
 class Button(QPushButton):

@@ -169,7 +169,7 @@ def test_addresses_are_kept_trimmed_with_their_scheme(
 
 def test_the_proxy_user_and_password_go_together_and_with_a_proxy() -> None:
     proxy = "http://proxy.kantor.go.id:8080"
-    kept = ProxyCredentials(PROXY_USER, PROXY_PASSWORD)
+    kept = ProxyCredentials(PROXY_USER, PROXY_PASSWORD, proxy)
     with pytest.raises(SessionError) as no_proxy:
         check_connection(VALID_SERVER, "", PROXY_USER, "x", None)
     assert codes(no_proxy.value, "proxy_url") == [Code.SETTINGS_PROXY_URL_NEEDED]
@@ -181,10 +181,15 @@ def test_the_proxy_user_and_password_go_together_and_with_a_proxy() -> None:
     assert codes(colon.value, "proxy_user") == [Code.SETTINGS_PROXY_USER_INVALID]
     # None keeps the kept password, also under a corrected user; "" removes it
     assert check_connection(VALID_SERVER, proxy, " budi ", None, kept).proxy == (
-        ProxyCredentials("budi", PROXY_PASSWORD)
+        ProxyCredentials("budi", PROXY_PASSWORD, proxy)
     )
     assert check_connection(VALID_SERVER, proxy, PROXY_USER, "", kept).proxy == (
-        ProxyCredentials(PROXY_USER, "")
+        ProxyCredentials(PROXY_USER, "", proxy)
+    )
+    # the kept password was typed for another proxy: it does not go to this one
+    elsewhere = ProxyCredentials(PROXY_USER, PROXY_PASSWORD, "http://proxy.lain.go.id:8080")
+    assert check_connection(VALID_SERVER, proxy, PROXY_USER, None, elsewhere).proxy == (
+        ProxyCredentials(PROXY_USER, "", proxy)
     )
     # no user: no credentials, whatever was kept
     assert check_connection(VALID_SERVER, proxy, "", None, kept).proxy is None
@@ -288,6 +293,8 @@ class AuthProxy:
         self.required = True
         self.accepted = 0
         self.refused = 0
+        self.given: list[str | None] = []  # each request's Proxy-Authorization
+        self.connects = 0
         self._lock = threading.Lock()
         outer = self
 
@@ -298,12 +305,11 @@ class AuthProxy:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def forward(self) -> None:
-                target = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
+            def allowed(self) -> bool:
+                """The credentials are right (counted); a 407 sent when they are not."""
                 given = self.headers.get("Proxy-Authorization")
                 with outer._lock:
+                    outer.given.append(given)
                     ok = not outer.required or given == outer.expected
                     if ok:
                         outer.accepted += 1
@@ -317,6 +323,23 @@ class AuthProxy:
                     self.send_header("Content-Length", str(len(text)))
                     self.end_headers()
                     self.wfile.write(text)
+                return ok
+
+            def do_CONNECT(self) -> None:
+                """A tunnel for an https server: refused (407) without the credentials;
+                with them 502 (this proxy tunnels nowhere: no https server here)."""
+                with outer._lock:
+                    outer.connects += 1
+                if self.allowed():
+                    self.send_response(502)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            def forward(self) -> None:
+                target = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if not self.allowed():
                     return
                 assert target.hostname == "127.0.0.1", target
                 skip = {"proxy-authorization", "proxy-connection", "connection", "keep-alive"}
@@ -459,27 +482,26 @@ def test_the_proxy_gets_the_profiles_credentials_sealed_and_a_wrong_password_is_
                 rows[BUDI["nip"]].sealed_tokens or "", budi_key, rows[BUDI["nip"]].id
             )
 
-        # Budi again: his sign-in falls back offline too, then syncs with his credentials
+        # Budi again, with a wrong NIK: it opens no credentials, the proxy refuses the
+        # sign-in, and the offline check refuses the NIK (counted as offline tries are)
+        refused_before = proxy.refused
+        with pytest.raises(SessionError) as wrong_nik:
+            sign_in(machine, None, BUDI, nik="3273011405909999")
+        assert [m.code for m in wrong_nik.value.messages][:1] == [Code.SIGNIN_WRONG_NIK_OFFLINE]
+        assert proxy.refused == refused_before + 1
+        # his NIK opens his credentials before the login: his sign-in is ONLINE, through
+        # the proxy, and makes a new key (the credentials sealed again under it, still used)
+        accepted_before = proxy.accepted
         budi = sign_in(machine, None, BUDI)
-        try:
-            assert not budi.online
-            record(budi, 1)
-            assert budi.sync().consistent
-        finally:
-            budi.sign_out()
-        # an online sign-in (the proxy lets it through) makes a new key: the credentials
-        # are sealed again under it, and still used
-        proxy.required = False
-        budi = sign_in(machine, None, BUDI)
-        proxy.required = True
         try:
             assert budi.online
+            assert proxy.accepted == accepted_before + 1  # the login, through the proxy
+            assert proxy.refused == refused_before + 1
             row = machine.profile_by_nip(BUDI["nip"])
             assert row is not None
             assert row.sealed_proxy not in (None, sealed)
             kept = budi.connection_settings()
             assert (kept.proxy_user, kept.proxy_password_set) == (PROXY_USER, True)
-            budi.set_connection_settings(demo_server.url, proxy.url, PROXY_USER, None)
             record(budi, 1)
             assert budi.sync().consistent
         finally:
@@ -514,3 +536,137 @@ def test_a_proxy_refusing_a_connect_is_told_as_the_proxys_refusal() -> None:
         api.close()
     assert refused.value.kind is SyncErrorKind.PROXY_REFUSED
     assert "407" in refused.value.detail
+
+
+def test_proxy_credentials_go_only_to_the_proxy_they_were_typed_for(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """Budi's user and password are sealed with his proxy's address. When another profile
+    sets another proxy, they are not sent there (that proxy would take them: it wants the
+    same ones), and his settings show none kept for it; back at his proxy, they are his
+    again."""
+    machine = MachineStore(tmp_path / "pc")
+    with (
+        AuthProxy(PROXY_USER, PROXY_PASSWORD) as his,
+        AuthProxy(PROXY_USER, PROXY_PASSWORD) as other,
+    ):
+        sign_in(machine, demo_server.url, SITI).sign_out()
+        budi = sign_in(machine, demo_server.url, BUDI)
+        try:
+            budi.set_connection_settings(demo_server.url, his.url, PROXY_USER, PROXY_PASSWORD)
+            record(budi, 1)
+            assert budi.sync().consistent
+            assert his.accepted >= 1
+        finally:
+            budi.sign_out()
+        siti = sign_in(machine, None, SITI)  # no credentials of hers: offline
+        try:
+            assert not siti.online
+            siti.set_connection_settings(demo_server.url, other.url, "", None)
+        finally:
+            siti.sign_out()
+        assert other.given == []
+
+        budi = sign_in(machine, None, BUDI)
+        try:
+            assert not budi.online  # the other proxy refused the login without credentials
+            shown = budi.connection_settings()
+            assert (shown.proxy_url, shown.proxy_user, shown.proxy_password_set) == (
+                other.url,
+                "",
+                False,
+            )
+            record(budi, 1)
+            with pytest.raises(SyncError) as refused:
+                budi.sync()
+            assert refused.value.kind is SyncErrorKind.PROXY_REFUSED
+            # his user typed for the other proxy, the password left empty: not carried over
+            moved = budi.set_connection_settings(demo_server.url, other.url, PROXY_USER, None)
+            assert (moved.proxy_user, moved.proxy_password_set) == (PROXY_USER, False)
+            with pytest.raises(SyncError):
+                budi.sync()
+            assert other.accepted == 0
+            assert set(other.given) <= {None, f"Basic {base64.b64encode(b'budi.kantor:').decode()}"}
+            # his password again, for his proxy; then anyone sets the other address
+            budi.set_connection_settings(demo_server.url, his.url, PROXY_USER, PROXY_PASSWORD)
+            machine.set_setting(HTTP_PROXY_SETTING, other.url)
+            assert budi.connection_settings().proxy_password_set is False
+        finally:
+            budi.sign_out()
+        budi = sign_in(machine, None, BUDI)  # his NIK opens them, but not for this proxy
+        try:
+            assert not budi.online
+            # back at his proxy, the password left empty: the one he typed for it
+            back = budi.set_connection_settings(demo_server.url, his.url, PROXY_USER, None)
+            assert (back.proxy_user, back.proxy_password_set) == (PROXY_USER, True)
+            assert budi.sync().consistent
+        finally:
+            budi.sign_out()
+    assert other.accepted == 0
+    assert his.expected not in other.given
+    assert other.refused == len(other.given) >= 4
+
+
+def test_a_connect_refused_by_the_proxy_is_told_as_the_proxys_refusal(
+    demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
+) -> None:
+    """An https server through a proxy: the proxy answers the CONNECT with 407 when the
+    credentials are wrong; the participant is told it is the proxy's refusal."""
+    machine = MachineStore(tmp_path / "pc")
+    with AuthProxy(PROXY_USER, PROXY_PASSWORD) as proxy:
+        sessions.append(session := sign_in(machine, demo_server.url, BUDI))
+        server = "https://127.0.0.1:9"  # never reached: the tunnel is refused first
+        session.set_connection_settings(server, proxy.url, PROXY_USER, "salah")
+        record(session, 1)
+        with pytest.raises(SyncError) as refused:
+            session.sync()
+        assert refused.value.kind is SyncErrorKind.PROXY_REFUSED
+        assert "407" in refused.value.detail
+        assert (proxy.connects, proxy.refused, proxy.accepted) == (1, 1, 0)
+        told = session.message_for(refused.value)
+        assert told.code is Code.SYNC_ERROR_PROXY_REFUSED
+        session.sign_out()
+
+
+def test_a_sign_out_waits_for_connection_settings_being_saved(
+    demo_server: RunningServer,
+    tmp_path: Path,
+    sessions: list[ParticipantSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saving the settings is a piece of work: a sign-out begun meanwhile keeps the profile
+    locked until the save is done, and then closes the client it replaced."""
+    machine = MachineStore(tmp_path / "pc")
+    sessions.append(session := sign_in(machine, demo_server.url, BUDI))
+    old = session.api
+    saving, go = threading.Event(), threading.Event()
+    save = machine.save_connection
+
+    def slow_save(*args: object, **kwargs: object) -> bool:
+        saving.set()
+        assert go.wait(30)
+        return save(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(machine, "save_connection", slow_save)
+    saved: list[object] = []
+    setter = threading.Thread(
+        target=lambda: saved.append(session.set_connection_settings(demo_server.url, "", "", None))
+    )
+    setter.start()
+    signing_out = threading.Thread(target=session.sign_out)
+    try:
+        assert saving.wait(30)
+        signing_out.start()
+        assert wait_until(lambda: not session.signed_in, 30)
+        assert session._lock is not None
+        assert session._lock.is_locked  # the sign-out waits for the save
+        assert not old._client.is_closed
+    finally:
+        go.set()
+        setter.join(30)
+        signing_out.join(30)
+    assert not setter.is_alive()
+    assert not signing_out.is_alive()
+    assert [type(s).__name__ for s in saved] == ["ConnectionSettings"]
+    assert not session._lock.is_locked  # released after the save
+    assert old._client.is_closed

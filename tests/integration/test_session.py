@@ -43,7 +43,6 @@ from sqlmodel import col
 
 from latsar_desktop.certificate.render import verify_pdf
 from latsar_desktop.domain.messages import Code, DomainError, msg
-from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n import translate
 from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession, SessionError, SessionOptions
@@ -587,33 +586,6 @@ def test_a_course_update_arrives_as_a_notification_and_a_refreshed_package(
 # ------------------------------------------------------------------------ the rest of the surface
 
 
-def take_course(session: ParticipantSession, recipe: str) -> None:
-    """A recipe of tests/recipes.py played through the session, as the screens record it."""
-    package = session.package()
-    for step in recipes.recipe_steps(recipe):
-        if step.activity_id == package.welcome_video.id:
-            session.watch_welcome()
-            continue
-        activity = package.activity(step.activity_id)
-        assert activity is not None
-        if step.correct is not None:
-            session.record_practice(
-                activity.id,
-                {
-                    q.id: q.answer if i < step.correct else _wrong(q)
-                    for i, q in enumerate(activity.questions)
-                },
-            )
-        elif activity.kind is ActivityKind.REFLECTION:
-            session.record_reflection(activity.id, "Saya belajar melayani dengan jujur.")
-        else:
-            session.complete_activity(activity.id)
-
-
-def _wrong(question: Question) -> str:
-    return next(c.id for c in question.choices if c.id != question.answer)
-
-
 def test_a_whole_participant_through_the_session(
     demo_server: RunningServer, tmp_path: Path, sessions: list[ParticipantSession]
 ) -> None:
@@ -623,17 +595,12 @@ def test_a_whole_participant_through_the_session(
     machine = MachineStore(tmp_path / "pc")
     sessions.append(sign_in(machine, demo_server.url, ani))
     session = sessions[0]
-    take_course(session, "32-retake")
+    recipes.play_recipe(session, "32-retake")
     assert session.view().trophies == 32
     before = session.evaluation()
     assert before.state.unlocked
     assert session.graded_left_today() == (5, 5)  # the demo grades 5 attempts a day
-    keys = {q.id: q for q in demo.load_package().evaluation.questions}  # the server's copy
-    run = session.start_attempt()
-    for number, question in enumerate(run.questions):
-        right = keys[question.id].answer
-        run.answer(question.id, right if number < 16 else _wrong(keys[question.id]))
-    run.submit()  # 16 of 20: 80.00
+    recipes.take_attempt(session, right=16)  # 16 of 20: 80.00
     assert session.open_attempt() is None
     assert session.graded_left_today() == (4, 5)
     report = session.sync()

@@ -9,21 +9,23 @@ locked, with its reason; one required reflection more, 28: open. Changes recorde
 before a sync show as pending; after ``session.sync()`` none are, and the last sync's
 time shows. An attempt waiting for a sync, then graded: the final score large, passed,
 the expected issue date. The daily grading limit used up: none left today, the next
-attempt graded on a later day, one accepted attempt waiting for it. Refreshes asked
-while one runs run once more after it, not once each; a read that lands after the
-sign-out is dropped, and one the sign-out interrupts shows no error. The meter's two
-marks are labelled apart at the page's width.
+attempt graded on a later day, one accepted attempt waiting for it. A material that
+becomes complete gets its "✓" without moving its row's numbers. Refreshes asked while
+one runs run once more after it, not once each; a read that lands after the sign-out is
+dropped, and one the sign-out interrupts (held until the sign-out is done) shows no
+error. The meter's two marks, as its paintEvent draws them, are labelled apart at the
+page's width.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.messages import Code
@@ -36,10 +38,10 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession
+from latsar_desktop.session.beranda import Beranda
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui import errors, texts
-from latsar_desktop.ui.home import MET, NOT_MET, HomePage
-from latsar_desktop.ui.meter import place_marks
+from latsar_desktop.ui.home import DONE_MARK, MET, NOT_MET, HomePage
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 from tests.recipes import recipe_steps
@@ -227,7 +229,7 @@ def test_beranda_follows_the_data(
         Code.EVALUATION_LOCKED_TROPHIES, trophies=27, needed=28, missing=1
     )
     assert page.trophy_hint.text() == tr(Label.HOME_TROPHIES_TO_UNLOCK, missing=1)
-    assert page.next_text.text() == tr(Label.HOME_NEXT_LEARN, unlock=28)
+    assert page.next_text.text() == tr(Label.HOME_NEXT_COLLECT)  # the number: said below
     assert page.pending.text() == tr(Label.HOME_PENDING, count=tally.events)
 
     # 28: one required reflection more opens the evaluation
@@ -466,11 +468,26 @@ def test_a_read_the_sign_out_interrupts_shows_nothing_and_no_error(
     people: list[dict[str, str]],
     sessions: list[ParticipantSession],
     page_for: PageFor,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The read starts, is held until the sign-out is done, then reads the closed
+    session and fails: the read's own guard (nothing read when the session was closed
+    under it) makes that no error for the participant."""
     session = sign_in(machine, people[0], sessions)
     page = page_for(session)
+    started, go_on = threading.Event(), threading.Event()
+    read = session.beranda
+
+    def held() -> Beranda:
+        started.set()
+        assert go_on.wait(WAIT_MS / 1000)
+        return read()
+
+    monkeypatch.setattr(session, "beranda", held)
     page.refresh()
-    session.sign_out()  # at once: the read fails on the closed session (or, rarely, ends first)
+    assert started.wait(WAIT_MS / 1000)
+    session.sign_out()
+    go_on.set()
     qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
     assert page.snapshot is None
     assert page.next_text.text() == tr(Label.HOME_LOADING)
@@ -493,15 +510,75 @@ def test_the_meter_labels_its_two_marks_apart_at_the_page_width(
     assert meter.accessibleDescription() == tr(
         Label.HOME_METER_DESCRIPTION, trophies=0, total=50, unlock=28, needed=32
     )
-    metrics = QFontMetrics(meter.font())
     width = meter.width()
-    widths = [metrics.horizontalAdvance(t) for t in (unlock_text, pass_text)]
-    ticks = [width * 28 / 50, width * 32 / 50]
-    places = place_marks([(28, ticks[0], widths[0]), (32, ticks[1], widths[1])], float(width))
-    spans = [(p.row, p.left, p.left + w) for p, w in zip(places, widths, strict=True)]
-    assert all(left >= 0 and right <= width for _, left, right in spans)
-    (row_a, left_a, right_a), (row_b, left_b, right_b) = spans
-    assert row_a != row_b or right_a <= left_b or right_b <= left_a  # no overlap
+    assert width > 300  # the page's width gives the meter room
+    unlock, needed = meter.mark_labels()  # what paintEvent draws
+    assert (unlock.value, unlock.text) == (28, unlock_text)
+    assert (needed.value, needed.text) == (32, pass_text)
+    assert [mark.tick for mark in (unlock, needed)] == pytest.approx(
+        [1 + (width - 2) * 28 / 50, 1 + (width - 2) * 32 / 50]
+    )
+    for mark in (unlock, needed):
+        assert mark.rect.width() >= meter.fontMetrics().horizontalAdvance(mark.text)
+        assert 0 <= mark.rect.left() <= mark.rect.right() <= width
+        assert 0 <= mark.rect.top() <= mark.rect.bottom() <= meter.height()
+    assert not unlock.rect.intersects(needed.rect)  # no overlap
     # each label on its own side of its tick: the lower mark's ends before it
-    assert right_a <= ticks[0]
-    assert left_b >= ticks[1]
+    assert unlock.rect.right() <= unlock.tick
+    assert needed.rect.left() >= needed.tick
+
+
+def test_a_complete_material_gets_its_mark_and_nothing_moves(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = sign_in(machine, people[0], sessions)
+    package = session.package()
+    page = refreshed(qtbot, page_for(session))
+    material = package.materials[0]
+    row = page.material_rows[0]
+    assert row.material_id == material.id
+    assert (row.mark.text(), row.mark.accessibleName()) == ("", "")
+
+    def places() -> list[tuple[int, int, int, int]]:
+        return [
+            (part.x(), part.y(), part.width(), part.height())
+            for line in page.material_rows
+            for part in (line.mark, line.title, line.required, line.trophies)
+        ]
+
+    def settled() -> list[tuple[int, int, int, int]]:
+        """The places once the layouts have run (the same three looks in a row)."""
+        seen: list[list[tuple[int, int, int, int]]] = []
+
+        def steady() -> bool:
+            seen.append(places())
+            return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
+
+        qtbot.waitUntil(steady, timeout=WAIT_MS)
+        return seen[-1]
+
+    before = settled()
+    for sub in material.sub_materials:
+        for activity in sub.activities:
+            if not activity.required:
+                continue
+            if activity.kind is ActivityKind.PRACTICE_QUIZ:
+                session.record_practice(activity.id, answers_for(activity, 0))
+            elif activity.kind is ActivityKind.REFLECTION:
+                session.record_reflection(activity.id, "Saya belajar melayani dengan jujur.")
+            else:
+                session.complete_activity(activity.id)
+    refreshed(qtbot, page)
+    required = sum(1 for sub in material.sub_materials for a in sub.activities if a.required)
+    assert row.required.text() == f"{required}/{required}"
+    assert row.mark.text() == DONE_MARK
+    assert row.mark.accessibleName() == tr(Label.HOME_MATERIAL_COMPLETE)
+    assert row.mark.toolTip() == tr(Label.HOME_MATERIAL_COMPLETE)
+    assert [line.mark.text() for line in page.material_rows[1:]] == [""] * (
+        len(package.materials) - 1
+    )
+    assert settled() == before  # the mark came in its own column: nothing moved

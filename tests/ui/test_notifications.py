@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.messages import Code, msg
-from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
@@ -29,9 +28,8 @@ from latsar_desktop.ui import texts
 from latsar_desktop.ui.notifications import NotificationBell
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
-from tests import recipes
+from tests.recipes import play_recipe, take_attempt
 from tests.ui.steps import LEFT, WAIT_MS
-from tools import demo_course as demo
 
 pytestmark = pytest.mark.usefixtures("styled", "indonesian")
 
@@ -44,43 +42,6 @@ def sign_in(
     )
     sessions.append(session)
     return session
-
-
-def _wrong(question: Question) -> str:
-    return next(c.id for c in question.choices if c.id != question.answer)
-
-
-def take_recipe(session: ParticipantSession, recipe: str) -> None:
-    """A recipe of tests/recipes.py recorded through the session, as the screens do."""
-    package = session.package()
-    for step in recipes.recipe_steps(recipe):
-        if step.activity_id == package.welcome_video.id:
-            session.watch_welcome()
-            continue
-        activity = package.activity(step.activity_id)
-        assert activity is not None
-        if step.correct is not None:
-            session.record_practice(
-                activity.id,
-                {
-                    q.id: q.answer if i < step.correct else _wrong(q)
-                    for i, q in enumerate(activity.questions)
-                },
-            )
-        elif activity.kind is ActivityKind.REFLECTION:
-            session.record_reflection(activity.id, "Saya belajar melayani dengan jujur.")
-        else:
-            session.complete_activity(activity.id)
-
-
-def take_attempt(session: ParticipantSession, right: int) -> None:
-    """An evaluation attempt with its first ``right`` answers right (the server's keys)."""
-    keys = {q.id: q for q in demo.load_package().evaluation.questions}
-    run = session.start_attempt()
-    for number, question in enumerate(run.questions):
-        key = keys[question.id]
-        run.answer(question.id, key.answer if number < right else _wrong(key))
-    run.submit()
 
 
 def click_through_window(widget: QWidget) -> None:
@@ -132,7 +93,7 @@ def test_a_graded_attempt_arriving_by_sync_raises_the_bell_count_and_opening_the
     header_for: Callable[[ParticipantSession], Header],
 ) -> None:
     session = sign_in(machine, people[0], sessions)
-    take_recipe(session, "28")
+    play_recipe(session, "28")
     assert session.evaluation().state.unlocked
     take_attempt(session, right=12)  # 12 of 20: 60.00
     bell = header_for(session).bell

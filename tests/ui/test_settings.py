@@ -11,7 +11,9 @@ nowhere on disk in plain text; refreshes asked while one runs are coalesced.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -281,6 +283,46 @@ def test_a_refresh_asked_while_one_runs_is_run_once_after_it(
         page.refresh()
     qtbot.waitUntil(lambda: not page.refreshing, timeout=WAIT_MS)
     assert len(reads) == 2
+
+
+def test_a_choice_made_while_a_refresh_runs_is_not_undone_by_its_older_values(
+    qtbot: QtBot,
+    make_page: Callable[..., SettingsPage],
+    session: ParticipantSession,
+    machine: MachineStore,
+) -> None:
+    machine.set_setting(texts.TIME_ZONE_SETTING, "Asia/Jakarta")
+    page = make_page()
+    assert page.time_zone.currentData() == "Asia/Jakarta"
+    assert not page.data_saver.isChecked()
+    # the read holds after it has read the machine's settings (the clock comes last)
+    read_settings, go_on = threading.Event(), threading.Event()
+    clock = session.clock
+
+    def held_clock() -> datetime:
+        read_settings.set()
+        assert go_on.wait(WAIT_MS / 1000)
+        return clock()
+
+    session.clock = held_clock  # type: ignore[method-assign]
+    page.refresh()
+    assert read_settings.wait(WAIT_MS / 1000)  # WIB and Hemat data off: read
+    indicator = QPoint(8, page.data_saver.height() // 2)
+    qtbot.mouseClick(page.data_saver, LEFT, pos=indicator)  # the participant's choices
+    page.time_zone.setFocus()
+    qtbot.keyClick(page.time_zone, Qt.Key.Key_Down)
+    assert page.time_zone.currentData() == "Asia/Makassar"
+    go_on.set()
+    qtbot.waitUntil(lambda: not page.refreshing, timeout=WAIT_MS)
+
+    assert page.data_saver.isChecked()  # the older values read are not put back
+    assert page.time_zone.currentData() == "Asia/Makassar"
+    assert machine.setting(HEMAT_DATA) is True
+    assert machine.setting(texts.TIME_ZONE_SETTING) == "Asia/Makassar"
+    session.clock = clock  # type: ignore[method-assign]
+    refreshed(qtbot, page)  # a read begun after the choices shows them
+    assert page.data_saver.isChecked()
+    assert page.time_zone.currentData() == "Asia/Makassar"
 
 
 # ------------------------------------------------------------------ the connection

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 import shiboken6
@@ -19,7 +20,7 @@ from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_desktop.ui import errors
 from latsar_desktop.ui.errors import ErrorDialog
-from latsar_desktop.ui.tasks import Progress, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, Progress, TaskRunner
 from tests.ui.steps import WAIT_MS
 
 pytestmark = pytest.mark.usefixtures("error_dialog_closed")
@@ -208,3 +209,113 @@ def test_shutdown_cancels_and_waits_for_the_work_and_drops_its_results(
     # the result queued meanwhile is handled (the task is then deleted): dropped
     qtbot.waitUntil(lambda: not shiboken6.isValid(task), timeout=WAIT_MS)
     assert calls == []
+
+
+# ------------------------------------------------------------------ CoalescedRead
+
+
+class Gate:
+    """A read that waits on the test: ``started`` once it runs, ``release()`` lets it
+    return the number of reads so far (each read counted as it starts)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.started = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self) -> int:
+        self.reads += 1
+        self.started.set()
+        assert self.go.wait(WAIT_MS / 1000)
+        return self.reads
+
+    def release(self) -> None:
+        self.go.set()
+
+
+def reading(
+    runner: TaskRunner, alive: Callable[[], bool] = lambda: True
+) -> tuple[Gate, list[int], CoalescedRead[int]]:
+    """A ``CoalescedRead`` of a ``Gate``, its first read started and held."""
+    gate = Gate()
+    applied: list[int] = []
+    read = CoalescedRead(runner, gate, applied.append, name="counts", alive=alive)
+    read.request()
+    assert gate.started.wait(WAIT_MS / 1000)
+    return gate, applied, read
+
+
+def test_requests_while_a_read_runs_make_one_more_read_after_it_with_the_newest_data(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    gate, applied, read = reading(runner)
+    for _ in range(5):  # while the first read still runs
+        read.request()
+    assert read.busy
+    gate.release()
+    qtbot.waitUntil(lambda: not read.busy, timeout=WAIT_MS)
+    assert gate.reads == 2  # the first, and ONE more for the five asked meanwhile
+    assert applied == [1, 2]
+    assert read.reads == 2
+
+
+def test_a_result_is_dropped_once_not_alive_and_a_failure_then_opens_no_dialog(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    alive = [True]
+    gate, applied, read = reading(runner, alive=lambda: alive[0])
+    read.request()  # one more would follow
+    alive[0] = False  # signed out meanwhile
+    gate.release()
+    qtbot.waitUntil(lambda: not read.busy, timeout=WAIT_MS)
+    assert applied == []
+    assert gate.reads == 1  # nor is the one asked meanwhile read
+    read.request()  # asked when not alive: nothing runs
+    assert not read.busy
+
+    failed = threading.Event()
+
+    def failing() -> int:
+        failed.wait(WAIT_MS / 1000)
+        raise OSError("profile closed")
+
+    alive[0] = True
+    broken = CoalescedRead(runner, failing, applied.append, name="broken", alive=lambda: alive[0])
+    broken.request()
+    alive[0] = False
+    failed.set()
+    qtbot.waitUntil(lambda: not broken.busy, timeout=WAIT_MS)
+    assert errors.current_dialog() is None  # logged at debug, not shown
+
+
+def test_a_failure_while_alive_opens_the_standard_error_dialog(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    def failing() -> int:
+        raise OSError("disk unreadable")
+
+    read = CoalescedRead(runner, failing, lambda _: None, name="broken")
+    read.request()
+    qtbot.waitUntil(lambda: errors.current_dialog() is not None, timeout=WAIT_MS)
+    assert not read.busy
+
+
+def test_a_read_begun_before_invalidate_is_thrown_away_and_read_again(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    gate, applied, read = reading(runner)
+    read.invalidate()  # newer data came another way
+    gate.release()
+    qtbot.waitUntil(lambda: not read.busy, timeout=WAIT_MS)
+    assert applied == [2]  # the stale first read not applied; the second one is
+
+
+def test_after_shutdown_a_read_delivers_nothing_and_is_not_busy(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    gate, applied, read = reading(runner)
+    gate.release()
+    assert runner.shutdown()
+    assert not read.busy
+    QApplication.processEvents()  # the result queued before it ended is handled: dropped
+    assert applied == []
