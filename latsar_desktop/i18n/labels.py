@@ -189,7 +189,6 @@ class Label(StrEnum):
     HOME_SCORE_PASSED = "ui.home.score_passed"
     HOME_SCORE_REACHED = "ui.home.score_reached"
     HOME_SCORE_BELOW = "ui.home.score_below"
-    HOME_NEXT_CAP = "ui.home.next_cap"  # number: int ("Nilai maksimal percobaan ke-2")
     HOME_ESTIMATE = "ui.home.estimate"  # "perkiraan"
     HOME_ATTEMPTS_GRADED = "ui.home.attempts_graded"  # a row's name
     HOME_ATTEMPTS_UNSENT = "ui.home.attempts_unsent"  # a row's name
@@ -243,3 +242,12 @@ class Label(StrEnum):
     NOTIFY_ITEM_NAME = "ui.notify.item_name"  # text: str, time: str (an item's name)
     HOME_NEXT_COLLECT = "ui.home.next_collect"  # the evaluation still locked (no number)
     HOME_MATERIAL_COMPLETE = "ui.home.material_complete"  # the ✓ mark's name: "Selesai"
+    HOME_OPEN_PROFILE = "ui.home.open_profile"  # "Buka Profil" (the certificate is issued)
+    HOME_CAP_TITLE = "ui.home.cap_title"  # number: int ("Batas nilai percobaan ke-2")
+    STATUS_OFFLINE_PENDING = "ui.status.offline_pending"  # count: int, offline with changes waiting
+    SYNC_DETAILS_OFFLINE = "ui.sync_details.offline"  # heading: why the server is not reached
+    SYNC_DETAILS_NEVER = "ui.sync_details.never"  # no sync yet on this computer
+    SYNC_DETAILS_VIDEO = "ui.sync_details.video"  # title: str
+    SYNC_DETAILS_READING = "ui.sync_details.reading"  # title: str
+    SYNC_DETAILS_PRACTICE = "ui.sync_details.practice"  # title: str
+    SYNC_DETAILS_REFLECTION = "ui.sync_details.reflection"  # title: str

@@ -10,13 +10,17 @@ It returns a frozen ``Beranda``: the reads themselves, and what follows from the
   for it; the final score is not met while there is none; the certificate is met once
   issued. A checklist message this version does not group (a newer core) is a condition
   of its own (``OTHER``), not met.
-* ``next_step``: the one thing to do next (``NextStep``).
+* ``next_step``: the one thing to do next (``NextStep``), and ``action``: the page the
+  banner's button opens for it (``NextAction``): Course while there is something to do
+  there, Profil once the certificate is issued (it is downloaded there), none while a
+  passed participant waits for the issuance (nothing to do anywhere).
 * ``stage``: the evaluation locked, open or closed (``EvaluationStage``).
 * ``trophy_goal`` and ``to_unlock`` / ``to_pass``: the next trophy threshold and the
   trophies still missing to reach each (0 once reached).
 * ``score``: the final score's state (``ScoreState``).
 * ``later``: the next attempt would be graded on a later day (the daily limit used up).
-* ``next_cap``: the next attempt's cap, None once the evaluation is closed.
+* ``next_cap``: the next attempt's cap, None once the evaluation is closed (the page
+  then shows no cap at all).
 
 The page maps the enums to its labels and shows the numbers; it decides nothing.
 """
@@ -37,10 +41,12 @@ __all__ = [
     "Condition",
     "ConditionKind",
     "EvaluationStage",
+    "NextAction",
     "NextStep",
     "ScoreState",
     "TrophyGoal",
     "beranda",
+    "next_action",
 ]
 
 
@@ -65,6 +71,26 @@ class NextStep(enum.Enum):
     PASSED = "passed"  # passed; the certificate expected at ``progress.expected_issue_at``
     PASSED_SOON = "passed_soon"  # passed, no expected date known
     ISSUED = "issued"  # the certificate is issued
+
+
+class NextAction(enum.Enum):
+    """The page the next step's button opens."""
+
+    COURSE = "course"
+    PROFILE = "profile"  # the certificate is downloaded there
+    NONE = "none"  # passed, waiting for the issuance: nothing to open
+
+
+_ACTION: dict[NextStep, NextAction] = {
+    NextStep.PASSED: NextAction.NONE,
+    NextStep.PASSED_SOON: NextAction.NONE,
+    NextStep.ISSUED: NextAction.PROFILE,
+}
+
+
+def next_action(step: NextStep) -> NextAction:
+    """The page the banner's button opens for ``step`` (Course unless said here)."""
+    return _ACTION.get(step, NextAction.COURSE)
 
 
 class EvaluationStage(enum.Enum):
@@ -104,6 +130,7 @@ class Beranda:
     pending: int  # events not confirmed by the server yet
     conditions: tuple[Condition, ...]
     next_step: NextStep
+    action: NextAction
     stage: EvaluationStage
     trophy_goal: TrophyGoal
     to_unlock: int
@@ -209,13 +236,15 @@ def beranda(
         score = ScoreState.BELOW
     else:
         score = ScoreState.REACHED
+    step = next_step(progress)
     return Beranda(
         progress=progress,
         outlook=outlook,
         last_sync_at=last_sync_at,
         pending=pending,
         conditions=conditions(progress, min_attempts),
-        next_step=next_step(progress),
+        next_step=step,
+        action=next_action(step),
         stage=stage,
         trophy_goal=goal,
         to_unlock=to_unlock,

@@ -1,44 +1,59 @@
 """``HomePage``: Beranda, the participant's progress at a glance (DESIGN §4).
 
-At the top, the next step (one sentence, with "Buka Course"). Then two columns in a
-scroll area (the page area of a 1366×768 screen at 125 % shows the top of both). On the
-left: the trophies, large, beside the ``TrophyMeter`` with its unlock and pass marks;
-the progress per material (a narrow mark column first, "✓" once the material's required
-activities are all done, empty but as wide before, so nothing moves; the title; required
-activities done; trophies earned of possible); the last sync and the changes still
-waiting to be sent. On the right: the academic evaluation (its state and reason; the
-final score and the next attempt's cap, large, "perkiraan" when the number is estimated;
-the attempts graded, waiting for a sync or for a later day's grading; the gradings left
+At the top, always in view, the next step (one sentence) and its button: "Buka Course"
+while there is something to do in Course, "Buka Profil" once the certificate is issued
+(``profile_requested``; it is downloaded there), none while a passed participant waits
+for the issuance (the ``Beranda``'s ``action``). Under it, a scroll area (a Tab stop
+after the button, and only while it can scroll) with the panels. On a page at least
+``STACK_WIDTH`` wide, two columns, split 3:2 by the page's width alone (what they hold
+never widens one): on the left the trophies, the academic evaluation, the progress per
+material; on the right the certificate's conditions and the last sync. Narrower (a
+1366×768 screen at 125 % gives about 890 px), the same two columns one above the other,
+so one column in the order a participant reads them: trophies, evaluation, materials,
+conditions, sync (the panels never move between layouts: that left a column's height
+stale, the panels squeezed to nothing). Every text wraps or fits at either width, in
+both languages.
+
+The panels: the trophies, large, with "dari 50 trofi" beside them and the
+``TrophyMeter`` under them, as wide as the panel (so its marks' labels are placed by the
+page's width only, never by the numbers); the progress per material (a narrow mark
+column first, "✓" once the material's required activities are all done, empty but as
+wide before, so nothing moves; the title; required activities done; trophies earned of
+possible); the last sync and the changes still waiting to be sent; the academic
+evaluation (its state and reason; the final score and, while the evaluation is not
+closed, the next attempt's cap, large, "perkiraan" when the number is estimated; the
+attempts graded, waiting for a sync or for a later day's grading; the gradings left
 today under the course's daily limit, and when the next attempt would be graded on a
 later day); the certificate's conditions, each met or not, with what is missing.
 
 Everything comes from ONE read of the session, ``session.beranda()`` (a ``Beranda``,
-``session/beranda.py``), made off the GUI thread by ``refresh()`` and applied on it. The
-page decides nothing: which conditions are met, the next step, the trophy hint and its
-numbers, the score's state, the evaluation's stage and whether the next attempt is graded
-on a later day are the ``Beranda``'s; the page maps its enums to labels and shows its
-numbers and the core's messages. A refresh asked while one runs runs once more after it
-(however many were asked); a result that arrives after the sign-out is dropped, and a
-read the sign-out interrupts ends quietly (the read's own guard: it returns nothing when
-the session was closed under it). Nothing changes on the page while a read runs.
-``course_requested`` when the participant chooses "Buka Course" (the window opens that
-page).
+``session/beranda.py``), made off the GUI thread by ``refresh()`` through a
+``CoalescedRead`` and applied on it. The page decides nothing: which conditions are met,
+the next step and its page, the trophy hint and its numbers, the score's state, the
+evaluation's stage and whether the next attempt is graded on a later day are the
+``Beranda``'s; the page maps its enums to labels and shows its numbers and the core's
+messages. A refresh asked while one runs runs once more after it (however many were
+asked); a result that arrives after the sign-out is dropped, and a read the sign-out
+interrupts ends quietly (the read's own guard: it returns nothing when the session was
+closed under it). Nothing changes on the page while a read runs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QMargins, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -51,17 +66,16 @@ from latsar_desktop.session.beranda import (
     Condition,
     ConditionKind,
     EvaluationStage,
+    NextAction,
     NextStep,
     ScoreState,
     TrophyGoal,
 )
 from latsar_desktop.session.participant import ParticipantSession
-from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.ui import texts
-from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.meter import TrophyMeter
 from latsar_desktop.ui.style import set_flag, set_role
-from latsar_desktop.ui.tasks import Task, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label
 
@@ -69,6 +83,7 @@ __all__ = ["HomePage", "condition_texts"]
 
 log = logging.getLogger(__name__)
 CONTENT_WIDTH = 1200  # the page's widest, on a large screen
+STACK_WIDTH = 960  # a page narrower than this shows its panels in one column
 NO_NUMBER = "—"
 MET, NOT_MET = "✓", "○"
 DONE_MARK = "✓"  # a complete material's mark
@@ -180,6 +195,7 @@ class HomePage(QWidget):
     """Beranda for one session; see the module docstring."""
 
     course_requested = Signal()
+    profile_requested = Signal()
 
     def __init__(
         self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
@@ -188,62 +204,124 @@ class HomePage(QWidget):
         self.session = session
         self.runner = runner
         self.snapshot: Beranda | None = None  # the last one applied
-        self.loads = 0  # reads started (a refresh asked during one runs one more after it)
-        self._task: Task[Beranda | None] | None = None
-        self._again = False
+        self.stacked = False  # one column (a narrow page), else two
+        self._placed = False
         self.material_rows: list[MaterialRow] = []
         self.condition_rows: list[ConditionRow] = []
+        self._reader: CoalescedRead[Beranda | None] = CoalescedRead(
+            runner,
+            self._read,
+            self._loaded,
+            name="home.refresh",
+            parent=self,
+            alive=lambda: session.signed_in,  # signed out meanwhile: nothing to show
+        )
         self._build()
         self.retranslate()
 
     # ------------------------------------------------------------------ building
 
     def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        # the next step, always in view (outside the scroll area: its button is the
+        # page's first Tab stop, the scroll area the next)
+        self.next_text = label("", "notice", wrap=True)
+        self.next_button = Button("")
+        self.next_button.clicked.connect(self._next_clicked)
+        self.open_course = self.next_button  # its first and usual page
+        banner = QHBoxLayout()
+        banner.setSpacing(16)
+        banner.addWidget(self.next_text, 1)
+        banner.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(self._centred(banner, QMargins(32, 20, 32, 4)))
+
         self.scroller = QScrollArea(self)
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroller)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a stop only while it scrolls
+        self.scroller.verticalScrollBar().rangeChanged.connect(self._scroll_range)
+        outer.addWidget(self.scroller, 1)
 
         content = QWidget()
-        row = QHBoxLayout(content)
-        row.setContentsMargins(32, 20, 32, 24)
-        holder = QWidget(content)
-        holder.setMaximumWidth(CONTENT_WIDTH)
-        row.addWidget(holder)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(16)
-
-        top = QHBoxLayout()
-        top.setSpacing(16)
-        self.next_text = label("", "notice", wrap=True)
-        self.open_course = Button("")
-        self.open_course.clicked.connect(self.course_requested)
-        top.addWidget(self.next_text, 1)
-        top.addWidget(self.open_course, 0, Qt.AlignmentFlag.AlignVCenter)
-        column.addLayout(top)
-
-        columns = QHBoxLayout()  # two columns, each as tall as its own panels
+        self.left_column, left = self._column()
+        self.right_column, right = self._column()
+        columns = self._columns_box = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         columns.setSpacing(16)
-        left = QVBoxLayout()
-        left.setSpacing(16)
-        left.addWidget(self._build_trophies())
-        left.addWidget(self._build_materials())
-        left.addWidget(self._build_sync())
-        left.addStretch(1)
-        right = QVBoxLayout()
-        right.setSpacing(16)
-        right.addWidget(self._build_evaluation())
-        right.addWidget(self._build_checklist())
-        right.addStretch(1)
-        columns.addLayout(left, 3)
-        columns.addLayout(right, 2)
-        column.addLayout(columns)
-        column.addStretch(1)
+        columns.addWidget(self.left_column, 3)
+        columns.addWidget(self.right_column, 2)
+        self.trophies_panel = self._build_trophies()
+        self.materials_panel = self._build_materials()
+        self.sync_panel = self._build_sync()
+        self.evaluation_panel = self._build_evaluation()
+        self.checklist_panel = self._build_checklist()
+        self._columns = (left, right)
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(self._centred(columns, QMargins(32, 12, 32, 24)))
+        body.addStretch(1)
+        self._place_panels()  # once the columns have their parent (never a window)
         self.scroller.setWidget(content)
+
+    @staticmethod
+    def _centred(inner: QBoxLayout, margins: QMargins) -> QHBoxLayout:
+        """``inner`` at most ``CONTENT_WIDTH`` wide, centred on a wide page."""
+        holder = QWidget()
+        holder.setMaximumWidth(CONTENT_WIDTH)
+        inner.setContentsMargins(0, 0, 0, 0)
+        holder.setLayout(inner)
+        row = QHBoxLayout()
+        row.setContentsMargins(margins)
+        row.addWidget(holder)
+        return row
+
+    @staticmethod
+    def _column() -> tuple[QWidget, QVBoxLayout]:
+        """A column whose width the page's width alone decides (its stretch), never
+        what it holds: its texts wrap to it."""
+        column = QWidget()
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        column.setSizePolicy(policy)
+        box = QVBoxLayout(column)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(16)
+        return column, box
+
+    def _place_panels(self) -> None:
+        """The panels in two columns side by side, or (``stacked``) the same columns one
+        above the other; each panel stays in its column (moving panels between layouts
+        left the column's height stale: panels squeezed to nothing)."""
+        left, right = self._columns
+        if not self._placed:
+            for panel in (self.trophies_panel, self.evaluation_panel, self.materials_panel):
+                left.addWidget(panel)
+            for panel in (self.checklist_panel, self.sync_panel):
+                right.addWidget(panel)
+            left.addStretch(1)
+            right.addStretch(1)
+            self._placed = True
+        direction = (
+            QBoxLayout.Direction.TopToBottom if self.stacked else QBoxLayout.Direction.LeftToRight
+        )
+        self._columns_box.setDirection(direction)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        stacked = event.size().width() < STACK_WIDTH
+        if stacked != self.stacked:
+            self.stacked = stacked
+            self._place_panels()
+        super().resizeEvent(event)
+
+    def _scroll_range(self, low: int, high: int) -> None:
+        """The scroll area is a Tab stop (after the button) only while it can scroll."""
+        scrolls = high > low
+        self.scroller.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus if scrolls else Qt.FocusPolicy.NoFocus
+        )
 
     def _panel(self, beside: QWidget | None = None) -> tuple[QFrame, QVBoxLayout, QLabel]:
         """A panel with its title (and ``beside`` it, on its line, a state)."""
@@ -252,32 +330,28 @@ class HomePage(QWidget):
         box = QVBoxLayout(frame)
         box.setContentsMargins(20, 16, 20, 18)
         box.setSpacing(8)
-        title = label("", "subtitle")
+        title = label("", "subtitle", wrap=True)
         if beside is None:
             box.addWidget(title)
         else:
             line = QHBoxLayout()
             line.setSpacing(12)
-            line.addWidget(title)
+            line.addWidget(title, 1)
             line.addWidget(beside, 0, Qt.AlignmentFlag.AlignVCenter)
-            line.addStretch(1)
             box.addLayout(line)
         return frame, box, title
 
     def _build_trophies(self) -> QFrame:
         frame, box, self.trophies_title = self._panel()
-        line = QHBoxLayout()
-        line.setSpacing(20)
-        figure = QVBoxLayout()
-        figure.setSpacing(0)
+        figure = QHBoxLayout()
+        figure.setSpacing(10)
         self.trophy_count = label(NO_NUMBER, "big")
-        self.trophy_total = label("", "muted")
-        figure.addWidget(self.trophy_count)
-        figure.addWidget(self.trophy_total)
-        line.addLayout(figure)
-        self.meter = TrophyMeter()
-        line.addWidget(self.meter, 1, Qt.AlignmentFlag.AlignVCenter)
-        box.addLayout(line)
+        self.trophy_total = label("", "muted", wrap=True)
+        figure.addWidget(self.trophy_count, 0, Qt.AlignmentFlag.AlignBaseline)
+        figure.addWidget(self.trophy_total, 1, Qt.AlignmentFlag.AlignBaseline)
+        box.addLayout(figure)
+        self.meter = TrophyMeter()  # the panel's width: its labels placed by that alone
+        box.addWidget(self.meter)
         self.trophy_hint = label("", "muted", wrap=True)
         box.addWidget(self.trophy_hint)
         box.addStretch(1)
@@ -291,28 +365,30 @@ class HomePage(QWidget):
         box.addWidget(self.evaluation_reason)
 
         box.addSpacing(4)
-        figures = QHBoxLayout()
-        figures.setSpacing(24)
-        score = QVBoxLayout()
-        score.setSpacing(0)
+        # the final score and the next attempt's cap side by side, in a grid: their
+        # titles may take two lines, their numbers stay on one line
+        figures = QGridLayout()
+        figures.setHorizontalSpacing(24)
+        figures.setVerticalSpacing(0)
         self.score_title = label("", "field", wrap=True)
         self.final_score = label(NO_NUMBER, "big")
         self.score_caption = label("", "muted", wrap=True)
         self.passing_score = label("", "muted", wrap=True)
-        for part in (self.score_title, self.final_score, self.score_caption, self.passing_score):
-            score.addWidget(part)
-        score.addStretch(1)
-        cap = QVBoxLayout()
-        cap.setSpacing(0)
         self.cap_title = label("", "field", wrap=True)
         self.next_cap = label(NO_NUMBER, "big")
         self.cap_caption = label("", "muted")
         self.cap_caption.setMinimumHeight(self.cap_caption.fontMetrics().height())
-        for part in (self.cap_title, self.next_cap, self.cap_caption):
-            cap.addWidget(part)
-        cap.addStretch(1)
-        figures.addLayout(score, 1)
-        figures.addLayout(cap, 1)
+        self.cap_parts = (self.cap_title, self.next_cap, self.cap_caption)  # hidden: closed
+        bottom = Qt.AlignmentFlag.AlignBottom
+        top = Qt.AlignmentFlag.AlignTop
+        for row, part in enumerate(
+            (self.score_title, self.final_score, self.score_caption, self.passing_score)
+        ):
+            figures.addWidget(part, row, 0, bottom if row == 0 else top)
+        for row, part in enumerate(self.cap_parts):
+            figures.addWidget(part, row, 1, bottom if row == 0 else top)
+        figures.setColumnStretch(0, 1)
+        figures.setColumnStretch(1, 1)
         box.addLayout(figures)
 
         grid = QGridLayout()
@@ -326,9 +402,9 @@ class HomePage(QWidget):
         for index, (key, value) in enumerate(
             zip(self.attempt_keys, self.attempt_values, strict=True)
         ):
-            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             grid.addWidget(key, index, 0)
-            grid.addWidget(value, index, 1)
+            grid.addWidget(value, index, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         box.addLayout(grid)
         self.forecast = label("", "muted", wrap=True)
@@ -339,16 +415,17 @@ class HomePage(QWidget):
     def _build_materials(self) -> QFrame:
         frame, box, self.materials_title = self._panel()
         self.materials_grid = QGridLayout()
-        self.materials_grid.setHorizontalSpacing(20)
+        self.materials_grid.setHorizontalSpacing(16)
         self.materials_grid.setVerticalSpacing(10)
         # column 0: the narrow "✓" column, its width fixed (so nothing moves when a
-        # material becomes complete); then the title, required activities, trophies
+        # material becomes complete); then the title (it wraps), required activities,
+        # trophies
         self.materials_grid.setColumnMinimumWidth(0, self._mark_size().width())
-        self.column_heads = [label("", "column") for _ in range(3)]
+        self.column_heads = [label("", "column", wrap=True) for _ in range(3)]
         for index, head in enumerate(self.column_heads, start=1):
             if index > 1:
-                head.setAlignment(Qt.AlignmentFlag.AlignRight)
-            self.materials_grid.addWidget(head, 0, index)
+                head.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+            self.materials_grid.addWidget(head, 0, index, Qt.AlignmentFlag.AlignBottom)
         self.materials_grid.setColumnStretch(1, 1)
         box.addLayout(self.materials_grid)
         self.materials_loading = label("", "muted")
@@ -384,51 +461,41 @@ class HomePage(QWidget):
 
     @property
     def busy(self) -> bool:
-        """A read of the session runs now."""
-        return self._task is not None
+        """A read of the session runs now (or one more is due)."""
+        return self._reader.busy
+
+    @property
+    def loads(self) -> int:
+        """Reads started (a refresh asked during one runs one more after it)."""
+        return self._reader.reads
 
     def refresh(self) -> None:
         """Read the session again, off the GUI thread; shown when it arrives. Asked while
         a read runs, one more read follows it (not one per request)."""
-        if not self.session.signed_in:
-            return
-        if self._task is not None:
-            self._again = True
-            return
-        self._again = False
+        self._reader.request()
+
+    def _read(self) -> Beranda | None:
+        """The read, off the GUI thread (the session looked up now: tests replace it)."""
         session = self.session
-
-        def read_home(cancel: CancelToken, progress: Callable[[int, int], None]) -> Beranda | None:
-            try:
-                return session.beranda()
-            except Exception:
-                if not session.signed_in:  # the sign-out closed it under the read: nothing
-                    return None
-                raise
-
-        self.loads += 1
-        task = self.runner.run(
-            read_home, done=self._loaded, failed=self._failed, name="home.refresh", parent=self
-        )
-        task.finished.connect(self._finished)
-        self._task = task
+        try:
+            return session.beranda()
+        except Exception:
+            if not session.signed_in:  # the sign-out closed it under the read: nothing
+                return None
+            raise
 
     def _loaded(self, snapshot: Beranda | None) -> None:
-        if snapshot is None or not self.session.signed_in:  # signed out meanwhile
+        if snapshot is None:  # the read's guard: the session closed under it
             return
         self.snapshot = snapshot
         self._apply(snapshot)
 
-    def _failed(self, error: BaseException) -> None:
-        show_error(self, error)
-
-    def _finished(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and task.dropped:  # the runner shut down: the app closes
-            self._again = False
-            return
-        if self._again:
-            self.refresh()
+    def _next_clicked(self) -> None:
+        action = self.snapshot.action if self.snapshot is not None else NextAction.COURSE
+        if action is NextAction.PROFILE:
+            self.profile_requested.emit()
+        elif action is NextAction.COURSE:
+            self.course_requested.emit()
 
     # ------------------------------------------------------------------ texts
 
@@ -456,7 +523,6 @@ class HomePage(QWidget):
             key.setText(tr(text))
         self.checklist_title.setText(tr(Label.HOME_CHECKLIST_TITLE))
         self.sync_title.setText(tr(Label.HOME_SYNC_TITLE))
-        self.open_course.setText(tr(Label.HOME_OPEN_COURSE))
         self.meter.retranslate()
         self.materials_loading.setText(tr(Label.HOME_LOADING))  # hidden once read
         if self.snapshot is not None:
@@ -466,6 +532,7 @@ class HomePage(QWidget):
 
     def _say_loading(self) -> None:
         self.next_text.setText(tr(Label.HOME_LOADING))
+        self.next_button.setText(tr(Label.HOME_OPEN_COURSE))
         self.cap_title.setText("")  # its number comes with the first read
 
     # ------------------------------------------------------------------ applying a read
@@ -473,6 +540,7 @@ class HomePage(QWidget):
     def _apply(self, snapshot: Beranda) -> None:
         view = snapshot.progress
         self.next_text.setText(next_text(snapshot))
+        self._apply_action(snapshot.action)
         self._apply_trophies(snapshot)
         self._apply_evaluation(snapshot)
         self._apply_materials(view)
@@ -485,6 +553,14 @@ class HomePage(QWidget):
             self.pending.setText(tr(Label.HOME_PENDING, count=snapshot.pending))
         else:
             self.pending.setText(tr(Label.HOME_PENDING_NONE))
+
+    def _apply_action(self, action: NextAction) -> None:
+        """The banner's button: the page it opens, or none."""
+        if action is NextAction.PROFILE:
+            self.next_button.setText(tr(Label.HOME_OPEN_PROFILE))
+        else:
+            self.next_button.setText(tr(Label.HOME_OPEN_COURSE))
+        self.next_button.setVisible(action is not NextAction.NONE)
 
     def _apply_trophies(self, snapshot: Beranda) -> None:
         view = snapshot.progress
@@ -507,7 +583,10 @@ class HomePage(QWidget):
         self.score_caption.setText(tr(_SCORE[snapshot.score]))
         self.passing_score.setText(tr(Label.HOME_PASSING_SCORE, passing=view.passing_score))
 
-        self.cap_title.setText(tr(Label.HOME_NEXT_CAP, number=view.next_attempt))
+        # the next attempt's cap: none once the evaluation is closed
+        for part in self.cap_parts:
+            part.setVisible(snapshot.stage is not EvaluationStage.CLOSED)
+        self.cap_title.setText(tr(Label.HOME_CAP_TITLE, number=view.next_attempt))
         cap = snapshot.next_cap
         self.next_cap.setText(NO_NUMBER if cap is None else number(cap))
         estimated = cap is not None and view.next_cap_estimated
@@ -562,7 +641,6 @@ class HomePage(QWidget):
                 label("", "field"),
                 label("", "field"),
             )
-            row.title.setMinimumWidth(160)
             row.mark.setFixedSize(self._mark_size())
             for column, part in enumerate((row.mark, row.title, row.required, row.trophies)):
                 if column in (2, 3):

@@ -12,7 +12,9 @@ mark reached is drawn in the dark accent, one not reached in the muted grey. Bef
 The meter paints; it is read through its accessible name and description, which say
 the same in words (``retranslate`` re-reads them). ``mark_labels()`` is where the marks
 and their labels go at the meter's current size: ``paintEvent`` draws exactly those (one
-method computes them for both). The large number beside it is the page's own label.
+method computes them for both). The large number above it is the page's own label;
+the page gives the meter its panel's whole width, so where the labels go follows from the
+page's width alone, never from the numbers.
 """
 
 from __future__ import annotations

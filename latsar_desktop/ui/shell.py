@@ -207,6 +207,7 @@ class Shell(QWidget):
     def _build_home(self) -> QWidget:
         self.home = HomePage(self.session, self.runner)
         self.home.course_requested.connect(lambda: self._jump(PAGES.index(COURSE)))
+        self.home.profile_requested.connect(lambda: self._jump(PAGES.index(PROFILE)))
         return self.home
 
     def _build_settings(self) -> QWidget:

@@ -4,7 +4,10 @@ and "Rincian" with the last error and the events the server refused.
 One state at a time, with a coloured dot (``SyncState``):
 
 - offline: the server was not reached (``session.online`` False at the sign-in, or a
-  sync's ``SyncError.link_down``); why, the last sync and what waits are in the tool tip;
+  sync's ``SyncError.link_down``): "Luring — perubahan disimpan di komputer ini", or
+  "Luring — 3 perubahan menunggu; …" when changes wait; why (``session.offline_reason``
+  or ``session.message_for(error)``: refused, not our server, a server error…) is read
+  in "Rincian", shown whenever the reason is known, and in the tool tip;
 - syncing: a background sync runs, "Menyinkronkan… 12/40" and a small progress bar in
   the slot "Rincian" has otherwise (as wide as the wider: nothing moves while it runs);
 - error: the server was reached and refused (``session.message_for(error)``); a sync
@@ -12,13 +15,19 @@ One state at a time, with a coloured dot (``SyncState``):
 - pending: "N perubahan menunggu sinkronisasi";
 - done: "Tersinkron · <time>" ("Terhubung ke server" before any sync).
 
+The sentence stays on one line: a long one is cut with "…" at its end, elided again on
+every resize (``status_message()``, the accessible name and "Rincian" keep it whole;
+so does the tool tip when there is no other).
+
 "Sinkronkan sekarang" (``session.sync_now()``) reads "Batalkan" while a sync runs
 (``session.cancel_sync()``; the sync ends quietly, the state is what it was before it);
 its width is the wider of the two texts, so the bar never shifts. "Rincian" shows when
-the last sync failed or the server refused events (a refusal is permanent); it opens
-``SyncDetailsDialog`` (``details_dialog`` while open, window-modal through ``open()``,
-a child of the bar's window). Which event a refusal was is read from the journal
-(``session.store.journal()``, on the runner): the session has no method for it yet.
+there is something to read: why the server is not reached, the last sync's error, or
+events the server refused (a refusal is permanent). It opens ``SyncDetailsDialog``
+(``details_dialog`` while open, window-modal through ``open()``, a child of the bar's
+window): at the top the reason (calm when offline), the last sync's time and the
+changes waiting; then the refused events from ``session.rejected_events()`` (the UI
+only maps an event's type or its activity's kind to a label, with the activity's title).
 
 Threads. ``start()`` starts the session's background sync; its progress and results
 arrive on the sync thread and are re-posted to the GUI thread with signals (a result
@@ -26,8 +35,9 @@ carries the counts read right after it on that thread, so "done" shows its time 
 once). ``refresh()`` re-reads the pending count, the last sync's time and the number of
 refusals on the ``TaskRunner`` (``tasks.CoalescedRead``: asked while one runs, one more
 after it, not N; one begun before a sync's result is thrown away and read again). The
-details are read on the runner too before the dialog opens. ``synced`` is emitted on the
-GUI thread after each successful sync. ``history`` lists the states shown, in order.
+details (the counts and the refused events) are read on the runner too before the
+dialog opens. ``synced`` is emitted on the GUI thread after each successful sync.
+``history`` lists the states shown, in order.
 """
 
 from __future__ import annotations
@@ -35,14 +45,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -59,9 +68,10 @@ from PySide6.QtWidgets import (
 )
 
 from latsar_desktop.domain.messages import Message, ParamValue
-from latsar_desktop.domain.protocol import EventType, JournalEvent
+from latsar_desktop.domain.protocol import ActivityKind, EventType
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.store.views import RefusedEvent
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError
@@ -108,81 +118,84 @@ def read_counts(session: ParticipantSession) -> Counts:
     )
 
 
-@dataclass(frozen=True)
-class RejectedEvent:
-    """One refused event as the details list shows it: what it was (a label and its
-    parameters), when it was recorded on this computer, and the server's reason."""
-
-    what: Label | None  # None: ``title`` says it (an activity of the course)
-    title: str
-    params: dict[str, ParamValue]
-    at: datetime | None
-    reason: Message
-
-    def what_text(self) -> str:
-        return tr(self.what, **self.params) if self.what is not None else self.title
+# what a refused activity's event was, by the activity's kind: "Video: <title>"
+_KIND_LABELS: dict[ActivityKind, Label] = {
+    ActivityKind.VIDEO: Label.SYNC_DETAILS_VIDEO,
+    ActivityKind.READING: Label.SYNC_DETAILS_READING,
+    ActivityKind.PRACTICE_QUIZ: Label.SYNC_DETAILS_PRACTICE,
+    ActivityKind.REFLECTION: Label.SYNC_DETAILS_REFLECTION,
+}
 
 
-_What = tuple[Label | None, str, dict[str, ParamValue]]
-
-
-def _describe(event: JournalEvent | None, seq: int, session: ParticipantSession) -> _What:
-    """What a refused event was: a label and its parameters, or an activity's title."""
-    if event is None:
-        return Label.SYNC_DETAILS_UNKNOWN, "", {"seq": seq}
+def describe(event: RefusedEvent) -> tuple[Label, dict[str, ParamValue]]:
+    """What a refused event was, as a label and its parameters: the welcome video, an
+    evaluation attempt, or an activity named by its kind and title (its id when the
+    course has no such activity any more; its number when the journal lost it)."""
+    if event.type is None:
+        return Label.SYNC_DETAILS_UNKNOWN, {"seq": event.seq}
     if event.type is EventType.WELCOME_WATCHED:
-        return Label.SYNC_DETAILS_WELCOME, "", {}
+        return Label.SYNC_DETAILS_WELCOME, {}
     if event.type is EventType.ATTEMPT_SUBMITTED:
-        return Label.SYNC_DETAILS_ATTEMPT, "", {}
-    activity_id = str(getattr(event.payload, "activity_id", ""))
-    activity = session.package().activity(activity_id)
-    if activity is None:
-        return Label.SYNC_DETAILS_ACTIVITY, "", {"activity": activity_id}
-    return None, activity.title, {}
+        return Label.SYNC_DETAILS_ATTEMPT, {}
+    if event.activity_title is not None and event.activity_kind is not None:
+        return _KIND_LABELS[event.activity_kind], {"title": event.activity_title}
+    return Label.SYNC_DETAILS_ACTIVITY, {"activity": event.activity_id or ""}
 
 
-def read_rejected(session: ParticipantSession) -> list[RejectedEvent]:
-    """The events the server refused, oldest first, with what each was (worker: the
-    journal is read whole to find them)."""
-    rejections = session.rejections()
-    if not rejections:
-        return []
-    wanted = {rejection.event_id for rejection in rejections}
-    events: dict[uuid.UUID, JournalEvent] = {
-        event.id: event for event in session.store.journal() if event.id in wanted
-    }
-    found = []
-    for rejection in rejections:
-        event = events.get(rejection.event_id)
-        what, title, params = _describe(event, rejection.seq, session)
-        at = event.at if event is not None else None
-        found.append(RejectedEvent(what, title, params, at, rejection.message.to_message()))
-    return found
+def what_text(event: RefusedEvent) -> str:
+    what, params = describe(event)
+    return tr(what, **params)
+
+
+@dataclass(frozen=True)
+class Details:
+    """What "Rincian" shows, read on the runner: the counts and the refused events."""
+
+    counts: Counts
+    refused: list[RefusedEvent]
+
+
+def read_details(session: ParticipantSession) -> Details:
+    """The counts and the refused events, oldest first (worker)."""
+    return Details(read_counts(session), session.rejected_events())
 
 
 class _StateText(QLabel):
-    """The state's sentence on one line, cut with "…" when the bar is narrow (``text()``
-    and the tool tip keep it whole); it never widens the window."""
+    """The state's sentence on one line, cut with "…" at its end when the bar is too
+    narrow for it (elided again on every resize); ``full`` keeps it whole, and so do the
+    accessible name, "Rincian" and the tool tip. It never widens the window."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.full = self.tip = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(60)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = self.contentsRect()
+    def set_full(self, text: str, tip: str) -> None:
+        """The sentence, and its tool tip (none: the sentence itself when it is cut)."""
+        self.full = " ".join(text.split())  # one line: a line break would be cut apart
+        self.tip = tip
+        self.setAccessibleName(self.full)
+        self._elide()
+
+    def elided(self) -> bool:
+        return self.text() != self.full
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
         elide = Qt.TextElideMode.ElideRight
-        shown = self.fontMetrics().elidedText(self.text(), elide, rect.width())
-        self.style().drawItemText(
-            painter,
-            rect,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            self.palette(),
-            self.isEnabled(),
-            shown,
-            self.foregroundRole(),
-        )
+        self.setText(self.fontMetrics().elidedText(self.full, elide, max(width, 0)))
+        self.setToolTip(self.tip or (self.full if self.elided() else ""))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
 
 
 class _Relay(QObject):
@@ -378,7 +391,11 @@ class SyncStatusBar(QStatusBar):
                 lines.append(tr(Label.STATUS_SYNCED, time=counts.last_sync_at))
             if counts is not None and counts.pending:
                 lines.append(tr(Label.STATUS_PENDING, count=counts.pending))
-            return SyncState.OFFLINE, tr(Label.STATUS_OFFLINE), "\n".join(lines)
+            if counts is not None and counts.pending:
+                text = tr(Label.STATUS_OFFLINE_PENDING, count=counts.pending)
+            else:
+                text = tr(Label.STATUS_OFFLINE)
+            return SyncState.OFFLINE, text, "\n".join(lines)
         if self._problem is not None:
             text = say(self.session.message_for(self._problem))
             return SyncState.ERROR, text, text
@@ -390,8 +407,7 @@ class SyncStatusBar(QStatusBar):
 
     def _show(self) -> None:
         state, text, tip = self._current()
-        self.text.setText(text)
-        self.text.setToolTip(tip)
+        self.text.set_full(text, tip)
         set_property(self.dot, "state", state.value)
         if state is not self.state or not self.history:
             self.state = state
@@ -416,12 +432,19 @@ class SyncStatusBar(QStatusBar):
             if rejected
             else tr(Label.STATUS_DETAILS)
         )
-        worth = (self._problem is not None or rejected > 0) and not self._signing_out
-        self.details_button.setVisible(worth)
+        self.details_button.setVisible(self._worth_details(state, rejected))
+
+    def _worth_details(self, state: SyncState, rejected: int) -> bool:
+        """ "Rincian" when there is something to read there: the last sync's error, why
+        the server is not reached (offline with a known reason), or refused events."""
+        if state is SyncState.SIGNING_OUT:
+            return False
+        offline = state is SyncState.OFFLINE and self._link_reason is not None
+        return offline or self._problem is not None or rejected > 0
 
     def status_message(self) -> str:
-        """The state's sentence, as the participant reads it."""
-        return self.text.text()
+        """The state's sentence, whole (the bar may show it cut short with "…")."""
+        return self.text.full
 
     def retranslate(self) -> None:
         """Every text again in the language now chosen."""
@@ -461,18 +484,26 @@ class SyncStatusBar(QStatusBar):
         self._loading_details = True
         session = self.session
 
-        def work(cancel: CancelToken, progress: Any) -> list[RejectedEvent]:
-            return read_rejected(session)
+        def work(cancel: CancelToken, progress: Any) -> Details:
+            return read_details(session)
 
-        def done(rejected: list[RejectedEvent]) -> None:
+        def done(details: Details) -> None:
             self._loading_details = False
             if self._signing_out or not self.session.signed_in:
                 return
-            problem = self.session.message_for(self._problem) if self._problem else None
+            self._counts = details.counts  # just read: the bar says the same as the dialog
+            self._show()
+            offline = not self._online
+            if offline:
+                problem = self._link_reason
+            else:
+                problem = self.session.message_for(self._problem) if self._problem else None
             if self.details_dialog is not None:
                 self.details_dialog.reject()
             # the window's child: the status bar's label style is not the dialog's
-            dialog = SyncDetailsDialog(rejected, problem, self.window())
+            dialog = SyncDetailsDialog(
+                details.refused, problem, self.window(), offline=offline, counts=details.counts
+            )
             self.details_dialog = dialog
             dialog.finished.connect(lambda _result: self._details_closed(dialog))
             dialog.open()
@@ -490,18 +521,25 @@ class SyncStatusBar(QStatusBar):
 
 
 class SyncDetailsDialog(QDialog):
-    """The last sync's error and the events the server refused, each with what it was,
-    when it was recorded and the server's reason (see the module docstring)."""
+    """At the top, why the server is not reached (``offline``) or the last sync's error,
+    with the last sync's time and the changes waiting; then the events the server
+    refused, each with what it was, when it was recorded and the server's reason (see
+    the module docstring)."""
 
     def __init__(
         self,
-        refused: list[RejectedEvent],
+        refused: list[RefusedEvent],
         problem: Message | None,
         parent: QWidget | None = None,
+        *,
+        offline: bool = False,
+        counts: Counts | None = None,
     ) -> None:
         super().__init__(parent)
         self.refused = refused
         self.problem = problem
+        self.offline = offline
+        self.counts = counts
         self.setFixedWidth(DETAILS_WIDTH)
         column = self.column = QVBoxLayout(self)
         # the height is ours (``_fit``): a wrapped label's minimum is for a narrow width
@@ -511,14 +549,21 @@ class SyncDetailsDialog(QDialog):
         self.title = label("", "subtitle", wrap=True)
         column.addWidget(self.title)
         self.error_heading = label("", "field", wrap=True)
-        self.error_text = label("", "error", wrap=True)
+        # offline is no fault: told calmly; an error the server answered, as an error
+        self.error_text = label("", "notice" if offline else "error", wrap=True)
         self.error_text.setTextFormat(Qt.TextFormat.RichText)
         self.error_text.setOpenExternalLinks(True)
         for part in (self.error_heading, self.error_text):
             part.setVisible(problem is not None)
             column.addWidget(part)
-        if problem is not None:
-            column.addSpacing(6)
+        # the last sync's time and the changes waiting (when the counts were read)
+        self.last_sync = label("", "muted", wrap=True)
+        self.pending = label("", "muted", wrap=True)
+        column.addWidget(self.last_sync)
+        column.addWidget(self.pending)
+        self.last_sync.setVisible(counts is not None)
+        self.pending.setVisible(counts is not None and counts.pending > 0)
+        column.addSpacing(6)
         self.refused_heading = label("", "field", wrap=True)
         self.refused_intro = label("", "muted", wrap=True)
         column.addWidget(self.refused_heading)
@@ -588,8 +633,15 @@ class SyncDetailsDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(tr(Label.SYNC_DETAILS_TITLE))
         self.title.setText(tr(Label.SYNC_DETAILS_TITLE))
-        self.error_heading.setText(tr(Label.SYNC_DETAILS_ERROR))
+        heading = Label.SYNC_DETAILS_OFFLINE if self.offline else Label.SYNC_DETAILS_ERROR
+        self.error_heading.setText(tr(heading))
         self.error_text.setText(rich_text(say(self.problem)) if self.problem else "")
+        counts = self.counts
+        last = counts.last_sync_at if counts is not None else None
+        self.last_sync.setText(
+            tr(Label.STATUS_SYNCED, time=last) if last else tr(Label.SYNC_DETAILS_NEVER)
+        )
+        self.pending.setText(tr(Label.STATUS_PENDING, count=counts.pending if counts else 0))
         count = len(self.refused)
         self.refused_heading.setText(tr(Label.SYNC_DETAILS_REJECTED, count=count))
         self.refused_heading.setVisible(bool(count))
@@ -597,9 +649,10 @@ class SyncDetailsDialog(QDialog):
             tr(Label.SYNC_DETAILS_REJECTED_INTRO if count else Label.SYNC_DETAILS_NONE)
         )
         for (what, when, reason), event in zip(self.rows, self.refused, strict=True):
-            what.setText(event.what_text())
-            when.setText(tr(Label.SYNC_DETAILS_WHEN, time=event.at) if event.at else "")
-            when.setVisible(event.at is not None)
+            what.setText(what_text(event))
+            at = event.recorded_at
+            when.setText(tr(Label.SYNC_DETAILS_WHEN, time=at) if at else "")
+            when.setVisible(at is not None)
             reason.setText(say(event.reason))
         self.close_button.setText(tr(Label.CLOSE))
         self._fit()
@@ -609,6 +662,7 @@ class SyncDetailsDialog(QDialog):
         parts = [self.title.text()]
         if self.problem is not None:
             parts += [self.error_heading.text(), say(self.problem)]
+        parts += [part.text() for part in (self.last_sync, self.pending) if part.isVisibleTo(self)]
         if self.refused:
             parts.append(self.refused_heading.text())
         parts.append(self.refused_intro.text())

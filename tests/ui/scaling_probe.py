@@ -78,6 +78,7 @@ def wait(until: Callable[[], bool], timeout: float = PLAY_TIMEOUT) -> None:
 def settle() -> None:
     for _ in range(5):
         QApplication.processEvents()
+        QApplication.sendPostedEvents()  # the layouts' deferred requests too
 
 
 def _in_scroll_area(widget: QWidget, root: QWidget) -> bool:
@@ -191,8 +192,12 @@ def _pages(machine: MachineStore, runner: TaskRunner, people: list[Any]) -> dict
     window._welcome_done()
     shell = window.shell
     assert shell is not None
-    for index, name in enumerate(("home", "course", "profile")):
+    for index, name in enumerate(("home", "course", "settings", "profile")):
         shell.show_page(index)
+        # the page's data read off the GUI thread, shown and laid out
+        wait(lambda: shell.home.loads > 0 and not shell.home.busy)
+        wait(lambda: not shell.settings.refreshing)
+        settle()
         result[name] = measure(window, shell, name)
     window.shutdown()
     window.close()

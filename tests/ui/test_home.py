@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.messages import Code
@@ -34,19 +37,17 @@ from latsar_desktop.domain.protocol import (
     ActivityKind,
     CapBand,
     CoursePackage,
-    Question,
 )
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession
-from latsar_desktop.session.beranda import Beranda
+from latsar_desktop.session.beranda import Beranda, EvaluationStage, NextAction, NextStep
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui import errors, texts
-from latsar_desktop.ui.home import DONE_MARK, MET, NOT_MET, HomePage
+from latsar_desktop.ui.home import DONE_MARK, MET, NOT_MET, STACK_WIDTH, HomePage
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
-from tests.recipes import recipe_steps
+from tests.recipes import answer, play_recipe, take_attempt
 from tests.ui.steps import WAIT_MS
-from tools import demo_course as demo
 
 PageFor = Callable[[ParticipantSession], HomePage]
 # two practice quizzes answered with chosen right answers: (quiz, right answers)
@@ -97,15 +98,6 @@ def refreshed(qtbot: QtBot, page: HomePage) -> HomePage:
 
 def materials_of(package: CoursePackage) -> dict[str, list[Activity]]:
     return {m.id: [a for sub in m.sub_materials for a in sub.activities] for m in package.materials}
-
-
-def answer(question: Question, right: bool) -> str:
-    """The right choice (the key shipped with a practice quiz, or the server's copy of an
-    evaluation question), or a wrong one."""
-    if right:
-        assert question.answer is not None
-        return question.answer
-    return next(c.id for c in question.choices if c.id != question.answer)
 
 
 def answers_for(quiz: Activity, right: int) -> dict[str, str]:
@@ -244,7 +236,7 @@ def test_beranda_follows_the_data(
     assert page.evaluation_state.text() == tr(Label.HOME_EVALUATION_OPEN)
     assert page.evaluation_reason.text() == tr(Code.EVALUATION_UNLOCKED)
     assert page.next_text.text() == tr(Label.HOME_NEXT_EVALUATION)
-    assert page.cap_title.text() == tr(Label.HOME_NEXT_CAP, number=1)
+    assert page.cap_title.text() == tr(Label.HOME_CAP_TITLE, number=1)
     first_band = rules.cap_table[0]
     assert first_band.first_attempt == 1
     assert indonesian_number(page.next_cap.text()) == first_band.cap  # 100
@@ -291,34 +283,6 @@ def test_beranda_follows_the_data(
     assert page.last_sync.text() == tr(Label.HOME_SYNC_LAST, time=last)
 
 
-def play(session: ParticipantSession, recipe: str) -> None:
-    """A trophy recipe of tests/recipes.py, through the session."""
-    package = session.package()
-    for step in recipe_steps(recipe):
-        if step.activity_id == package.welcome_video.id:
-            session.watch_welcome()
-            continue
-        activity = package.activity(step.activity_id)
-        assert activity is not None
-        if step.correct is not None:
-            session.record_practice(activity.id, answers_for(activity, step.correct))
-        elif activity.kind is ActivityKind.REFLECTION:
-            session.record_reflection(activity.id, "Saya belajar melayani dengan jujur.")
-        else:
-            session.complete_activity(activity.id)
-
-
-def take_attempt(session: ParticipantSession, right: int) -> int:
-    """An evaluation attempt with its first ``right`` answers right (the server's keys);
-    the number of questions it drew."""
-    keys = {q.id: q for q in demo.load_package().evaluation.questions}
-    run = session.start_attempt()
-    for number, question in enumerate(run.questions):
-        run.answer(question.id, answer(keys[question.id], number < right))
-    run.submit()
-    return len(run.questions)
-
-
 def test_a_graded_attempt_shows_its_final_score_large_and_the_passing(
     qtbot: QtBot,
     machine: MachineStore,
@@ -328,7 +292,7 @@ def test_a_graded_attempt_shows_its_final_score_large_and_the_passing(
 ) -> None:
     session = sign_in(machine, people[0], sessions)
     rules = session.package().rules
-    play(session, "32-optional")  # every required activity, 32 trophies
+    play_recipe(session, "32-optional")  # every required activity, 32 trophies
     drawn = take_attempt(session, right=15)
     page = refreshed(qtbot, page_for(session))
     # submitted, not synced: waiting, and the next attempt is the second
@@ -336,7 +300,7 @@ def test_a_graded_attempt_shows_its_final_score_large_and_the_passing(
     assert page.graded_value.text() == "0"
     assert page.final_score.text() == "—"
     assert page.next_text.text() == tr(Label.HOME_NEXT_WAITING)
-    assert page.cap_title.text() == tr(Label.HOME_NEXT_CAP, number=2)
+    assert page.cap_title.text() == tr(Label.HOME_CAP_TITLE, number=2)
     rows = condition_rows(page)
     assert rows[tr(Label.HOME_CONDITION_ATTEMPT, needed=rules.min_attempts)] == (
         NOT_MET,
@@ -382,7 +346,7 @@ def test_the_daily_grading_limit_and_an_attempt_waiting_for_a_later_day(
     rules = session.package().rules
     limit = rules.max_graded_per_day
     assert limit is not None
-    play(session, "28")  # the evaluation open
+    play_recipe(session, "28")  # the evaluation open
     for _ in range(limit):
         take_attempt(session, right=5)
     session.sync()  # all graded today
@@ -393,7 +357,7 @@ def test_the_daily_grading_limit_and_an_attempt_waiting_for_a_later_day(
     later = tr(Code.EVALUATION_GRADED_LATER, date=today + timedelta(days=1), limit=limit)
     assert page.forecast.isVisibleTo(page)
     assert page.forecast.text() == tr(Label.HOME_FORECAST, number=limit + 1, forecast=later)
-    assert page.cap_title.text() == tr(Label.HOME_NEXT_CAP, number=limit + 1)
+    assert page.cap_title.text() == tr(Label.HOME_CAP_TITLE, number=limit + 1)
     assert indonesian_number(page.next_cap.text()) == cap_of(rules.cap_table, limit + 1)
 
     take_attempt(session, right=5)  # accepted and numbered, graded on a later day
@@ -401,7 +365,7 @@ def test_the_daily_grading_limit_and_an_attempt_waiting_for_a_later_day(
     refreshed(qtbot, page)
     assert (page.graded_value.text(), page.later_value.text()) == (str(limit), "1")
     assert page.unsent_value.text() == "0"
-    assert page.cap_title.text() == tr(Label.HOME_NEXT_CAP, number=limit + 2)
+    assert page.cap_title.text() == tr(Label.HOME_CAP_TITLE, number=limit + 2)
     assert indonesian_number(page.next_cap.text()) == cap_of(rules.cap_table, limit + 2)
 
 
@@ -582,3 +546,161 @@ def test_a_complete_material_gets_its_mark_and_nothing_moves(
         len(package.materials) - 1
     )
     assert settled() == before  # the mark came in its own column: nothing moved
+
+
+# ---------------------------------------------------------------------- fitting the page
+
+# the page area of a 1366×768 screen at 100 % (two columns), at 125 % and narrower (one)
+PAGE_SIZES = ((1166, 560), (893, 520), (760, 520))
+
+
+def geometries(page: HomePage) -> list[tuple[str, int, int, int, int]]:
+    return [
+        (w.objectName() or type(w).__name__, w.x(), w.y(), w.width(), w.height())
+        for w in page.findChildren(QWidget)
+        if w.isVisibleTo(page)
+    ]
+
+
+def settle(qtbot: QtBot, page: HomePage) -> None:
+    """Until the layouts have run: the same geometries three looks in a row."""
+    seen: list[object] = []
+
+    def steady() -> bool:
+        seen.append(geometries(page))
+        return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(steady, timeout=WAIT_MS)
+
+
+def cut_off(page: HomePage) -> list[str]:
+    """Every visible label or button of the page that does not show whole: reaching past
+    the scroll area's viewport (the banner above it: past the page) on either side, a
+    one-line text narrower than its text, a wrapped one lower than its lines; and a
+    meter's mark label past the meter."""
+    viewport = page.scroller.viewport()
+    found = []
+    for widget in page.findChildren(QWidget):
+        if not isinstance(widget, QLabel | QPushButton) or not widget.isVisibleTo(page):
+            continue
+        frame = viewport if viewport.isAncestorOf(widget) else page
+        left = widget.mapTo(frame, QPoint(0, 0)).x()
+        right = left + widget.width()
+        name = f"{type(widget).__name__} {widget.text()!r}"
+        if left < 0 or right > frame.width():
+            found.append(f"{name}: {left}..{right} outside 0..{frame.width()}")
+        elif isinstance(widget, QLabel) and widget.wordWrap():
+            if widget.height() < widget.heightForWidth(widget.width()):
+                found.append(f"{name}: {widget.height()} px high, its lines need more")
+        elif widget.width() < widget.minimumSizeHint().width():
+            found.append(f"{name}: {widget.width()} px, its text needs more")
+    meter = page.meter
+    for mark in meter.mark_labels():
+        if mark.rect.left() < 0 or mark.rect.right() > meter.width():
+            found.append(f"the meter's {mark.text!r} outside 0..{meter.width()}")
+    return found
+
+
+def test_every_text_fits_the_page_width_in_both_languages(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    """28 trophies and a graded attempt (every panel full), at the page widths of a
+    1366×768 screen at 100 % and 125 % and narrower, in Indonesian and English: nothing
+    reaches past the visible width (the page does not scroll sideways), nothing is cut."""
+    session = sign_in(machine, people[0], sessions)
+    play_recipe(session, "28")
+    take_attempt(session, right=15)
+    session.sync()
+    page = refreshed(qtbot, page_for(session))
+    assert page.graded_value.text() == "1"
+    assert page.trophy_count.text() == "28"
+    for language in ("id", "en"):
+        texts.set_language(language)
+        page.retranslate()
+        for width, height in PAGE_SIZES:
+            page.resize(width, height)
+            settle(qtbot, page)
+            assert page.stacked is (width < STACK_WIDTH)
+            assert cut_off(page) == [], (language, width)
+
+
+def test_the_meter_and_its_labels_stay_put_as_the_data_arrives(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    """At each page width, the meter's place and width and its marks' labels are the
+    same at 0 trophies and at 28 (with every panel filled in between)."""
+    session = sign_in(machine, people[0], sessions)
+
+    def placed(page: HomePage) -> tuple[object, ...]:
+        settle(qtbot, page)
+        meter = page.meter
+        marks = [(m.row, m.rect.left(), m.rect.width()) for m in meter.mark_labels()]
+        return meter.mapTo(page, QPoint(0, 0)).x(), meter.width(), tuple(marks)
+
+    pages = []
+    for width, height in PAGE_SIZES:
+        page = page_for(session)
+        page.resize(width, height)
+        refreshed(qtbot, page)
+        assert page.trophy_count.text() == "0"
+        pages.append((page, placed(page)))
+    play_recipe(session, "28")
+    for page, empty in pages:
+        refreshed(qtbot, page)
+        assert page.trophy_count.text() == "28"
+        assert placed(page) == empty, page.width()
+
+
+def test_the_banner_opens_profil_once_issued_and_nothing_while_waiting(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The button follows the ``Beranda``'s action (its choice is tested in
+    tests/unit/test_beranda.py): here a real read, its next step replaced."""
+    session = sign_in(machine, people[0], sessions)
+    page = refreshed(qtbot, page_for(session))
+    opened: list[str] = []
+    page.course_requested.connect(lambda: opened.append("course"))
+    page.profile_requested.connect(lambda: opened.append("profile"))
+    assert page.next_button.text() == tr(Label.HOME_OPEN_COURSE)
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert opened == ["course"]
+    assert all(part.isVisibleTo(page) for part in page.cap_parts)
+    real = page.snapshot
+    assert real is not None
+
+    waiting = replace(real, next_step=NextStep.PASSED_SOON, action=NextAction.NONE)
+    monkeypatch.setattr(session, "beranda", lambda: waiting)
+    refreshed(qtbot, page)
+    assert page.next_text.text() == tr(Label.HOME_NEXT_PASSED_SOON)
+    assert not page.next_button.isVisibleTo(page)  # nothing to open while it waits
+
+    issued = replace(
+        real,
+        next_step=NextStep.ISSUED,
+        action=NextAction.PROFILE,
+        stage=EvaluationStage.CLOSED,
+        next_cap=None,
+    )
+    monkeypatch.setattr(session, "beranda", lambda: issued)
+    refreshed(qtbot, page)
+    assert page.next_text.text() == tr(Label.HOME_NEXT_ISSUED)
+    assert page.next_button.isVisibleTo(page)
+    assert page.next_button.text() == tr(Label.HOME_OPEN_PROFILE)
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert opened == ["course", "profile"]
+    # the evaluation is closed: no next attempt, so no cap and no "ke-2 —"
+    assert page.evaluation_state.text() == tr(Label.HOME_EVALUATION_CLOSED)
+    assert not any(part.isVisibleTo(page) for part in page.cap_parts)

@@ -201,6 +201,12 @@ def test_the_side_bar_from_the_keyboard(
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert shell.current is HOME
     assert shell.page_title.text() == tr(Label.SHELL_HOME)
+    # Beranda's banner opens the page it names
+    shell.home.profile_requested.emit()
+    assert shell.current is PROFILE
+    shell.home.course_requested.emit()
+    assert shell.current is COURSE
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     # Tab from the side bar reaches the page's controls: Profil's "Keluar"
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(profile, Qt.Key.Key_Tab)

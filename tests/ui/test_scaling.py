@@ -21,7 +21,7 @@ from tests.ui.probes import run_probe
 
 SCREEN = (1366, 768)  # physical pixels
 SCALE = 1.25
-PAGES = ("signin", "signin with messages", "welcome", "home", "course", "profile")
+PAGES = ("signin", "signin with messages", "welcome", "home", "course", "settings", "profile")
 FIRST_START = "signin fresh"  # the demo's first start, no profile yet: in Indonesian
 
 

@@ -10,8 +10,10 @@ runs; the texts follow the language.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,15 +21,17 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from latsar_desktop.domain.protocol import ActivityKind
+from latsar_desktop.domain.messages import Code, msg
+from latsar_desktop.domain.protocol import ActivityKind, EventType
 from latsar_desktop.i18n import text
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.store.views import RefusedEvent
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind, error_message
 from latsar_desktop.ui import texts
-from latsar_desktop.ui.sync_status import SyncState, SyncStatusBar
+from latsar_desktop.ui.sync_status import SyncState, SyncStatusBar, what_text
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from tests.faultproxy import FaultProxy
@@ -248,6 +252,7 @@ def test_a_refused_event_is_listed_in_rincian_with_its_reason_in_indonesian(
     when = tr(Label.SYNC_DETAILS_WHEN, time=attempt.at)
     assert dialog.texts() == [
         "Rincian sinkronisasi",
+        tr(Label.STATUS_SYNCED, time=session.sync_status().last_sync_at),
         "Catatan yang ditolak server (1)",
         "Penolakan ini bersifat tetap: catatan di bawah tidak dikirim lagi dan tidak "
         "dihitung. Kemajuan Anda yang lain tidak terpengaruh.",
@@ -287,6 +292,7 @@ def test_an_error_the_server_answers_shows_with_its_text_and_in_rincian(
         "Rincian sinkronisasi",
         "Sinkronisasi terakhir tidak berhasil",
         too_old,
+        "Belum pernah sinkron dengan server.",
         "Tidak ada catatan yang ditolak server.",
     ]
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -314,19 +320,45 @@ def test_offline_with_the_server_stopped_then_a_sync_without_a_click_when_it_is_
             bar = bar_for(qtbot, session, runner)
             with qtbot.waitSignal(bar.synced, timeout=WAIT_MS):
                 bar.start()
-        # the server is stopped: a change waits, and "Sinkronkan sekarang" cannot reach it
-        session.watch_welcome()
-        bar.refresh()
-        wait_state(qtbot, bar, SyncState.PENDING)
+        # the server is stopped: "Sinkronkan sekarang" cannot reach it
         qtbot.mouseClick(bar.sync_button, LEFT)
         wait_state(qtbot, bar, SyncState.OFFLINE)
         assert bar.status_message() == OFFLINE
+        # a change made offline: what waits is in the sentence itself
+        session.watch_welcome()
+        bar.refresh()
+        pending = "Luring — 1 perubahan menunggu; tersimpan di komputer ini"
+        qtbot.waitUntil(lambda: bar.status_message() == pending, timeout=WAIT_MS)
+        assert bar.state is SyncState.OFFLINE
         assert bar.dot.property("state") == "offline"
-        why, last, waiting = bar.text.toolTip().splitlines()
-        assert why == say(error_message(SyncError(SyncErrorKind.OFFLINE)))
-        assert last.startswith("Sinkronisasi terakhir: ")
-        assert waiting == "1 perubahan menunggu sinkronisasi"
-        assert not bar.details_button.isVisible()  # offline is no error to look into
+        why = say(session.message_for(SyncError(SyncErrorKind.OFFLINE)))
+        last = tr(Label.STATUS_SYNCED, time=session.sync_status().last_sync_at)
+        waiting = "1 perubahan menunggu sinkronisasi"
+        assert bar.text.toolTip().splitlines() == [why, last, waiting]
+        # why, read without hovering: "Rincian", reached from the keyboard
+        assert bar.details_button.isVisible()
+        assert bar.details_button.text() == "Rincian"
+        host = HOSTS[0]
+        host.field.setFocus()
+        qtbot.keyClick(host.field, Qt.Key.Key_Tab)
+        assert host.focusWidget() is bar.details_button
+        qtbot.keyClick(bar.details_button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: bar.details_dialog is not None, timeout=WAIT_MS)
+        dialog = bar.details_dialog
+        assert dialog is not None
+        qtbot.waitExposed(dialog)
+        assert dialog.texts() == [
+            "Rincian sinkronisasi",
+            "Tidak terhubung ke server",
+            why,
+            last,
+            waiting,
+            "Tidak ada catatan yang ditolak server.",
+        ]
+        assert dialog.error_text.isVisible()
+        assert dialog.error_text.property("role") == "notice"  # calm: offline is no fault
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: bar.details_dialog is None, timeout=WAIT_MS)
         synced_before = session.sync_status().last_sync_at
         # the server again, on the same port: the probe sees it, and the sync follows (no
         # click; no retry either: the test's retry comes after an hour)
@@ -334,6 +366,7 @@ def test_offline_with_the_server_stopped_then_a_sync_without_a_click_when_it_is_
             with qtbot.waitSignal(bar.synced, timeout=WAIT_MS):
                 pass
             wait_state(qtbot, bar, SyncState.DONE)
+            assert not bar.details_button.isVisible()  # reached again: nothing to read
             assert session.pending_count() == 0
             assert session.sync_status().last_sync_at != synced_before
             assert bar.status_message() == done_text(session)
@@ -368,3 +401,72 @@ def test_the_texts_follow_the_language(
     assert bar.status_message() == "2 perubahan menunggu sinkronisasi"
     assert bar.sync_button.text() == SYNC_NOW
     assert bar.sync_button.width() == width
+
+
+def test_a_long_error_is_cut_with_an_ellipsis_and_read_whole_in_rincian(
+    qtbot: QtBot,
+    proxy: FaultProxy,
+    machine: MachineStore,
+    people: list[Person],
+    runner: TaskRunner,
+    sessions: list[ParticipantSession],
+) -> None:
+    session = sign_in(machine, people[0], sessions)
+    proxy.respond(426, b"upgrade", once=True)  # a long sentence: update the app
+    bar = bar_for(qtbot, session, runner)
+    host = HOSTS[0]
+    host.resize(700, 120)  # narrow: the sentence cannot fit
+    bar.start()
+    wait_state(qtbot, bar, SyncState.ERROR)
+    whole = say(error_message(SyncError(SyncErrorKind.CLIENT_TOO_OLD)))
+    qtbot.waitUntil(lambda: bar.text.text() != whole, timeout=WAIT_MS)
+    shown = bar.text.text()
+    assert shown.endswith("…")
+    assert whole.startswith(shown.removesuffix("…"))  # cut at its end, not in its middle
+    assert bar.text.fontMetrics().horizontalAdvance(shown) <= bar.text.contentsRect().width()
+    assert bar.status_message() == whole
+    assert bar.text.toolTip() == whole
+    assert bar.text.accessibleName() == whole
+    # wider: cut again on the resize, showing more of it
+    host.resize(1093, 120)
+    qtbot.waitUntil(lambda: len(bar.text.text()) > len(shown), timeout=WAIT_MS)
+    # the whole sentence in "Rincian"
+    qtbot.mouseClick(bar.details_button, LEFT)
+    qtbot.waitUntil(lambda: bar.details_dialog is not None, timeout=WAIT_MS)
+    dialog = bar.details_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert whole in dialog.texts()
+    assert dialog.error_text.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: bar.details_dialog is None, timeout=WAIT_MS)
+
+
+def refused(kind: ActivityKind | None, event_type: EventType | None, **fields: Any) -> RefusedEvent:
+    return RefusedEvent(
+        event_id=uuid.uuid4(),
+        seq=7,
+        type=event_type,
+        recorded_at=None,
+        activity_id=fields.get("activity_id"),
+        activity_title=fields.get("title"),
+        activity_kind=kind,
+        reason=msg(Code.SYNC_ERROR_REJECTED),
+    )
+
+
+def test_a_refused_event_is_named_by_its_type_or_its_activitys_kind_and_title() -> None:
+    done = EventType.ACTIVITY_COMPLETED
+    video = refused(ActivityKind.VIDEO, done, activity_id="v1", title="Nilai Dasar ASN")
+    reading = refused(ActivityKind.READING, done, activity_id="r1", title="Modul 1")
+    quiz = refused(ActivityKind.PRACTICE_QUIZ, EventType.PRACTICE_GRADED, title="Kuis 1")
+    reflection = refused(ActivityKind.REFLECTION, done, title="Refleksi diri")
+    assert what_text(video) == "Video: Nilai Dasar ASN"
+    assert what_text(reading) == "Bacaan: Modul 1"
+    assert what_text(quiz) == "Latihan soal: Kuis 1"
+    assert what_text(reflection) == "Refleksi: Refleksi diri"
+    assert what_text(refused(None, EventType.WELCOME_WATCHED)) == "Video sambutan ditonton"
+    assert what_text(refused(None, EventType.ATTEMPT_SUBMITTED)) == "Percobaan evaluasi"
+    gone = refused(None, done, activity_id="lama-1")  # removed by a course update
+    assert what_text(gone) == tr(Label.SYNC_DETAILS_ACTIVITY, activity="lama-1")
+    assert what_text(refused(None, None)) == tr(Label.SYNC_DETAILS_UNKNOWN, seq=7)

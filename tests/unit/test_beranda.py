@@ -15,10 +15,12 @@ from latsar_desktop.session.beranda import (
     Beranda,
     ConditionKind,
     EvaluationStage,
+    NextAction,
     NextStep,
     ScoreState,
     TrophyGoal,
     beranda,
+    next_action,
 )
 from latsar_desktop.session.evaluation import EvaluationOutlook
 from tests import factories as f
@@ -94,6 +96,7 @@ def test_nothing_done_every_condition_missing_and_the_welcome_first() -> None:
     assert thresholds[ConditionKind.ATTEMPT] == 1
     assert thresholds[ConditionKind.SCORE] == PACKAGE.rules.passing_score
     assert shown.next_step is NextStep.WELCOME
+    assert shown.action is NextAction.COURSE
     assert shown.stage is EvaluationStage.LOCKED
     assert (shown.trophy_goal, shown.to_unlock, shown.to_pass) == (TrophyGoal.UNLOCK, 28, 32)
     assert shown.score is ScoreState.NONE
@@ -137,6 +140,7 @@ def test_an_attempt_waiting_then_graded_below_then_passed() -> None:
     shown = page(events, Standing(attempts=[f.graded(1, "50")]))
     assert shown.score is ScoreState.BELOW
     assert shown.next_step is NextStep.CHECKLIST
+    assert shown.action is NextAction.COURSE  # another attempt, in Course
     assert conditions_of(shown)[ConditionKind.SCORE] == (
         False,
         [Code.CHECKLIST_SCORE_BELOW_PASSING],
@@ -147,6 +151,7 @@ def test_an_attempt_waiting_then_graded_below_then_passed() -> None:
     shown = page(events, Standing(attempts=[f.graded(1, "90")], passed_at=passed_at))
     assert shown.score is ScoreState.PASSED
     assert shown.next_step is NextStep.PASSED
+    assert shown.action is NextAction.NONE  # waiting for the issuance: nothing to open
     certificate = conditions_of(shown)[ConditionKind.CERTIFICATE]
     assert certificate == (False, [Code.CHECKLIST_AWAITING_ISSUANCE])
     assert [kind for kind, (met, _) in conditions_of(shown).items() if not met] == [
@@ -171,6 +176,7 @@ def test_the_certificate_issued_closes_the_evaluation() -> None:
     shown = page(all_done(), standing)
     assert shown.stage is EvaluationStage.CLOSED
     assert shown.next_step is NextStep.ISSUED
+    assert shown.action is NextAction.PROFILE  # the certificate is downloaded there
     assert shown.next_cap is None
     assert all(c.met for c in shown.conditions)
     assert conditions_of(shown)[ConditionKind.CERTIFICATE] == (True, [])
@@ -190,3 +196,16 @@ def test_a_checklist_message_of_a_newer_core_is_a_condition_of_its_own() -> None
     assert [c.kind for c in shown.conditions] == [*KINDS, ConditionKind.OTHER]
     other = shown.conditions[-1]
     assert (other.met, other.missing) == (False, (strange,))
+
+
+def test_the_banner_opens_course_until_passed_then_nothing_then_profil() -> None:
+    assert {step: next_action(step) for step in NextStep} == {
+        NextStep.WELCOME: NextAction.COURSE,
+        NextStep.LEARN: NextAction.COURSE,
+        NextStep.EVALUATION: NextAction.COURSE,
+        NextStep.WAITING: NextAction.COURSE,
+        NextStep.CHECKLIST: NextAction.COURSE,
+        NextStep.PASSED: NextAction.NONE,
+        NextStep.PASSED_SOON: NextAction.NONE,
+        NextStep.ISSUED: NextAction.PROFILE,
+    }
