@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop.domain.protocol import ActivityKind
-from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.session.participant import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.shell import PAGES, PROFILE, Shell
@@ -111,3 +111,19 @@ def watched_before(machine: MachineStore, person: Person) -> None:
 
 def first_activity(session: ParticipantSession, kind: ActivityKind) -> str:
     return next(a.id for _, a in session.package().activities() if a.kind is kind)
+
+
+def open_session(
+    machine: MachineStore,
+    person: Person,
+    sessions: list[ParticipantSession],
+    options: SessionOptions | None = None,
+) -> ParticipantSession:
+    """``person`` signed in through the session (no window), signed out at the test's end
+    (the ``sessions`` fixture)."""
+    extra = {"options": options} if options is not None else {}
+    session = ParticipantSession.sign_in(
+        machine, person["nip"], person["nik"], device_name="PC uji", **extra
+    )
+    sessions.append(session)
+    return session

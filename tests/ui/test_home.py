@@ -47,22 +47,12 @@ from latsar_desktop.ui.home import DONE_MARK, MET, NOT_MET, STACK_WIDTH, HomePag
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 from tests.recipes import answer, play_recipe, take_attempt
-from tests.ui.steps import WAIT_MS
+from tests.ui.steps import WAIT_MS, open_session
 
 PageFor = Callable[[ParticipantSession], HomePage]
 # two practice quizzes answered with chosen right answers: (quiz, right answers)
 PRACTICE = (("kebijakan-1-latihan", 2), ("smart-governance-1-latihan", 4))
 REFLECTION = "kebijakan-2-refleksi"  # a required reflection: one trophy more
-
-
-def sign_in(
-    machine: MachineStore, person: dict[str, str], sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    session = ParticipantSession.sign_in(
-        machine, person["nip"], person["nik"], device_name="PC uji"
-    )
-    sessions.append(session)
-    return session
 
 
 @pytest.fixture
@@ -172,7 +162,7 @@ def test_beranda_follows_the_data(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     package = session.package()
     rules = package.rules
     tally = Tally(package)
@@ -290,7 +280,7 @@ def test_a_graded_attempt_shows_its_final_score_large_and_the_passing(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     rules = session.package().rules
     play_recipe(session, "32-optional")  # every required activity, 32 trophies
     drawn = take_attempt(session, right=15)
@@ -342,7 +332,7 @@ def test_the_daily_grading_limit_and_an_attempt_waiting_for_a_later_day(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     rules = session.package().rules
     limit = rules.max_graded_per_day
     assert limit is not None
@@ -386,7 +376,7 @@ def test_a_refresh_asked_while_one_runs_runs_once_more_after_it(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     page = page_for(session)
     for _ in range(5):  # the first starts; its result cannot land before we return
         page.refresh()
@@ -410,7 +400,7 @@ def test_a_read_that_lands_after_the_sign_out_is_dropped(
     runner: TaskRunner,
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     page = page_for(session)
     page.refresh()
     # the read finishes while the session is open; its result waits in the GUI
@@ -437,7 +427,7 @@ def test_a_read_the_sign_out_interrupts_shows_nothing_and_no_error(
     """The read starts, is held until the sign-out is done, then reads the closed
     session and fails: the read's own guard (nothing read when the session was closed
     under it) makes that no error for the participant."""
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     page = page_for(session)
     started, go_on = threading.Event(), threading.Event()
     read = session.beranda
@@ -465,7 +455,7 @@ def test_the_meter_labels_its_two_marks_apart_at_the_page_width(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     page = refreshed(qtbot, page_for(session))
     meter = page.meter
     unlock_text, pass_text = meter.mark_texts()
@@ -499,7 +489,7 @@ def test_a_complete_material_gets_its_mark_and_nothing_moves(
     sessions: list[ParticipantSession],
     page_for: PageFor,
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     package = session.package()
     page = refreshed(qtbot, page_for(session))
     material = package.materials[0]
@@ -611,7 +601,7 @@ def test_every_text_fits_the_page_width_in_both_languages(
     """28 trophies and a graded attempt (every panel full), at the page widths of a
     1366×768 screen at 100 % and 125 % and narrower, in Indonesian and English: nothing
     reaches past the visible width (the page does not scroll sideways), nothing is cut."""
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     play_recipe(session, "28")
     take_attempt(session, right=15)
     session.sync()
@@ -637,7 +627,7 @@ def test_the_meter_and_its_labels_stay_put_as_the_data_arrives(
 ) -> None:
     """At each page width, the meter's place and width and its marks' labels are the
     same at 0 trophies and at 28 (with every panel filled in between)."""
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
 
     def placed(page: HomePage) -> tuple[object, ...]:
         settle(qtbot, page)
@@ -669,7 +659,7 @@ def test_the_banner_opens_profil_once_issued_and_nothing_while_waiting(
 ) -> None:
     """The button follows the ``Beranda``'s action (its choice is tested in
     tests/unit/test_beranda.py): here a real read, its next step replaced."""
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     page = refreshed(qtbot, page_for(session))
     opened: list[str] = []
     page.course_requested.connect(lambda: opened.append("course"))

@@ -29,19 +29,9 @@ from latsar_desktop.ui.notifications import NotificationBell
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from tests.recipes import play_recipe, take_attempt
-from tests.ui.steps import LEFT, WAIT_MS
+from tests.ui.steps import LEFT, WAIT_MS, open_session
 
 pytestmark = pytest.mark.usefixtures("styled", "indonesian")
-
-
-def sign_in(
-    machine: MachineStore, person: dict[str, str], sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    session = ParticipantSession.sign_in(
-        machine, person["nip"], person["nik"], device_name="PC uji"
-    )
-    sessions.append(session)
-    return session
 
 
 def click_through_window(widget: QWidget) -> None:
@@ -92,7 +82,7 @@ def test_a_graded_attempt_arriving_by_sync_raises_the_bell_count_and_opening_the
     sessions: list[ParticipantSession],
     header_for: Callable[[ParticipantSession], Header],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     play_recipe(session, "28")
     assert session.evaluation().state.unlocked
     take_attempt(session, right=12)  # 12 of 20: 60.00
@@ -143,7 +133,7 @@ def test_no_notification_yet_the_keyboard_and_english(
     sessions: list[ParticipantSession],
     header_for: Callable[[ParticipantSession], Header],
 ) -> None:
-    session = sign_in(machine, people[1], sessions)
+    session = open_session(machine, people[1], sessions)
     bell = header_for(session).bell
     reads = 0
     read = session.notifications

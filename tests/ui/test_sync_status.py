@@ -37,7 +37,7 @@ from latsar_desktop.ui.texts import say, tr
 from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import sqlite_demo_server, sqlite_settings, take_attempt
 from tests.servers import RunningServer, running_server
-from tests.ui.steps import LEFT, WAIT_MS, Person
+from tests.ui.steps import LEFT, WAIT_MS, Person, open_session
 
 pytestmark = pytest.mark.usefixtures("styled", "indonesian")
 
@@ -55,16 +55,6 @@ def proxy(ui_server: RunningServer, machine: MachineStore) -> Iterator[FaultProx
         machine.set_setting(SERVER_URL_SETTING, running.url)
         yield running
         running.clear()
-
-
-def sign_in(
-    machine: MachineStore, person: Person, sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    session = ParticipantSession.sign_in(
-        machine, person["nip"], person["nik"], device_name="PC uji", options=QUIET
-    )
-    sessions.append(session)
-    return session
 
 
 def record_activities(session: ParticipantSession, count: int, skip: int = 0) -> None:
@@ -139,7 +129,7 @@ def test_a_sync_goes_from_pending_to_syncing_to_done(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     session.watch_welcome()
     record_activities(session, 2)
     bar = bar_for(qtbot, session, runner)
@@ -195,7 +185,7 @@ def test_batalkan_during_a_slow_sync_ends_it_calmly(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     bar = bar_for(qtbot, session, runner)
     with qtbot.waitSignal(bar.synced, timeout=WAIT_MS):
         bar.start()
@@ -230,7 +220,7 @@ def test_a_refused_event_is_listed_in_rincian_with_its_reason_in_indonesian(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     record_activities(session, 1)
     attempt = take_attempt(session.store, 20)  # locked on the server at 1 trophy: refused
     bar = bar_for(qtbot, session, runner)
@@ -273,7 +263,7 @@ def test_an_error_the_server_answers_shows_with_its_text_and_in_rincian(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     proxy.respond(426, b"upgrade", once=True)  # the server no longer serves this version
     bar = bar_for(qtbot, session, runner)
     bar.start()
@@ -316,7 +306,7 @@ def test_offline_with_the_server_stopped_then_a_sync_without_a_click_when_it_is_
         with sqlite_demo_server(tmp_path, machine) as server:
             port = urlsplit(server.url).port
             assert port is not None
-            session = sign_in(machine, people[0], sessions)
+            session = open_session(machine, people[0], sessions, QUIET)
             bar = bar_for(qtbot, session, runner)
             with qtbot.waitSignal(bar.synced, timeout=WAIT_MS):
                 bar.start()
@@ -384,7 +374,7 @@ def test_the_texts_follow_the_language(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     record_activities(session, 2)
     bar = bar_for(qtbot, session, runner)
     wait_state(qtbot, bar, SyncState.PENDING)
@@ -411,7 +401,7 @@ def test_a_long_error_is_cut_with_an_ellipsis_and_read_whole_in_rincian(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions, QUIET)
     proxy.respond(426, b"upgrade", once=True)  # a long sentence: update the app
     bar = bar_for(qtbot, session, runner)
     host = HOSTS[0]

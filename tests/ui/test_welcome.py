@@ -28,22 +28,12 @@ from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.welcome import WelcomePage
 from tests.servers import dead_url
-from tests.ui.steps import WAIT_MS
+from tests.ui.steps import WAIT_MS, open_session
 from tools import demo_course as demo
 
 DOWNLOADING, PLAYING, PROBLEM = 0, 1, 2  # the pages of the video's place
 PAUSED = QMediaPlayer.PlaybackState.PausedState
 PLAYING_STATE = QMediaPlayer.PlaybackState.PlayingState
-
-
-def sign_in(
-    machine: MachineStore, person: dict[str, str], sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    session = ParticipantSession.sign_in(
-        machine, person["nip"], person["nik"], device_name="PC uji"
-    )
-    sessions.append(session)
-    return session
 
 
 def welcome_events(session: ParticipantSession) -> int:
@@ -74,7 +64,7 @@ def test_first_sign_in_plays_the_welcome_video_to_its_end_then_lanjut(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     assert session.online
     assert not session.view().welcome_watched
     ref = session.package().welcome_video.content
@@ -150,7 +140,7 @@ def test_watched_before_lewati_goes_on_before_the_end(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[1], sessions)
+    session = open_session(machine, people[1], sessions)
     session.watch_welcome()  # an earlier sitting
     page = page_for(qtbot, session, runner)
     page.start()
@@ -176,9 +166,9 @@ def test_offline_and_not_stored_a_calm_message_the_link_and_lanjut(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    sign_in(machine, people[2], sessions).sign_out()  # the first sign-in: online
+    open_session(machine, people[2], sessions).sign_out()  # the first sign-in: online
     machine.set_setting(SERVER_URL_SETTING, dead_url())  # unreachable
-    session = sign_in(machine, people[2], sessions)
+    session = open_session(machine, people[2], sessions)
     assert not session.online
     url = session.package().welcome_video.url
     assert url
@@ -210,7 +200,7 @@ def test_a_clip_that_does_not_play_says_so_and_lanjut_is_enabled(
     runner: TaskRunner,
     sessions: list[ParticipantSession],
 ) -> None:
-    session = sign_in(machine, people[0], sessions)
+    session = open_session(machine, people[0], sessions)
     ref = session.package().welcome_video.content
     assert ref is not None
     broken = machine.content_path(ref.sha256)
@@ -257,7 +247,7 @@ def test_the_page_speaks_english_when_chosen(
 ) -> None:
     from latsar_desktop.ui import texts
 
-    session = sign_in(machine, people[1], sessions)
+    session = open_session(machine, people[1], sessions)
     page = page_for(qtbot, session, runner)
     monkeypatch.setattr(texts, "_language", "id")  # restored after the test
     texts.set_language("en")
