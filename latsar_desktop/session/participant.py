@@ -31,7 +31,8 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   ``download_material(id, cancel, progress)``; ``welcome_video(cancel, progress)`` (the
   welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
   (draws the PDF).
-- any, reads: ``view()``, ``package()``, ``evaluation()``, ``graded_left_today()``,
+- any, reads: ``view()``, ``beranda()`` (Beranda's whole picture, ``session/beranda.py``),
+  ``package()``, ``evaluation()``, ``graded_left_today()``,
   ``notifications(unseen_only)``, ``rejections()``, ``rejected_events()``,
   ``sync_status()``, ``pending_count()``,
   ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``,
