@@ -59,9 +59,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from latsar_desktop import app, locations
-from latsar_desktop.demo import DemoPerson, demo_course_dir, demo_people
+from latsar_desktop.demo import DemoPerson, demo_people
 from latsar_desktop.domain.messages import Code
-from latsar_desktop.domain.protocol import ActivityKind, CoursePackage, Question
+from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.views import Notification
@@ -70,6 +70,7 @@ from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.shell import Shell
 from latsar_desktop.ui.sync_status import SyncState
 from latsar_desktop.ui.texts import tr
+from tools.demo_course import load_package
 from tools.xvfb import xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -377,8 +378,7 @@ def record(session: ParticipantSession, activity_ids: tuple[str, ...]) -> int:
 
 def server_keys() -> dict[str, Question]:
     """The evaluation's questions with their answers: the demo server's copy."""
-    package_json = (demo_course_dir() / "package.json").read_text("utf-8")
-    return {q.id: q for q in CoursePackage.model_validate_json(package_json).evaluation.questions}
+    return {q.id: q for q in load_package().evaluation.questions}
 
 
 def right(question: Question) -> str:

@@ -205,7 +205,6 @@ class HomePage(QWidget):
         self.runner = runner
         self.snapshot: Beranda | None = None  # the last one applied
         self.stacked = False  # one column (a narrow page), else two
-        self._placed = False
         self.material_rows: list[MaterialRow] = []
         self.condition_rows: list[ConditionRow] = []
         self._reader: CoalescedRead[Beranda | None] = CoalescedRead(
@@ -258,12 +257,19 @@ class HomePage(QWidget):
         self.sync_panel = self._build_sync()
         self.evaluation_panel = self._build_evaluation()
         self.checklist_panel = self._build_checklist()
-        self._columns = (left, right)
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(self._centred(columns, QMargins(32, 12, 32, 24)))
         body.addStretch(1)
-        self._place_panels()  # once the columns have their parent (never a window)
+        # each panel stays in its column (once the columns have their parent: never a
+        # window); moving panels between layouts left a column's height stale, the panels
+        # squeezed to nothing, so a narrow page turns the columns' direction instead
+        for panel in (self.trophies_panel, self.evaluation_panel, self.materials_panel):
+            left.addWidget(panel)
+        for panel in (self.checklist_panel, self.sync_panel):
+            right.addWidget(panel)
+        left.addStretch(1)
+        right.addStretch(1)
         self.scroller.setWidget(content)
 
     @staticmethod
@@ -291,29 +297,12 @@ class HomePage(QWidget):
         box.setSpacing(16)
         return column, box
 
-    def _place_panels(self) -> None:
-        """The panels in two columns side by side, or (``stacked``) the same columns one
-        above the other; each panel stays in its column (moving panels between layouts
-        left the column's height stale: panels squeezed to nothing)."""
-        left, right = self._columns
-        if not self._placed:
-            for panel in (self.trophies_panel, self.evaluation_panel, self.materials_panel):
-                left.addWidget(panel)
-            for panel in (self.checklist_panel, self.sync_panel):
-                right.addWidget(panel)
-            left.addStretch(1)
-            right.addStretch(1)
-            self._placed = True
-        direction = (
-            QBoxLayout.Direction.TopToBottom if self.stacked else QBoxLayout.Direction.LeftToRight
-        )
-        self._columns_box.setDirection(direction)
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         stacked = event.size().width() < STACK_WIDTH
         if stacked != self.stacked:
             self.stacked = stacked
-            self._place_panels()
+            flow = QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
+            self._columns_box.setDirection(flow)
         super().resizeEvent(event)
 
     def _scroll_range(self, low: int, high: int) -> None:

@@ -265,7 +265,6 @@ class Shell(QWidget):
 
     def _build_status(self) -> SyncStatusBar:
         self.status = SyncStatusBar(self.session, self.runner)
-        self.status_dot, self.status_text = self.status.dot, self.status.text
         self.status.synced.connect(self._on_synced)
         return self.status
 

@@ -15,7 +15,7 @@ from latsar_desktop.domain.protocol import HEADER_APP_VERSION, HEADER_PROTOCOL, 
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_server.settings import Settings
-from tests.servers import RunningServer, running_server
+from tests.servers import RunningServer, ServerProcess, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "demo_course"
@@ -61,6 +61,27 @@ def sqlite_demo_server(
         if machine is not None:
             machine.set_setting(SERVER_URL_SETTING, server.url)
         yield server
+
+
+@contextmanager
+def demo_server_process(folder: Path) -> Iterator[RunningServer]:
+    """The demo course's server as an operator runs it: ``latsar-server serve`` in a
+    process of its own (its threads are not this process's, which the leak check would
+    flag), on a SQLite database in ``folder``."""
+    from latsar_server.database import migrate
+
+    settings = sqlite_settings(folder)
+    migrate(settings.database_url)
+    loader = RunningServer("not served yet", settings)
+    load_demo(loader)
+    loader.engine.dispose()
+    served = ServerProcess.start(settings.database_url, settings.data_dir, workers=1)
+    running = RunningServer(served.url, settings)
+    try:
+        yield running
+    finally:
+        served.stop()
+        running.engine.dispose()
 
 
 def client(server: RunningServer, **headers: str) -> httpx.Client:

@@ -42,11 +42,16 @@ from latsar_desktop.store.credentials import (
 from latsar_desktop.store.machine import HTTP_PROXY_SETTING, SERVER_URL_SETTING, MachineStore
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from latsar_server.database import migrate
 from tests.faultproxy import FaultProxy
-from tests.integration.serverkit import demo_people, load_demo, sign_in, sqlite_settings
+from tests.integration.serverkit import (
+    demo_people,
+    demo_server_process,
+    load_demo,
+    sign_in,
+    sqlite_settings,
+)
 from tests.nikscan import client_files, log_files
-from tests.servers import RunningServer, ServerProcess, running_server, wait_until
+from tests.servers import RunningServer, running_server, wait_until
 
 PEOPLE = demo_people()
 BUDI, SITI = PEOPLE[0], PEOPLE[1]
@@ -57,19 +62,8 @@ PROXY_USER, PROXY_PASSWORD = "budi.kantor", "Rahasia:50% @Ü"
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The module's server, in a process of its own (as tests/integration/test_session.py)."""
-    folder = tmp_path_factory.mktemp("server")
-    settings = sqlite_settings(folder)
-    migrate(settings.database_url)
-    loader = RunningServer("not served yet", settings)
-    load_demo(loader)
-    loader.engine.dispose()
-    served = ServerProcess.start(settings.database_url, settings.data_dir, workers=1)
-    running = RunningServer(served.url, settings)
-    try:
+    with demo_server_process(tmp_path_factory.mktemp("server")) as running:
         yield running
-    finally:
-        served.stop()
-        running.engine.dispose()
 
 
 def record(session: ParticipantSession, count: int) -> None:

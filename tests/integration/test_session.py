@@ -55,7 +55,6 @@ from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_desktop.sync.refresh import PackageRefresh
 from latsar_server.certificates import issue_certificates
-from latsar_server.database import migrate
 from latsar_server.imports import import_course
 from latsar_server.tables import EventRow
 from tests import recipes
@@ -63,14 +62,14 @@ from tests.faultproxy import Fault, FaultProxy
 from tests.integration.serverkit import (
     DEMO,
     demo_people,
+    demo_server_process,
     load_demo,
     play,
     sign_in,
     sqlite_demo_server,
-    sqlite_settings,
 )
 from tests.nikscan import client_files, log_files, scan_files
-from tests.servers import RunningServer, ServerProcess, dead_url, wait_until
+from tests.servers import RunningServer, dead_url, wait_until
 from tools import demo_course as demo
 
 PEOPLE = demo_people()
@@ -100,19 +99,8 @@ class FakeMonotonic:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The module's server, as an operator runs it: ``latsar-server serve`` in a process
     of its own (its threads are not this process's, which the leak check would flag)."""
-    folder = tmp_path_factory.mktemp("server")
-    settings = sqlite_settings(folder)
-    migrate(settings.database_url)
-    loader = RunningServer("not served yet", settings)
-    load_demo(loader)
-    loader.engine.dispose()
-    served = ServerProcess.start(settings.database_url, settings.data_dir, workers=1)
-    running = RunningServer(served.url, settings)
-    try:
+    with demo_server_process(tmp_path_factory.mktemp("server")) as running:
         yield running
-    finally:
-        served.stop()
-        running.engine.dispose()
 
 
 @pytest.fixture

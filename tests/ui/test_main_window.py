@@ -116,7 +116,7 @@ def test_sign_out_then_an_offline_sign_in_with_the_server_stopped(
         assert not window.session.online
         assert window.welcome is None  # watched before: straight to the main window
         assert shell.status_message() == OFFLINE
-        assert shell.status_dot.property("state") == "offline"
+        assert shell.status.dot.property("state") == "offline"
     finally:
         window.shutdown()
         machine.close()
@@ -230,10 +230,10 @@ def test_the_status_bar_says_offline_when_a_background_sync_cannot_reach_the_ser
         # the server is gone: the next background sync cannot reach it
         session.sync_now()
         qtbot.waitUntil(lambda: shell.status_message() == OFFLINE, timeout=WAIT_MS)
-        assert shell.status_dot.property("state") == "offline"
+        assert shell.status.dot.property("state") == "offline"
         no_link = say(error_message(SyncError(SyncErrorKind.OFFLINE)))
         # why, when the pointer rests on it (then the last sync's time)
-        assert shell.status_text.toolTip().splitlines()[0] == no_link
+        assert shell.status.text.toolTip().splitlines()[0] == no_link
     finally:
         window.shutdown()
         machine.close()
