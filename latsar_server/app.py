@@ -27,7 +27,7 @@ from latsar_desktop.domain.protocol import (
     HealthResponse,
     SyncRequest,
 )
-from latsar_server import auth, content, sync, verify
+from latsar_server import auth, content, devices, sync, verify
 from latsar_server.database import make_engine
 from latsar_server.errors import (
     ApiError,
@@ -234,6 +234,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(content.router)
     app.include_router(sync.router)
+    app.include_router(devices.router)
     app.include_router(verify.router)
     default_openapi = app.openapi
 

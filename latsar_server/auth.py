@@ -251,13 +251,13 @@ def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
             token is None
             or device is None
             or token.kind != "refresh"
-            or token.revoked_at is not None
-            or token.expires_at <= moment
             or device.device_id != str(body.device_id)
         ):
             raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
-        if device.revoked_at is not None:
+        if device.revoked_at is not None:  # its tokens were revoked with it: say why
             raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        if token.revoked_at is not None or token.expires_at <= moment:
+            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
         pair = (
             derived_token(secret, "access", body.refresh_token),
             derived_token(secret, "refresh", body.refresh_token),
@@ -330,14 +330,18 @@ def authenticated(request: Request, state: StateDep) -> Caller:
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     with state.read() as session:
         token = session.get(Token, token_hash(value.strip()))
-        if token is None or token.kind != "access" or token.revoked_at is not None:
+        if token is None or token.kind != "access":
+            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+        device = session.get(Device, token.device_pk)
+        assert device is not None
+        # before the token's own state: revoking a device revokes its tokens too, and its
+        # holder is told the device was revoked, not that it should sign in again
+        if device.revoked_at is not None:
+            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+        if token.revoked_at is not None:
             raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
         if token.expires_at <= now():
             raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
-        device = session.get(Device, token.device_pk)
-        assert device is not None
-        if device.revoked_at is not None:
-            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
         participant = session.get(Participant, device.participant_id)
         assert participant is not None
         return Caller(participant, device)

@@ -2,9 +2,11 @@
 
 One write transaction per request that sends events, serialized per participant by
 locking their state row; the answer is read after it commits (a pull alone writes
-nothing). An event is processed once per (participant, device, seq) and once per event
-id of the participant; a seq gap stops processing; every processed event, accepted or
-rejected, is stored, so ``processed_count`` is counted from rows.
+nothing but the device's last sync time, at most once per ``devices.LAST_SYNC_PRECISION``;
+a request with events records it in its own write). An event is processed once per
+(participant, device, seq) and once per event id of the participant; a seq gap stops
+processing; every processed event, accepted or rejected, is stored, so
+``processed_count`` is counted from rows.
 
 A request processes at most ``sync_max_events`` new events (a prefix of what it sends) and
 acks them; the device sends the rest from ``acked_seq`` + 1 in its next request. So one
@@ -64,6 +66,7 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
 from latsar_server.content import latest_package, package_version
+from latsar_server.devices import mark_synced, sync_mark_due
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.standing import append_change, current_view, lock_state, record_passing
@@ -528,8 +531,14 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
             for envelope in todo:
                 _process(batch, envelope)
             session.add(locked)
-    # the answer, read after the write committed (a pull alone writes nothing): the page of
-    # changes and the standing come from one read transaction
+            assert caller.device.id is not None
+            mark_synced(session, caller.device.id, now())  # in the write already made
+    elif sync_mark_due(caller.device, now()):  # a pull: at most once per precision
+        with state.transaction() as session:
+            assert caller.device.id is not None
+            mark_synced(session, caller.device.id, now())
+    # the answer, read after the write committed (a pull alone writes at most its time): the
+    # page of changes and the standing come from one read transaction
     with state.read() as session:
         acked = _acked_seq(session, participant.id, device_id)
         processed = session.exec(

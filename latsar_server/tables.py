@@ -113,6 +113,8 @@ class Device(ServerTable, table=True):
     registered_at: datetime = Field(sa_column=utc_column())
     last_seen_at: datetime = Field(sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # the device's last sync (latsar_server.devices.mark_synced): None until its first
+    last_sync_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Token(ServerTable, table=True):

@@ -233,6 +233,30 @@ class Code(StrEnum):
     # the HTTP proxy refused its user and password (SyncErrorKind.PROXY_REFUSED)
     SYNC_ERROR_PROXY_REFUSED = "sync_error.proxy_refused"
 
+    # copying the course content through a folder (a USB stick), issue 17
+    # folder: str. The chosen folder cannot be read, or holds no copy (no index)
+    USB_FOLDER_UNREADABLE = "usb.folder_unreadable"
+    USB_INDEX_MISSING = "usb.index_missing"
+    USB_INDEX_INVALID = "usb.index_invalid"  # folder: str; the index is not a copy's index
+    USB_FOLDER_UNWRITABLE = "usb.folder_unwritable"  # folder: str
+    USB_FOLDER_FULL = "usb.folder_full"  # needed_mb, free_mb: Decimal (the folder's disk)
+    USB_DISK_FULL = "usb.disk_full"  # needed_mb, free_mb: Decimal (this computer's disk)
+    # a file of the folder refused (name: the package's file name)
+    USB_FILE_SIZE_MISMATCH = "usb.file_size_mismatch"  # name, size, expected: int (bytes)
+    USB_FILE_HASH_MISMATCH = "usb.file_hash_mismatch"  # name: str
+    USB_FILE_UNREADABLE = "usb.file_unreadable"  # name: str
+    # the summaries: copied, present (already there), missing (not stored here): int
+    USB_EXPORTED = "usb.exported"
+    # copied, present, refused, skipped (files the package does not list), missing: int
+    USB_IMPORTED = "usb.imported"
+
+    # the participant's own devices (issue 17, Profil): /api/v1/devices refusals
+    DEVICE_UNKNOWN = "device.unknown"  # not one of the caller's devices (404)
+    DEVICE_IS_CURRENT = "device.is_current"  # the caller's own device cannot revoke itself
+    # "Verifikasi sertifikat…": the signature holds but the server knows no certificate
+    # with the file's verification code: number: str
+    CERTIFICATE_NOT_ON_SERVER = "certificate.not_on_server"
+
 
 @dataclass(frozen=True)
 class Message:

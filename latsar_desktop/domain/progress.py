@@ -11,6 +11,11 @@ at a time. ``progress`` builds the summary and calls ``progress_from(package, st
 summary)``, whose cost depends on the package and the standing, not on how many events
 are pending: the client keeps the summary and folds each new event into it.
 
+What comes only from pending events is provisional until a sync confirms it:
+``ActivityProgress.provisional`` (its completion, or a practice quiz's best score above
+the server's), and the trophies it adds (``MaterialProgress.provisional_trophies``,
+``Progress.provisional_trophies``), so the screens can mark them "sementara".
+
 ``next_attempt_grading(package, standing, pending, now)`` tells, offline, when the next
 attempt would be graded: a course may grade at most ``max_graded_per_day`` attempts a
 day, and the server numbers later ones at once and grades them on the following days.
@@ -48,6 +53,9 @@ class ActivityProgress:
     trophies: int
     max_trophies: int
     best_score: Decimal | None = None
+    # its completion or best score comes only from events the server has not confirmed
+    # yet (its standing lacks them, or holds a lower best score): "sementara" until synced
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class MaterialProgress:
     required_done: int
     required_total: int
     activities: tuple[ActivityProgress, ...] = ()
+    # of ``trophies``, those that come only from unconfirmed events (provisional)
+    provisional_trophies: int = 0
 
     @property
     def complete(self) -> bool:
@@ -96,6 +106,8 @@ class Progress:
     checklist: tuple[Message, ...] = field(default=())
     # accepted and numbered by the server, graded on a later day (graded per day)
     attempts_awaiting_grading: int = 0
+    # of ``trophies``, those that come only from unconfirmed events (provisional)
+    provisional_trophies: int = 0
 
 
 def certificate_delay(rules: Rules) -> timedelta:
@@ -193,31 +205,44 @@ def progress_from(package: CoursePackage, standing: Standing, summary: PendingSu
             return pending if known is None else known
         return max(known, pending)
 
-    def activity_progress(activity: Activity) -> ActivityProgress:
+    def activity_progress(activity: Activity) -> tuple[ActivityProgress, int]:
+        """The activity's progress, and its trophies that come from pending events only."""
         if activity.kind is ActivityKind.PRACTICE_QUIZ:
             score = best_score_of(activity.id)
-            return ActivityProgress(
+            known = standing.practice_best.get(activity.id)
+            trophies = practice_trophies(activity, score)
+            # the pending best is higher than the server's (or the server has none)
+            provisional = score is not None and (known is None or score > known)
+            shown = ActivityProgress(
                 activity.id,
                 score is not None,
-                practice_trophies(activity, score),
+                trophies,
                 activity.trophies,
                 score,
+                provisional,
             )
+            return shown, trophies - practice_trophies(activity, known)
         if activity.id == package.welcome_video.id:
-            done = welcome
+            done, confirmed = welcome, standing.welcome_watched
         else:
-            done = activity.id in completed or activity.id in summary.completed
-        return ActivityProgress(
-            activity.id, done, activity.trophies if done else 0, activity.trophies
+            confirmed = activity.id in completed
+            done = confirmed or activity.id in summary.completed
+        provisional = done and not confirmed
+        trophies = activity.trophies if done else 0
+        shown = ActivityProgress(
+            activity.id, done, trophies, activity.trophies, provisional=provisional
         )
+        return shown, trophies if provisional else 0
 
     materials: list[MaterialProgress] = []
     for material in package.materials:
-        items = [
-            (activity, activity_progress(activity))
-            for sub in material.sub_materials
-            for activity in sub.activities
-        ]
+        items = []
+        unconfirmed = 0
+        for sub in material.sub_materials:
+            for activity in sub.activities:
+                shown, pending_trophies = activity_progress(activity)
+                items.append((activity, shown))
+                unconfirmed += pending_trophies
         materials.append(
             MaterialProgress(
                 material_id=material.id,
@@ -227,9 +252,10 @@ def progress_from(package: CoursePackage, standing: Standing, summary: PendingSu
                 required_done=sum(1 for a, p in items if a.required and p.completed),
                 required_total=sum(1 for a, _ in items if a.required),
                 activities=tuple(p for _, p in items),
+                provisional_trophies=unconfirmed,
             )
         )
-    welcome_progress = activity_progress(package.welcome_video)
+    welcome_progress, welcome_unconfirmed = activity_progress(package.welcome_video)
     trophies = welcome_progress.trophies + sum(m.trophies for m in materials)
     welcome_ok = welcome or not package.welcome_video.required
     complete = welcome_ok and all(m.complete for m in materials)
@@ -323,6 +349,7 @@ def progress_from(package: CoursePackage, standing: Standing, summary: PendingSu
         certificate_issued=issued,
         checklist=tuple(checklist),
         attempts_awaiting_grading=accepted,
+        provisional_trophies=welcome_unconfirmed + sum(m.provisional_trophies for m in materials),
     )
 
 

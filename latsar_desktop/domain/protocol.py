@@ -618,6 +618,29 @@ class VerifyAnswer(WireModel):
 
 
 # --------------------------------------------------------------------------------------
+# Devices (``GET /api/v1/devices``, ``POST /api/v1/devices/{device_id}/revoke``)
+
+
+class DeviceInfo(WireModel):
+    """One of the caller's own devices that is not revoked. ``last_sync_at``: when it last
+    synced (None: never since it signed in); the server keeps it to within
+    ``latsar_server.devices.LAST_SYNC_PRECISION`` for syncs that send no events.
+    ``current``: the device whose access token asked."""
+
+    device_id: UUID
+    name: str
+    registered_at: UtcDateTime
+    last_sync_at: UtcDateTime | None = None
+    current: bool = False
+
+
+class DevicesResponse(WireModel):
+    """The caller's devices, oldest registration first."""
+
+    devices: list[DeviceInfo]
+
+
+# --------------------------------------------------------------------------------------
 # Server changes (pulled by sync, after the client's cursor)
 
 

@@ -28,15 +28,24 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   ``default_device_name()``); ``sync(cancel, progress)`` (``SyncError(BUSY)`` while
   another or a refresh runs); ``refresh_package(cancel, progress)`` (never while an
   attempt is open: a course update waits for the submission);
-  ``download_material(id, cancel, progress)``; ``welcome_video(cancel, progress)`` (the
-  welcome clip's file, fetched first when not stored); ``certificate_pdf(language)``
-  (draws the PDF).
+  ``download_material(id, cancel, progress)``; ``download_all(cancel, progress)``;
+  ``welcome_video(cancel, progress)`` (the welcome clip's file, fetched first when not
+  stored); ``fetch_content(activity_id, cancel, progress)`` (an activity's file, the same
+  way); ``export_content(folder, cancel, progress)`` and ``import_content(folder, cancel,
+  progress)`` (the USB copy, ``session/usb.py``: no network); ``certificate_pdf(language)``
+  (draws the PDF); ``save_certificate(path, language)`` (draws it and writes it whole:
+  ``.part`` then ``os.replace``); ``check_certificate(path, cancel)`` (any PDF: here,
+  then the server's ``/verify``; offline is not an error, ``session/verify.py``);
+  ``devices(cancel)`` and ``revoke_device(device_id, cancel)`` (the participant's own
+  devices on the server).
 - any, reads: ``view()``, ``beranda()`` (Beranda's whole picture, ``session/beranda.py``),
   ``package()``, ``evaluation()``, ``graded_left_today()``,
   ``notifications(unseen_only)``, ``rejections()``, ``rejected_events()``,
   ``sync_status()``, ``pending_count()``,
-  ``plan_material(id)``, ``storage_summary()``, ``certificate()``, ``message_for(error)``,
-  ``connection_settings()``.
+  ``plan_material(id)``, ``plan_all()``, ``storage_summary()``, ``offline_materials()``,
+  ``content_path(activity_id)``, ``hemat_data()``, ``link_up()`` (the link's last known
+  state, from the sign-in, syncs, probes and downloads: no request), ``certificate()``,
+  ``message_for(error)``, ``connection_settings()``.
 - any, short writes: ``watch_welcome()``, ``complete_activity(id)``,
   ``record_practice(id, answers)``, ``record_reflection(id, text)``, ``mark_seen(ids)``,
   ``delete_material(id)``, ``set_connection_settings(...)`` (the next request uses them;
@@ -67,6 +76,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import platform
 import shutil
 import threading
@@ -90,16 +100,22 @@ from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import Progress
 from latsar_desktop.domain.protocol import (
     ActivityKind,
+    ContentRef,
     CoursePackage,
+    DeviceInfo,
     JournalEvent,
     Participant,
     Tokens,
+    VerifyAnswer,
 )
+from latsar_desktop.session import usb
 from latsar_desktop.session.beranda import Beranda, beranda
 from latsar_desktop.session.connection import ConnectionSettings, check_connection
 from latsar_desktop.session.errors import SessionError
 from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
 from latsar_desktop.session.lock import take_profile_lock
+from latsar_desktop.session.usb import CopyReport
+from latsar_desktop.session.verify import CertificateCheck, check_certificate
 from latsar_desktop.store.credentials import (
     NeedsOnlineSignIn,
     ProxyCredentials,
@@ -117,7 +133,7 @@ from latsar_desktop.store.views import Notification, RefusedEvent, Rejection, Sy
 from latsar_desktop.sync.api import ApiClient, client_for
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.deadline import DEADLINE_MARGIN, SLOWEST_LINK
-from latsar_desktop.sync.downloader import Downloader, MaterialUsage, Plan
+from latsar_desktop.sync.downloader import HEMAT_DATA, Downloader, MaterialUsage, Plan
 from latsar_desktop.sync.engine import Backoff, SyncEngine, SyncReport, SyncScheduler
 from latsar_desktop.sync.errors import LINK_DOWN_KINDS, SyncError, SyncErrorKind, error_message
 from latsar_desktop.sync.probe import PROBE_INTERVAL, ConnectivityWatcher, probe
@@ -146,6 +162,16 @@ _Part = TypeVar("_Part")
 # sign-in has none: they are kept per profile; an existing profile's are opened with the
 # typed NIK first, so a wrong NIK has none); the reason comes with ``offline_reason``.
 _SERVER_CANNOT_JUDGE = LINK_DOWN_KINDS | {SyncErrorKind.CLIENT_TOO_OLD, SyncErrorKind.PROXY_REFUSED}
+# failures that say nothing of the link: the work stopped or failed on this computer
+_NOT_THE_LINK = frozenset(
+    {
+        SyncErrorKind.CANCELLED,
+        SyncErrorKind.BUSY,
+        SyncErrorKind.DISK_FULL,
+        SyncErrorKind.PROXY_REFUSED,
+        SyncErrorKind.CLOCK_SKEW,
+    }
+)
 DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
 DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
 
@@ -267,6 +293,7 @@ class ParticipantSession:
         self.monotonic = monotonic
         self.options = options
         self.online = online  # the sign-in reached the server
+        self._link_up = online  # the last known state of the link (``link_up``)
         self.offline_reason = offline_reason  # why it did not, when it did not
         self._key = key
         self._tokens = tokens  # for the API client made later (offline sign-in)
@@ -770,7 +797,8 @@ class ParticipantSession:
                 engine = self.engine
                 engine.progress = progress
                 try:
-                    report = engine.run(token)
+                    with self._link_seen():
+                        report = engine.run(token)
                 finally:
                     engine.progress = None
                 refreshed = None
@@ -904,8 +932,10 @@ class ParticipantSession:
             began = self._generation
             self._starts[began] += 1
         try:
-            return probe(self.api)
+            self._link_up = reached = probe(self.api)
+            return reached
         except SyncError:  # no server address (yet): nothing to reach
+            self._link_up = False
             return False
         finally:
             with self._state:
@@ -927,8 +957,61 @@ class ParticipantSession:
     ) -> Plan:
         """Keep a material for offline use: fetch what is missing (resuming partial
         files). ``progress(done_bytes, total_bytes)``; cancelled, the partial files stay."""
-        with self._work(cancel) as token:
+        with self._work(cancel) as token, self._link_seen():
             return self.downloader.download_material(self.package(), material_id, progress, token)
+
+    def plan_all(self) -> Plan:
+        """What "Unduh semua" would move: every content file of the package (the welcome
+        video too), its total and what is still missing (shown before starting)."""
+        self._require_open()
+        return self._planner().plan_all(self.package())
+
+    def download_all(
+        self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
+    ) -> Plan:
+        """ "Unduh semua": every material kept for offline use, in one download (one
+        ``progress(done_bytes, total_bytes)`` over all the missing bytes). Cancelled or
+        failed, no material is marked and the partial files stay: the next try resumes."""
+        with self._work(cancel) as token, self._link_seen():
+            return self.downloader.download_all(self.package(), progress, token)
+
+    def offline_materials(self) -> set[str]:
+        """The materials this profile keeps for offline use ("Unduh untuk offline")."""
+        self._require_open()
+        return self._planner().offline_materials()
+
+    def hemat_data(self) -> bool:
+        """This computer's "Hemat data" setting ("Unduh semua" asks first when it is on)."""
+        self._require_open()
+        return bool(self._machine().setting(HEMAT_DATA, False))
+
+    def content_path(self, activity_id: str) -> Path | None:
+        """The stored file of an activity's content (the welcome video's too), or None:
+        the activity has no content file, or this computer does not store it (yet).
+        ``KeyError``: no such activity. No network, no write."""
+        self._require_open()
+        ref = self._content_ref(activity_id)
+        if ref is None:
+            return None
+        path = self._machine().content_path(ref.sha256)
+        return path if path.is_file() else None
+
+    def fetch_content(
+        self,
+        activity_id: str,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Path:
+        """The local file of an activity's content (a module or clip of a material not
+        kept offline), fetched first when this computer does not store it, exactly as
+        ``welcome_video``: recorded as needed by this profile, resumed, checked;
+        ``progress(done_bytes, total_bytes)``. ``SyncError`` when it is not stored and the
+        server is not reached; ``KeyError``: no such activity, or it has no file."""
+        with self._work(cancel) as token:
+            ref = self._content_ref(activity_id)
+            if ref is None:
+                raise KeyError(activity_id)
+            return self._local_file(ref, token, progress)
 
     def welcome_video(
         self, cancel: CancelToken | None = None, progress: ProgressCallback | None = None
@@ -944,13 +1027,63 @@ class ParticipantSession:
             ref = self.package().welcome_video.content
             if ref is None:
                 return None
-            machine = self._machine()
-            path = machine.content_path(ref.sha256)
-            if path.is_file():  # no network needed: an offline session plays it too
-                machine.need_content(self._profile_id(), [ref])
-                return path
-            self.downloader.download([ref], progress, token)
+            return self._local_file(ref, token, progress)
+
+    def _content_ref(self, activity_id: str) -> ContentRef | None:
+        """The content file of an activity or the welcome video (``KeyError``: neither)."""
+        package = self.package()
+        activity = (
+            package.welcome_video
+            if activity_id == package.welcome_video.id
+            else package.activity(activity_id)
+        )
+        if activity is None:
+            raise KeyError(activity_id)
+        return activity.content
+
+    def _local_file(
+        self, ref: ContentRef, token: CancelToken, progress: ProgressCallback | None
+    ) -> Path:
+        """``ref``'s stored file, fetched first when missing; needed by this profile."""
+        machine = self._machine()
+        path = machine.content_path(ref.sha256)
+        if path.is_file():  # no network needed: an offline session plays it too
+            machine.need_content(self._profile_id(), [ref])
             return path
+        with self._link_seen():
+            self.downloader.download([ref], progress, token)
+        return path
+
+    def export_content(
+        self,
+        folder: Path,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> CopyReport:
+        """ "Salin ke folder…": the content files this computer stores of the package,
+        with an index, into ``folder/latsar-konten/`` (``session/usb.py``); no network.
+        ``DomainError`` when the folder cannot take them."""
+        with self._work(cancel) as token:
+            return usb.export_content(self.package(), self._machine(), folder, token, progress)
+
+    def import_content(
+        self,
+        folder: Path,
+        cancel: CancelToken | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> CopyReport:
+        """ "Ambil dari folder…": the package's files a copy folder holds, each checked
+        against the package's SHA-256 and size (``session/usb.py``); no network. Then
+        every material whose files are all stored is kept offline. ``DomainError`` when
+        the folder or its index cannot be read, or this computer has no room."""
+        with self._work(cancel) as token:
+            package = self.package()
+            report = usb.import_content(
+                package, self._machine(), self._profile_id(), folder, token, progress
+            )
+            planner = self._planner()
+            planner.keep_offline(planner.complete_materials(package))
+            return report
 
     def delete_material(self, material_id: str) -> list[str]:
         """No longer keep a material offline; the files no one else needs are removed."""
@@ -963,6 +1096,29 @@ class ParticipantSession:
         content = machine.root / "content"
         free = shutil.disk_usage(content if content.is_dir() else machine.root).free
         return StorageSummary(tuple(self._planner().usage(self.package())), free)
+
+    # ================================================================ the link
+
+    def link_up(self) -> bool:
+        """The last known state of the link to the server: True after an online sign-in
+        and after a sync, probe or download that reached the server, False after one that
+        did not (the link down: no connection, no address, not our server, a server
+        error). Known from work done anyway: it sends no request."""
+        return self._link_up
+
+    @contextmanager
+    def _link_seen(self) -> Iterator[None]:
+        """What a call to the server tells of the link: it reached the server (returned,
+        or failed for a reason of its own) or found the link down."""
+        try:
+            yield
+        except SyncError as error:
+            if error.link_down:
+                self._link_up = False
+            elif error.kind not in _NOT_THE_LINK:
+                self._link_up = True
+            raise
+        self._link_up = True
 
     def _planner(self) -> Downloader:
         """The downloader for what needs no network (plans, usage, deletion): works with
@@ -1078,6 +1234,58 @@ class ParticipantSession:
         """The PDF of a genuine certificate (``DomainError`` with the reason otherwise)."""
         self._require_open()
         return certificates.certificate_pdf(self.store, language)
+
+    def save_certificate(self, path: Path, language: str = "id") -> Path:
+        """Write the genuine certificate's PDF to ``path`` (any thread): drawn first
+        (refused like ``certificate_pdf``, nothing written), then written whole beside it
+        as ``<name>.part``, flushed and renamed over ``path`` (``os.replace``), so ``path``
+        is never half-written; ``OSError`` when the folder cannot take it."""
+        pdf = self.certificate_pdf(language)
+        part = path.with_name(path.name + ".part")
+        try:
+            with part.open("wb") as file:
+                file.write(pdf)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(part, path)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return path
+
+    def check_certificate(self, path: Path, cancel: CancelToken | None = None) -> CertificateCheck:
+        """Any certificate PDF checked here, then by the server's ``/verify`` when it can
+        be reached (worker; ``session/verify.py``): offline is not an error
+        (``online_problem`` says why), only CANCELLED is raised; ``OSError`` when the file
+        cannot be read."""
+        with self._work(cancel) as token:
+            known_revoked = {
+                received.signed.record.certificate_number
+                for received in self.store.certificates()
+                if received.revoked
+            }
+
+            def ask(code: str, cancel: CancelToken | None) -> VerifyAnswer:
+                return self.api.verify(code, cancel=cancel)
+
+            return check_certificate(path, self.store.known_keys(), known_revoked, ask, token)
+
+    # ================================================================ devices
+
+    def devices(self, cancel: CancelToken | None = None) -> list[DeviceInfo]:
+        """This participant's devices that are not revoked, from the server (worker;
+        ``current``: this computer). ``SyncError`` when it cannot be reached."""
+        with self._work(cancel) as token:
+            return list(self.api.devices(cancel=token).devices)
+
+    def revoke_device(self, device_id: uuid.UUID | str, cancel: CancelToken | None = None) -> None:
+        """Revoke another of this participant's devices on the server (worker): its tokens
+        stop working and its next sync is refused (``auth.device_revoked``); its unsynced
+        work is lost. ``SyncError`` (REJECTED) for this computer itself
+        (``device.is_current``) or a device that is not the participant's
+        (``device.unknown``); ``message_for`` says which."""
+        with self._work(cancel) as token:
+            self.api.revoke_device(device_id, cancel=token)
 
     # ================================================================ Beranda
 

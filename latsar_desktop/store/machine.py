@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -503,6 +504,15 @@ class MachineStore:
                 return  # never indexed: nothing to forget
             row.stored, row.stored_at = stored, (self.clock() if stored else None)
             session.add(row)
+
+    def adopt_content(self, sha256: str, verified: Path) -> Path:
+        """Move a file checked against its SHA-256 and size (a download's or a USB copy's
+        partial file, on the content folder's disk) into place, atomically, and mark it
+        stored; its row must exist (``need_content``). Returns its path."""
+        path = self.content_path(sha256)
+        os.replace(verified, path)
+        self.mark_stored(sha256)
+        return path
 
     def delete_content(self, sha256s: Iterable[str]) -> None:
         """Remove files (and their partial downloads) that no profile needs any more."""

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 import certifi
@@ -41,6 +42,7 @@ from latsar_desktop.domain.protocol import (
     HEADER_PROTOCOL,
     PROTOCOL_VERSION,
     CoursePackage,
+    DevicesResponse,
     ErrorBody,
     HealthResponse,
     LoginRequest,
@@ -50,6 +52,7 @@ from latsar_desktop.domain.protocol import (
     SyncRequest,
     SyncResponse,
     Tokens,
+    VerifyAnswer,
 )
 from latsar_desktop.store.credentials import ProxyCredentials
 from latsar_desktop.store.machine import HTTP_PROXY_SETTING as HTTP_PROXY_SETTING
@@ -231,6 +234,30 @@ class ApiClient:
         self._note_clock(answer.server_time)
         return answer
 
+    def devices(self, *, cancel: CancelToken | None = None) -> DevicesResponse:
+        """The participant's devices that are not revoked (``current``: this one)."""
+        return self._call("GET", "/api/v1/devices", None, DevicesResponse, cancel=cancel)
+
+    def revoke_device(self, device_id: UUID | str, *, cancel: CancelToken | None = None) -> None:
+        """Revoke another of the participant's devices (204). Refused (REJECTED, with the
+        server's code): this device itself (``device.is_current``), a device that is not
+        the participant's (``device.unknown``)."""
+        path = f"/api/v1/devices/{quote(str(device_id), safe='')}/revoke"
+        self._send("POST", path, None, {}, cancel=cancel)
+
+    def verify(self, code: str, *, cancel: CancelToken | None = None) -> VerifyAnswer:
+        """``GET /verify/{code}?format=json`` (no sign-in needed): the server's word on a
+        certificate's verification code. An unknown code is an answer (404 with a
+        ``VerifyAnswer`` body, status ``unknown``), not an error."""
+        path = f"/verify/{quote(code, safe='')}?format=json"
+        response = self._send("GET", path, None, {}, auth=False, cancel=cancel, answers=(404,))
+        if response.status_code == 404:
+            try:
+                return VerifyAnswer.model_validate_json(response.content)
+            except ValidationError:
+                self._raise_for(response)  # no such path on this server: its error body
+        return self._parse(response, VerifyAnswer)
+
     def package(
         self,
         course_id: str,
@@ -362,9 +389,11 @@ class ApiClient:
         cancel: CancelToken | None = None,
         progress: ProgressCallback | None = None,
         within: float | None = None,
+        answers: tuple[int, ...] = (),
     ) -> httpx.Response:
         """One call, its answer read whole under the call's deadline and ``cancel``;
-        ``within`` replaces the deadline rule (and the timeouts) with a fixed limit."""
+        ``within`` replaces the deadline rule (and the timeouts) with a fixed limit;
+        ``answers``: error statuses returned as answers instead of raised."""
         content = body.model_dump_json().encode() if body is not None else None
         headers = {**headers}
         if content is not None:
@@ -416,7 +445,7 @@ class ApiClient:
                 and self._refresh_after(response, used, cancel)
             ):
                 continue
-            if response.status_code >= 400:
+            if response.status_code >= 400 and response.status_code not in answers:
                 self._raise_for(response)
             return response
         raise AssertionError("unreachable")

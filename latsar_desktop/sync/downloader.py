@@ -43,6 +43,12 @@ _FILE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 _MATERIAL_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
+def file_lock(sha256: str) -> threading.Lock:
+    """The lock under which a content file's partial file is written and moved into place:
+    downloads and USB imports (``session/usb.py``) never write one file at once."""
+    return _FILE_LOCKS[sha256]
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a download would move: shown to the participant before it starts."""
@@ -94,6 +100,10 @@ class Downloader:
 
     def plan_material(self, package: CoursePackage, material_id: str) -> Plan:
         return self.plan(package.material(material_id).content_refs())
+
+    def plan_all(self, package: CoursePackage) -> Plan:
+        """ "Unduh semua": every content file of the package (the welcome video too)."""
+        return self.plan(package.content_refs())
 
     def automatic(self, package: CoursePackage) -> list[ContentRef]:
         """What may move without being asked: everything, or small files under Hemat data."""
@@ -163,6 +173,12 @@ class Downloader:
         """The materials this profile asked to keep for offline use."""
         return set(self.machine.setting(self._offline_key(), []))
 
+    def keep_offline(self, material_ids: Iterable[str]) -> None:
+        """Add materials to this profile's offline materials (their files are stored)."""
+        with _MATERIAL_LOCKS[self.profile_id]:  # two at once: both are kept
+            kept = self.offline_materials() | set(material_ids)
+            self.machine.set_setting(self._offline_key(), sorted(kept))
+
     def download_material(
         self,
         package: CoursePackage,
@@ -171,11 +187,25 @@ class Downloader:
         cancel: CancelToken | None = None,
     ) -> Plan:
         plan = self.download(package.material(material_id).content_refs(), progress, cancel)
-        with _MATERIAL_LOCKS[self.profile_id]:  # two at once: both are kept
-            self.machine.set_setting(
-                self._offline_key(), sorted(self.offline_materials() | {material_id})
-            )
+        self.keep_offline([material_id])
         return plan
+
+    def download_all(
+        self,
+        package: CoursePackage,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Plan:
+        """Every material kept offline (and the welcome video fetched): one download, so
+        one progress over all the bytes; cancelled, no material is marked and the partial
+        files stay for the next try to resume."""
+        plan = self.download(package.content_refs(), progress, cancel)
+        self.keep_offline(m.id for m in package.materials)
+        return plan
+
+    def complete_materials(self, package: CoursePackage) -> list[str]:
+        """The materials whose files are all stored on this computer."""
+        return [m.id for m in package.materials if all(self.stored(r) for r in m.content_refs())]
 
     def delete_material(self, package: CoursePackage, material_id: str) -> list[str]:
         """This profile no longer keeps the material offline; removes the files that
@@ -200,7 +230,7 @@ class Downloader:
     def _fetch(
         self, ref: ContentRef, moved: Callable[[int], None], cancel: CancelToken | None
     ) -> None:
-        with _FILE_LOCKS[ref.sha256]:  # two profiles never write one partial file
+        with file_lock(ref.sha256):  # two profiles never write one partial file
             for _ in range(2):
                 check(cancel)
                 if self.stored(ref) or self._fetch_once(ref, moved, cancel):
@@ -246,6 +276,5 @@ class Downloader:
                     raise self.api.link_failure(exc, response) from exc
         if digest.hexdigest() != ref.sha256 or part.stat().st_size != ref.size:
             return False
-        os.replace(part, self.machine.content_path(ref.sha256))
-        self.machine.mark_stored(ref.sha256)
+        self.machine.adopt_content(ref.sha256, part)
         return True
