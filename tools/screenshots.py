@@ -47,11 +47,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmap
@@ -59,15 +61,16 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from latsar_desktop import app, locations
-from latsar_desktop.demo import DemoPerson, demo_people
+from latsar_desktop.demo import DEMO_CERTIFICATE_DELAY, SERVER_FOLDER, DemoPerson, demo_people
 from latsar_desktop.domain.messages import Code
+from latsar_desktop.domain.progress import Progress
 from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.views import Notification
 from latsar_desktop.ui import application, errors
 from latsar_desktop.ui.main_window import MainWindow
-from latsar_desktop.ui.shell import Shell
+from latsar_desktop.ui.shell import COURSE, PAGES, PROFILE, Shell
 from latsar_desktop.ui.sync_status import SyncState
 from latsar_desktop.ui.texts import tr
 from tools.demo_course import load_package
@@ -106,6 +109,12 @@ PART_WAY_TROPHIES = 24
 TO_UNLOCK = ("manajemen-asn-1-video", "manajemen-asn-1-modul", "manajemen-asn-1-latihan")
 UNLOCK_TROPHIES = 28
 RIGHT_ANSWERS = 15  # of the attempt's 20 questions: 75,00
+# Course: the policy material downloaded (its 1 MB clip, held part-way for the shot),
+# then its HTML module read and its clip playing
+SHOWN_MATERIAL = "kebijakan"
+SHOWN_MODULE = "kebijakan-2-modul"
+SHOWN_CLIP = "kebijakan-1-video"
+HELD_AT = 0.4  # the download is held (for the shot) once this part has arrived
 SHOWN_TZ = "Asia/Jakarta"  # the computer's zone for the app: times in WIB
 REFLECTION = "Saya belajar bahwa melayani masyarakat dimulai dari kejujuran dan disiplin."
 T = TypeVar("T")
@@ -159,9 +168,9 @@ def take_shots(out: Path) -> int:
         if qt.platformName() != "xcb":
             print(refusal(qt.platformName()), file=sys.stderr)
             return 2
-        shooter = Shooter(out)
+        shooter = Shooter(out, temp / "demo")
         QTimer.singleShot(0, shooter.drive)
-        argv = ["--demo", "--data-dir", str(temp / "demo"), "--lang", "id"]
+        argv = ["--demo", "--data-dir", str(shooter.demo_dir), "--lang", "id"]
         status = application.run(app.parser().parse_args(argv))
         if shooter.error is not None:
             print(shooter.error, file=sys.stderr)
@@ -182,8 +191,9 @@ def _tail(path: Path, limit: int = 3000) -> str:
 class Shooter:
     """Drives the app's main window from inside its event loop and saves the shots."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, demo_dir: Path) -> None:
         self.out = out
+        self.demo_dir = demo_dir  # the app's --data-dir (the embedded server's folder in it)
         self.saved: list[tuple[str, tuple[int, int]]] = []
         self.error: str | None = None
         self.window: MainWindow | None = None
@@ -251,6 +261,9 @@ class Shooter:
         self.shoot_progress(window, shell, window.session)
         self.shoot_sync_details(window, shell, window.session, syncs)
         self.shoot_notifications(window, shell, window.session, syncs)
+        self.shoot_profile(window, shell, "profil.png")
+        self.shoot_course(window, shell, window.session)
+        self.shoot_certificate(window, shell, window.session, syncs)
 
     def shoot_home(self, window: MainWindow, shell: Shell, syncs: Syncs) -> None:
         """Beranda, empty, once the background sync "Lanjut" started has ended."""
@@ -323,6 +336,88 @@ class Shooter:
         self.grab_on_top(window, "notifications.png")
         listing.close()
 
+    def shoot_profile(self, window: MainWindow, shell: Shell, name: str) -> None:
+        """Profil, read again and its devices listed (this computer's)."""
+        click(shell.nav_buttons[PAGES.index(PROFILE)])
+        profile = shell.profile
+        wait_for(lambda: not profile.busy and bool(profile.device_rows), "Profil and its devices")
+        self.grab(window, name)
+
+    def shoot_course(self, window: MainWindow, shell: Shell, session: ParticipantSession) -> None:
+        """Course: a material's download held part-way (so the shot can show it, as on a
+        slow link), then one of its modules read and its clip playing."""
+        click(shell.nav_buttons[PAGES.index(COURSE)])
+        course = shell.course
+        wait_for(lambda: course.snapshot is not None and not course.busy, "the Course page")
+        course.tree.select(f"m:{SHOWN_MATERIAL}")
+        box = course.overview.download
+        wait_for(lambda: box.download_button.isVisible(), "the material's download box")
+        held, release = threading.Event(), threading.Event()
+        real = session.download_material
+
+        def slowed(material_id: str, cancel: Any = None, progress: Any = None) -> Any:
+            def report(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(done, total)
+                if not held.is_set() and total and done >= total * HELD_AT:
+                    held.set()
+                    release.wait(WAIT_S)  # the worker waits: the window shows the progress
+
+            return real(material_id, cancel, report)
+
+        session.download_material = slowed  # type: ignore[method-assign]
+        try:
+            click(box.download_button)
+            wait_for(lambda: held.is_set() and box.state == "running", "the download part-way")
+            self.grab(window, "course-download.png")
+        finally:
+            release.set()
+            session.download_material = real  # type: ignore[method-assign]
+        wait_for(lambda: box.state == "ready", "the material downloaded")
+
+        course.tree.select(f"a:{SHOWN_MODULE}")
+        wait_for(
+            lambda: course.activity.reader is not None and course.activity.reader.has_document,
+            "the module open",
+        )
+        self.grab(window, "course-module.png")
+
+        course.tree.select(f"a:{SHOWN_CLIP}")
+        clip = wait_for(lambda: course.activity.clip, "the clip's player")
+        wait_for(lambda: clip.player.player.duration() > 0, "the clip loaded")
+        click(clip.player.play_button)
+        wait_for(
+            lambda: clip.player.playing and clip.player.player.position() > VIDEO_AT_MS,
+            "the clip playing past 1 s",
+        )
+        self.grab(window, "course-video.png")
+        clip.player.pause()
+
+    def shoot_certificate(
+        self, window: MainWindow, shell: Shell, session: ParticipantSession, syncs: Syncs
+    ) -> None:
+        """Every activity done and sent (the attempt above passed): the server issues the
+        certificate (its command, as the daily job would after the delay) and the next
+        sync brings it; Profil offers "Download Sertifikat"."""
+        view = session.view()
+        left = tuple(
+            activity.id
+            for material, activity in session.package().activities()
+            if not progress_of(view, material.id, activity.id)
+        )
+        record(session, left)
+        shell.data_changed()
+        done = syncs.count
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, "the sync sending every activity")
+        wait_for(lambda: session.view().passed, "the participant passed on the server")
+        issue_certificates(self.demo_dir)
+        done = syncs.count
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, "the sync bringing the certificate")
+        wait_for(lambda: session.certificate() is not None, "the certificate received")
+        self.shoot_profile(window, shell, "profil-sertifikat.png")
+
     def grab(self, window: QWidget, name: str) -> None:
         """The window's pixels as the X server has them (the video frame too)."""
         pause(SETTLE_MS)
@@ -374,6 +469,38 @@ def record(session: ParticipantSession, activity_ids: tuple[str, ...]) -> int:
         else:
             session.complete_activity(activity_id)
     return len(activity_ids)
+
+
+def progress_of(view: Progress, material_id: str, activity_id: str) -> bool:
+    """Whether the activity is done (a practice quiz: with all its trophies)."""
+    for material in view.materials:
+        if material.material_id == material_id:
+            for activity in material.activities:
+                if activity.activity_id == activity_id:
+                    return activity.completed and activity.trophies == activity.max_trophies
+    return False
+
+
+def issue_certificates(demo_dir: Path) -> None:
+    """The embedded server's issuance, run now as of a time past the demo's delay (the
+    server's own command on its database, as an operator runs it)."""
+    folder = demo_dir / SERVER_FOLDER
+    at = datetime.now(UTC) + timedelta(seconds=DEMO_CERTIFICATE_DELAY + 60)
+    command = [
+        sys.executable,
+        "-m",
+        "latsar_server.cli",
+        "--database-url",
+        f"sqlite:///{folder / 'server.db'}",
+        "--data-dir",
+        str(folder),
+        "issue-certificates",
+        "--now",
+        at.isoformat(),
+    ]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        raise ShotsFailed(f"issue-certificates: {finished.stderr or finished.stdout}")
 
 
 def server_keys() -> dict[str, Question]:

@@ -319,6 +319,8 @@ class MainWindow(QMainWindow):
             log.exception("window geometry not kept")
         self.hide()  # gone from the screen before the sign-out's wait, not frozen on it
         self.signin.shutdown()
+        if self.shell is not None:
+            self.shell.signing_out()  # the Course page's downloads cancelled, its clip stopped
         self._drop_welcome()
         session, self.session = self.session, None
         if session is not None:

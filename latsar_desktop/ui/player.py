@@ -9,6 +9,17 @@ Space plays or pauses, Left and Right seek 5 seconds back or forward.
 ``load(path)`` then ``play()``; ``ended`` when the clip reached its end
 (``EndOfMedia``), ``failed(detail)`` when it cannot be played (``InvalidMedia`` or a
 player error; ``detail`` is for the logs); ``stop()`` stops and releases the file.
+``seeking`` just before the position is moved (the bar, the keys, ``seek``, the start
+again after the end, the hold on the last picture): a clip's watch tracker
+(``domain/watching.py``) must not count the jump as played.
+
+``full_controls=True`` (the course's clips) adds, at the right of the same row, the sound:
+a mute button (an icon, its name "Bisukan"/"Bunyikan") and a small volume bar
+(``QAudioOutput.setVolume``), and the speed: a list of ``SPEEDS`` (1×, 1,25×, 1,5×: the
+language's decimal sign; ``setPlaybackRate``, kept from clip to clip). They keep their
+own keys (the arrows move the volume, Space presses the mute button) and their sizes.
+The welcome video has none of them: four seconds of greeting, where the computer's own
+volume is enough.
 
 At the end the last picture stays (a stopped ``QMediaPlayer`` shows black): the player
 is paused on the clip's last millisecond (``at_end``); "Putar" (or Space) then plays it
@@ -19,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
@@ -26,6 +38,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -39,11 +52,35 @@ from PySide6.QtWidgets import (
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.ui.texts import tr
 
-__all__ = ["SEEK_MS", "VideoPlayer", "clock_time"]
+__all__ = ["SEEK_MS", "SPEEDS", "VideoPlayer", "clock_time"]
 
 SEEK_MS = 5_000  # Left/Right, and a click on the bar beside the handle
+SPEEDS = (Decimal(1), Decimal("1.25"), Decimal("1.5"))  # full controls: the speed list
+VOLUME_WIDTH = 96  # the volume bar: small, and the same whatever plays
 _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right)
 log = logging.getLogger(__name__)
+
+
+def _nothing(*_args: object) -> None:
+    pass
+
+
+def _settle_virtuals(*objects: QObject) -> None:
+    """Let PySide learn, on the GUI thread, that ``objects`` override no virtual.
+
+    PySide looks a Python override of a virtual up the first time the virtual is called,
+    holding the GIL, from whichever thread calls it; then it remembers "none" and calls
+    the C++ one without the GIL. QtMultimedia's FFmpeg threads disconnect from the player
+    and its audio output when their renderers end (``stop``, another source): the first
+    ``disconnectNotify`` then waited for the GIL, which the GUI thread held while it
+    waited for those threads inside ``QMediaPlayer.stop``, for good (seen in
+    test_clip.py, a hang in about one run of four; gdb: the ``QFFmpeg::AudioRenderer``
+    thread in ``Sbk_GetPyOverride`` under ``~QObject``, the GUI thread in ``stop``).
+    One connect and disconnect here settles ``connectNotify`` and ``disconnectNotify``.
+    """
+    for obj in objects:
+        obj.objectNameChanged.connect(_nothing)
+        obj.objectNameChanged.disconnect(_nothing)
 
 
 def clock_time(ms: int) -> str:
@@ -61,12 +98,15 @@ class VideoPlayer(QWidget):
 
     ended = Signal()
     failed = Signal(str)
+    seeking = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, full_controls: bool = False) -> None:
         super().__init__(parent)
+        self.full_controls = full_controls
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
+        _settle_virtuals(self.player, self.audio)
         self.video = QVideoWidget(self)
         self.video.setMinimumSize(320, 180)
         self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -92,6 +132,11 @@ class VideoPlayer(QWidget):
         controls.addWidget(self.play_button)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.time)
+        self.mute_button: QPushButton | None = None
+        self.volume_slider: QSlider | None = None
+        self.speed_combo: QComboBox | None = None
+        if full_controls:
+            self._add_full_controls(controls)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
@@ -128,12 +173,13 @@ class VideoPlayer(QWidget):
         self.at_end = False
         self.slider.setRange(0, 0)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.player.setPlaybackRate(float(self.speed()))  # the speed chosen stays
 
     def play(self) -> None:
         """Play on; after the end, from the start again."""
         if self.at_end:
             self.at_end = False
-            self.player.setPosition(0)
+            self._go(0)
         self.player.play()
 
     def pause(self) -> None:
@@ -152,7 +198,7 @@ class VideoPlayer(QWidget):
         if duration <= 0:
             return
         self.at_end = False  # moved away from the end: "Putar" plays on from there
-        self.player.setPosition(min(max(0, self.player.position() + delta_ms), duration))
+        self._go(min(max(0, self.player.position() + delta_ms), duration))
 
     def stop(self) -> None:
         """Stop and release the file (it may be deleted or replaced afterwards)."""
@@ -166,6 +212,18 @@ class VideoPlayer(QWidget):
     def playing(self) -> bool:
         return self.player.playbackState() is QMediaPlayer.PlaybackState.PlayingState
 
+    def speed(self) -> Decimal:
+        """The playback speed chosen (1 without the full controls)."""
+        if self.speed_combo is None:
+            return SPEEDS[0]
+        return SPEEDS[max(0, self.speed_combo.currentIndex())]
+
+    def set_speed(self, speed: Decimal) -> None:
+        """Play at ``speed``, one of ``SPEEDS`` (the full controls only)."""
+        if self.speed_combo is None:
+            raise RuntimeError("the speed is a full control")
+        self.speed_combo.setCurrentIndex(SPEEDS.index(speed))  # _speed_chosen applies it
+
     def retranslate(self) -> None:
         # wide enough for both texts: the button keeps its size when it changes
         widths = []
@@ -175,6 +233,66 @@ class VideoPlayer(QWidget):
         self.play_button.setMinimumWidth(max(widths))
         self.slider.setAccessibleName(tr(Label.PLAYER_POSITION))
         self._show_state()
+        if self.volume_slider is not None:
+            self.volume_slider.setAccessibleName(tr(Label.PLAYER_VOLUME))
+            self.volume_slider.setToolTip(tr(Label.PLAYER_VOLUME))
+        if self.speed_combo is not None:
+            for index, speed in enumerate(SPEEDS):
+                self.speed_combo.setItemText(index, tr(Label.PLAYER_SPEED_ITEM, speed=speed))
+            self.speed_combo.setAccessibleName(tr(Label.PLAYER_SPEED))
+            self.speed_combo.setToolTip(tr(Label.PLAYER_SPEED))
+        self._show_sound()
+
+    # ---------------------------------------------------------------- the full controls
+
+    def _add_full_controls(self, controls: QHBoxLayout) -> None:
+        """The mute button, the volume bar and the speed list, at the row's right."""
+        self.mute_button = QPushButton(self)
+        self.mute_button.setObjectName("mute")
+        self.mute_button.setCheckable(True)
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.volume_slider.setObjectName("volume")
+        self.volume_slider.setRange(0, 100)
+        self.volume_slider.setSingleStep(5)
+        self.volume_slider.setPageStep(10)
+        self.volume_slider.setValue(round(self.audio.volume() * 100))
+        self.volume_slider.setFixedWidth(VOLUME_WIDTH)
+        self.speed_combo = QComboBox(self)
+        self.speed_combo.setObjectName("speed")
+        self.speed_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for speed in SPEEDS:
+            self.speed_combo.addItem("", str(speed))
+        controls.addSpacing(8)
+        controls.addWidget(self.mute_button)
+        controls.addWidget(self.volume_slider)
+        controls.addSpacing(8)
+        controls.addWidget(self.speed_combo)
+        self.mute_button.toggled.connect(self.audio.setMuted)
+        self.audio.mutedChanged.connect(self._show_sound)
+        self.volume_slider.valueChanged.connect(self._volume_chosen)
+        self.speed_combo.currentIndexChanged.connect(self._speed_chosen)
+
+    def _volume_chosen(self, value: int) -> None:
+        self.audio.setVolume(value / 100)
+        if value > 0 and self.audio.isMuted():  # turning the sound up unmutes it
+            self.audio.setMuted(False)
+
+    def _speed_chosen(self, _index: int) -> None:
+        self.player.setPlaybackRate(float(self.speed()))
+
+    def _show_sound(self) -> None:
+        """The mute button shows the sound's state; its name says what a press does."""
+        button = self.mute_button
+        if button is None:
+            return
+        muted = self.audio.isMuted()
+        button.setChecked(muted)
+        pixmap = QStyle.StandardPixmap
+        icon = pixmap.SP_MediaVolumeMuted if muted else pixmap.SP_MediaVolume
+        button.setIcon(self.style().standardIcon(icon))
+        name = tr(Label.PLAYER_UNMUTE if muted else Label.PLAYER_MUTE)
+        button.setAccessibleName(name)
+        button.setToolTip(name)
 
     # ---------------------------------------------------------------- keyboard
 
@@ -206,7 +324,12 @@ class VideoPlayer(QWidget):
     def _slider_action(self, _action: int) -> None:
         """The participant moved the bar (drag, click, wheel): go there."""
         self.at_end = False
-        self.player.setPosition(self.slider.sliderPosition())
+        self._go(self.slider.sliderPosition())
+
+    def _go(self, position: int) -> None:
+        """Move to ``position`` (every move the player makes goes through here)."""
+        self.seeking.emit()
+        self.player.setPosition(position)
 
     def _position_changed(self, position: int) -> None:
         if not self.slider.isSliderDown():
@@ -253,7 +376,7 @@ class VideoPlayer(QWidget):
         duration = self.player.duration()
         if duration > 0:
             self.player.pause()
-            self.player.setPosition(duration - 1)
+            self._go(duration - 1)
         self.slider.setValue(self.slider.maximum())
         self._show_time()
 

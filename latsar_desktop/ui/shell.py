@@ -5,7 +5,7 @@ The side bar has Beranda and Course at the top, Pengaturan and Profil at the bot
 participant is: the course, the page, one sentence about it; on the right the
 notification bell (``ui/notifications.py``), the participant's name and "Keluar" (the
 last stop of Tab; Profil has its own "Keluar" too). Beranda is ``ui/home.py``,
-Pengaturan ``ui/settings.py``; Course and Profil are placeholders the later issues fill.
+Course ``ui/course.py``, Pengaturan ``ui/settings.py``, Profil ``ui/profile.py``.
 The status bar is ``ui/sync_status.py``'s ``SyncStatusBar``: the sync's state,
 "Sinkronkan sekarang" and "Rincian". Beranda and the bell are read again after each
 sync (``synced``), Beranda and the pending count after each thing recorded here
@@ -23,9 +23,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
-    QLabel,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -34,14 +32,16 @@ from PySide6.QtWidgets import (
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.session.profiles import group_nip
+from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.home import HomePage
 from latsar_desktop.ui.notifications import NotificationBell
+from latsar_desktop.ui.profile import ProfilePage
 from latsar_desktop.ui.settings import SettingsPage
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.sync_status import SyncStatusBar
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
-from latsar_desktop.ui.widgets import Button, label, rule
+from latsar_desktop.ui.widgets import Button, label
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class Shell(QWidget):
         row.addLayout(right, 1)
         # Tab: the side bar, the page's controls (Profil's "Keluar" is the last page's
         # last), then the header's bell and "Keluar", then the status bar
-        self.setTabOrder(self.sign_out_button, self.bell)
+        self.setTabOrder(self.profile.sign_out_button, self.bell)
         self.setTabOrder(self.bell, self.header_sign_out)
 
     def _build_sidebar(self) -> QWidget:
@@ -193,17 +193,6 @@ class Shell(QWidget):
         row.addWidget(self.header_sign_out, 0, Qt.AlignmentFlag.AlignTop)
         return header
 
-    def _page(self) -> tuple[QWidget, QVBoxLayout]:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.setContentsMargins(32, 24, 32, 24)
-        column.setSpacing(12)
-        return page, column
-
-    def _next_step(self) -> QLabel:
-        step = label("", "notice", wrap=True)
-        return step
-
     def _build_home(self) -> QWidget:
         self.home = HomePage(self.session, self.runner)
         self.home.course_requested.connect(lambda: self._jump(PAGES.index(COURSE)))
@@ -220,48 +209,21 @@ class Shell(QWidget):
         return self.settings
 
     def _build_course(self) -> QWidget:
-        page, column = self._page()
-        self.course_later = label("", "muted", wrap=True)
-        self.course_next = self._next_step()
-        column.addWidget(self.course_later)
-        column.addWidget(self.course_next)
-        column.addStretch(1)
-        return page
+        self.course = CoursePage(self.session, self.runner)
+        self.course.data_changed.connect(self.data_changed)
+        # the evaluation screen comes with the next part of the app (issue 18): until it
+        # connects ``evaluation_requested``, the entry shows the state and scores only
+        self.course.evaluation.start_button.hide()
+        return self.course
 
     def _build_profile(self) -> QWidget:
-        page, column = self._page()
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(8)
-        self.profile_keys = [label("", "muted") for _ in range(3)]
-        values = (
-            self.session.name or "",
-            group_nip(self.session.nip or ""),
-            self.session.agency or "",
-        )
-        self.profile_values = [label(value, "field") for value in values]
-        for row, (key, value) in enumerate(
-            zip(self.profile_keys, self.profile_values, strict=True)
-        ):
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(key, row, 0)
-            grid.addWidget(value, row, 1)
-        grid.setColumnStretch(2, 1)
-        column.addLayout(grid)
-        self.profile_later = label("", "muted", wrap=True)
-        column.addWidget(self.profile_later)
-        column.addSpacing(12)
-        column.addWidget(rule())
-        column.addSpacing(4)
-        self.sign_out_hint = label("", "muted", wrap=True)
-        column.addWidget(self.sign_out_hint)
-        self.sign_out_button = Button("")
-        self.sign_out_button.clicked.connect(self.sign_out_requested)
+        self.profile = ProfilePage(self.session, self.runner)
+        self.profile.sign_out_requested.connect(self.sign_out_requested)
         shortcut = QKeySequence(SIGN_OUT_SHORTCUT)
-        self.sign_out_button.setToolTip(shortcut.toString(QKeySequence.SequenceFormat.NativeText))
-        column.addWidget(self.sign_out_button, 0, Qt.AlignmentFlag.AlignLeft)
-        column.addStretch(1)
-        return page
+        self.profile.sign_out_button.setToolTip(
+            shortcut.toString(QKeySequence.SequenceFormat.NativeText)
+        )
+        return self.profile
 
     def _build_status(self) -> SyncStatusBar:
         self.status = SyncStatusBar(self.session, self.runner)
@@ -275,8 +237,12 @@ class Shell(QWidget):
         self.nav_buttons[index].setChecked(True)
         if PAGES[index] is HOME:
             self.home.refresh()
+        elif PAGES[index] is COURSE:
+            self.course.refresh()
         elif PAGES[index] is SETTINGS:
             self.settings.refresh()
+        elif PAGES[index] is PROFILE:
+            self.profile.refresh()
         self._say_page()
         self.page_changed.emit()
 
@@ -305,6 +271,8 @@ class Shell(QWidget):
         the pending count are read again, off the GUI thread."""
         self.home.refresh()
         self.status.refresh()
+        if self.current is PROFILE:
+            self.profile.refresh()
 
     # ------------------------------------------------------------------ texts
 
@@ -320,17 +288,8 @@ class Shell(QWidget):
         self.home.retranslate()
         self.bell.retranslate()
         self.settings.retranslate()
-        self.course_later.setText(tr(Label.SHELL_COURSE_LATER))
-        self.course_next.setText(tr(Label.SHELL_COURSE_NEXT))
-        for key, text in zip(
-            self.profile_keys,
-            (Label.SHELL_PROFILE_NAME, Label.SIGNIN_NIP, Label.SHELL_PROFILE_AGENCY),
-            strict=True,
-        ):
-            key.setText(tr(text))
-        self.profile_later.setText(tr(Label.SHELL_PROFILE_LATER))
-        self.sign_out_hint.setText(tr(Label.SHELL_SIGN_OUT_HINT))
-        self.sign_out_button.setText(tr(Label.SHELL_SIGN_OUT))
+        self.course.retranslate()
+        self.profile.retranslate()
         self.header_sign_out.setText(tr(Label.SHELL_SIGN_OUT))
         self._say_status()
 
@@ -347,6 +306,10 @@ class Shell(QWidget):
             return
         self.home.refresh()
         self.bell.refresh()
+        if self.current is COURSE:
+            self.course.refresh()
+        elif self.current is PROFILE:
+            self.profile.refresh()
 
     def _say_status(self) -> None:
         if self._signing_out:
@@ -357,7 +320,8 @@ class Shell(QWidget):
     def signing_out(self) -> None:
         """The sign-out runs: nothing here can be used meanwhile; the status says so."""
         self._signing_out = True
-        self.sign_out_button.setEnabled(False)
+        self.course.shutdown()
+        self.profile.sign_out_button.setEnabled(False)
         self.header_sign_out.setEnabled(False)
         self.pages.setEnabled(False)
         for button in self.nav_buttons:

@@ -194,6 +194,78 @@ QPushButton[role="status-action"]:hover {{ background: {ACCENT_SOFT}; }}
 QPushButton[role="status-action"]:focus {{ border: 2px solid {ACCENT}; padding: 1px 10px; }}
 QPushButton[role="status-action"]:disabled {{ color: #9AA3AF; background: transparent; }}
 QStatusBar::item {{ border: none; }}
+/* ui/activity.py (PracticeQuiz, ReflectionEditor): a question, its choices, the marks after
+   the check (the right choice set apart), the reflection's field and its counter */
+QLabel[role="quiz-question"] {{ font-weight: 600; }}
+QLabel[role="quiz-choice"][key="true"] {{ color: {ACCENT_DARK}; font-weight: 600; }}
+QLabel[role="quiz-feedback"] {{ color: {ERROR}; }}
+QLabel[role="quiz-feedback"][right="true"] {{ color: {ACCENT}; }}
+QRadioButton[role="quiz-choice"] {{
+    border: 2px solid transparent; border-radius: 4px; padding: 1px;
+}}
+QRadioButton[role="quiz-choice"]:focus {{ border: 2px solid {ACCENT}; }}
+QLabel[role="reflection-prompt"] {{
+    background: {SURFACE}; border-left: 3px solid {ACCENT}; padding: 8px 12px;
+}}
+QPlainTextEdit[role="reflection"] {{
+    border: 1px solid {BORDER}; border-radius: 4px; padding: 6px; background: white;
+    selection-background-color: {ACCENT};
+}}
+QPlainTextEdit[role="reflection"][invalid="true"] {{ border: 1px solid {ERROR}; }}
+QPlainTextEdit[role="reflection"]:focus {{ border: 2px solid {ACCENT}; padding: 5px; }}
+QPlainTextEdit[role="reflection"][invalid="true"]:focus {{ border: 2px solid {ERROR}; }}
+QLabel[role="muted"][invalid="true"] {{ color: {ERROR}; }}
+/* ui/profile.py (ProfilePage): the verdict of "Verifikasi sertifikat…", large, its colour
+   by the verdict (genuine green; the record genuine, compare the page, the accent; an
+   unknown key amber; altered or revoked red; not a certificate grey) */
+QLabel[role="verdict"] {{ font-size: 16pt; font-weight: 600; color: {MUTED}; }}
+QLabel[role="verdict"][verdict="genuine"] {{ color: {ONLINE}; }}
+QLabel[role="verdict"][verdict="record_genuine"] {{ color: {ACCENT}; }}
+QLabel[role="verdict"][verdict="unknown_key"] {{ color: {OFFLINE}; }}
+QLabel[role="verdict"][verdict="altered"], QLabel[role="verdict"][verdict="revoked"] {{
+    color: {ERROR};
+}}
+/* ui/course.py (CoursePage): the material tree, its items; the pane beside it */
+QTreeWidget[role="course-tree"] {{
+    border: 1px solid {BORDER}; border-radius: 6px; background: white; padding: 1px;
+    selection-background-color: {ACCENT_SOFT}; selection-color: {TEXT};
+}}
+QTreeWidget[role="course-tree"]:focus {{ border: 2px solid {ACCENT}; padding: 0px; }}
+QTreeWidget[role="course-tree"]::item {{ padding: 5px 2px; }}
+QTreeWidget[role="course-tree"]::item:selected {{
+    background: {ACCENT_SOFT}; color: {ACCENT_DARK};
+}}
+QFrame[role="course-pane"] {{ border: 1px solid {BORDER}; border-radius: 6px; background: white; }}
+QStackedWidget[role="download-states"] {{ background: transparent; }}
+/* ui/reader.py (ModuleReader): its bar's compact buttons and page box; the document's
+   frame, the same 2 px whether it has the focus or not (nothing reflows) */
+QPushButton[role="reader-tool"] {{ padding: 5px 8px; }}
+QPushButton[role="reader-tool"]:focus {{ border: 2px solid {ACCENT}; padding: 4px 7px; }}
+QSpinBox[role="reader-page-box"] {{
+    border: 1px solid {BORDER}; border-radius: 4px; padding: 3px 4px; background: white;
+}}
+QSpinBox[role="reader-page-box"]:focus {{ border: 2px solid {ACCENT}; padding: 2px 3px; }}
+QSpinBox[role="reader-page-box"]:disabled {{ background: {SURFACE}; color: {MUTED}; }}
+QSpinBox[role="reader-page-box"]::up-button, QSpinBox[role="reader-page-box"]::down-button {{
+    width: 0px; border: none;
+}}
+QTextBrowser[role="reader-page"], QPdfView[role="reader-pdf"] {{
+    border: 2px solid transparent; background: white; selection-background-color: {ACCENT};
+}}
+QTextBrowser[role="reader-page"]:focus, QPdfView[role="reader-pdf"]:focus {{
+    border: 2px solid {ACCENT};
+}}
+/* ui/clip.py (ClipPlayer): the calm panel where a clip not on this computer would play,
+   the line under the video ("Ditonton 45 %", then "Selesai ditonton" in the accent);
+   ui/player.py's mute button, icon only, no wider than its icon */
+QFrame[role="clip-missing"] {{
+    background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px;
+}}
+QFrame[role="clip-missing"] QLabel {{ background: transparent; }}
+QLabel[role="clip-line"] {{ color: {MUTED}; }}
+QLabel[role="clip-line"][done="true"] {{ color: {ACCENT}; font-weight: 600; }}
+QPushButton#mute {{ padding: 6px 8px; }}
+QPushButton#mute:focus {{ padding: 5px 7px; }}
 """
 
 

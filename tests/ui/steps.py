@@ -92,7 +92,7 @@ def sign_out(qtbot: QtBot, window: MainWindow) -> None:
     assert shell is not None
     session = shell.session
     open_page(qtbot, shell, PROFILE.name)
-    qtbot.mouseClick(shell.sign_out_button, LEFT)
+    qtbot.mouseClick(shell.profile.sign_out_button, LEFT)
     qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
     assert not session.signed_in
 

