@@ -62,7 +62,9 @@ def signed_in(
 
 
 def dump(server: RunningServer, *, volatile: bool) -> dict[str, list[Any]]:
-    """Every row of the sync tables; with volatile=False, server times and tokens left out."""
+    """Every row of the sync tables; with volatile=False, server times and tokens left out.
+    A device's last contact (``device.last_sync_at``) is never compared: a request sent
+    again is a contact again, not a change of what the device synced."""
     setup = {"token", "login_failure", "signing_key"}  # random per server, not sync state
     skip_tables = {"alembic_version"} | (set() if volatile else setup)
     result: dict[str, list[Any]] = {}
@@ -74,11 +76,14 @@ def dump(server: RunningServer, *, volatile: bool) -> dict[str, list[Any]]:
             names = [
                 c["name"]
                 for c in columns
-                if volatile
-                or (
-                    "DATETIME" not in str(c["type"]).upper()
-                    and "TIMESTAMP" not in str(c["type"]).upper()
-                    and c["name"] != "nik_hash"
+                if (table, c["name"]) != ("device", "last_sync_at")
+                and (
+                    volatile
+                    or (
+                        "DATETIME" not in str(c["type"]).upper()
+                        and "TIMESTAMP" not in str(c["type"]).upper()
+                        and c["name"] != "nik_hash"
+                    )
                 )
             ]
             rows = connection.execute(
