@@ -4,8 +4,9 @@ remain, and when each device last synced.
 
 A participant reaches only their own devices: every query is bound to the caller's
 participant id, and a device id that is not one of theirs answers 404 ``device.unknown``,
-exactly as an id that exists nowhere (nothing tells the two apart). The device whose access
-token asks cannot revoke itself (409 ``device.is_current``): signing out is the way there.
+exactly as an id that exists nowhere (nothing tells the two apart); one that is not a UUID
+answers 422 ``request.malformed``. The device whose access token asks cannot revoke itself
+(409 ``device.is_current``): signing out is the way there.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ LAST_SYNC_PRECISION = timedelta(minutes=10)
 REVOKE_ERRORS = error_responses(404, 409, 422)
 REVOKE_ERRORS[404]["description"] = "Not one of the caller's devices (device.unknown)"
 REVOKE_ERRORS[409]["description"] = "The caller's own device (device.is_current)"
+REVOKE_ERRORS[422]["description"] = "The device id is not a UUID (request.malformed)"
 
 
 def devices_changed(session: Session, participant_id: int) -> int:
@@ -47,7 +49,13 @@ def devices_changed(session: Session, participant_id: int) -> int:
 
 
 def _revoke(session: Session, device: Device) -> int:
-    """Revoke ``device`` and its tokens (again: its tokens only); the tokens revoked."""
+    """Revoke ``device`` and its tokens (again: its tokens only); the tokens revoked.
+
+    The participant's state row is locked first and the device read again under it, so of
+    two revocations at once the second sees the first's ``revoked_at`` and logs no second
+    ``devices.changed``."""
+    lock_state(session, device.participant_id)
+    session.refresh(device)
     if device.revoked_at is None:
         device.revoked_at = now()
         session.add(device)
@@ -105,19 +113,21 @@ def list_devices(caller: CallerDep, state: StateDep) -> DevicesResponse:
 
 
 @router.post("/devices/{device_id}/revoke", status_code=204, responses=REVOKE_ERRORS)
-def revoke_own_device(device_id: str, caller: CallerDep, state: StateDep) -> Response:
+def revoke_own_device(device_id: UUID, caller: CallerDep, state: StateDep) -> Response:
     """Revoke one of the caller's other devices: its tokens stop working, its next sync
     or sign-in is refused (403 ``auth.device_revoked``). Revoking one already revoked is
-    answered 204 again (a retry after a lost answer)."""
-    if device_id == caller.device.device_id:
-        raise ApiError(409, msg(Code.DEVICE_IS_CURRENT))
+    answered 204 again (a retry after a lost answer). The device is found first, then
+    compared with the caller's by row, whatever the spelling of the id."""
     with state.transaction() as session:
         device = session.exec(
             select(Device).where(
-                Device.participant_id == caller.participant.id, Device.device_id == device_id
+                Device.participant_id == caller.participant.id,
+                Device.device_id == str(device_id),
             )
         ).first()
         if device is None:
             raise ApiError(404, msg(Code.DEVICE_UNKNOWN))
+        if device.id == caller.device.id:
+            raise ApiError(409, msg(Code.DEVICE_IS_CURRENT))
         _revoke(session, device)
     return Response(status_code=204)

@@ -256,6 +256,9 @@ class Code(StrEnum):
     # "Verifikasi sertifikat…": the signature holds but the server knows no certificate
     # with the file's verification code: number: str
     CERTIFICATE_NOT_ON_SERVER = "certificate.not_on_server"
+    # a reflection refused by ParticipantSession.record_reflection (nothing recorded)
+    REFLECTION_EMPTY = "reflection.empty"  # nothing written (only spaces)
+    REFLECTION_TOO_LONG = "reflection.too_long"  # limit, over: int (characters)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ What comes only from pending events is provisional until a sync confirms it:
 the server's), and the trophies it adds (``MaterialProgress.provisional_trophies``,
 ``Progress.provisional_trophies``), so the screens can mark them "sementara".
 
+Each material's progress is also given per sub-material (``MaterialProgress.sub_materials``:
+trophies, required activities done, provisional), ``Progress.activity(id)`` finds one
+activity's, and ``EvaluationState.stage`` names the evaluation's state (locked, open, or
+closed once the certificate is issued), so no screen adds these up or derives them itself.
+
 ``next_attempt_grading(package, standing, pending, now)`` tells, offline, when the next
 attempt would be graded: a course may grade at most ``max_graded_per_day`` attempts a
 day, and the server numbers later ones at once and grades them on the following days.
@@ -23,6 +28,7 @@ day, and the server numbers later ones at once and grades them on the following 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -58,8 +64,39 @@ class ActivityProgress:
     provisional: bool = False
 
 
+class PartProgress:
+    """A part of the course (a material, a sub-material): its activities' progress
+    added up. The dataclasses below hold these fields."""
+
+    trophies: int
+    max_trophies: int
+    required_done: int
+    required_total: int
+    activities: tuple[ActivityProgress, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Every required activity done."""
+        return self.required_done == self.required_total
+
+    @property
+    def provisional(self) -> bool:
+        """Some of it comes only from events the server has not confirmed yet."""
+        return any(a.provisional for a in self.activities)
+
+
 @dataclass(frozen=True)
-class MaterialProgress:
+class SubMaterialProgress(PartProgress):
+    sub_material_id: str
+    trophies: int
+    max_trophies: int
+    required_done: int
+    required_total: int
+    activities: tuple[ActivityProgress, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaterialProgress(PartProgress):
     material_id: str
     title: str
     trophies: int
@@ -69,10 +106,13 @@ class MaterialProgress:
     activities: tuple[ActivityProgress, ...] = ()
     # of ``trophies``, those that come only from unconfirmed events (provisional)
     provisional_trophies: int = 0
+    sub_materials: tuple[SubMaterialProgress, ...] = ()  # the package's order
 
-    @property
-    def complete(self) -> bool:
-        return self.required_done == self.required_total
+
+class EvaluationStage(enum.Enum):
+    LOCKED = "locked"
+    OPEN = "open"
+    CLOSED = "closed"  # the certificate is issued
 
 
 @dataclass(frozen=True)
@@ -80,6 +120,13 @@ class EvaluationState:
     unlocked: bool
     closed: bool
     reason: Message
+
+    @property
+    def stage(self) -> EvaluationStage:
+        """Closed (the certificate issued) before open before locked."""
+        if self.closed:
+            return EvaluationStage.CLOSED
+        return EvaluationStage.OPEN if self.unlocked else EvaluationStage.LOCKED
 
 
 @dataclass(frozen=True)
@@ -108,6 +155,15 @@ class Progress:
     attempts_awaiting_grading: int = 0
     # of ``trophies``, those that come only from unconfirmed events (provisional)
     provisional_trophies: int = 0
+
+    def activity(self, activity_id: str) -> ActivityProgress | None:
+        """The progress of the activity ``activity_id`` of a material (None: not in the
+        course, or the welcome video)."""
+        for material in self.materials:
+            for activity in material.activities:
+                if activity.activity_id == activity_id:
+                    return activity
+        return None
 
 
 def certificate_delay(rules: Rules) -> timedelta:
@@ -237,22 +293,36 @@ def progress_from(package: CoursePackage, standing: Standing, summary: PendingSu
     materials: list[MaterialProgress] = []
     for material in package.materials:
         items = []
+        subs = []
         unconfirmed = 0
         for sub in material.sub_materials:
+            part = []
             for activity in sub.activities:
                 shown, pending_trophies = activity_progress(activity)
-                items.append((activity, shown))
+                part.append((activity, shown))
                 unconfirmed += pending_trophies
+            items.extend(part)
+            subs.append(
+                SubMaterialProgress(
+                    sub_material_id=sub.id,
+                    trophies=sum(p.trophies for _, p in part),
+                    max_trophies=sum(a.trophies for a, _ in part),
+                    required_done=sum(1 for a, p in part if a.required and p.completed),
+                    required_total=sum(1 for a, _ in part if a.required),
+                    activities=tuple(p for _, p in part),
+                )
+            )
         materials.append(
             MaterialProgress(
                 material_id=material.id,
                 title=material.title,
-                trophies=sum(p.trophies for _, p in items),
-                max_trophies=sum(a.trophies for a, _ in items),
-                required_done=sum(1 for a, p in items if a.required and p.completed),
-                required_total=sum(1 for a, _ in items if a.required),
+                trophies=sum(s.trophies for s in subs),
+                max_trophies=sum(s.max_trophies for s in subs),
+                required_done=sum(s.required_done for s in subs),
+                required_total=sum(s.required_total for s in subs),
                 activities=tuple(p for _, p in items),
                 provisional_trophies=unconfirmed,
+                sub_materials=tuple(subs),
             )
         )
     welcome_progress, welcome_unconfirmed = activity_progress(package.welcome_video)

@@ -11,10 +11,11 @@ step from one sample to the next counts as played when
 
 - the earlier sample was playing (the clip ran between the two),
 - no seek was announced between them,
-- it goes forward, by no more than ``FASTEST_RATE`` times the time that passed (on the
-  tracker's clock, monotonic) plus ``STEP_SLACK_MS`` (players report positions at
-  irregular intervals, a little ahead or behind the clock; a burst of queued updates
-  after a busy moment is many small steps, each within the slack).
+- it goes forward, by no more than ``FASTEST_RATE`` (the fastest of the player's
+  ``SPEEDS``) times the time that passed (on the tracker's clock, monotonic) plus
+  ``STEP_SLACK_MS`` (players report positions at irregular intervals, a little ahead or
+  behind the clock; a burst of queued updates after a busy moment is many small steps,
+  each within the slack).
 
 So a jump, announced or not, never counts (an unannounced jump is longer than the time
 that passed could play). What counts is the union of the played intervals: the distinct
@@ -28,14 +29,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["COMPLETE_SHARE", "FASTEST_RATE", "STEP_SLACK_MS", "WatchTracker"]
+__all__ = ["COMPLETE_SHARE", "FASTEST_RATE", "SPEEDS", "STEP_SLACK_MS", "WatchTracker"]
 
 COMPLETE_SHARE = Fraction(9, 10)
 """The part of a clip's duration that must have been played for it to be watched."""
-FASTEST_RATE = Fraction(3, 2)
-"""The fastest playback speed the player offers (1.5×)."""
+SPEEDS = (Decimal(1), Decimal("1.25"), Decimal("1.5"))
+"""The playback speeds the player offers (``ui/player.py`` lists them)."""
+FASTEST_RATE = Fraction(max(SPEEDS))
+"""The fastest of them (1.5×): the most a played step may run ahead of the clock."""
 STEP_SLACK_MS = 250
 """How far a step may run ahead of the clock at ``FASTEST_RATE`` and still count: the
 player's updates come every 40-100 ms, a few tens of ms ahead or behind (measured with

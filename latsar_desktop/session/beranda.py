@@ -14,7 +14,8 @@ It returns a frozen ``Beranda``: the reads themselves, and what follows from the
   banner's button opens for it (``NextAction``): Course while there is something to do
   there, Profil once the certificate is issued (it is downloaded there), none while a
   passed participant waits for the issuance (nothing to do anywhere).
-* ``stage``: the evaluation locked, open or closed (``EvaluationStage``).
+* ``stage``: the evaluation locked, open or closed (the core's ``EvaluationState.stage``;
+  ``EvaluationStage`` is ``domain/progress.py``'s, named here too for the page).
 * ``trophy_goal`` and ``to_unlock`` / ``to_pass``: the next trophy threshold and the
   trophies still missing to reach each (0 once reached).
 * ``score``: the final score's state (``ScoreState``).
@@ -33,7 +34,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from latsar_desktop.domain.messages import Code, Message
-from latsar_desktop.domain.progress import Progress
+from latsar_desktop.domain.progress import EvaluationStage, Progress
 from latsar_desktop.session.evaluation import EvaluationOutlook
 
 __all__ = [
@@ -91,12 +92,6 @@ _ACTION: dict[NextStep, NextAction] = {
 def next_action(step: NextStep) -> NextAction:
     """The page the banner's button opens for ``step`` (Course unless said here)."""
     return _ACTION.get(step, NextAction.COURSE)
-
-
-class EvaluationStage(enum.Enum):
-    LOCKED = "locked"
-    OPEN = "open"
-    CLOSED = "closed"  # the certificate is issued
 
 
 class TrophyGoal(enum.Enum):
@@ -213,12 +208,7 @@ def beranda(
 ) -> Beranda:
     """Beranda from the session's reads (pure: the same reads, the same page)."""
     state = progress.evaluation
-    if state.closed:
-        stage = EvaluationStage.CLOSED
-    elif state.unlocked:
-        stage = EvaluationStage.OPEN
-    else:
-        stage = EvaluationStage.LOCKED
+    stage = state.stage
     to_unlock = max(0, progress.unlock_trophies - progress.trophies)
     to_pass = max(0, progress.pass_trophies - progress.trophies)
     if stage is EvaluationStage.LOCKED:

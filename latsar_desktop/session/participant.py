@@ -89,6 +89,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import filelock
+from annotated_types import MaxLen
 from sqlalchemy.exc import IntegrityError
 
 from latsar_desktop import clock as clocks
@@ -99,6 +100,7 @@ from latsar_desktop.domain.identity import parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import Progress
 from latsar_desktop.domain.protocol import (
+    ActivityCompleted,
     ActivityKind,
     ContentRef,
     CoursePackage,
@@ -173,6 +175,12 @@ _NOT_THE_LINK = frozenset(
     }
 )
 DEVICE_NAME_MAX = 120  # LoginRequest.device_name's max_length
+# the longest reflection the protocol takes (ActivityCompleted.reflection_text's max_length)
+REFLECTION_MAX: int = next(
+    rule.max_length
+    for rule in ActivityCompleted.model_fields["reflection_text"].metadata
+    if isinstance(rule, MaxLen)
+)
 DEFAULT_DEVICE_NAME = "Latsar Desktop"  # a computer without a host name
 
 
@@ -735,10 +743,19 @@ class ParticipantSession:
         return self.store.record_practice(activity_id, dict(answers))
 
     def record_reflection(self, activity_id: str, text: str) -> JournalEvent:
+        """A reflection written: ``text`` stripped, then recorded. ``DomainError`` when
+        nothing is left (``reflection.empty``) or it is longer than the protocol takes
+        (``reflection.too_long``: ``limit``, ``over``), nothing recorded."""
         self._require_open()
         activity = self.package().activity(activity_id)
         if activity is None or activity.kind is not ActivityKind.REFLECTION:
             raise KeyError(activity_id)
+        text = text.strip()
+        if not text:
+            raise DomainError(msg(Code.REFLECTION_EMPTY))
+        if len(text) > REFLECTION_MAX:
+            over = len(text) - REFLECTION_MAX
+            raise DomainError(msg(Code.REFLECTION_TOO_LONG, limit=REFLECTION_MAX, over=over))
         return self.store.complete_activity(activity_id, reflection_text=text)
 
     # ================================================================ the evaluation
@@ -1239,19 +1256,21 @@ class ParticipantSession:
         """Write the genuine certificate's PDF to ``path`` (any thread): drawn first
         (refused like ``certificate_pdf``, nothing written), then written whole beside it
         as ``<name>.part``, flushed and renamed over ``path`` (``os.replace``), so ``path``
-        is never half-written; ``OSError`` when the folder cannot take it."""
-        pdf = self.certificate_pdf(language)
-        part = path.with_name(path.name + ".part")
-        try:
-            with part.open("wb") as file:
-                file.write(pdf)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(part, path)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return path
+        is never half-written; ``OSError`` when the folder cannot take it. A piece of work:
+        a sign-out waits for it (the store stays open while it draws)."""
+        with self._work(None):
+            pdf = certificates.certificate_pdf(self.store, language)
+            part = path.with_name(path.name + ".part")
+            try:
+                with part.open("wb") as file:
+                    file.write(pdf)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.replace(part, path)
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+            return path
 
     def check_certificate(self, path: Path, cancel: CancelToken | None = None) -> CertificateCheck:
         """Any certificate PDF checked here, then by the server's ``/verify`` when it can

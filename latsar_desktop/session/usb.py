@@ -34,8 +34,8 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -81,7 +81,8 @@ class CopyReport:
 
     ``copied``: written (export) or taken (import); ``refused``: import only, files that
     did not match the package; ``skipped``: import only, the copy folder's files the
-    package does not list (never taken); ``bytes``: the bytes copied; ``present``: already
+    package does not list (never taken: none at a package file's index path, of its name
+    or of its size); ``bytes``: the bytes copied; ``present``: already
     there (in the folder, or on this computer), not copied again; ``missing``: files of
     the package not copied because the source has none (export: not downloaded on this
     computer; import: not found in the folder)."""
@@ -151,45 +152,41 @@ def export_content(
     too) and the index into ``folder/latsar-konten/``; a copy there is updated.
 
     ``progress`` counts the bytes of the stored files: those checked in the folder
-    (already there) and those written. ``DomainError``: the folder cannot be written
-    (``USB_FOLDER_UNWRITABLE``), or its disk has too little room (``USB_FOLDER_FULL``,
-    checked before writing, and when the disk fills)."""
+    (already there) and those written. A stored file that cannot be read (removed
+    meanwhile, a disk error) is not copied: it counts as ``missing``. ``DomainError``: the
+    folder cannot be written (``USB_FOLDER_UNWRITABLE``), or its disk has too little room
+    (``USB_FOLDER_FULL``, checked before writing, and when the disk fills: the room the
+    files not yet written still need)."""
     check(cancel)
     refs = package.content_refs()
     stored = [r for r in refs if machine.content_path(r.sha256).is_file()]
-    missing = tuple(r.name for r in refs if not machine.content_path(r.sha256).is_file())
+    missing = [r for r in refs if not machine.content_path(r.sha256).is_file()]
     names = _file_names(stored)
     target = folder / COPY_FOLDER
     moved = _Progress(sum(r.size for r in stored), progress)
-    with _writing(folder, target):
+    to_write: list[ContentRef] = []
+    with _writing(folder, target, lambda: _room(target, names, to_write)):
         target.mkdir(parents=True, exist_ok=True)
         present: list[ContentRef] = []
-        to_write: list[ContentRef] = []
-        need = 0
         for ref in stored:
             dest = target / names[ref.sha256]
             if _holds(dest, ref, cancel, moved.moved):
                 present.append(ref)
             else:
                 to_write.append(ref)
-                need += max(0, ref.size - _size(dest))  # a file written again frees its own
         free = shutil.disk_usage(target).free
-        if free < need + FOLDER_MARGIN:
+        need = _room(target, names, to_write)
+        if free < need:
             raise DomainError(msg(Code.USB_FOLDER_FULL, needed_mb=_mb(need), free_mb=_mb(free)))
-        for ref in to_write:
-            source = machine.content_path(ref.sha256)
-            # (closed before ``_partial`` renames it: the contexts end in reverse order)
-            with (
-                _partial(target / names[ref.sha256]) as part,
-                source.open("rb") as src,
-                part.open("wb") as dst,
-            ):
-                for chunk in iter(lambda: src.read(CHUNK), b""):
-                    check(cancel)
-                    dst.write(chunk)
-                    moved.moved(len(chunk))
-                dst.flush()
-                os.fsync(dst.fileno())
+        for ref in list(to_write):
+            try:
+                _write_copy(
+                    machine.content_path(ref.sha256), target / names[ref.sha256], cancel, moved
+                )
+            except _Unreadable:  # this computer's own file: not the folder's fault
+                to_write.remove(ref)
+                missing.append(ref)
+        written = [r for r in stored if r not in missing]
         index = {
             "format": INDEX_FORMAT,
             "course_id": package.course_id,
@@ -202,7 +199,7 @@ def export_content(
                     "media_type": r.media_type,
                     "path": names[r.sha256],
                 }
-                for r in stored
+                for r in written
             ],
         }
         with _partial(target / INDEX_NAME) as part, part.open("w", encoding="utf-8") as handle:
@@ -213,9 +210,28 @@ def export_content(
         copied=tuple(r.name for r in to_write),
         bytes=sum(r.size for r in to_write),
         present=tuple(r.name for r in present),
-        missing=missing,
+        missing=tuple(r.name for r in missing),
         exported=True,
     )
+
+
+def _room(target: Path, names: dict[str, str], refs: Iterable[ContentRef]) -> int:
+    """The free space writing ``refs`` into the copy folder needs: each file's size less
+    what its old copy there frees (none once it is written), and room for the index."""
+    return sum(max(0, r.size - _size(target / names[r.sha256])) for r in refs) + FOLDER_MARGIN
+
+
+def _write_copy(source: Path, dest: Path, cancel: CancelToken | None, moved: _Progress) -> None:
+    """Copy this computer's ``source`` to ``dest`` through ``dest``'s partial file.
+    ``_Unreadable``: ``source`` could not be read (the partial file is removed); a
+    failure to write is the ``OSError`` itself."""
+    # (closed before ``_partial`` renames it: the contexts end in reverse order)
+    with _partial(dest) as part, closing(_read(source, cancel)) as chunks, part.open("wb") as dst:
+        for chunk in chunks:
+            dst.write(chunk)
+            moved.moved(len(chunk))
+        dst.flush()
+        os.fsync(dst.fileno())
 
 
 def _file_names(refs: Iterable[ContentRef]) -> dict[str, str]:
@@ -254,14 +270,15 @@ def _size(path: Path) -> int:
 
 
 @contextmanager
-def _writing(folder: Path, target: Path) -> Iterator[None]:
-    """The folder's write failures as their message (a full disk, or any other)."""
+def _writing(folder: Path, target: Path, still_needed: Callable[[], int]) -> Iterator[None]:
+    """The folder's write failures as their message: a full disk (with the room
+    ``still_needed()`` says the copy needs now), or any other."""
     try:
         yield
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             free = shutil.disk_usage(target if target.is_dir() else folder).free
-            needed = msg(Code.USB_FOLDER_FULL, needed_mb=_mb(free + 1), free_mb=_mb(free))
+            needed = msg(Code.USB_FOLDER_FULL, needed_mb=_mb(still_needed()), free_mb=_mb(free))
             raise DomainError(needed) from exc
         raise DomainError(msg(Code.USB_FOLDER_UNWRITABLE, folder=str(folder))) from exc
 
@@ -281,15 +298,29 @@ def _partial(dest: Path) -> Iterator[Path]:
 
 def _sha256(path: Path, cancel: CancelToken | None, moved: Callable[[int], None]) -> str:
     digest = hashlib.sha256()
+    for chunk in _read(path, cancel):
+        digest.update(chunk)
+        moved(len(chunk))
+    return digest.hexdigest()
+
+
+def _read(path: Path, cancel: CancelToken | None) -> Generator[bytes, None, None]:
+    """``path``'s bytes, a chunk at a time, the cancel checked before each.
+    ``_Unreadable``: the file could not be opened or read."""
     try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                check(cancel)
-                digest.update(chunk)
-                moved(len(chunk))
+        handle = path.open("rb")
     except OSError as exc:
         raise _Unreadable(str(exc)) from exc
-    return digest.hexdigest()
+    with handle:
+        while True:
+            check(cancel)
+            try:
+                chunk = handle.read(CHUNK)
+            except OSError as exc:
+                raise _Unreadable(str(exc)) from exc
+            if not chunk:
+                return
+            yield chunk
 
 
 # ==================================================================== import
@@ -309,10 +340,10 @@ def import_content(
 
     Every file of the package stored now (taken, or there before) is recorded as needed
     by ``profile_id`` (no other profile's deletion removes it). ``progress`` counts the
-    bytes read from the folder against the bytes of the files still to take.
-    ``DomainError``: the folder or its index cannot be read (``USB_FOLDER_UNREADABLE``,
-    ``USB_INDEX_MISSING``, ``USB_INDEX_INVALID``), or this computer has too little room
-    for the files still missing (``USB_DISK_FULL``)."""
+    bytes read from the folder against the bytes of the files still to take (those it
+    holds a file of their size for). ``DomainError``: the folder or its index cannot be
+    read (``USB_FOLDER_UNREADABLE``, ``USB_INDEX_MISSING``, ``USB_INDEX_INVALID``), or
+    this computer has too little room for those files (``USB_DISK_FULL``)."""
     check(cancel)
     root, index = _read_index(folder)
     listed = _index_paths(root, index)
@@ -321,30 +352,30 @@ def import_content(
     refs = package.content_refs()
     present = [r for r in refs if machine.content_path(r.sha256).is_file()]
     todo = [r for r in refs if not machine.content_path(r.sha256).is_file()]
+    found = [(r, _candidates(r, listed, files, sizes)) for r in todo]
+    # room only for what the folder may hold: a file of the package's size
+    need = sum(r.size for r, paths in found if any(_size_of(p, sizes) == r.size for p in paths))
     content = machine.root / "content"
     content.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(content).free
-    need = sum(r.size for r in todo)
-    if todo and free < need + SPACE_MARGIN:
+    if need and free < need + SPACE_MARGIN:
         raise DomainError(msg(Code.USB_DISK_FULL, needed_mb=_mb(need), free_mb=_mb(free)))
     machine.need_content(profile_id, present)
     moved = _Progress(need, progress)
     looked_at: set[Path] = set()  # the folder's files that stand for a package file
-    for ref in present:  # not read: stored already
-        looked_at.update(listed.get(ref.sha256, ()))
-        looked_at.update(p for p in files if p.name == ref.name)
+    for ref in present:  # not read: stored already (a renamed copy too: by its size)
+        looked_at.update(_candidates(ref, listed, files, sizes))
     copied: list[ContentRef] = []
     refused: list[Refused] = []
     missing: list[str] = []
-    for ref in todo:
-        candidates = _candidates(ref, listed, files, sizes)
+    for ref, candidates in found:
         looked_at.update(candidates)
         if not candidates:
             missing.append(ref.name)
             continue
         reason: Message | None = None
         for path in candidates:
-            size = sizes.get(path, _size(path))
+            size = _size_of(path, sizes)
             if size != ref.size:
                 reason = reason or msg(
                     Code.USB_FILE_SIZE_MISMATCH, name=ref.name, size=max(size, 0), expected=ref.size
@@ -446,6 +477,11 @@ def _candidates(
     return [p for i, p in enumerate(found) if p not in found[:i] and p.is_file()]
 
 
+def _size_of(path: Path, sizes: dict[Path, int]) -> int:
+    """A candidate's size: the copy folder's files were measured once (-1: none)."""
+    return sizes[path] if path in sizes else _size(path)
+
+
 def _take(
     source: Path,
     ref: ContentRef,
@@ -466,23 +502,14 @@ def _take(
         part.parent.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         try:
-            try:
-                src = source.open("rb")
-            except OSError as exc:
-                raise _Unreadable(str(exc)) from exc
-            with src, part.open("wb") as dst:
-                while size <= ref.size:  # a file that grows past the size is not it
-                    check(cancel)
-                    try:
-                        chunk = src.read(CHUNK)
-                    except OSError as exc:
-                        raise _Unreadable(str(exc)) from exc
-                    if not chunk:
-                        break
+            with closing(_read(source, cancel)) as chunks, part.open("wb") as dst:
+                for chunk in chunks:
                     dst.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
                     moved(len(chunk))
+                    if size > ref.size:  # a file that grows past the size is not it
+                        break
                 dst.flush()
                 os.fsync(dst.fileno())
             if size != ref.size or digest.hexdigest() != ref.sha256:

@@ -57,6 +57,12 @@ class Plan:
     total_bytes: int  # of the whole material
     missing_bytes: int  # still to fetch (partial files count as half done)
 
+    @property
+    def shown_bytes(self) -> int:
+        """The size a download button shows before it starts: what is still to move, or
+        (all of it stored already) the whole size."""
+        return self.missing_bytes if self.missing_bytes > 0 else self.total_bytes
+
 
 @dataclass(frozen=True)
 class MaterialUsage:

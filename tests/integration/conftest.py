@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from latsar_desktop.session import ParticipantSession
+from latsar_desktop.store.machine import MachineStore
 from latsar_server.settings import Settings
-from tests.integration.serverkit import load_demo, sqlite_settings
+from tests.integration.serverkit import demo_people, load_demo, sign_in, sqlite_settings
 from tests.servers import PostgresCluster, PostgresUnavailable, RunningServer, running_server
 
 
@@ -59,3 +61,28 @@ def demo_server(server: RunningServer) -> RunningServer:
     participants, as an operator would set it up."""
     load_demo(server)
     return server
+
+
+@pytest.fixture
+def sqlite_demo(sqlite_server: RunningServer) -> RunningServer:
+    """``sqlite_server`` with the demo course and people loaded: for client tests."""
+    load_demo(sqlite_server)
+    return sqlite_server
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Iterator[MachineStore]:
+    """This computer's data directory (``tmp_path / "pc"``), closed at the end."""
+    store = MachineStore(tmp_path / "pc")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def budi(
+    sqlite_demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+) -> ParticipantSession:
+    """The first demo participant signed in online on ``machine`` (signed out at the end)."""
+    session = sign_in(machine, sqlite_demo.url, demo_people()[0])
+    sessions.append(session)
+    return session

@@ -15,7 +15,7 @@ from latsar_desktop.domain.protocol import HEADER_APP_VERSION, HEADER_PROTOCOL, 
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_server.settings import Settings
-from tests.servers import RunningServer, ServerProcess, running_server
+from tests.servers import RunningServer, ServerProcess, dead_url, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "demo_course"
@@ -235,6 +235,18 @@ def sign_in(  # type: ignore[no-untyped-def]
     return ParticipantSession.sign_in(
         machine, person["nip"], nik or person["nik"], device_name=device_name, **options
     )
+
+
+def signed_in_offline(  # type: ignore[no-untyped-def]
+    machine: MachineStore, url: str, person: dict[str, str]
+):
+    """``person`` signed in with the server out of reach: the profile made by one online
+    sign-in to ``url``, then the server's address one where nothing answers."""
+    sign_in(machine, url, person).sign_out()
+    machine.set_setting(SERVER_URL_SETTING, dead_url())
+    session = sign_in(machine, None, person)
+    assert not session.online
+    return session
 
 
 def server_view(server: RunningServer, nip: str):  # type: ignore[no-untyped-def]

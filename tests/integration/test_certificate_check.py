@@ -2,7 +2,8 @@
 127.0.0.1: the genuine PDF saved atomically; "Verifikasi sertifikat…" on it (genuine, here
 and on the server), on a tampered copy (altered), on a certificate the server revoked
 while this computer does not know yet (revoked, by the server's ``/verify``), and with the
-server gone (the local verdict, and why the server was not asked).
+server gone (the local verdict, and why the server was not asked). Saving is a piece of
+the session's work: a sign-out begun while the certificate is drawn waits for it.
 
 The certificate is issued as an operator does: ``latsar-server issue-certificates --now``
 with a time at or after passing plus the course's delay.
@@ -10,12 +11,14 @@ with a time at or after passing plus the course's delay.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from latsar_desktop.certificate import download as certificate_download
 from latsar_desktop.certificate.render import verify_pdf
 from latsar_desktop.certificate.verify import Verdict
 from latsar_desktop.domain.messages import Code, DomainError
@@ -24,6 +27,7 @@ from latsar_desktop.domain.protocol import VerifyStatus
 from latsar_desktop.i18n import translate
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.store.profile import ProfileStore
 from latsar_server.cli import main as server_cli
 from tests import recipes
 from tests.integration.serverkit import demo_people, sign_in, sqlite_demo_server
@@ -144,3 +148,49 @@ def test_offline_the_local_verdict_stands_and_the_problem_is_said(
     assert none.verdict is Verdict.NOT_A_CERTIFICATE
     assert none.online is None
     assert none.online_problem is None
+
+
+def test_a_sign_out_waits_for_the_certificate_being_saved(
+    tmp_path: Path, sessions: list[ParticipantSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store stays open while the PDF is drawn from it: a sign-out meanwhile leaves
+    the profile locked, and the saving, once the file is written, closes and releases."""
+    with certified(tmp_path, sessions) as (_server, session, _number):
+        drawing, go = threading.Event(), threading.Event()
+        draw = certificate_download.certificate_pdf
+
+        def slow_draw(store: ProfileStore, language: str) -> bytes:
+            drawing.set()
+            assert go.wait(30)
+            return draw(store, language)
+
+        monkeypatch.setattr(certificate_download, "certificate_pdf", slow_draw)
+        keys = session.store.known_keys()
+        target = tmp_path / "sertifikat.pdf"
+        saved: list[Path] = []
+        failed: list[BaseException] = []
+
+        def save() -> None:
+            try:
+                saved.append(session.save_certificate(target))
+            except BaseException as error:  # the test reads it below
+                failed.append(error)
+
+        saver = threading.Thread(target=save)
+        saver.start()
+        try:
+            assert drawing.wait(30)
+            # the saving holds the store: the sign-out gives up waiting (any short wait:
+            # the drawing goes on only when told) and leaves the profile to the saving
+            session.sign_out(timeout=0.1)
+            assert not session.signed_in
+            assert session._lock is not None
+            assert session._lock.is_locked
+        finally:
+            go.set()
+            saver.join(30)
+        assert not saver.is_alive()
+        assert failed == []
+        assert saved == [target]
+        assert verify_pdf(target, keys).genuine  # written whole
+        assert not session._lock.is_locked  # the saving, done, closed and released

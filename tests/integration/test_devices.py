@@ -1,8 +1,10 @@
 """A participant's own devices, through ``ParticipantSession`` against the real server on
 127.0.0.1: two computers (two MachineStore roots) of one participant list each other with
 ``current`` right and their last sync; one revokes the other, whose next sync is refused
-with a coded message; a device cannot revoke itself; another participant's device cannot
-be reached (404, like a device that exists nowhere) and keeps working.
+with a coded message; a pull records the last sync at most once per
+``LAST_SYNC_PRECISION``; a device cannot revoke itself, however its id is spelt; another
+participant's device cannot be reached (404, like a device that exists nowhere) and keeps
+working; an id that is not a UUID is malformed (422).
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ def test_a_pull_without_events_records_the_last_sync(
     home.sync()  # nothing to send: a pull
     after = {d.device_id: d.last_sync_at for d in office.devices()}
     assert after[home.device_id] is not None
+    # another pull within LAST_SYNC_PRECISION (10 minutes) of it writes nothing
+    home.sync()
+    again = {d.device_id: d.last_sync_at for d in office.devices()}
+    assert again[home.device_id] == after[home.device_id]
 
 
 def test_a_device_cannot_revoke_itself(
@@ -118,6 +124,15 @@ def test_a_device_cannot_revoke_itself(
         )
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "device.is_current"
+    # the same id spelt in capitals is still this device: found first, then compared
+    with client(server) as http:
+        shouted = http.post(
+            f"/api/v1/devices/{str(office.device_id).upper()}/revoke",
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+        )
+    assert shouted.status_code == 409
+    assert shouted.json()["error"]["code"] == "device.is_current"
+    office.sync()  # still signed in
 
 
 def test_another_participants_device_cannot_be_revoked(
@@ -140,6 +155,11 @@ def test_another_participants_device_cannot_be_revoked(
     assert someone_elses.status_code == nowhere.status_code == 404
     assert someone_elses.json() == nowhere.json()
     assert someone_elses.json()["error"]["code"] == "device.unknown"
+    # an id that is not a UUID is refused as malformed (REVOKE_ERRORS documents 422)
+    with client(server) as http:
+        malformed = http.post("/api/v1/devices/not-a-device/revoke", headers=auth)
+    assert malformed.status_code == 422
+    assert malformed.json()["error"]["code"] == "request.malformed"
     # Siti's device still works, and still lists itself
     siti.watch_welcome()
     siti.sync()

@@ -9,35 +9,27 @@ provisional trophies before and after a sync.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from latsar_desktop.domain.protocol import ActivityKind, CoursePackage
 from latsar_desktop.session import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.downloader import HEMAT_DATA
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from tests.integration.serverkit import demo_people, load_demo, sign_in, sqlite_settings
-from tests.servers import RunningServer, dead_url, running_server
+from tests.integration.serverkit import (
+    demo_people,
+    load_demo,
+    sign_in,
+    signed_in_offline,
+    sqlite_settings,
+)
+from tests.servers import RunningServer, running_server
 
 PEOPLE = demo_people()
-
-
-@pytest.fixture
-def demo(sqlite_server: RunningServer) -> RunningServer:
-    load_demo(sqlite_server)
-    return sqlite_server
-
-
-@pytest.fixture
-def machine(tmp_path: Path) -> Iterator[MachineStore]:
-    store = MachineStore(tmp_path / "pc")
-    yield store
-    store.close()
 
 
 def first(package: CoursePackage, kind: ActivityKind) -> str:
@@ -45,10 +37,9 @@ def first(package: CoursePackage, kind: ActivityKind) -> str:
 
 
 def test_download_all_moves_every_file_once_with_one_progress(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    budi: ParticipantSession, machine: MachineStore
 ) -> None:
-    session = sign_in(machine, demo.url, PEOPLE[0])
-    sessions.append(session)
+    session = budi
     refs = session.package().content_refs()
     total = sum(r.size for r in refs)
     plan = session.plan_all()
@@ -74,9 +65,11 @@ def test_download_all_moves_every_file_once_with_one_progress(
 
 
 def test_a_cancelled_download_all_keeps_its_partial_files_and_marks_nothing(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    sqlite_demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
 ) -> None:
-    session = sign_in(machine, demo.url, PEOPLE[0], options=SessionOptions(parallel_downloads=1))
+    session = sign_in(
+        machine, sqlite_demo.url, PEOPLE[0], options=SessionOptions(parallel_downloads=1)
+    )
     sessions.append(session)
     total = session.plan_all().total_bytes
     token = CancelToken()
@@ -98,10 +91,9 @@ def test_a_cancelled_download_all_keeps_its_partial_files_and_marks_nothing(
 
 
 def test_an_activitys_file_is_fetched_once_and_then_found(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    budi: ParticipantSession, machine: MachineStore
 ) -> None:
-    session = sign_in(machine, demo.url, PEOPLE[0])
-    sessions.append(session)
+    session = budi
     package = session.package()
     video = first(package, ActivityKind.VIDEO)
     ref = package.activity(video).content  # type: ignore[union-attr]
@@ -129,13 +121,10 @@ def test_an_activitys_file_is_fetched_once_and_then_found(
 
 
 def test_offline_a_file_not_stored_is_the_link_error(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    sqlite_demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
 ) -> None:
-    sign_in(machine, demo.url, PEOPLE[0]).sign_out()
-    machine.set_setting(SERVER_URL_SETTING, dead_url())
-    session = sign_in(machine, None, PEOPLE[0])
+    session = signed_in_offline(machine, sqlite_demo.url, PEOPLE[0])
     sessions.append(session)
-    assert not session.online
     assert session.link_up() is False
     module = first(session.package(), ActivityKind.READING)
     with pytest.raises(SyncError) as offline:
@@ -161,13 +150,16 @@ def test_link_up_follows_the_syncs(
         session.sync()
     assert down.value.link_down
     assert session.link_up() is False
+    # the server back where it was: the next sync reaches it again
+    with running_server(sqlite_settings(folder), port=urlsplit(server.url).port or 0):
+        session.sync()
+        assert session.link_up() is True
 
 
 def test_trophies_are_provisional_until_a_sync_confirms_them(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    budi: ParticipantSession,
 ) -> None:
-    session = sign_in(machine, demo.url, PEOPLE[0])
-    sessions.append(session)
+    session = budi
     package = session.package()
     video = first(package, ActivityKind.VIDEO)
     material = next(m for m, a in package.activities() if a.id == video)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,24 +27,10 @@ from tests.servers import RunningServer, dead_url
 PEOPLE = demo_people()
 
 
-@pytest.fixture
-def demo(sqlite_server: RunningServer) -> RunningServer:
-    load_demo(sqlite_server)
-    return sqlite_server
-
-
-@pytest.fixture
-def machine(tmp_path: Path) -> Iterator[MachineStore]:
-    store = MachineStore(tmp_path / "pc")
-    yield store
-    store.close()
-
-
 def test_the_first_call_downloads_the_clip_and_the_second_moves_nothing(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    budi: ParticipantSession, machine: MachineStore
 ) -> None:
-    session = sign_in(machine, demo.url, PEOPLE[0])
-    sessions.append(session)
+    session = budi
     ref = session.package().welcome_video.content
     assert ref is not None
     assert not machine.content_path(ref.sha256).exists()
@@ -68,11 +53,11 @@ def test_the_first_call_downloads_the_clip_and_the_second_moves_nothing(
 
 
 def test_offline_a_clip_stored_by_another_profile_plays_and_one_not_stored_is_the_error(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
+    sqlite_demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
 ) -> None:
     budi, siti, andi = PEOPLE[0], PEOPLE[1], PEOPLE[2]
     for person in (budi, siti, andi):  # the profiles made online; nothing downloaded yet
-        sign_in(machine, demo.url, person).sign_out()
+        sign_in(machine, sqlite_demo.url, person).sign_out()
     machine.set_setting(SERVER_URL_SETTING, dead_url())  # the server out of reach from now on
 
     offline = sign_in(machine, None, budi)
@@ -87,7 +72,7 @@ def test_offline_a_clip_stored_by_another_profile_plays_and_one_not_stored_is_th
     assert not machine.content_path(ref.sha256).exists()
     offline.sign_out()
 
-    machine.set_setting(SERVER_URL_SETTING, demo.url)
+    machine.set_setting(SERVER_URL_SETTING, sqlite_demo.url)
     online = sign_in(machine, None, siti)
     sessions.append(online)
     stored = online.welcome_video()

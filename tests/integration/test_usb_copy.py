@@ -6,17 +6,20 @@ directory) signs in once online, then works with the server out of reach and imp
 from the folder: every file is checked against the SHA-256 and size of the signed-in
 package, a tampered file is refused and named, a file the package does not list is
 skipped, and B then opens the video offline. The index is only a hint: wrong paths in it
-are harmless, a renamed file is still found by its bytes.
+are harmless, a renamed file is still found by its bytes, a path outside the copy folder
+is never read.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 from collections import namedtuple
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,18 +30,13 @@ from latsar_desktop.session.usb import COPY_FOLDER, INDEX_NAME
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.cancel import CancelToken
+from latsar_desktop.sync.downloader import SPACE_MARGIN
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from tests.integration.serverkit import demo_people, load_demo, sign_in
+from tests.integration.serverkit import demo_people, sign_in, signed_in_offline
 from tests.servers import RunningServer, dead_url
 
 PEOPLE = demo_people()
 Computers = namedtuple("Computers", "a b")
-
-
-@pytest.fixture
-def demo(sqlite_server: RunningServer) -> RunningServer:
-    load_demo(sqlite_server)
-    return sqlite_server
 
 
 @pytest.fixture
@@ -50,33 +48,45 @@ def computers(tmp_path: Path) -> Iterator[Computers]:
     b.close()
 
 
+@pytest.fixture
+def a(
+    sqlite_demo: RunningServer, computers: Computers, sessions: list[ParticipantSession]
+) -> ParticipantSession:
+    """Computer A: Budi signed in online, nothing downloaded yet."""
+    session = sign_in(computers.a, sqlite_demo.url, PEOPLE[0])
+    sessions.append(session)
+    return session
+
+
+@pytest.fixture
+def b(
+    sqlite_demo: RunningServer, computers: Computers, sessions: list[ParticipantSession]
+) -> ParticipantSession:
+    """Computer B: Siti's profile made by one online sign-in; from then on no server."""
+    session = signed_in_offline(computers.b, sqlite_demo.url, PEOPLE[1])
+    sessions.append(session)
+    return session
+
+
+@pytest.fixture
+def stick(a: ParticipantSession, tmp_path: Path) -> Path:
+    """The chosen folder (the "USB stick"): A downloaded every material and copied it."""
+    folder = tmp_path / "stick"
+    a.download_all()
+    report = a.export_content(folder)
+    assert report.exported
+    assert set(report.copied) == {r.name for r in a.package().content_refs()}
+    return folder
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def exported(
-    demo: RunningServer, machine: MachineStore, stick: Path, sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    """Computer A: every material downloaded, then copied to ``stick``."""
-    session = sign_in(machine, demo.url, PEOPLE[0])
-    sessions.append(session)
-    session.download_all()
-    report = session.export_content(stick)
-    assert report.exported
-    assert set(report.copied) == {r.name for r in session.package().content_refs()}
-    return session
-
-
-def offline_on_b(
-    demo: RunningServer, machine: MachineStore, sessions: list[ParticipantSession]
-) -> ParticipantSession:
-    """Computer B: Siti's profile made by one online sign-in; from then on no server."""
-    sign_in(machine, demo.url, PEOPLE[1]).sign_out()
-    machine.set_setting(SERVER_URL_SETTING, dead_url())
-    session = sign_in(machine, None, PEOPLE[1])
-    sessions.append(session)
-    assert not session.online
-    return session
+def read_index(copy: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The copy's index, and its entries by the package's file name (the same dicts)."""
+    index = json.loads((copy / INDEX_NAME).read_text(encoding="utf-8"))
+    return index, {entry["name"]: entry for entry in index["files"]}
 
 
 def video_of(package: CoursePackage, material_id: str) -> tuple[str, ContentRef]:
@@ -95,16 +105,12 @@ def tamper(path: Path) -> None:
 
 
 def test_a_copy_imports_offline_refusing_a_tampered_file_and_skipping_junk(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+    stick: Path, b: ParticipantSession, computers: Computers
 ) -> None:
-    stick = tmp_path / "stick"
-    exported(demo, computers.a, stick, sessions)
     copy = stick / COPY_FOLDER
-    index = json.loads((copy / INDEX_NAME).read_text(encoding="utf-8"))
+    index, by_name = read_index(copy)
     assert index["course_id"]
     assert index["package_version"]
-    by_name = {entry["name"]: entry for entry in index["files"]}
-    b = offline_on_b(demo, computers.b, sessions)
     package = b.package()
     video_id, video = video_of(package, "bela-negara")
     module = package.material("kebijakan").content_refs()[1]  # modul-kebijakan-1.pdf
@@ -151,18 +157,13 @@ def test_a_copy_imports_offline_refusing_a_tampered_file_and_skipping_junk(
 
 
 def test_wrong_index_paths_a_renamed_and_a_truncated_file(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+    stick: Path, b: ParticipantSession, computers: Computers
 ) -> None:
-    stick = tmp_path / "stick"
-    exported(demo, computers.a, stick, sessions)
     copy = stick / COPY_FOLDER
-    index = json.loads((copy / INDEX_NAME).read_text(encoding="utf-8"))
-    files = {entry["name"]: entry for entry in index["files"]}
-    b = offline_on_b(demo, computers.b, sessions)
+    index, files = read_index(copy)
     refs = {r.name: r for r in b.package().content_refs()}
-    # the index names the first clip at the second clip's path, and another file outside
+    # the index names the first clip at the second clip's path
     files["video-bela-negara-1.mp4"]["path"] = files["video-bela-negara-2.webm"]["path"]
-    files["modul-berakhlak-1.html"]["path"] = "../../a/machine.db"
     # a renamed file (its index entry points at nothing now), a truncated one
     os.replace(copy / "video-berakhlak-1.webm", copy / "klip.bin")
     truncated = copy / "video-smart-governance-1.mp4"
@@ -179,16 +180,76 @@ def test_wrong_index_paths_a_renamed_and_a_truncated_file(
     for name in ("video-bela-negara-1.mp4", "video-bela-negara-2.webm", "video-berakhlak-1.webm"):
         assert name in report.copied
         assert sha(computers.b.content_path(refs[name].sha256)) == refs[name].sha256
-    assert "modul-berakhlak-1.html" in report.copied  # found by its name instead
     assert len(report.copied) == len(refs) - 1
     assert "smart-governance" not in b.offline_materials()
 
 
-def test_an_export_into_a_folder_with_a_copy_updates_it(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+def test_an_index_path_outside_the_copy_folder_is_never_read(
+    stick: Path, b: ParticipantSession, computers: Computers, tmp_path: Path
 ) -> None:
+    """The genuine bytes of two modules lie outside the copy folder (beside it, and at an
+    absolute path) and the index points there; the copy folder has neither: both stay
+    missing (reading them would have passed every check: they are the package's)."""
+    copy = stick / COPY_FOLDER
+    index, files = read_index(copy)
+    beside, elsewhere = "modul-berakhlak-1.html", "modul-kebijakan-2.html"
+    outside = tmp_path / "di-luar"
+    outside.mkdir()
+    os.replace(copy / files[beside]["path"], stick / beside)
+    os.replace(copy / files[elsewhere]["path"], outside / elsewhere)
+    files[beside]["path"] = f"../{beside}"
+    files[elsewhere]["path"] = str(outside / elsewhere)  # an absolute path
+    (copy / INDEX_NAME).write_text(json.dumps(index), encoding="utf-8")
+    refs = {r.name: r for r in b.package().content_refs()}
+    assert sha(stick / beside) == refs[beside].sha256  # the genuine bytes, outside
+    assert sha(outside / elsewhere) == refs[elsewhere].sha256
+
+    report = b.import_content(stick)
+
+    assert sorted(report.missing) == sorted([beside, elsewhere])
+    assert report.refused == ()
+    assert len(report.copied) == len(refs) - 2
+    for name in (beside, elsewhere):
+        assert not computers.b.content_path(refs[name].sha256).exists()
+
+
+def test_a_renamed_copy_of_a_stored_file_is_not_skipped(stick: Path, b: ParticipantSession) -> None:
+    copy = stick / COPY_FOLDER
+    assert b.import_content(stick).skipped == ()
+    # on the stick again, renamed (its index entry points at nothing), and some junk
+    os.replace(copy / "video-berakhlak-1.webm", copy / "klip.bin")
+    (copy / "catatan-rapat.txt").write_text("bukan materi kursus\n", encoding="utf-8")
+
+    again = b.import_content(stick)
+
+    assert again.copied == ()
+    assert len(again.present) == len(b.package().content_refs())
+    assert again.skipped == ("catatan-rapat.txt",)  # klip.bin is a file of the package
+
+
+def test_an_import_needs_room_only_for_the_files_the_folder_holds(
+    a: ParticipantSession,
+    b: ParticipantSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a.download_material("bela-negara")
     stick = tmp_path / "stick"
-    a = exported(demo, computers.a, stick, sessions)
+    a.export_content(stick)
+    held = sum(r.size for r in b.package().material("bela-negara").content_refs())
+    assert held < sum(r.size for r in b.package().content_refs())
+    real = usb.shutil.disk_usage
+    room = held + SPACE_MARGIN  # just enough for what the stick holds, not for the course
+    monkeypatch.setattr(usb.shutil, "disk_usage", lambda path: real(path)._replace(free=room))
+
+    report = b.import_content(stick)
+
+    material = {r.name for r in b.package().material("bela-negara").content_refs()}
+    assert set(report.copied) == material
+    assert len(report.missing) == len(b.package().content_refs()) - len(material)
+
+
+def test_an_export_into_a_folder_with_a_copy_updates_it(stick: Path, a: ParticipantSession) -> None:
     copy = stick / COPY_FOLDER
     names = sorted(p.name for p in copy.iterdir())
     changed = copy / "modul-kebijakan-2.html"
@@ -205,10 +266,8 @@ def test_an_export_into_a_folder_with_a_copy_updates_it(
 
 
 def test_only_stored_files_are_exported_and_the_index_lists_them(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+    a: ParticipantSession, computers: Computers, tmp_path: Path
 ) -> None:
-    a = sign_in(computers.a, demo.url, PEOPLE[0])
-    sessions.append(a)
     a.download_material("bela-negara")
     stick = tmp_path / "stick"
     computers.a.set_setting(SERVER_URL_SETTING, dead_url())  # no network needed
@@ -218,7 +277,7 @@ def test_only_stored_files_are_exported_and_the_index_lists_them(
     material = {r.name for r in a.package().material("bela-negara").content_refs()}
     assert set(report.copied) == material
     assert len(report.missing) == len(a.package().content_refs()) - len(material)
-    index = json.loads((stick / COPY_FOLDER / INDEX_NAME).read_text(encoding="utf-8"))
+    index, _ = read_index(stick / COPY_FOLDER)
     assert {e["name"] for e in index["files"]} == material
     for entry in index["files"]:
         assert sha(stick / COPY_FOLDER / entry["path"]) == entry["sha256"]
@@ -226,35 +285,76 @@ def test_only_stored_files_are_exported_and_the_index_lists_them(
 
 
 def test_a_folder_without_a_copy_or_with_a_broken_index_is_a_clear_message(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+    sqlite_demo: RunningServer,
+    computers: Computers,
+    tmp_path: Path,
+    sessions: list[ParticipantSession],
 ) -> None:
-    b = sign_in(computers.b, demo.url, PEOPLE[1])
-    sessions.append(b)
+    online = sign_in(computers.b, sqlite_demo.url, PEOPLE[1])
+    sessions.append(online)
     empty = tmp_path / "kosong"
     empty.mkdir()
     with pytest.raises(DomainError) as missing:
-        b.import_content(empty)
+        online.import_content(empty)
     assert missing.value.message.code is Code.USB_INDEX_MISSING
     with pytest.raises(DomainError) as gone:
-        b.import_content(tmp_path / "tidak-ada")
+        online.import_content(tmp_path / "tidak-ada")
     assert gone.value.message.code is Code.USB_FOLDER_UNREADABLE
     for broken in ("{bukan json", '{"format": "lain", "files": []}', "[]", "\xff\xfe"):
         (empty / INDEX_NAME).write_bytes(broken.encode("latin-1"))
         with pytest.raises(DomainError) as invalid:
-            b.import_content(empty)
+            online.import_content(empty)
         assert invalid.value.message.code is Code.USB_INDEX_INVALID
     assert not list((computers.b.root / "content").rglob("*.part"))
 
 
-def test_an_export_checks_the_folders_free_space_first(
-    demo: RunningServer,
+def test_a_disk_filling_during_an_export_names_the_room_still_needed(
+    a: ParticipantSession,
     computers: Computers,
     tmp_path: Path,
-    sessions: list[ParticipantSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    a = sign_in(computers.a, demo.url, PEOPLE[0])
-    sessions.append(a)
+    a.download_material("kebijakan")
+    refs = [r for r in a.package().content_refs() if computers.a.content_path(r.sha256).is_file()]
+    written: list[Path] = []
+    write = usb._write_copy
+
+    def full_after_one(source: Path, dest: Path, *rest: Any) -> None:
+        if written:  # the stick's disk fills at the second file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(source, dest, *rest)
+        written.append(dest)
+
+    monkeypatch.setattr(usb, "_write_copy", full_after_one)
+    with pytest.raises(DomainError) as full:
+        a.export_content(tmp_path / "stick")
+
+    assert full.value.message.code is Code.USB_FOLDER_FULL
+    left = sum(r.size for r in refs) - written[0].stat().st_size
+    assert full.value.message.params["needed_mb"] == usb._mb(left + usb.FOLDER_MARGIN)
+
+
+def test_a_stored_file_gone_during_an_export_is_missing_not_the_folders_fault(
+    a: ParticipantSession, computers: Computers, tmp_path: Path
+) -> None:
+    a.download_material("kebijakan")
+    gone = a.package().material("kebijakan").content_refs()[0]
+
+    def remove_one(done: int, total: int) -> None:  # another profile deleted it meanwhile
+        computers.a.content_path(gone.sha256).unlink(missing_ok=True)
+
+    report = a.export_content(tmp_path / "stick", progress=remove_one)
+
+    assert gone.name in report.missing
+    assert gone.name not in report.copied
+    copy = tmp_path / "stick" / COPY_FOLDER
+    assert gone.name not in read_index(copy)[1]
+    assert not list(copy.glob("*.part"))
+
+
+def test_an_export_checks_the_folders_free_space_first(
+    a: ParticipantSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a.download_material("kebijakan")
     real = usb.shutil.disk_usage
     monkeypatch.setattr(usb.shutil, "disk_usage", lambda path: real(path)._replace(free=100_000))
@@ -266,11 +366,8 @@ def test_an_export_checks_the_folders_free_space_first(
 
 
 def test_a_cancelled_import_keeps_nothing_half_copied(
-    demo: RunningServer, computers: Computers, tmp_path: Path, sessions: list[ParticipantSession]
+    stick: Path, b: ParticipantSession, computers: Computers
 ) -> None:
-    stick = tmp_path / "stick"
-    exported(demo, computers.a, stick, sessions)
-    b = offline_on_b(demo, computers.b, sessions)
     token = CancelToken()
 
     def stop_after_some(done: int, total: int) -> None:
