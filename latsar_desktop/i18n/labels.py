@@ -24,7 +24,6 @@ class Label(StrEnum):
     LANGUAGE_EN = "ui.app.language_en"  # "English"
     CANCEL = "ui.app.cancel"
     CLOSE = "ui.app.close"
-    WORKING = "ui.app.working"  # "Sedang diproses…"
 
     # the video player (ui/player.py; the welcome video and the course's clips)
     PLAYER_PLAY = "ui.player.play"  # "Putar"
@@ -93,11 +92,8 @@ class Label(StrEnum):
     SHELL_HOME_INTRO = "ui.shell.home_intro"
     SHELL_COURSE_INTRO = "ui.shell.course_intro"
     SHELL_PROFILE_INTRO = "ui.shell.profile_intro"
-    SHELL_COURSE_LATER = "ui.shell.course_later"
-    SHELL_COURSE_NEXT = "ui.shell.course_next"
     SHELL_PROFILE_NAME = "ui.shell.profile_name"  # "Nama"
     SHELL_PROFILE_AGENCY = "ui.shell.profile_agency"  # "Instansi"
-    SHELL_PROFILE_LATER = "ui.shell.profile_later"
     SHELL_SIGN_OUT_HINT = "ui.shell.sign_out_hint"
     SHELL_SIGN_OUT = "ui.shell.sign_out"  # "Keluar"
     SHELL_SIGNING_OUT = "ui.shell.signing_out"
@@ -341,7 +337,6 @@ class Label(StrEnum):
     PROFILE_CERTIFICATE_NUMBER = "ui.profile.certificate_number"
     PROFILE_CERTIFICATE_ISSUED_ON = "ui.profile.certificate_issued_on"
     PROFILE_FINAL_SCORE = "ui.profile.final_score"
-    PROFILE_PREDICATE = "ui.profile.predicate"
     PROFILE_DOWNLOAD = "ui.profile.download"  # "Download Sertifikat"
     PROFILE_SAVE_TITLE = "ui.profile.save_title"  # the save dialog's title
     PROFILE_PDF_FILTER = "ui.profile.pdf_filter"  # a file dialog's filter: "... (*.pdf)"
@@ -408,3 +403,14 @@ class Label(StrEnum):
     CLIP_OFFLINE_HINT = "ui.clip.offline_hint"  # offline: a connection or a download
     CLIP_CANNOT_PLAY = "ui.clip.cannot_play"  # the panel's heading (stored, unplayable)
     CLIP_CANNOT_PLAY_HINT = "ui.clip.cannot_play_hint"  # download again, or the browser
+    PROFILE_REVOKE_NAMED = "ui.profile.revoke_named"  # name: str (the button's accessible name)
+    CLIP_BROWSER_FAILED = "ui.clip.browser_failed"  # openUrl refused: the link to copy below
+    CLIP_COPY_LINK = "ui.clip.copy_link"  # "Salin tautan": the link to the clipboard
+    CLIP_LINK_COPIED = "ui.clip.link_copied"  # the copy button once it copied
+    HOME_TROPHIES_PROVISIONAL = "ui.home.trophies_provisional"  # count: of them, not synced yet
+    PROFILE_SERVER_GENUINE = "ui.profile.server_genuine"  # number, name: /verify said genuine
+    PROFILE_SERVER_REVOKED = "ui.profile.server_revoked"  # number, name, date: said revoked
+    PROFILE_SERVER_UNKNOWN = "ui.profile.server_unknown"  # /verify knows no such code
+    PROFILE_SERVER_ONLY_CODE = "ui.profile.server_only_code"  # the answer is not about the file
+    PROFILE_UNKNOWN_KEY = "ui.profile.unknown_key"  # key_id: not this server's, or key too new
+    PROFILE_UNKNOWN_KEY_SYNC = "ui.profile.unknown_key_sync"  # key_id: never synced: sync first

@@ -14,10 +14,10 @@ maximum, and under each question whether it was right, with the right choice sho
 "Ulangi kuis" clears the answers for a retake.
 
 ``ReflectionEditor``: ``open(activity, progress)`` shows the prompt, a text field with a
-character counter, and "Simpan refleksi", which records through
-``session.record_reflection`` (off the GUI thread). An empty text, or one longer than the
-protocol allows (``ActivityCompleted.reflection_text``), is refused under the field
-before anything is sent. What was typed is kept per activity while the widget lives
+live character counter, and "Simpan refleksi", which records through
+``session.record_reflection`` (off the GUI thread). The session refuses an empty text, or
+one longer than the protocol allows, with a ``DomainError``: its message shows under the
+field and nothing is recorded. What was typed is kept per activity while the widget lives
 (another activity opened and this one opened again: the draft is back).
 
 Both show "Menunggu sinkronisasi" beside the trophies while they come from changes the
@@ -35,7 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from annotated_types import MaxLen
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
@@ -52,20 +51,17 @@ from PySide6.QtWidgets import (
 )
 
 from latsar_desktop import i18n
-from latsar_desktop.domain.progress import ActivityProgress, Progress
-from latsar_desktop.domain.protocol import (
-    Activity,
-    ActivityCompleted,
-    PracticeGraded,
-    Question,
-)
+from latsar_desktop.domain.messages import DomainError, Message
+from latsar_desktop.domain.progress import ActivityProgress
+from latsar_desktop.domain.protocol import Activity, PracticeGraded, Question
 from latsar_desktop.i18n.labels import Label
-from latsar_desktop.session.participant import ParticipantSession
+from latsar_desktop.session.participant import REFLECTION_MAX, ParticipantSession
 from latsar_desktop.ui import texts
+from latsar_desktop.ui.downloads import panel
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import set_flag, set_property, set_role
 from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
-from latsar_desktop.ui.texts import tr
+from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, field_error, label, rule
 
 __all__ = [
@@ -73,30 +69,11 @@ __all__ = [
     "PracticeQuiz",
     "QuestionView",
     "ReflectionEditor",
-    "activity_progress",
     "score_text",
 ]
 
 log = logging.getLogger(__name__)
 NO_NUMBER = "—"
-
-
-def _reflection_max() -> int:
-    """The longest reflection the protocol takes (``ActivityCompleted.reflection_text``)."""
-    field = ActivityCompleted.model_fields["reflection_text"]
-    return next(m.max_length for m in field.metadata if isinstance(m, MaxLen))
-
-
-REFLECTION_MAX = _reflection_max()
-
-
-def activity_progress(view: Progress, activity_id: str) -> ActivityProgress | None:
-    """The activity's progress in ``view`` (None: not in the course any more)."""
-    for material in view.materials:
-        for item in material.activities:
-            if item.activity_id == activity_id:
-                return item
-    return None
 
 
 def provisional(progress: ActivityProgress | None) -> bool:
@@ -281,7 +258,7 @@ class _ActivityView(QWidget):
         activity = self.activity
         if activity is None or not self.session.signed_in:
             return None
-        return activity_progress(self.session.view(), activity.id)
+        return self.session.view().activity(activity.id)
 
     def _loaded(self, progress: ActivityProgress | None) -> None:
         activity = self.activity
@@ -299,14 +276,14 @@ class _ActivityView(QWidget):
 
         def record(_cancel: object, _progress: object) -> tuple[object, ActivityProgress | None]:
             result = work(session)
-            return result, activity_progress(session.view(), activity_id)
+            return result, session.view().activity(activity_id)
 
         self.recording = True
         self._reader.invalidate()  # a read begun before the recording is stale
         self.runner.run(
             record,
             done=lambda out: self._done(out, opened),
-            failed=self._failed,
+            failed=lambda error: self._failed(error, opened),
             name=name,
             parent=self,
         )
@@ -321,7 +298,7 @@ class _ActivityView(QWidget):
             self._recorded(result)
         self.recorded.emit()
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: BaseException, opened: int) -> None:
         self.recording = False
         self.show_busy()
         show_error(self, error)
@@ -382,11 +359,7 @@ class PracticeQuiz(_ActivityView):
 
         # the result of the last check, in place above the questions
         self.result_panel = QFrame()
-        set_role(self.result_panel, "panel")
-        panel = QVBoxLayout(self.result_panel)
-        panel.setContentsMargins(20, 14, 20, 16)
-        panel.setSpacing(2)
-        self.score_title = label("", "field")
+        box, self.score_title = panel(self.result_panel, 2)
         figure = QHBoxLayout()
         figure.setSpacing(12)
         self.score = label(NO_NUMBER, "big")
@@ -394,9 +367,8 @@ class PracticeQuiz(_ActivityView):
         figure.addWidget(self.score, 0, Qt.AlignmentFlag.AlignBaseline)
         figure.addWidget(self.correct, 1, Qt.AlignmentFlag.AlignBaseline)
         self.best = label("", None, wrap=True)
-        panel.addWidget(self.score_title)
-        panel.addLayout(figure)
-        panel.addWidget(self.best)
+        box.addLayout(figure)
+        box.addWidget(self.best)
         self.result_panel.setVisible(False)
         body.addSpacing(4)
         body.addWidget(self.result_panel)
@@ -575,7 +547,7 @@ class ReflectionEditor(_ActivityView):
         super().__init__(session, runner, parent)
         self.drafts: dict[str, str] = {}  # activity id → the text typed, while we live
         self.saved = False  # saved since it was opened
-        self.problem: tuple[Label, dict[str, int]] | None = None  # the field's message
+        self.problem: Message | None = None  # the session's refusal, under the field
         self._build()
         self.retranslate()
 
@@ -643,22 +615,11 @@ class ReflectionEditor(_ActivityView):
         return self.editor.toPlainText()
 
     def save(self) -> None:
-        """ "Simpan refleksi": refused under the field when empty or too long, else
-        recorded."""
+        """ "Simpan refleksi": recorded by the session, which refuses an empty text or a
+        too long one (its message then shows under the field)."""
         if self.activity is None or self.recording:
             return
-        text = self.text().strip()
-        if not text:
-            self.problem = (Label.REFLECTION_EMPTY, {})
-        elif len(text) > REFLECTION_MAX:
-            over = len(text) - REFLECTION_MAX
-            self.problem = (Label.REFLECTION_TOO_LONG, {"max": REFLECTION_MAX, "over": over})
-        else:
-            self.problem = None
-        self._show_problem()
-        if self.problem is not None:
-            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
+        text = self.text()
         activity_id = self.activity.id
         self._record(
             lambda session: session.record_reflection(activity_id, text), "reflection.save"
@@ -669,6 +630,19 @@ class ReflectionEditor(_ActivityView):
     def _recorded(self, result: object) -> None:
         self.saved = True
         self.retranslate()
+
+    def _failed(self, error: BaseException, opened: int) -> None:
+        """The session refused the text (a ``DomainError``): its message under the field,
+        the focus back in it; any other failure as the base shows it."""
+        if not isinstance(error, DomainError):
+            super()._failed(error, opened)
+            return
+        self.recording = False
+        self.show_busy()
+        if opened == self._opened:  # else another activity was opened meanwhile
+            self.problem = error.message
+            self._show_problem()
+            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _text_changed(self) -> None:
         if self.activity is not None:
@@ -685,7 +659,7 @@ class ReflectionEditor(_ActivityView):
 
     def _show_problem(self) -> None:
         problem = self.problem
-        self.error.setText(tr(problem[0], **problem[1]) if problem is not None else "")
+        self.error.setText(say(problem) if problem is not None else "")
         set_flag(self.editor, "invalid", problem is not None)
 
     def show_busy(self) -> None:

@@ -12,8 +12,10 @@
 - without ``path`` (not downloaded): a calm panel where the picture would be. Online: the
   clip can be watched through its link, "Buka di peramban" (``QDesktopServices.openUrl``),
   and "Unduh untuk offline" asks the page for the download (``download_requested``: the
-  Course page downloads the material, with its size first). Offline: the clip is not on
-  this computer and needs a connection, or a download while connected; no button.
+  Course page downloads the material, with its size first). When the system cannot start
+  a browser (``openUrl`` says no), a calm line under the buttons says so, with the link
+  as selectable text and "Salin tautan" (the link to the clipboard). Offline: the clip is
+  not on this computer and needs a connection, or a download while connected; no button.
 - a stored file that does not play: the same panel says so, with the link when online.
 
 Focusing the widget focuses the player's "Putar", or the panel's "Buka di peramban".
@@ -31,7 +33,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from latsar_desktop.domain.watching import COMPLETE_SHARE, WatchTracker
@@ -88,6 +90,28 @@ class ClipPlayer(QWidget):
         buttons.addWidget(self.browser_button)
         buttons.addWidget(self.download_button)
         buttons.addStretch(1)
+        # the browser would not start: the link to copy (hidden until then)
+        self.fallback = QWidget(self.panel)
+        self.fallback_text = label("", "muted", wrap=True)
+        self.link_text = label("", wrap=True)
+        self.link_text.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.copy_button = Button("")
+        fallback = QVBoxLayout(self.fallback)
+        fallback.setContentsMargins(0, 8, 0, 0)
+        fallback.setSpacing(8)
+        for text in (self.fallback_text, self.link_text):
+            text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            text.setMaximumWidth(PANEL_WIDTH)
+            line = QHBoxLayout()  # as the texts above: their height follows their width
+            line.addStretch(1)
+            line.addWidget(text, 100)
+            line.addStretch(1)
+            fallback.addLayout(line)
+        fallback.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.fallback.hide()
         box = QVBoxLayout(self.panel)
         box.setContentsMargins(24, 24, 24, 24)
         box.setSpacing(12)
@@ -101,6 +125,7 @@ class ClipPlayer(QWidget):
             box.addLayout(line)
         box.addSpacing(8)
         box.addLayout(buttons)
+        box.addWidget(self.fallback)
         box.addStretch(1)
         self.stack.addWidget(self.player)
         self.stack.addWidget(self.panel)
@@ -120,6 +145,7 @@ class ClipPlayer(QWidget):
         self.player.failed.connect(self._cannot_play)
         self.browser_button.clicked.connect(self.open_in_browser)
         self.download_button.clicked.connect(self.download_requested)
+        self.copy_button.clicked.connect(self.copy_link)
         self.retranslate()
         self._keep_line_height()
 
@@ -149,14 +175,33 @@ class ClipPlayer(QWidget):
         self._show_line()
 
     def open_in_browser(self) -> None:
-        """The clip's link in the system's browser (online, a link known)."""
-        if self.url:
-            QDesktopServices.openUrl(QUrl(self.url))
+        """The clip's link in the system's browser (online, a link known); when no
+        browser starts, the link to copy instead."""
+        if not self.url:
+            return
+        if QDesktopServices.openUrl(QUrl(self.url)):
+            return
+        self.link_text.setText(self.url)
+        self.copy_button.setText(tr(Label.CLIP_COPY_LINK))
+        had_focus = self.browser_button.hasFocus()
+        self.fallback.show()
+        if had_focus:
+            self.copy_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def copy_link(self) -> None:
+        """The clip's link to the clipboard (the browser would not start)."""
+        clipboard = QGuiApplication.clipboard()
+        if self.url and clipboard is not None:
+            clipboard.setText(self.url)
+            self.copy_button.setText(tr(Label.CLIP_LINK_COPIED))
 
     def retranslate(self) -> None:
         self.player.retranslate()
         self.browser_button.setText(tr(Label.CLIP_OPEN_BROWSER))
         self.download_button.setText(tr(Label.CLIP_DOWNLOAD))
+        self.fallback_text.setText(tr(Label.CLIP_BROWSER_FAILED))
+        self.copy_button.setText(tr(Label.CLIP_COPY_LINK))
+        self._keep_copy_width()
         self._show_panel_texts()
         self._show_line()
 
@@ -168,6 +213,8 @@ class ClipPlayer(QWidget):
         has_link = self.online and bool(self.url)
         self.browser_button.setVisible(showing is not Showing.OFFLINE and has_link)
         self.download_button.setVisible(showing is Showing.NOT_DOWNLOADED)
+        self.fallback.hide()  # until the browser fails again
+        self.copy_button.setText(tr(Label.CLIP_COPY_LINK))
         # focusing the clip (the page's Tab, or its setFocus) lands on what acts on it
         # (offline the link is hidden: nothing on the panel takes the focus)
         self.setFocusProxy(self.player if showing is Showing.VIDEO else self.browser_button)
@@ -195,6 +242,16 @@ class ClipPlayer(QWidget):
             text = ""
         self.line.setText(text)
         set_property(self.line, "done", self.done)
+
+    def _keep_copy_width(self) -> None:
+        """The copy button as wide as its "copied" text: it does not grow once clicked."""
+        metrics = self.copy_button.fontMetrics()
+        texts = (tr(Label.CLIP_COPY_LINK), tr(Label.CLIP_LINK_COPIED))
+        extra = self.copy_button.sizeHint().width() - metrics.horizontalAdvance(
+            self.copy_button.text()
+        )
+        widest = max(metrics.horizontalAdvance(text) for text in texts)
+        self.copy_button.setMinimumWidth(widest + extra)
 
     def _keep_line_height(self) -> None:
         """The line keeps one line's height, shown or empty: nothing below it moves."""

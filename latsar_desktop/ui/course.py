@@ -68,7 +68,7 @@ from latsar_desktop.ui.course_panes import (
     MaterialOverview,
 )
 from latsar_desktop.ui.course_tree import EVALUATION, CourseTree, TreeData
-from latsar_desktop.ui.downloads import SwapSlot
+from latsar_desktop.ui.downloads import SwapSlot, left_aligned
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner
 from latsar_desktop.ui.texts import say, size_text, tr
@@ -100,21 +100,8 @@ class CourseSnapshot:
         return next((m for m in self.view.materials if m.material_id == material_id), None)
 
     def completed(self, activity_id: str) -> bool:
-        shown = self.activity(activity_id)
+        shown = self.view.activity(activity_id)
         return shown is not None and shown.completed
-
-    def activity(self, activity_id: str) -> ActivityProgress | None:
-        for material in self.view.materials:
-            for activity in material.activities:
-                if activity.activity_id == activity_id:
-                    return activity
-        return None
-
-
-def download_size(plan: Plan) -> int:
-    """The size a download shows before it starts: what is still to move, or (all of it
-    stored already) the material's whole size."""
-    return plan.missing_bytes if plan.missing_bytes > 0 else plan.total_bytes
 
 
 def focus_into(widget: QWidget) -> None:
@@ -187,12 +174,7 @@ class CoursePage(QWidget):
         top.setSpacing(12)
         self.download_all_button = Button("", "primary")
         self.download_all_button.clicked.connect(self._download_all_clicked)
-        holder = QWidget()
-        line = QHBoxLayout(holder)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.download_all_button)
-        line.addStretch(1)
-        self.bulk_slot = SwapSlot(holder)
+        self.bulk_slot = SwapSlot(left_aligned(self.download_all_button))
         self.bulk_slot.setMinimumWidth(360)
         self.bulk_slot.progress.cancel_clicked.connect(self._cancel_bulk)
         self.copy_out_button = Button("")
@@ -315,7 +297,7 @@ class CoursePage(QWidget):
         if everything:
             self.download_all_button.setText(tr(Label.COURSE_ALL_OFFLINE))
         else:
-            size = size_text(download_size(snapshot.plan_all))
+            size = size_text(snapshot.plan_all.shown_bytes)
             self.download_all_button.setText(tr(Label.COURSE_DOWNLOAD_ALL, size=size))
         self.download_all_button.setEnabled(not everything and self.bulk is None)
         self.copy_out_button.setEnabled(self.bulk is None)
@@ -347,7 +329,7 @@ class CoursePage(QWidget):
             activity = snapshot.package.activity(activity_id)
             if activity is None:
                 return
-            self.activity.show_header(activity, snapshot.activity(activity_id))
+            self.activity.show_header(activity, snapshot.view.activity(activity_id))
             if reopen or self.current_activity != activity_id:
                 self._open_activity(activity)
             self.pane.setCurrentWidget(self.activity)
@@ -398,7 +380,7 @@ class CoursePage(QWidget):
         elif material_id in snapshot.offline:
             box.show_ready()
         else:
-            box.show_idle(download_size(snapshot.plans[material_id]))
+            box.show_idle(snapshot.plans[material_id].shown_bytes)
 
     def _download_clicked(self) -> None:
         material_id = self.selected_material()
@@ -490,7 +472,7 @@ class CoursePage(QWidget):
         if snapshot is None or self.bulk is not None:
             return
         if snapshot.hemat_data:
-            size = size_text(download_size(snapshot.plan_all))
+            size = size_text(snapshot.plan_all.shown_bytes)
             self._question(
                 tr(Label.COURSE_HEMAT_TITLE),
                 tr(Label.COURSE_HEMAT_CONFIRM, size=size),
@@ -627,7 +609,7 @@ class CoursePage(QWidget):
     def _open_activity(self, activity: Activity) -> None:
         self._leave_activity()
         self.current_activity = activity.id
-        shown = self.snapshot.activity(activity.id) if self.snapshot is not None else None
+        shown = self.snapshot.view.activity(activity.id) if self.snapshot is not None else None
         self.activity.own_heading(
             activity.kind in (ActivityKind.PRACTICE_QUIZ, ActivityKind.REFLECTION)
         )

@@ -17,8 +17,8 @@ from latsar_desktop.domain.protocol import Activity, MaterialKind
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.ui import texts
-from latsar_desktop.ui.course_tree import KIND_LABELS, provisional
-from latsar_desktop.ui.downloads import DownloadBox, ProgressRow, SwapSlot
+from latsar_desktop.ui.course_tree import KIND_LABELS, STAGE_LABELS
+from latsar_desktop.ui.downloads import DownloadBox, ProgressRow, SwapSlot, left_aligned
 from latsar_desktop.ui.style import set_flag
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
@@ -94,12 +94,7 @@ class StatusPanel(QWidget):
         self.text = label("", "notice", wrap=True)
         self.retry_button = Button("")
         self.retry_button.clicked.connect(self.retry_clicked)
-        holder = QWidget()
-        line = QHBoxLayout(holder)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.retry_button)
-        line.addStretch(1)
-        self.slot = SwapSlot(holder)
+        self.slot = SwapSlot(left_aligned(self.retry_button))
         box.addWidget(self.text)
         box.addWidget(self.slot)
         box.addStretch(1)
@@ -163,7 +158,7 @@ class ActivityPane(QWidget):
         text = tr(
             Label.COURSE_ACTIVITY_STATUS, state=state, done=shown.trophies, total=shown.max_trophies
         )
-        if provisional(shown):
+        if shown.provisional:
             text = f"{text} · {tr(Label.COURSE_PROVISIONAL)}"
         self.state.setText(text)
 
@@ -222,21 +217,12 @@ class EvaluationPanel(QWidget):
         box.addLayout(grid)
         box.addSpacing(12)
         self.start_button = Button("", "primary")
-        line = QHBoxLayout()
-        line.addWidget(self.start_button)
-        line.addStretch(1)
-        box.addLayout(line)
+        box.addWidget(left_aligned(self.start_button))
         box.addStretch(1)
 
     def show_view(self, view: Progress) -> None:
         state = view.evaluation
-        if state.unlocked:
-            chip = Label.COURSE_EVALUATION_OPEN
-        elif state.closed:
-            chip = Label.COURSE_EVALUATION_CLOSED
-        else:
-            chip = Label.COURSE_EVALUATION_LOCKED
-        self.chip.setText(tr(chip))
+        self.chip.setText(tr(STAGE_LABELS[state.stage]))
         set_flag(self.chip, "on", state.unlocked)
         self.reason.setText(say(state.reason))
         score = view.final_score

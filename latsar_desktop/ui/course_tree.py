@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latsar_desktop.domain.progress import ActivityProgress, Progress
+from latsar_desktop.domain.progress import EvaluationStage, PartProgress, Progress
 from latsar_desktop.domain.protocol import ActivityKind, CoursePackage, Material, MaterialKind
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.ui.style import ACCENT_DARK, MUTED, set_role
@@ -43,6 +43,7 @@ __all__ = [
     "EVALUATION",
     "KIND_LABELS",
     "PROVISIONAL_MARK",
+    "STAGE_LABELS",
     "CourseTree",
     "ordered_materials",
 ]
@@ -58,16 +59,16 @@ KIND_LABELS = {
     ActivityKind.PRACTICE_QUIZ: Label.COURSE_KIND_PRACTICE,
     ActivityKind.REFLECTION: Label.COURSE_KIND_REFLECTION,
 }
+STAGE_LABELS = {
+    EvaluationStage.LOCKED: Label.COURSE_EVALUATION_LOCKED,
+    EvaluationStage.OPEN: Label.COURSE_EVALUATION_OPEN,
+    EvaluationStage.CLOSED: Label.COURSE_EVALUATION_CLOSED,
+}
 
 
 def ordered_materials(package: CoursePackage) -> list[Material]:
     """The policy material(s) first, then the learning ones, each in the package's order."""
     return sorted(package.materials, key=lambda m: m.kind is not MaterialKind.POLICY)
-
-
-def provisional(activity: ActivityProgress) -> bool:
-    """The core's flag (``ActivityProgress.provisional``); False from a core without it."""
-    return bool(getattr(activity, "provisional", False))
 
 
 class TaggedDelegate(QStyledItemDelegate):
@@ -250,6 +251,7 @@ class CourseTree(QTreeWidget):
         package, view = data.package, data.view
         progress = {a.activity_id: a for m in view.materials for a in m.activities}
         materials = {m.material_id: m for m in view.materials}
+        subs = {s.sub_material_id: s for m in view.materials for s in m.sub_materials}
         for material in package.materials:
             shown = materials.get(material.id)
             item = self.items[f"m:{material.id}"]
@@ -260,25 +262,14 @@ class CourseTree(QTreeWidget):
             item.setToolTip(0, said)
             item.setData(0, Qt.ItemDataRole.AccessibleTextRole, said)
             if shown is not None:
-                pending = any(provisional(a) for a in shown.activities)
-                item.setText(
-                    1,
-                    self._state(shown.complete, shown.trophies, shown.max_trophies, pending),
-                )
+                item.setText(1, self._part_state(shown))
             for sub in material.sub_materials:
                 sub_item = self.items[f"s:{sub.id}"]
                 sub_item.setText(0, sub.title)
                 sub_item.setToolTip(0, sub.title)
-                parts = [progress[a.id] for a in sub.activities if a.id in progress]
-                sub_item.setText(
-                    1,
-                    self._state(
-                        False,
-                        sum(p.trophies for p in parts),
-                        sum(p.max_trophies for p in parts),
-                        any(provisional(p) for p in parts),
-                    ),
-                )
+                part = subs.get(sub.id)
+                if part is not None:
+                    sub_item.setText(1, self._part_state(part))
                 for activity in sub.activities:
                     leaf = self.items[f"a:{activity.id}"]
                     need = tr(Label.COURSE_REQUIRED if activity.required else Label.COURSE_OPTIONAL)
@@ -299,21 +290,20 @@ class CourseTree(QTreeWidget):
                                 state.completed,
                                 state.trophies,
                                 state.max_trophies,
-                                provisional(state),
+                                state.provisional,
                             ),
                         )
                         done = tr(Label.COURSE_DONE if state.completed else Label.COURSE_NOT_DONE)
                         leaf.setToolTip(1, done)
         evaluation = self.items[EVALUATION]
         evaluation.setText(0, tr(Label.COURSE_EVALUATION))
-        if view.evaluation.unlocked:
-            state_label = Label.COURSE_EVALUATION_OPEN
-        elif view.evaluation.closed:
-            state_label = Label.COURSE_EVALUATION_CLOSED
-        else:
-            state_label = Label.COURSE_EVALUATION_LOCKED
-        evaluation.setText(1, tr(state_label))
+        evaluation.setText(1, tr(STAGE_LABELS[view.evaluation.stage]))
         evaluation.setToolTip(0, say(view.evaluation.reason))
+
+    @classmethod
+    def _part_state(cls, part: PartProgress) -> str:
+        """A material's or a sub-material's state: done once every required activity is."""
+        return cls._state(part.complete, part.trophies, part.max_trophies, part.provisional)
 
     @staticmethod
     def _state(done: bool, trophies: int, maximum: int, pending: bool) -> str:
@@ -327,6 +317,4 @@ class CourseTree(QTreeWidget):
 
     def any_provisional(self) -> bool:
         data = self.data
-        return data is not None and any(
-            provisional(a) for m in data.view.materials for a in m.activities
-        )
+        return data is not None and any(m.provisional for m in data.view.materials)

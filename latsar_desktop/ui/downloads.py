@@ -11,6 +11,10 @@ starts), its progress in place with "Batalkan" while it runs, then "Tersedia off
 for it. The box decides nothing: the page tells it the state (``show_idle``,
 ``show_running``, ``show_ready``) and hears ``download_clicked``, ``cancel_clicked`` and
 ``delete_clicked``.
+
+Two small builders the Course widgets share: ``left_aligned(widget)`` (a button at the
+left of its place, the rest empty: what a ``SwapSlot`` holds) and ``panel(frame,
+spacing)`` (a frame made a light "panel" box with its title at the top).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QSizePolicy,
     QStackedWidget,
@@ -31,12 +36,34 @@ from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.texts import size_text, tr
 from latsar_desktop.ui.widgets import Button, field_error, label
 
-__all__ = ["DownloadBox", "ProgressRow", "SwapSlot", "bytes_text"]
+__all__ = ["DownloadBox", "ProgressRow", "SwapSlot", "bytes_text", "left_aligned", "panel"]
 
 
 def bytes_text(text: Label, done: int, total: int) -> str:
     """A progress line: ``text`` with the bytes done and the total, as people read them."""
     return tr(text, done=size_text(max(done, 0)), total=size_text(max(total, 0)))
+
+
+def left_aligned(widget: QWidget) -> QWidget:
+    """``widget`` at the left of a holder as wide as its place (the rest left empty)."""
+    holder = QWidget()
+    line = QHBoxLayout(holder)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.addWidget(widget)
+    line.addStretch(1)
+    return holder
+
+
+def panel(frame: QFrame, spacing: int) -> tuple[QVBoxLayout, QLabel]:
+    """``frame`` made a "panel" (the light box): its column, with the panels' margins and
+    ``spacing``, and its title (a "field" label, empty) at the top of it."""
+    set_role(frame, "panel")
+    box = QVBoxLayout(frame)
+    box.setContentsMargins(20, 14, 20, 14)
+    box.setSpacing(spacing)
+    title = label("", "field")
+    box.addWidget(title)
+    return box, title
 
 
 class ProgressRow(QWidget):
@@ -121,22 +148,13 @@ class DownloadBox(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._size = 0  # the size the button names
-        set_role(self, "panel")
-        box = QVBoxLayout(self)
-        box.setContentsMargins(20, 14, 20, 14)
-        box.setSpacing(8)
-        self.title = label("", "field")
+        box, self.title = panel(self, 8)
         self.hint = label("", "muted", wrap=True)
-        box.addWidget(self.title)
         box.addWidget(self.hint)
 
         self.download_button = Button("", "primary")
         self.download_button.clicked.connect(self.download_clicked)
-        idle = QWidget()
-        line = QHBoxLayout(idle)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.download_button)
-        line.addStretch(1)
+        idle = left_aligned(self.download_button)
 
         ready = QWidget()
         line = QHBoxLayout(ready)

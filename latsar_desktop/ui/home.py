@@ -14,7 +14,8 @@ conditions, sync (the panels never move between layouts: that left a column's he
 stale, the panels squeezed to nothing). Every text wraps or fits at either width, in
 both languages.
 
-The panels: the trophies, large, with "dari 50 trofi" beside them and the
+The panels: the trophies, large, with "dari 50 trofi" beside them, how many of them wait
+for a sync (``Progress.provisional_trophies``; no line when none) and the
 ``TrophyMeter`` under them, as wide as the panel (so its marks' labels are placed by the
 page's width only, never by the numbers); the progress per material (a narrow mark
 column first, "✓" once the material's required activities are all done, empty but as
@@ -75,7 +76,7 @@ from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.ui import texts
 from latsar_desktop.ui.meter import TrophyMeter
 from latsar_desktop.ui.style import set_flag, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label
 
@@ -207,13 +208,8 @@ class HomePage(QWidget):
         self.stacked = False  # one column (a narrow page), else two
         self.material_rows: list[MaterialRow] = []
         self.condition_rows: list[ConditionRow] = []
-        self._reader: CoalescedRead[Beranda | None] = CoalescedRead(
-            runner,
-            self._read,
-            self._loaded,
-            name="home.refresh",
-            parent=self,
-            alive=lambda: session.signed_in,  # signed out meanwhile: nothing to show
+        self._reader: CoalescedRead[Beranda | None] = session_read(
+            runner, session, self._read, self._loaded, name="home.refresh", parent=self
         )
         self._build()
         self.retranslate()
@@ -339,6 +335,10 @@ class HomePage(QWidget):
         figure.addWidget(self.trophy_count, 0, Qt.AlignmentFlag.AlignBaseline)
         figure.addWidget(self.trophy_total, 1, Qt.AlignmentFlag.AlignBaseline)
         box.addLayout(figure)
+        # of those, the ones that wait for a sync (provisional): a calm line, when any
+        self.trophy_provisional = label("", "muted", wrap=True)
+        self.trophy_provisional.setVisible(False)
+        box.addWidget(self.trophy_provisional)
         self.meter = TrophyMeter()  # the panel's width: its labels placed by that alone
         box.addWidget(self.meter)
         self.trophy_hint = label("", "muted", wrap=True)
@@ -463,19 +463,11 @@ class HomePage(QWidget):
         a read runs, one more read follows it (not one per request)."""
         self._reader.request()
 
-    def _read(self) -> Beranda | None:
+    def _read(self) -> Beranda:
         """The read, off the GUI thread (the session looked up now: tests replace it)."""
-        session = self.session
-        try:
-            return session.beranda()
-        except Exception:
-            if not session.signed_in:  # the sign-out closed it under the read: nothing
-                return None
-            raise
+        return self.session.beranda()
 
-    def _loaded(self, snapshot: Beranda | None) -> None:
-        if snapshot is None:  # the read's guard: the session closed under it
-            return
+    def _loaded(self, snapshot: Beranda) -> None:
         self.snapshot = snapshot
         self._apply(snapshot)
 
@@ -555,6 +547,11 @@ class HomePage(QWidget):
         view = snapshot.progress
         self.trophy_count.setText(number(view.trophies))
         self.trophy_total.setText(tr(Label.HOME_TROPHIES_OF, total=view.max_trophies))
+        waiting = view.provisional_trophies
+        self.trophy_provisional.setText(
+            tr(Label.HOME_TROPHIES_PROVISIONAL, count=waiting) if waiting else ""
+        )
+        self.trophy_provisional.setVisible(bool(waiting))
         self.meter.set_values(
             view.trophies, view.max_trophies, view.unlock_trophies, view.pass_trophies
         )

@@ -59,7 +59,7 @@ from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.views import Notification
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import TEXT, set_flag, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
+from latsar_desktop.ui.tasks import TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label, rule
 
@@ -305,13 +305,13 @@ class NotificationBell(Button):
         self.runner = runner
         self.count = 0
         self.notifications: list[Notification] | None = None  # None: not read yet
-        self._reader = CoalescedRead(
+        self._reader = session_read(  # signed out meanwhile: nothing to show
             runner,
+            session,
             lambda: session.notifications(),  # looked up at each read (tests count them)
             self._read_done,
             name="notifications",
             parent=self,
-            alive=lambda: session.signed_in,  # signed out meanwhile: nothing to show
         )
         self._waiting_list = False  # the list is open, saying "Memuat…"
         self.setFixedSize(BELL_SIZE)

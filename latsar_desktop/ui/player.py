@@ -16,7 +16,8 @@ again after the end, the hold on the last picture): a clip's watch tracker
 ``full_controls=True`` (the course's clips) adds, at the right of the same row, the sound:
 a mute button (an icon, its name "Bisukan"/"Bunyikan") and a small volume bar
 (``QAudioOutput.setVolume``), and the speed: a list of ``SPEEDS`` (1×, 1,25×, 1,5×: the
-language's decimal sign; ``setPlaybackRate``, kept from clip to clip). They keep their
+language's decimal sign; ``setPlaybackRate``, kept from clip to clip), defined in
+``domain/watching.py``, whose watch rule counts on its fastest. They keep their
 own keys (the arrows move the volume, Space presses the mute button) and their sizes.
 The welcome video has none of them: four seconds of greeting, where the computer's own
 volume is enough.
@@ -49,13 +50,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latsar_desktop.domain.watching import SPEEDS
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.ui.texts import tr
 
 __all__ = ["SEEK_MS", "SPEEDS", "VideoPlayer", "clock_time"]
 
 SEEK_MS = 5_000  # Left/Right, and a click on the bar beside the handle
-SPEEDS = (Decimal(1), Decimal("1.25"), Decimal("1.5"))  # full controls: the speed list
 VOLUME_WIDTH = 96  # the volume bar: small, and the same whatever plays
 _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right)
 log = logging.getLogger(__name__)

@@ -16,11 +16,17 @@ One column in a scroll area, at most ``CONTENT_WIDTH`` wide, in sections:
    issue day ("sekitar 21 Desember 2026").
 3. Verifikasi sertifikat: "Verifikasi sertifikat…" opens any PDF
    (``QFileDialog.getOpenFileName``) and runs ``session.check_certificate(path)`` on the
-   runner; the result panel says the verdict in a word or two, large, in its colour
-   (the ``verdict`` style property), then the core's one sentence (``check.message()``,
-   which for a record that is genuine but whose page this version cannot redraw holds
-   the details to compare), then whether the server was asked too or could not be (the
-   revocation of someone else's certificate is known only there).
+   runner; the result panel, under the button (which never moves: the focus of the
+   disabled button waits on the scroll area, and the panel is scrolled into view only
+   when it is out of it, never past the button), says the verdict in a word or two,
+   large, in its colour (the ``verdict`` style property), then the core's one sentence
+   (``check.message()``, which for a record that is genuine but whose page this version
+   cannot redraw holds the details to compare; for a key this computer does not know,
+   the page's own sentence: not this training's certificate or a key not received yet,
+   and "sync first" only while the profile has never synced), then the server's answer
+   in words (genuine, unknown, revoked on a day; only about the file's code when the
+   file's signature does not hold) or that it could not be asked (the revocation of
+   someone else's certificate is known only there).
 4. Perangkat: ``session.devices(cancel)`` on the runner: each device's name, when it was
    registered and last synced, "Perangkat ini" for this one, "Cabut" for the others. The
    confirmation (a ``QMessageBox`` opened with ``open()``: ``revoke_dialog`` while open)
@@ -44,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -54,7 +60,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +67,7 @@ from PySide6.QtWidgets import (
 from latsar_desktop import i18n
 from latsar_desktop.certificate.verify import Verdict, Verification
 from latsar_desktop.domain.identity import group_nip
+from latsar_desktop.domain.protocol import VerifyStatus
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.beranda import Beranda, ConditionKind, NextStep
 from latsar_desktop.session.participant import ParticipantSession
@@ -70,9 +76,9 @@ from latsar_desktop.sync.errors import LINK_DOWN_KINDS, SyncError
 from latsar_desktop.ui import errors, texts
 from latsar_desktop.ui.home import MET, NOT_MET, condition_texts
 from latsar_desktop.ui.style import set_flag, set_property, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, Progress, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, Progress, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
-from latsar_desktop.ui.widgets import Button, label, rule
+from latsar_desktop.ui.widgets import Button, label, rule, scrolled_column
 
 if TYPE_CHECKING:
     from latsar_desktop.domain.protocol import DeviceInfo
@@ -83,6 +89,7 @@ __all__ = ["CONTENT_WIDTH", "VERDICTS", "DeviceRow", "ProfilePage", "ProfileRead
 log = logging.getLogger(__name__)
 CONTENT_WIDTH = 820  # one column: a line of text stays readable on a wide screen
 PDF_SUFFIX = ".pdf"
+IN_VIEW_MARGIN = 12  # px kept between a part scrolled into view and the view's edge
 
 # the verdict's word or two, large; its colour is the style's, by the same name
 VERDICTS: dict[Verdict, Label] = {
@@ -147,14 +154,11 @@ class ProfilePage(QWidget):
         self.verifying: Path | None = None
         self.check: CertificateCheck | None = None
         self.checked_path: Path | None = None
+        self.check_synced = True  # the profile had synced once when the file was checked
+        self._focus_back: QPushButton | None = None  # the disabled button that had focus
         self.condition_rows: list[tuple[QLabel, QLabel, QLabel]] = []
-        self._reader: CoalescedRead[ProfileRead | None] = CoalescedRead(
-            runner,
-            self._read,
-            self._loaded,
-            name="profile.refresh",
-            parent=self,
-            alive=lambda: session.signed_in,
+        self._reader: CoalescedRead[ProfileRead | None] = session_read(
+            runner, session, self._read, self._loaded, name="profile.refresh", parent=self
         )
         self._build()
         self.retranslate()
@@ -162,24 +166,7 @@ class ProfilePage(QWidget):
     # ------------------------------------------------------------------ building
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll_area)
-        inside = QWidget()
-        row = QHBoxLayout(inside)
-        row.setContentsMargins(32, 24, 32, 32)
-        content = QWidget()
-        content.setMaximumWidth(CONTENT_WIDTH)
-        row.addWidget(content, 1)
-        row.addStretch(0)
-        self.scroll_area.setWidget(inside)
-        column = QVBoxLayout(content)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
+        self.scroll_area, column = scrolled_column(self, CONTENT_WIDTH)
         self._build_data(column)
         self._build_certificate(column)
         self._build_verify(column)
@@ -299,9 +286,10 @@ class ProfilePage(QWidget):
         self.verify_status.setVisible(False)
         line = QHBoxLayout()
         line.setSpacing(16)
-        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        # both at the line's top: a status that wraps grows the line downwards only
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         line.addWidget(self.verify_button, 0, left)  # its own width, the line's rest empty
-        line.addWidget(self.verify_status, 1, Qt.AlignmentFlag.AlignVCenter)
+        line.addWidget(self.verify_status, 1, Qt.AlignmentFlag.AlignTop)
         column.addLayout(line)
         self.verdict_panel = QFrame()
         set_role(self.verdict_panel, "panel")
@@ -410,18 +398,11 @@ class ProfilePage(QWidget):
         self._reader.request()
         self.refresh_devices()
 
-    def _read(self) -> ProfileRead | None:
+    def _read(self) -> ProfileRead:
         session = self.session
-        try:
-            return ProfileRead(session.certificate(), session.beranda())
-        except Exception:
-            if not session.signed_in:  # the sign-out closed it under the read
-                return None
-            raise
+        return ProfileRead(session.certificate(), session.beranda())
 
-    def _loaded(self, snapshot: ProfileRead | None) -> None:
-        if snapshot is None:
-            return
+    def _loaded(self, snapshot: ProfileRead) -> None:
         self.snapshot = snapshot
         self._apply(snapshot)
 
@@ -493,6 +474,7 @@ class ProfilePage(QWidget):
         """ "Download Sertifikat": where to save it, then saved on the runner."""
         if self.saving:
             return
+        # a file name, the same in every language (not a text shown on the screen)
         default = documents_folder() / f"Sertifikat-Latsar-{self.session.nip or ''}{PDF_SUFFIX}"
         chosen, _ = QFileDialog.getSaveFileName(
             self, tr(Label.PROFILE_SAVE_TITLE), str(default), tr(Label.PROFILE_PDF_FILTER)
@@ -505,7 +487,7 @@ class ProfilePage(QWidget):
         language = texts.language()
         session = self.session
         self.saving = True
-        self.download_button.setEnabled(False)
+        self._disable_in_place(self.download_button)
         self._say_saved()
 
         def work(_cancel: CancelToken, _progress: Progress) -> Path:
@@ -515,16 +497,17 @@ class ProfilePage(QWidget):
         def done(saved: Path) -> None:
             self.saving = False
             self.saved_path = saved
-            self.download_button.setEnabled(True)
+            self._enable_in_place(self.download_button)
             self.open_button.setVisible(True)
             self._say_saved()
             self.certificate_saved.emit(saved)
 
         def failed(error: BaseException) -> None:
             self.saving = False
-            self.download_button.setEnabled(True)
+            self._enable_in_place(self.download_button)
             self._say_saved()
-            errors.show_error(self, error)
+            if session.signed_in:  # else the page is going away: nothing to tell
+                errors.show_error(self, error)
 
         self.runner.run(work, done=done, failed=failed, name="profile.save", parent=self)
 
@@ -559,25 +542,29 @@ class ProfilePage(QWidget):
         path = Path(chosen)
         session = self.session
         self.verifying = path
-        self.verify_button.setEnabled(False)
+        self._disable_in_place(self.verify_button)
         self._say_verifying()
 
-        def work(cancel: CancelToken, _progress: Progress) -> CertificateCheck:
-            return session.check_certificate(path, cancel)
+        def work(cancel: CancelToken, _progress: Progress) -> tuple[CertificateCheck, bool]:
+            check = session.check_certificate(path, cancel)
+            return check, session.sync_status().last_sync_at is not None
 
-        def done(check: CertificateCheck) -> None:
+        def done(result: tuple[CertificateCheck, bool]) -> None:
+            check, synced = result
             self.verifying = None
-            self.verify_button.setEnabled(True)
+            self._enable_in_place(self.verify_button)
             self._say_verifying()
-            self.check, self.checked_path = check, path
+            self.check, self.checked_path, self.check_synced = check, path, synced
             self._show_check(check, path)
+            self._scroll_into_view(self.verdict_panel, below=self.verify_button)
             self.checked.emit(check)
 
         def failed(error: BaseException) -> None:
             self.verifying = None
-            self.verify_button.setEnabled(True)
+            self._enable_in_place(self.verify_button)
             self._say_verifying()
-            errors.show_error(self, error)
+            if session.signed_in:  # else the page is going away: nothing to tell
+                errors.show_error(self, error)
 
         self.runner.run(work, done=done, failed=failed, name="profile.verify", parent=self)
 
@@ -592,16 +579,73 @@ class ProfilePage(QWidget):
         verdict = check.verdict
         self.verdict_title.setText(tr(VERDICTS[verdict]))
         set_property(self.verdict_title, "verdict", verdict.value)
-        self.verdict_text.setText(say(check.message()))
-        if check.online is not None:
-            self.verdict_online.setText(tr(Label.PROFILE_VERIFY_ONLINE))
-        elif check.online_problem is not None:
-            self.verdict_online.setText(tr(Label.PROFILE_VERIFY_OFFLINE))
-        else:
-            self.verdict_online.setText("")
+        self.verdict_text.setText(self._verdict_sentence(check))
+        self.verdict_online.setText(self._server_sentence(check))
         self.verdict_online.setVisible(bool(self.verdict_online.text()))
         self.verdict_file.setText(tr(Label.PROFILE_VERIFY_FILE, file=str(path)))
         self.verdict_panel.setVisible(True)
+
+    def _verdict_sentence(self, check: CertificateCheck) -> str:
+        """The core's sentence, but for a key this computer does not know the page's own:
+        the core's always says "sync first", which helps only a profile never synced."""
+        record = check.local.record
+        if check.local.verdict is not Verdict.UNKNOWN_KEY:
+            return say(check.message())
+        text = Label.PROFILE_UNKNOWN_KEY if self.check_synced else Label.PROFILE_UNKNOWN_KEY_SYNC
+        return tr(text, key_id=record.key_id if record is not None else "-")
+
+    @staticmethod
+    def _server_sentence(check: CertificateCheck) -> str:
+        """What the server answered about the file's verification code, in words; that it
+        could not be asked; or nothing (no record, so nothing to ask)."""
+        online = check.online
+        if online is None:
+            return tr(Label.PROFILE_VERIFY_OFFLINE) if check.online_problem is not None else ""
+        if online.status is VerifyStatus.UNKNOWN:
+            return tr(Label.PROFILE_SERVER_UNKNOWN)
+        number, name = online.certificate_number or "-", online.name or "-"
+        if online.status is VerifyStatus.REVOKED:
+            when = online.revoked_at
+            day = when.astimezone(texts.time_zone()).date() if when is not None else "-"
+            said = tr(Label.PROFILE_SERVER_REVOKED, number=number, name=name, date=day)
+        else:
+            said = tr(Label.PROFILE_SERVER_GENUINE, number=number, name=name)
+        if check.verdict in (Verdict.ALTERED, Verdict.UNKNOWN_KEY):
+            # the file is not the certificate its code names: the answer vouches for nothing
+            said = f"{said} {tr(Label.PROFILE_SERVER_ONLY_CODE)}"
+        return said
+
+    # ------------------------------------------------------------------ staying in place
+
+    def _disable_in_place(self, button: QPushButton) -> None:
+        """Disable ``button`` while its work runs, the page staying where it is: Qt hands
+        a disabled button's focus to the next widget, and the scroll area scrolls to show
+        it (the button then leaves the mouse). The focus waits on the scroll area instead
+        and goes back to the button in ``_enable_in_place``."""
+        if button.hasFocus():
+            self.scroll_area.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._focus_back = button
+        button.setEnabled(False)
+
+    def _enable_in_place(self, button: QPushButton) -> None:
+        button.setEnabled(True)
+        if self._focus_back is button:
+            self._focus_back = None
+            if self.scroll_area.hasFocus():  # not moved elsewhere meanwhile
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _scroll_into_view(self, part: QWidget, *, below: QWidget) -> None:
+        """Scroll ``part`` into view only when its end is out of it, by as little as
+        shows it, and never so far that ``below`` (what it sits under) leaves the view."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # its place now
+        inside, bar = self.scroll_area.widget(), self.scroll_area.verticalScrollBar()
+        assert inside is not None  # the column, set once built
+        end = part.mapTo(inside, QPoint(0, part.height())).y() + IN_VIEW_MARGIN
+        shown_to = bar.value() + self.scroll_area.viewport().height()
+        if end <= shown_to:
+            return  # in view: nothing moves
+        top = below.mapTo(inside, QPoint(0, 0)).y() - IN_VIEW_MARGIN
+        bar.setValue(max(bar.value(), min(end - self.scroll_area.viewport().height(), top)))
 
     # ------------------------------------------------------------------ the devices
 
@@ -703,7 +747,7 @@ class ProfilePage(QWidget):
             row.this.setText(tr(Label.PROFILE_DEVICE_THIS))
         if row.revoke is not None:
             row.revoke.setText(tr(Label.PROFILE_REVOKE))
-            row.revoke.setAccessibleName(f"{tr(Label.PROFILE_REVOKE)} {device.name}")
+            row.revoke.setAccessibleName(tr(Label.PROFILE_REVOKE_NAMED, name=device.name))
 
     def ask_revoke(self, device: DeviceInfo) -> None:
         """ "Cabut": the confirmation first (``revoke_dialog`` while it is open)."""

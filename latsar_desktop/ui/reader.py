@@ -7,12 +7,16 @@ centred, at a reading size; images relative to the file resolve; a link to anyth
 outside the file, web or local, opens in the system's browser or viewer through
 ``QDesktopServices.openUrl``, an ``#anchor`` scrolls), ``application/pdf`` through QtPdf
 (``QPdfDocument`` in a ``QPdfView``, every page under the other). Above the document one
-bar: the page navigation (PDF only: "Sebelumnya", a page box "Halaman [2] dari 5",
-"Berikutnya"; PageUp/PageDown in the document) on the left, the zoom on the right ("−",
-the percentage, "+", "Sesuaikan lebar"; Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel). The
-percentage label and the page box are as wide as their widest text, so nothing moves
-when the page or the zoom changes. A PDF opens fitted to the width, HTML at 100 % (its
-text always wraps to the width: "Sesuaikan lebar" brings it back to 100 %).
+bar: the page navigation (PDF only: "◀", a page box "[2] dari 5", "▶", the arrows are
+icons named "Halaman sebelumnya" / "Halaman berikutnya" for screen readers and in their
+tool tips; PageUp/PageDown in the document) on the left, the zoom on the right ("−", the
+percentage, "+", "Sesuaikan lebar"; Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel). The bar is
+compact: every text in it shows whole on one row in the Course page's activity pane at
+1366×768, 125 % (about 450 px wide), in both languages; a narrower reader puts the zoom
+on a second row rather than cut a word. The percentage label and the page box are
+as wide as their widest text, so nothing moves when the page or the zoom changes. A PDF
+opens fitted to the width, HTML at 100 % (its text always wraps to the width:
+"Sesuaikan lebar" brings it back to 100 %).
 
 ``finished`` is emitted once per opened document, when its end was reached: the
 vertical scroll bar at its end (a document that fits without scrolling counts once it
@@ -37,6 +41,7 @@ from PySide6.QtCore import (
     QObject,
     QPointF,
     QSignalBlocker,
+    QSize,
     Qt,
     QTimer,
     QUrl,
@@ -50,6 +55,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPalette,
+    QResizeEvent,
     QShortcut,
     QShowEvent,
     QTextFrameFormat,
@@ -59,10 +65,12 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QStyle,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -82,6 +90,7 @@ ZOOM_STEPS = (50, 67, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300)
 READING_SIZE = 1.1  # the HTML text at 100 %: a little larger than the app's own font
 READING_COLUMN = 70  # the HTML column at most this many average characters wide
 PAGE_MARGIN = 28  # px: the HTML text never closer to the view's edges (and top, bottom)
+ARROW_SIZE = 14  # px: the page arrows' icons (inside a 32 px square button's padding)
 PAGES_FITTED = 99  # the page box and "dari …" as wide as this number (or the document's)
 log = logging.getLogger(__name__)
 
@@ -109,9 +118,16 @@ class ModuleReader(QWidget):
         self._loading = False  # the HTML is being replaced: its scroll bar says nothing
 
         # the bar: page navigation on the left (PDF only), the zoom on the right
+        # the page arrows: icons (their words in the tool tip and the accessible name)
         self.previous_button = Button(role="reader-tool")
         self.next_button = Button(role="reader-tool")
-        self.page_label = label()
+        arrows = QStyle.StandardPixmap
+        for button, arrow in (
+            (self.previous_button, arrows.SP_ArrowLeft),
+            (self.next_button, arrows.SP_ArrowRight),
+        ):
+            button.setIcon(self.style().standardIcon(arrow))
+            button.setIconSize(QSize(ARROW_SIZE, ARROW_SIZE))
         self.page_box = QSpinBox()
         # its arrows are hidden by the style (NoButtons, styled, leaves no room for the
         # number); Up and Down still step it
@@ -133,22 +149,30 @@ class ModuleReader(QWidget):
         pages.setSpacing(4)
         pages.addWidget(self.previous_button)
         pages.addSpacing(4)
-        pages.addWidget(self.page_label)
         pages.addWidget(self.page_box)
         pages.addWidget(self.page_count_label)
         pages.addWidget(self.next_button)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.setSpacing(4)
-        bar.addWidget(self.pages)
-        bar.addStretch(1)
-        bar.addWidget(self.zoom_out_button)
-        bar.addWidget(self.zoom_label)
-        bar.addWidget(self.zoom_in_button)
-        bar.addSpacing(4)
-        bar.addWidget(self.fit_button)
+        self.zoom = QWidget()  # "−", the percentage, "+", "Sesuaikan lebar"
+        zoom = QHBoxLayout(self.zoom)
+        zoom.setContentsMargins(0, 0, 0, 0)
+        zoom.setSpacing(4)
+        zoom.addWidget(self.zoom_out_button)
+        zoom.addWidget(self.zoom_label)
+        zoom.addWidget(self.zoom_in_button)
+        zoom.addSpacing(4)
+        zoom.addWidget(self.fit_button)
+        # one row (the pages on the left, the zoom on the right), or two when the pane is
+        # too narrow for both (see _arrange_bar): no text in the bar is ever cut
+        self.bar_grid = QGridLayout()
+        self.bar_grid.setContentsMargins(0, 0, 0, 0)
+        self.bar_grid.setHorizontalSpacing(8)
+        self.bar_grid.setVerticalSpacing(8)
+        self.bar_grid.setColumnStretch(1, 1)
+        self.bar_grid.addWidget(self.pages, 0, 0)
+        self.bar_grid.addWidget(self.zoom, 0, 2)
+        self._two_rows = False
         self.bar = QWidget()
-        self.bar.setLayout(bar)
+        self.bar.setLayout(self.bar_grid)
         self.bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         # the document: HTML, PDF, or the message in its place
@@ -319,12 +343,14 @@ class ModuleReader(QWidget):
             self._set_zoom(100)
 
     def retranslate(self) -> None:
-        self.previous_button.setText(tr(Label.READER_PREVIOUS))
-        self.previous_button.setToolTip(tr(Label.READER_PREVIOUS_TIP))
-        self.next_button.setText(tr(Label.READER_NEXT))
-        self.next_button.setToolTip(tr(Label.READER_NEXT_TIP))
-        self.page_label.setText(tr(Label.READER_PAGE))
+        for button, name, tip in (
+            (self.previous_button, Label.READER_PREVIOUS, Label.READER_PREVIOUS_TIP),
+            (self.next_button, Label.READER_NEXT, Label.READER_NEXT_TIP),
+        ):
+            button.setAccessibleName(tr(name))
+            button.setToolTip(tr(tip))
         self.page_box.setAccessibleName(tr(Label.READER_PAGE))
+        self.page_box.setToolTip(tr(Label.READER_PAGE))
         for button, name in (
             (self.zoom_out_button, Label.READER_ZOOM_OUT),
             (self.zoom_in_button, Label.READER_ZOOM_IN),
@@ -339,6 +365,7 @@ class ModuleReader(QWidget):
         self._fit_widths()
         self._show_page()
         self._show_zoom()
+        self._arrange_bar()
 
     # ---------------------------------------------------------------- opening
 
@@ -463,9 +490,28 @@ class ModuleReader(QWidget):
 
     # ---------------------------------------------------------------- what is shown
 
+    def _arrange_bar(self) -> None:
+        """The zoom beside the page navigation when the reader is wide enough for both
+        whole, else under it (a narrow pane: two rows rather than cut words)."""
+        one_row = (
+            self.pages.sizeHint().width()
+            + self.bar_grid.horizontalSpacing()
+            + self.zoom.sizeHint().width()
+        )
+        two_rows = not self.pages.isHidden() and self.width() < one_row
+        if two_rows == self._two_rows:
+            return
+        self._two_rows = two_rows
+        self.bar_grid.removeWidget(self.zoom)
+        if two_rows:
+            self.bar_grid.addWidget(self.zoom, 1, 0, 1, 3, Qt.AlignmentFlag.AlignLeft)
+        else:
+            self.bar_grid.addWidget(self.zoom, 0, 2)
+
     def _show_controls(self) -> None:
         shown = self.has_document
         self.pages.setVisible(self.is_pdf)  # pages: only a PDF has them
+        self._arrange_bar()
         for widget in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             widget.setEnabled(shown)
         self.zoom_label.setEnabled(shown)
@@ -505,8 +551,10 @@ class ModuleReader(QWidget):
         count = tr(Label.READER_PAGE_COUNT, count=int(digits))
         count_metrics = self.page_count_label.fontMetrics()
         self.page_count_label.setFixedWidth(count_metrics.horizontalAdvance(count) + 4)
-        for button in (self.zoom_out_button, self.zoom_in_button):
-            button.setFixedWidth(max(32, button.sizeHint().height()))
+        height = self.fit_button.sizeHint().height()  # a word's: the arrows' icons are lower
+        square = (self.previous_button, self.next_button, self.zoom_out_button, self.zoom_in_button)
+        for button in square:
+            button.setFixedSize(max(32, height), height)
 
     def _page_changed(self, _page: int) -> None:
         self._show_page()
@@ -553,6 +601,10 @@ class ModuleReader(QWidget):
                 self.browser.scrollToAnchor(url.fragment())
                 return
         QDesktopServices.openUrl(url)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange_bar()
+        super().resizeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -23,7 +23,7 @@ at 1366×768):
    material (last on the page: it is the only part that appears after the first read).
 
 ``refresh()`` reads the session's and machine.db's values on the runner
-(``tasks.CoalescedRead``: a refresh asked while one runs is run once after it, not
+(``tasks.session_read``: a refresh asked while one runs is run once after it, not
 queued) and shows them; the fields the participant is editing are not overwritten, nor
 a choice (zone, Hemat data) made after the read began: each choice has a version, and a
 value read under an older one is not put back. ``retranslate()`` re-says every text. The
@@ -46,12 +46,10 @@ from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -73,7 +71,7 @@ from latsar_desktop.sync.downloader import HEMAT_DATA
 from latsar_desktop.ui import texts
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import set_flag, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner
+from latsar_desktop.ui.tasks import Task, TaskRunner, session_read
 from latsar_desktop.ui.texts import say_all, tr
 from latsar_desktop.ui.widgets import (
     Button,
@@ -82,6 +80,7 @@ from latsar_desktop.ui.widgets import (
     keep_language_chosen,
     label,
     rule,
+    scrolled_column,
 )
 
 __all__ = ["SettingsPage"]
@@ -142,13 +141,9 @@ class SettingsPage(QWidget):
         self.data: SettingsData | None = None  # the last refresh's
         # how many times each choice was made here: a read begun before it is stale
         self._choices = {HEMAT_DATA: 0, texts.TIME_ZONE_SETTING: 0}
-        self._reader = CoalescedRead(
-            runner,
-            self._read,
-            self._show,
-            name="settings.refresh",
-            parent=self,
-            alive=lambda: session.signed_in,  # after a sign-out the page is going away
+        # after a sign-out the page is going away: nothing read is shown
+        self._reader = session_read(
+            runner, session, self._read, self._show, name="settings.refresh", parent=self
         )
         self._save_task: Task[ConnectionSettings] | None = None
         self._edited = False  # the connection fields hold what the participant typed
@@ -167,24 +162,7 @@ class SettingsPage(QWidget):
     # ------------------------------------------------------------------ building
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll_area)
-        inside = QWidget()
-        row = QHBoxLayout(inside)
-        row.setContentsMargins(32, 24, 32, 32)
-        content = QWidget()
-        content.setMaximumWidth(CONTENT_WIDTH)
-        row.addWidget(content, 1)
-        row.addStretch(0)
-        self.scroll_area.setWidget(inside)
-        column = QVBoxLayout(content)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(6)
+        self.scroll_area, column = scrolled_column(self, CONTENT_WIDTH)
         self._build_connection(column)
         self._build_time_zone(column)
         self._build_language(column)

@@ -33,7 +33,7 @@ Threads. ``start()`` starts the session's background sync; its progress and resu
 arrive on the sync thread and are re-posted to the GUI thread with signals (a result
 carries the counts read right after it on that thread, so "done" shows its time at
 once). ``refresh()`` re-reads the pending count, the last sync's time and the number of
-refusals on the ``TaskRunner`` (``tasks.CoalescedRead``: asked while one runs, one more
+refusals on the ``TaskRunner`` (``tasks.session_read``: asked while one runs, one more
 after it, not N; one begun before a sync's result is thrown away and read again). The
 details (the counts and the refused events) are read on the runner too before the
 dialog opens. ``synced`` is emitted on the GUI thread after each successful sync.
@@ -77,7 +77,7 @@ from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import set_property, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
+from latsar_desktop.ui.tasks import TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label, rich_text
 
@@ -260,13 +260,14 @@ class SyncStatusBar(QStatusBar):
         self._signing_out = False
         # the counts, read on the runner; a sync's result brings counts of its own: a
         # read begun before it is stale (``invalidate``), thrown away and read again
-        self._counts_read = CoalescedRead(
+        self._counts_read = session_read(
             runner,
+            session,
             lambda: read_counts(session),
             self._counts_read_done,
             name="status_counts",
             parent=self,
-            alive=lambda: not self._signing_out and session.signed_in,
+            alive=lambda: not self._signing_out,
             failed=self._counts_failed,
         )
         self._loading_details = False

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -286,3 +286,48 @@ class CoalescedRead(Generic[T]):
         if self._again:
             self._again = False
             self.request()
+
+
+class _Signed(Protocol):
+    @property
+    def signed_in(self) -> bool: ...
+
+
+def session_read(
+    runner: TaskRunner,
+    session: _Signed,
+    read: Callable[[], T],
+    loaded: Callable[[T], None],
+    *,
+    name: str,
+    parent: QWidget | None = None,
+    alive: Callable[[], bool] = _always,
+    failed: Callable[[BaseException], None] | None = None,
+) -> CoalescedRead[T | None]:
+    """A screen's ``CoalescedRead`` of ``session``'s data, alive while it is signed in
+    (and ``alive()``). ``read`` failing once the session signed out (it closed its store
+    under the read) is not a failure: nothing is shown, nothing logged as an error. A
+    ``None`` result is never given to ``loaded``."""
+
+    def guarded() -> T | None:
+        try:
+            return read()
+        except Exception:
+            if not session.signed_in:
+                log.debug("%s: the read failed after the sign-out", name, exc_info=True)
+                return None
+            raise
+
+    def apply(result: T | None) -> None:
+        if result is not None:
+            loaded(result)
+
+    return CoalescedRead(
+        runner,
+        guarded,
+        apply,
+        name=name,
+        parent=parent,
+        alive=lambda: session.signed_in and alive(),
+        failed=failed,
+    )

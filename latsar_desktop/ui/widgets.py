@@ -1,6 +1,6 @@
 """Small widgets every screen uses: labels with a style role, buttons that Enter presses
-too, a field's message line, a thin rule, the language list, and message texts with
-their links made clickable."""
+too, a field's message line, a thin rule, a page's scrolled column, the language list,
+and message texts with their links made clickable."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latsar_desktop import i18n
 from latsar_desktop.ui import texts
@@ -53,6 +63,31 @@ def rule() -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     set_role(line, "rule")
     return line
+
+
+def scrolled_column(page: QWidget, width: int) -> tuple[QScrollArea, QVBoxLayout]:
+    """``page`` filled by a scroll area (no frame, never a horizontal bar) holding one
+    column at most ``width`` wide, with the page's margins: the area, and the column's
+    layout to add the sections to (no margins of its own, 6 px between its lines)."""
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    outer.addWidget(area)
+    inside = QWidget()
+    row = QHBoxLayout(inside)
+    row.setContentsMargins(32, 24, 32, 32)
+    content = QWidget()
+    content.setMaximumWidth(width)
+    row.addWidget(content, 1)
+    row.addStretch(0)
+    area.setWidget(inside)
+    column = QVBoxLayout(content)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(6)
+    return area, column
 
 
 def fill_language_combo(combo: QComboBox) -> None:

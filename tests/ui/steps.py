@@ -2,7 +2,8 @@
 real widgets, with clicks and key presses (the fixtures are in ``tests/ui/conftest.py``).
 
 ``type_credentials``, ``submit``, ``sign_in``, ``pass_welcome``, ``open_page``,
-``sign_out``; ``watched_before`` (a first sign-in done before, through the session).
+``sign_out``; ``watched_before`` (a first sign-in done before, through the session);
+``open_session`` (signed in without a window); ``beranda_trophies`` (what Beranda counts).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pytestqt.qtbot import QtBot
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.session.participant import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.ui.home import HomePage
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.shell import PAGES, PROFILE, Shell
 from latsar_desktop.ui.signin import SignInPage
+from latsar_desktop.ui.tasks import TaskRunner
 
 WAIT_MS = 20_000
 """The most a UI test waits for something to happen (a sign-in's scrypt, the 4 s welcome
@@ -127,3 +130,13 @@ def open_session(
     )
     sessions.append(session)
     return session
+
+
+def beranda_trophies(qtbot: QtBot, session: ParticipantSession, runner: TaskRunner) -> int:
+    """The trophies Beranda shows for ``session``: a ``HomePage`` made afresh, its first
+    read landed, its large count read (as the participant reads it)."""
+    home = HomePage(session, runner)
+    qtbot.addWidget(home)
+    home.refresh()
+    qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
+    return int(home.trophy_count.text())

@@ -10,33 +10,31 @@ retake with every answer right raises them; a retake with fewer right
 leaves them (and the best score, which the view says stays) as they were, both on the
 view and in ``session.view()``. The marks under each question say which were right.
 Until a sync the trophies are marked as waiting for it; after it, not. A reflection:
-empty (or only spaces) is refused under the field and nothing is recorded; written and
-saved, the activity is complete in ``session.view()``; the draft comes back when the
-activity is opened again; a text longer than the protocol takes is refused.
+empty (or only spaces), or longer than the protocol takes, is refused by the session,
+its message under the field, and nothing is recorded; written and saved, the activity
+is complete in ``session.view()``; the draft comes back when the activity is opened
+again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.progress import ActivityProgress
 from latsar_desktop.domain.protocol import Activity, ActivityKind
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui import errors
-from latsar_desktop.ui.activity import (
-    REFLECTION_MAX,
-    PracticeQuiz,
-    ReflectionEditor,
-    activity_progress,
-)
+from latsar_desktop.ui.activity import REFLECTION_MAX, PracticeQuiz, ReflectionEditor
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 from tests.recipes import answer
@@ -63,7 +61,7 @@ def show(qtbot: QtBot, styled: None, indonesian: None) -> Iterator[Callable[[QWi
 
 
 def progress_of(session: ParticipantSession, activity_id: str) -> ActivityProgress:
-    found = activity_progress(session.view(), activity_id)
+    found = session.view().activity(activity_id)
     assert found is not None
     return found
 
@@ -72,6 +70,29 @@ def activity_of(session: ParticipantSession, kind: ActivityKind) -> Activity:
     activity = session.package().activity(first_activity(session, kind))
     assert activity is not None
     return activity
+
+
+class Quiz(NamedTuple):
+    session: ParticipantSession
+    activity: Activity
+    view: PracticeQuiz
+
+
+@pytest.fixture
+def opened_quiz(
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    runner: TaskRunner,
+    show: Callable[[QWidget], None],
+) -> Quiz:
+    """The first participant's first practice quiz, open in a shown ``PracticeQuiz``."""
+    session = open_session(machine, people[0], sessions)
+    activity = activity_of(session, ActivityKind.PRACTICE_QUIZ)
+    view = PracticeQuiz(session, runner)
+    show(view)
+    view.open(activity, progress_of(session, activity.id))
+    return Quiz(session, activity, view)
 
 
 def whole_score(value: Decimal) -> str:
@@ -94,22 +115,13 @@ def take(qtbot: QtBot, quiz: PracticeQuiz, right: int) -> None:
 
 
 def test_half_right_earns_half_the_trophies_and_a_retake_never_lowers_them(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    runner: TaskRunner,
-    show: Callable[[QWidget], None],
+    qtbot: QtBot, opened_quiz: Quiz
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    activity = activity_of(session, ActivityKind.PRACTICE_QUIZ)
+    session, activity, quiz = opened_quiz
     n, most = len(activity.questions), activity.trophies
     half = n // 2
     assert n % 2 == 0, "a quiz whose half is a whole number of answers"
     assert most > 0
-    quiz = PracticeQuiz(session, runner)
-    show(quiz)
-    quiz.open(activity, progress_of(session, activity.id))
     assert quiz.status.text() == tr(Label.QUIZ_NOT_TAKEN)
     assert quiz.hint.text() == tr(Label.QUIZ_ANSWERED, answered=0, total=n)
 
@@ -171,19 +183,10 @@ def test_half_right_earns_half_the_trophies_and_a_retake_never_lowers_them(
 
 
 def test_unanswered_questions_count_wrong_and_the_footer_says_so(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    runner: TaskRunner,
-    show: Callable[[QWidget], None],
+    qtbot: QtBot, opened_quiz: Quiz
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    activity = activity_of(session, ActivityKind.PRACTICE_QUIZ)
+    _, activity, quiz = opened_quiz
     n = len(activity.questions)
-    quiz = PracticeQuiz(session, runner)
-    show(quiz)
-    quiz.open(activity, progress_of(session, activity.id))
     first = quiz.questions[0]
     # a click on a choice's text chooses it too
     qtbot.mouseClick(first.choice_texts[answer(first.question, True)], LEFT)
@@ -195,6 +198,16 @@ def test_unanswered_questions_count_wrong_and_the_footer_says_so(
     last = quiz.questions[-1].question
     key_text = next(c.text for c in last.choices if c.id == last.answer)
     assert quiz.questions[-1].feedback.text() == tr(Label.QUIZ_SKIPPED, answer=key_text)
+
+
+def refused(qtbot: QtBot, editor: ReflectionEditor, message: str) -> None:
+    """ "Simpan refleksi" clicked (no message shown before): the session's refusal,
+    ``message``, under the field once the recording has ended, the button usable again."""
+    assert editor.error.text() == ""
+    qtbot.mouseClick(editor.save_button, LEFT)
+    qtbot.waitUntil(lambda: not editor.recording, timeout=WAIT_MS)
+    assert editor.error.text() == message
+    assert editor.save_button.isEnabled()
 
 
 def test_reflection_refused_empty_then_saved_completes_the_activity(
@@ -216,20 +229,18 @@ def test_reflection_refused_empty_then_saved_completes_the_activity(
     assert editor.prompt.text() == activity.prompt
     pending = session.pending_count()
 
-    # empty, then only spaces: refused under the field, nothing recorded
-    qtbot.mouseClick(editor.save_button, LEFT)
-    assert editor.error.text() == tr(Label.REFLECTION_EMPTY)
+    # empty, then only spaces: the session refuses, its message under the field (no
+    # error dialog: the fixture checks), nothing recorded
+    refused(qtbot, editor, tr(Code.REFLECTION_EMPTY))
     qtbot.keyClicks(editor.editor, "   ")
     assert editor.error.text() == ""  # typing clears the message
-    qtbot.mouseClick(editor.save_button, LEFT)
-    assert editor.error.text() == tr(Label.REFLECTION_EMPTY)
+    refused(qtbot, editor, tr(Code.REFLECTION_EMPTY))
     assert session.pending_count() == pending
     assert not progress_of(session, activity.id).completed
 
     # longer than the protocol takes: refused, with how much to remove
     editor.editor.setPlainText("a" * (REFLECTION_MAX + 3))
-    qtbot.mouseClick(editor.save_button, LEFT)
-    assert editor.error.text() == tr(Label.REFLECTION_TOO_LONG, max=REFLECTION_MAX, over=3)
+    refused(qtbot, editor, tr(Code.REFLECTION_TOO_LONG, limit=REFLECTION_MAX, over=3))
     assert session.pending_count() == pending
 
     # written and saved: complete, its trophies shown
@@ -259,22 +270,13 @@ def test_reflection_refused_empty_then_saved_completes_the_activity(
 
 
 def test_the_quiz_is_answered_and_checked_with_the_keyboard(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    runner: TaskRunner,
-    show: Callable[[QWidget], None],
+    qtbot: QtBot, opened_quiz: Quiz
 ) -> None:
     """Arrow keys choose within a question, Tab goes to the next question, Space
     chooses, and the check button is reached and pressed with the keyboard."""
-    session = open_session(machine, people[0], sessions)
-    activity = activity_of(session, ActivityKind.PRACTICE_QUIZ)
-    quiz = PracticeQuiz(session, runner)
-    show(quiz)
+    quiz = opened_quiz.view
     quiz.activateWindow()
     qtbot.waitUntil(quiz.isActiveWindow)
-    quiz.open(activity, progress_of(session, activity.id))
     first, second = quiz.questions[0], quiz.questions[1]
     buttons = list(first.buttons.values())
     buttons[0].setFocus()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt, QUrl, SignalInstance
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -236,9 +236,56 @@ def test_not_downloaded_and_online_the_link_opens_in_the_browser(
     assert clip.focusWidget() is clip.browser_button
     qtbot.mouseClick(clip.browser_button, LEFT)
     assert opened_urls == [QUrl(url)]
+    assert not clip.fallback.isVisible(), "the browser opened: no link to copy"
     with qtbot.waitSignal(clip.download_requested, timeout=1000):
         qtbot.mouseClick(clip.download_button, LEFT)
     assert opened_urls == [QUrl(url)]
+
+
+def test_when_no_browser_starts_the_link_shows_to_copy(
+    qtbot: QtBot, clip: ClipPlayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``openUrl`` says no (no browser on this computer): a calm line says so, the link
+    is selectable text, and "Salin tautan" puts it on the clipboard."""
+    tried: list[QUrl] = []
+
+    def refuse(url: QUrl) -> bool:
+        tried.append(QUrl(url))
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", refuse)
+    clipboard = QGuiApplication.clipboard()
+    kept = clipboard.text()
+    url = url_of(CLIP)
+    clip.open(None, url, True)
+    assert not clip.fallback.isVisible()
+    clip.setFocus()
+    title = clip.panel_title.text()
+    qtbot.keyClick(clip.browser_button, Qt.Key.Key_Return)
+    assert tried == [QUrl(url)]
+    assert clip.fallback.isVisible()
+    assert clip.panel_title.text() == title
+    assert clip.fallback_text.text() == tr(Label.CLIP_BROWSER_FAILED)
+    assert clip.fallback_text.text().startswith("Peramban tidak dapat dibuka")
+    assert clip.link_text.text() == url
+    for text in (clip.fallback_text, clip.link_text):  # whole: as tall as their lines
+        assert text.height() >= text.heightForWidth(text.width()), text.text()
+    assert clip.link_text.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    assert clip.copy_button.text() == "Salin tautan"
+    assert clip.focusWidget() is clip.copy_button, "the keyboard goes on to the copy"
+    width = clip.copy_button.width()
+    try:
+        clipboard.setText("sesuatu yang lain")
+        qtbot.keyClick(clip.copy_button, Qt.Key.Key_Return)
+        assert clipboard.text() == url
+    finally:
+        clipboard.setText(kept)
+    assert clip.copy_button.text() == "✓ Tautan disalin"
+    assert clip.copy_button.width() == width, "the button does not grow once it copied"
+
+    clip.open(None, url, True)  # another clip (or the same, again): a fresh panel
+    assert not clip.fallback.isVisible()
+    assert clip.copy_button.text() == "Salin tautan"
 
 
 def test_not_downloaded_and_offline_a_clear_message_and_no_link(

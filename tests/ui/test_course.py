@@ -34,12 +34,11 @@ from latsar_desktop.ui import errors, texts
 from latsar_desktop.ui.clip import Showing
 from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.course_tree import DONE_MARK, EVALUATION, PROVISIONAL_MARK
-from latsar_desktop.ui.home import HomePage
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import size_text, tr
 from tests.integration.serverkit import sqlite_demo_server
 from tests.recipes import REFLECTION_TEXT, play_recipe
-from tests.ui.steps import LEFT, WAIT_MS, open_session
+from tests.ui.steps import LEFT, WAIT_MS, beranda_trophies, open_session
 
 PageFor = Callable[[ParticipantSession], CoursePage]
 PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
@@ -72,6 +71,17 @@ def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -
         dialog.reject()
     assert dialog is None, "an error dialog was left open"
     assert not any(left), "a dialog of the page was left open"
+
+
+@pytest.fixture
+def page(
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> CoursePage:
+    """The Course page of the first demo participant, signed in through the session."""
+    return page_for(open_session(machine, people[0], sessions))
 
 
 def refreshed(qtbot: QtBot, page: CoursePage) -> CoursePage:
@@ -120,14 +130,9 @@ def download(qtbot: QtBot, page: CoursePage, material_id: str) -> None:
 
 
 def test_the_tree_lists_the_policy_material_first_and_the_evaluation_last(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
+    qtbot: QtBot, page: CoursePage
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
+    session = page.session
     package = session.package()
     tree = page.tree
     tops = [tree.key_of(tree.topLevelItem(i)) for i in range(tree.topLevelItemCount())]
@@ -171,14 +176,9 @@ def test_the_tree_lists_the_policy_material_first_and_the_evaluation_last(
 
 
 def test_a_material_downloads_with_its_size_first_then_removes(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
+    qtbot: QtBot, page: CoursePage
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
+    session = page.session
     download(qtbot, page, CLIP_MATERIAL)
     refreshed(qtbot, page)
     title = session.package().material(CLIP_MATERIAL).title
@@ -207,15 +207,8 @@ def test_a_material_downloads_with_its_size_first_then_removes(
     assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == ""
 
 
-def test_nothing_moves_while_a_material_downloads(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
-) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
+def test_nothing_moves_while_a_material_downloads(qtbot: QtBot, page: CoursePage) -> None:
+    session = page.session
     held = threading.Event()
     real = session.download_material
 
@@ -250,21 +243,20 @@ def test_nothing_moves_while_a_material_downloads(
 
 
 def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
-    runner: TaskRunner,
+    qtbot: QtBot, page: CoursePage, runner: TaskRunner
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
-    home = HomePage(session, runner)
-    qtbot.addWidget(home)
-    home.refresh()
-    qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
-    before = home.snapshot.progress.trophies if home.snapshot is not None else -1
+    session = page.session
+    before = beranda_trophies(qtbot, session, runner)
     assert state_of(page, f"a:{MODULE}") == "0/1"
+    # its sub-material: the trophies of its activities, counted here from the package
+    sub = next(
+        s
+        for m in session.package().materials
+        for s in m.sub_materials
+        if any(a.id == MODULE for a in s.activities)
+    )
+    most = sum(a.trophies for a in sub.activities)
+    assert state_of(page, f"s:{sub.id}") == f"0/{most}"
 
     # not stored: fetched (the server is up) and shown; opened, it is not read yet
     click_item(qtbot, page, f"a:{MODULE}")
@@ -282,14 +274,10 @@ def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
         qtbot.keyClick(reader.browser, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
     assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
+    assert state_of(page, f"s:{sub.id}") == f"1/{most} {PROVISIONAL_MARK}"
     assert page.legend.text() == tr(Label.COURSE_PROVISIONAL_LEGEND)
     assert tr(Label.COURSE_PROVISIONAL) in page.activity.state.text()
-    home.refresh()
-    qtbot.waitUntil(
-        lambda: home.snapshot is not None and home.snapshot.progress.trophies == before + 1,
-        timeout=WAIT_MS,
-    )
-    assert home.trophy_count.text() == str(before + 1)
+    assert beranda_trophies(qtbot, session, runner) == before + 1
 
     # once only: opened again and read to its end again, nothing more is recorded
     pending = session.pending_count()
@@ -307,24 +295,15 @@ def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
     session.sync()
     refreshed(qtbot, page)
     assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1"
+    assert state_of(page, f"s:{sub.id}") == f"1/{most}"
     assert page.legend.text() == ""
 
 
 def test_a_clip_played_to_its_end_completes_it_and_seeking_there_does_not(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
-    runner: TaskRunner,
+    qtbot: QtBot, page: CoursePage, runner: TaskRunner
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
-    home = HomePage(session, runner)
-    qtbot.addWidget(home)
-    home.refresh()
-    qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
-    before = home.snapshot.progress.trophies if home.snapshot is not None else -1
+    session = page.session
+    before = beranda_trophies(qtbot, session, runner)
     download(qtbot, page, CLIP_MATERIAL)
     click_item(qtbot, page, f"a:{CLIP}")
     clip = page.activity.clip
@@ -348,23 +327,13 @@ def test_a_clip_played_to_its_end_completes_it_and_seeking_there_does_not(
         qtbot.mouseClick(clip.player.play_button, LEFT)
     qtbot.waitUntil(lambda: state_of(page, f"a:{CLIP}").startswith(DONE_MARK), timeout=WAIT_MS)
     assert state_of(page, f"a:{CLIP}") == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
-    home.refresh()
-    qtbot.waitUntil(
-        lambda: home.snapshot is not None and home.snapshot.progress.trophies == before + 1,
-        timeout=WAIT_MS,
-    )
-    assert home.trophy_count.text() == str(before + 1)
+    assert beranda_trophies(qtbot, session, runner) == before + 1
 
 
 def test_a_reflection_written_in_the_pane_is_recorded_and_shown(
-    qtbot: QtBot,
-    machine: MachineStore,
-    people: list[dict[str, str]],
-    sessions: list[ParticipantSession],
-    page_for: PageFor,
+    qtbot: QtBot, page: CoursePage
 ) -> None:
-    session = open_session(machine, people[0], sessions)
-    page = page_for(session)
+    session = page.session
     reflection = "kebijakan-2-refleksi"
     click_item(qtbot, page, f"a:{reflection}")
     editor = page.activity.reflection

@@ -273,6 +273,43 @@ def test_beranda_follows_the_data(
     assert page.last_sync.text() == tr(Label.HOME_SYNC_LAST, time=last)
 
 
+def test_trophies_waiting_for_a_sync_are_marked_until_it_confirms_them(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+) -> None:
+    """A completion recorded here counts at once, and a calm line under the number says
+    how many of the trophies wait for a sync; the sync confirms them and the line goes."""
+    session = open_session(machine, people[0], sessions)
+    package = session.package()
+    page = refreshed(qtbot, page_for(session))
+    assert page.trophy_count.text() == "0"
+    assert not page.trophy_provisional.isVisible()
+
+    video = next(
+        a
+        for activities in materials_of(package).values()
+        for a in activities
+        if a.kind is ActivityKind.VIDEO and a.trophies
+    )
+    session.complete_activity(video.id)
+    refreshed(qtbot, page)
+    assert page.trophy_count.text() == str(video.trophies)
+    assert page.trophy_provisional.isVisible()
+    assert page.trophy_provisional.text() == tr(
+        Label.HOME_TROPHIES_PROVISIONAL, count=video.trophies
+    )
+    assert page.trophy_provisional.text().startswith("Termasuk")  # in Indonesian
+
+    session.sync()
+    refreshed(qtbot, page)
+    assert page.trophy_count.text() == str(video.trophies)  # the server counts the same
+    assert not page.trophy_provisional.isVisible()
+    assert page.trophy_provisional.text() == ""
+
+
 def test_a_graded_attempt_shows_its_final_score_large_and_the_passing(
     qtbot: QtBot,
     machine: MachineStore,

@@ -22,11 +22,13 @@ window to sign out.
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -46,6 +48,7 @@ from latsar_desktop.ui.profile import ProfilePage, documents_folder
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 from latsar_server.cli import main as server_cli
+from tests.certkit import REFERENCE
 from tests.recipes import play_recipe, take_attempt
 from tests.servers import RunningServer, dead_url
 from tests.ui.steps import WAIT_MS, open_session
@@ -212,10 +215,13 @@ def test_the_certificate_button_appears_only_once_issued_and_saves_a_genuine_pdf
     qtbot.mouseClick(page.open_button, LEFT)
     assert opened == [QUrl.fromLocalFile(str(target))]
 
-    # "Verifikasi sertifikat…": the saved file is genuine, the server asked too
+    # "Verifikasi sertifikat…": the saved file is genuine, and what the server answered
+    record = certificate.record
     assert verified(qtbot, page, monkeypatch, target) == Verdict.GENUINE.value
     assert page.verdict_title.text() == tr(Label.PROFILE_VERDICT_GENUINE)
-    assert page.verdict_online.text() == tr(Label.PROFILE_VERIFY_ONLINE)
+    assert page.verdict_online.text() == tr(
+        Label.PROFILE_SERVER_GENUINE, number=record.certificate_number, name=person["name"]
+    )
 
     # an edited page (the name drawn otherwise, the signed record left as it was): altered
     drawn = f"({person['name']}) Tj".encode()
@@ -225,6 +231,13 @@ def test_the_certificate_button_appears_only_once_issued_and_saves_a_genuine_pdf
     tampered.write_bytes(pdf.replace(drawn, drawn.replace(b"a", b"o", 1)))
     assert verified(qtbot, page, monkeypatch, tampered) == Verdict.ALTERED.value
     assert page.verdict_title.text() == tr(Label.PROFILE_VERDICT_ALTERED)
+    # the server knows the code, but that vouches for the code only, not for this file
+    assert page.verdict_online.text() == " ".join(
+        (
+            tr(Label.PROFILE_SERVER_GENUINE, number=record.certificate_number, name=person["name"]),
+            tr(Label.PROFILE_SERVER_ONLY_CODE),
+        )
+    )
 
     # the server out of reach: the verdict stands, revocation said to need a connection
     session.set_connection_settings(dead_url(), "", "", None)
@@ -245,6 +258,11 @@ def test_the_certificate_button_appears_only_once_issued_and_saves_a_genuine_pdf
     assert server_cli([*server_args(ui_server), "revoke-certificate", number]) == 0
     assert verified(qtbot, page, monkeypatch, target) == Verdict.REVOKED.value
     assert page.verdict_text.text() == tr(Code.CERTIFICATE_REVOKED, number=number)
+    today = datetime.now(texts.time_zone()).date()  # revoked just now, by the command
+    assert page.verdict_online.text() == tr(
+        Label.PROFILE_SERVER_REVOKED, number=number, name=person["name"], date=today
+    )
+    assert "dicabut pada" in page.verdict_online.text()
     session.sync()
     refreshed(qtbot, page)
     assert not page.download_button.isVisible()
@@ -259,6 +277,102 @@ def test_the_certificate_button_appears_only_once_issued_and_saves_a_genuine_pdf
     assert page.verdict_title.text() == "Revoked"
     assert page.problem.text() == tr(Code.CERTIFICATE_REVOKED, number=number)
     assert page.sign_out_button.text() == tr(Label.SHELL_SIGN_OUT)
+
+
+def test_a_foreign_key_says_what_the_server_answered_and_sync_first_only_before_any_sync(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reference certificate (signed by a test key no client trusts): "Kunci tidak
+    dikenal", and the server's answer in words (its code is not registered). "Sinkronkan
+    dahulu" only while the profile has never synced; synced, the sentence says it is not
+    this training's certificate or its key is not received yet."""
+    reference = REFERENCE / "reference-layout-1-id.pdf"
+    session = open_session(machine, people[1], sessions)
+    assert session.sync_status().last_sync_at is None  # signed in, not synced yet
+    page = refreshed(qtbot, page_for(session))
+    verify_pdf_check = verify_pdf(reference, session.store.known_keys())
+    assert verify_pdf_check.record is not None
+    key_id = verify_pdf_check.record.key_id
+
+    assert verified(qtbot, page, monkeypatch, reference) == Verdict.UNKNOWN_KEY.value
+    assert page.verdict_title.text() == tr(Label.PROFILE_VERDICT_UNKNOWN_KEY)
+    assert page.verdict_text.text() == tr(Label.PROFILE_UNKNOWN_KEY_SYNC, key_id=key_id)
+    assert "sinkronkan dahulu" in page.verdict_text.text()
+    assert page.verdict_online.text() == tr(Label.PROFILE_SERVER_UNKNOWN)
+
+    session.sync()
+    assert verified(qtbot, page, monkeypatch, reference) == Verdict.UNKNOWN_KEY.value
+    assert page.verdict_text.text() == tr(Label.PROFILE_UNKNOWN_KEY, key_id=key_id)
+    assert "inkronkan" not in page.verdict_text.text()  # syncing again would not help
+    assert page.verdict_online.text() == tr(Label.PROFILE_SERVER_UNKNOWN)
+
+    texts.set_language("en")
+    page.retranslate()
+    assert page.verdict_text.text() == tr(Label.PROFILE_UNKNOWN_KEY, key_id=key_id)
+    assert page.verdict_online.text().startswith("The server's answer")
+
+
+def test_the_verify_button_stays_put_under_the_mouse_verdict_after_verdict(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The verdict panel opens under the button; the button, focused as after the file
+    dialog, is disabled while the check runs, and neither that nor the verdicts move it
+    on the screen, click after click; a button low in the view gets its panel scrolled
+    into view, the button still in view."""
+    session = open_session(machine, people[1], sessions)
+    page = refreshed(qtbot, page_for(session))
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # the read laid out
+    area, button = page.scroll_area, page.verify_button
+    viewport = area.viewport()
+    bar = area.verticalScrollBar()
+    letter = tmp_path / "surat.pdf"
+    letter.write_bytes(b"%PDF-1.4 bukan sertifikat")
+    files = [
+        REFERENCE / "reference-layout-1-id.pdf",
+        letter,
+        REFERENCE / "reference-layout-1-en.pdf",
+    ]
+
+    def on_screen() -> int:
+        return button.mapTo(viewport, QPoint(0, 0)).y()
+
+    # the button in the upper part of the view, focused (the file dialog gives it back)
+    bar.setValue(button.mapTo(area.widget(), QPoint(0, 0)).y() - 80)
+    page.activateWindow()
+    button.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(button.hasFocus, timeout=WAIT_MS)
+    where = on_screen()
+    LOG = []  # DBG
+    def dump(tag):  # DBG
+        lay = page.data_title.parentWidget().layout()  # DBG
+        LOG.append((tag, bar.value(), bar.maximum(), [(type(lay.itemAt(i).widget()).__name__ if lay.itemAt(i).widget() else 'L', lay.itemAt(i).geometry().y(), lay.itemAt(i).geometry().height()) for i in range(lay.count())]))  # DBG
+    dump("before")  # DBG
+    for path in files:
+        verified(qtbot, page, monkeypatch, path)
+        dump("after")  # DBG
+        Path("/tmp/fixG_log.txt").write_text("\n".join(map(str, LOG)))  # DBG
+        assert on_screen() == where
+        assert button.hasFocus()  # back on the button, so Enter checks the next file
+        panel_top = page.verdict_panel.mapTo(viewport, QPoint(0, 0)).y()
+        assert panel_top > where + button.height()  # under the button
+
+    # the button at the view's bottom: the panel is scrolled into view, the button stays
+    bar.setValue(button.mapTo(area.widget(), QPoint(0, 0)).y() - viewport.height() + 60)
+    verified(qtbot, page, monkeypatch, files[0])
+    panel = page.verdict_panel
+    assert panel.mapTo(viewport, QPoint(0, panel.height())).y() <= viewport.height()
+    assert 0 <= on_screen() < viewport.height() - button.height()
 
 
 def test_a_second_device_is_listed_and_revoked_and_its_next_sync_is_refused(
@@ -289,6 +403,7 @@ def test_a_second_device_is_listed_and_revoked_and_its_next_sync_is_refused(
         revoke = lost.revoke
         assert revoke is not None
         qtbot.waitUntil(revoke.isVisible, timeout=WAIT_MS)  # shown by the next event loop turn
+        assert revoke.accessibleName() == "Cabut Laptop kedua"  # a reader says which device
         # keyboard: Tab goes from "Verifikasi sertifikat…" to the device's "Cabut"
         page.activateWindow()
         page.verify_button.setFocus(Qt.FocusReason.TabFocusReason)
@@ -329,6 +444,38 @@ def test_a_second_device_is_listed_and_revoked_and_its_next_sync_is_refused(
             opened.sign_out()
             sessions.remove(opened)
         other_machine.close()
+
+
+def test_a_save_the_sign_out_interrupts_ends_without_an_error_dialog(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    page_for: PageFor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The save runs, the participant signs out meanwhile, the save then fails (its
+    session closed): the page is going away, no error dialog opens over it."""
+    session = open_session(machine, people[0], sessions)
+    page = refreshed(qtbot, page_for(session))
+    started, go_on = threading.Event(), threading.Event()
+
+    def held(_path: Path, _language: str) -> None:
+        started.set()
+        assert go_on.wait(WAIT_MS / 1000)
+        raise OSError("the profile was closed")
+
+    monkeypatch.setattr(session, "save_certificate", held)
+    save_dialog_answers(monkeypatch, tmp_path / "sertifikat.pdf")
+    page.download()
+    assert started.wait(WAIT_MS / 1000)
+    assert page.saving
+    session.sign_out()
+    go_on.set()
+    qtbot.waitUntil(lambda: not page.saving, timeout=WAIT_MS)  # the failure came back
+    assert page.download_button.isEnabled()
+    assert errors.current_dialog() is None
 
 
 def test_the_devices_need_a_connection_and_load_again_with_retry(

@@ -9,9 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QPoint, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QTextCursor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -55,6 +64,13 @@ class Emitted:
         return len(self.calls)
 
 
+def finishes_of(reader: ModuleReader) -> Emitted:
+    """What ``reader.finished`` emits from now on."""
+    finished = Emitted()
+    reader.finished.connect(finished)
+    return finished
+
+
 def settle(qtbot: QtBot) -> None:
     """Let the event loop deliver what is queued (the reader's checks after a show or an
     open run from it): no assertion on how long anything takes."""
@@ -88,8 +104,7 @@ def five_page_pdf(folder: Path) -> Path:
 def test_long_html_is_finished_only_when_scrolled_to_its_bottom(
     qtbot: QtBot, reader: ModuleReader, tmp_path: Path
 ) -> None:
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     assert reader.open(long_html(tmp_path), HTML)
     settle(qtbot)
     bar = reader.browser.verticalScrollBar()
@@ -117,8 +132,7 @@ def test_long_html_is_finished_only_when_scrolled_to_its_bottom(
 def test_html_scroll_bar_dragged_to_the_bottom_finishes_it(
     qtbot: QtBot, reader: ModuleReader, tmp_path: Path
 ) -> None:
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     reader.open(long_html(tmp_path), HTML)
     settle(qtbot)
     bar = reader.browser.verticalScrollBar()
@@ -135,8 +149,7 @@ def test_html_that_fits_is_finished_once_it_is_shown(qtbot: QtBot, tmp_path: Pat
     reader = ModuleReader()
     qtbot.addWidget(reader)
     reader.resize(*PANE)
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     assert reader.open(page, HTML)
     settle(qtbot)
     assert len(finished) == 0, "not shown yet: not read"
@@ -152,8 +165,7 @@ def test_reopened_document_is_finished_again(
 ) -> None:
     page = tmp_path / "pendek.html"
     page.write_text("<p>Satu paragraf saja.</p>", encoding="utf-8")
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     reader.open(page, HTML)
     qtbot.waitUntil(lambda: len(finished) == 1, timeout=WAIT_MS)
     reader.close_document()
@@ -168,8 +180,7 @@ def test_reopened_document_is_finished_again(
 def test_pdf_is_finished_only_when_its_last_page_is_reached(
     qtbot: QtBot, reader: ModuleReader, tmp_path: Path
 ) -> None:
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     assert reader.open(five_page_pdf(tmp_path), PDF)
     settle(qtbot)
     assert reader.is_pdf
@@ -201,8 +212,7 @@ def test_pdf_is_finished_only_when_its_last_page_is_reached(
 def test_pdf_pages_by_keyboard_and_page_box(
     qtbot: QtBot, reader: ModuleReader, tmp_path: Path
 ) -> None:
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     reader.open(five_page_pdf(tmp_path), PDF)
     reader.setFocus()
     assert reader.pdf_view.hasFocus(), "the reader's focus goes to its document"
@@ -227,8 +237,7 @@ def test_pdf_pages_by_keyboard_and_page_box(
 def test_pdf_scrolled_to_its_end_is_finished(
     qtbot: QtBot, reader: ModuleReader, tmp_path: Path
 ) -> None:
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     reader.open(five_page_pdf(tmp_path), PDF)
     settle(qtbot)
     bar = reader.pdf_view.verticalScrollBar()
@@ -310,6 +319,90 @@ def test_zoom_changes_the_html_text_size(
     assert reader.browser.document().defaultFont().pointSizeF() == pytest.approx(size)
 
 
+# ------------------------------------------------------------------ the bar in a narrow pane
+
+
+def cut(widget: QWidget) -> str | None:
+    """What of ``widget``'s text (or icon) its width cannot show, or None: all of it shows."""
+    if isinstance(widget, QPushButton):
+        option = QStyleOptionButton()
+        widget.initStyleOption(option)
+        contents = QStyle.SubElement.SE_PushButtonContents  # inside its border and padding
+        room = widget.style().subElementRect(contents, option, widget).width()
+        text = widget.text()
+        need = widget.fontMetrics().horizontalAdvance(text) if text else widget.iconSize().width()
+    elif isinstance(widget, QSpinBox):
+        editor = widget.findChild(QLineEdit)
+        assert editor is not None
+        text = str(widget.maximum())  # its widest number
+        room = editor.width() - 4  # QLineEdit's own margins
+        need = widget.fontMetrics().horizontalAdvance(text)
+    else:
+        assert isinstance(widget, QLabel), widget
+        text = widget.text()
+        room = widget.contentsRect().width()
+        need = widget.fontMetrics().horizontalAdvance(text)
+    return None if need <= room else f"{text or widget.accessibleName()!r}: {need} px in {room}"
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("width", [560, 450, 380])
+def test_every_text_of_the_pdf_bar_shows_whole_in_a_narrow_pane(
+    qtbot: QtBot, tmp_path: Path, language: str, width: int
+) -> None:
+    """At 1366×768, 125 % the activity pane gives the reader about 450 px (560 at most):
+    the tester saw "Sebelumnya" cut to "lur". A reader held at that width (as the pane
+    holds it) shows every word and icon of its bar whole, inside the bar, none over
+    another; at 560 px on one row, narrower the zoom goes under the pages."""
+    texts.set_language(language)
+    reader = ModuleReader()
+    qtbot.addWidget(reader)
+    reader.setFixedSize(*PANE)
+    reader.show()
+    qtbot.waitExposed(reader)
+    assert reader.open(five_page_pdf(tmp_path), PDF)
+    reader.go_to_page(1)
+    reader.setFixedSize(width, 420)  # the pane narrowed with the document open
+    settle(qtbot)
+    shown = [
+        widget
+        for widget in (
+            reader.previous_button,
+            reader.page_box,
+            reader.page_count_label,
+            reader.next_button,
+            reader.zoom_out_button,
+            reader.zoom_label,
+            reader.zoom_in_button,
+            reader.fit_button,
+        )
+        if widget.isVisible()
+    ]
+    assert len(shown) == 8
+    assert reader.bar.width() == width
+    problems = [problem for problem in map(cut, shown) if problem is not None]
+    assert problems == [], f"cut at {width} px ({language})"
+    places = [QRect(widget.mapTo(reader.bar, QPoint(0, 0)), widget.size()) for widget in shown]
+    for widget, place in zip(shown, places, strict=True):
+        assert reader.bar.rect().contains(place), f"{widget!r} outside the bar: {place}"
+    for index, place in enumerate(places):
+        for other in places[index + 1 :]:
+            assert not place.intersects(other), f"{place} over {other}"
+    for button, name in (
+        (reader.previous_button, Label.READER_PREVIOUS),
+        (reader.next_button, Label.READER_NEXT),
+    ):
+        assert button.text() == ""
+        assert button.accessibleName() == tr(name)
+        assert tr(name) in button.toolTip()
+    one_row = reader.zoom.geometry().top() == reader.pages.geometry().top()
+    if width >= 560:
+        assert one_row, "the pages and the zoom side by side"
+    if not one_row:
+        assert reader.zoom.geometry().top() >= reader.pages.geometry().bottom()
+    reader.close_document()
+
+
 # ------------------------------------------------------------------ a file that cannot be shown
 
 
@@ -318,8 +411,7 @@ def test_corrupt_pdf_shows_the_message_in_place_and_emits_failed(
 ) -> None:
     damaged = tmp_path / "modul-rusak.pdf"
     damaged.write_bytes(random.Random(17).randbytes(8192))
-    finished = Emitted()
-    reader.finished.connect(finished)
+    finished = finishes_of(reader)
     with qtbot.waitSignal(reader.failed, timeout=WAIT_MS) as failed:
         assert not reader.open(damaged, PDF)
     assert "modul-rusak.pdf" in failed.args[0]
@@ -429,12 +521,14 @@ def test_images_relative_to_the_html_file_are_shown(
 
 def test_retranslate_rereads_every_text(qtbot: QtBot, reader: ModuleReader, tmp_path: Path) -> None:
     reader.open(five_page_pdf(tmp_path), PDF)
-    assert reader.next_button.text() == "Berikutnya"
+    assert reader.next_button.accessibleName() == "Halaman berikutnya"
     assert reader.fit_button.text() == "Sesuaikan lebar"
     texts.set_language("en")
     reader.retranslate()
-    assert reader.next_button.text() == "Next"
-    assert reader.previous_button.text() == "Previous"
+    assert reader.next_button.accessibleName() == "Next page"
+    assert reader.next_button.toolTip() == "Next page (Page Down)"
+    assert reader.previous_button.accessibleName() == "Previous page"
+    assert reader.page_box.accessibleName() == "Page"
     assert reader.fit_button.text() == "Fit width"
     assert reader.page_count_label.text() == "of 5"
     assert reader.message_title.text() == "This module cannot be opened"
