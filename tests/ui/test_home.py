@@ -7,7 +7,8 @@ read back from the code that computes the page's. 0/50 after the sign-in; 27 tro
 (every video and module, two practice quizzes with chosen answers): the evaluation
 locked, with its reason; one required reflection more, 28: open. Changes recorded
 before a sync show as pending; after ``session.sync()`` none are, and the last sync's
-time shows. An attempt waiting for a sync, then graded: the final score large, passed,
+time shows; trophies of a local completion are marked as waiting for a sync until it.
+An attempt waiting for a sync, then graded: the final score large, passed,
 the expected issue date. The daily grading limit used up: none left today, the next
 attempt graded on a later day, one accepted attempt waiting for it. A material that
 becomes complete gets its "✓" without moving its row's numbers. Refreshes asked while
