@@ -242,9 +242,9 @@ class Code(StrEnum):
     USB_FOLDER_FULL = "usb.folder_full"  # needed_mb, free_mb: Decimal (the folder's disk)
     USB_DISK_FULL = "usb.disk_full"  # needed_mb, free_mb: Decimal (this computer's disk)
     # a file of the folder refused (name: the package's file name)
-    USB_FILE_SIZE_MISMATCH = "usb.file_size_mismatch"  # name, size, expected: int (bytes)
-    USB_FILE_HASH_MISMATCH = "usb.file_hash_mismatch"  # name: str
-    USB_FILE_UNREADABLE = "usb.file_unreadable"  # name: str
+    USB_FILE_SIZE_MISMATCH = "usb.file_size_mismatch"  # size, expected: int (bytes); name
+    USB_FILE_HASH_MISMATCH = "usb.file_hash_mismatch"  # name: str (shown before the text)
+    USB_FILE_UNREADABLE = "usb.file_unreadable"  # name: str (shown before the text)
     # the summaries: copied, present (already there), missing (not stored here): int
     USB_EXPORTED = "usb.exported"
     # copied, present, refused, skipped (files the package does not list), missing: int

@@ -268,8 +268,6 @@ class Label(StrEnum):
     REFLECTION_FIELD = "ui.reflection.field"  # the text field's name
     REFLECTION_COUNT = "ui.reflection.count"  # count: int, max: int
     REFLECTION_SAVE = "ui.reflection.save"  # "Simpan refleksi"
-    REFLECTION_EMPTY = "ui.reflection.empty"  # nothing written
-    REFLECTION_TOO_LONG = "ui.reflection.too_long"  # max: int, over: int
     REFLECTION_SAVED = "ui.reflection.saved"  # "Refleksi tersimpan."
     REFLECTION_SAVED_BEFORE = "ui.reflection.saved_before"  # opened once already written
     COURSE_TREE = "ui.course.tree"
@@ -359,7 +357,6 @@ class Label(StrEnum):
     PROFILE_VERDICT_UNKNOWN_KEY = "ui.profile.verdict_unknown_key"
     PROFILE_VERDICT_REVOKED = "ui.profile.verdict_revoked"
     PROFILE_VERDICT_NOT_A_CERTIFICATE = "ui.profile.verdict_not_a_certificate"
-    PROFILE_VERIFY_ONLINE = "ui.profile.verify_online"  # the server was asked too
     PROFILE_VERIFY_OFFLINE = "ui.profile.verify_offline"  # the server could not be asked
     PROFILE_DEVICES_TITLE = "ui.profile.devices_title"  # "Perangkat"
     PROFILE_DEVICES_INTRO = "ui.profile.devices_intro"
@@ -374,11 +371,11 @@ class Label(StrEnum):
     PROFILE_REVOKE_QUESTION = "ui.profile.revoke_question"  # name: str
     PROFILE_REVOKE_EXPLAIN = "ui.profile.revoke_explain"
     PROFILE_REVOKING = "ui.profile.revoking"  # name: str
-    READER_PREVIOUS = "ui.reader.previous"  # "Sebelumnya": the PDF's previous page
+    READER_PREVIOUS = "ui.reader.previous"  # the previous page arrow (its name and tip)
     READER_PREVIOUS_TIP = "ui.reader.previous_tip"
-    READER_NEXT = "ui.reader.next"  # "Berikutnya": the PDF's next page
+    READER_NEXT = "ui.reader.next"  # the next page arrow (its name and tip)
     READER_NEXT_TIP = "ui.reader.next_tip"
-    READER_PAGE = "ui.reader.page"  # "Halaman", before the page box
+    READER_PAGE = "ui.reader.page"  # "Halaman": the page box's name and tip
     READER_PAGE_COUNT = "ui.reader.page_count"  # count: int ("dari 5"), after the page box
     READER_ZOOM_OUT = "ui.reader.zoom_out"  # the "−" button's name and tip
     READER_ZOOM_IN = "ui.reader.zoom_in"  # the "+" button's name and tip
@@ -414,3 +411,6 @@ class Label(StrEnum):
     PROFILE_SERVER_ONLY_CODE = "ui.profile.server_only_code"  # the answer is not about the file
     PROFILE_UNKNOWN_KEY = "ui.profile.unknown_key"  # key_id: not this server's, or key too new
     PROFILE_UNKNOWN_KEY_SYNC = "ui.profile.unknown_key_sync"  # key_id: never synced: sync first
+    COURSE_DOWNLOAD_UNREACHABLE = "ui.course.download_unreachable"  # a download: link down
+    COURSE_DOWNLOAD_RETRY = "ui.course.download_retry"  # size: the download button after a failure
+    COURSE_DOWNLOAD_ALL_OFFLINE = "ui.course.download_all_offline"  # tooltip: "Unduh semua" off

@@ -1,24 +1,26 @@
 """Course's practice quiz and reflection views (DESIGN §4; issue 17, Course).
 
 ``PracticeQuiz``: ``open(activity, progress)`` shows a practice quiz's questions one under
-another in a scrolling column, each numbered ("1. …") with its choices as a group of
-radio buttons (Tab moves from question to question, the arrow keys between choices; a
+another in a scrolling column, each numbered ("1. …") with its choices as a group of radio
+buttons (Tab moves from question to question, then to the footer's button; the arrow keys
+choose the previous or next choice; the column scrolls to the choice that has the focus; a
 choice's text, which wraps, selects it when clicked). The footer, always in view, counts
 the questions answered (an unanswered one counts wrong: it says so) and holds the one
-button: "Periksa jawaban", then "Ulangi kuis" in the same place. "Periksa jawaban"
-records the answers through ``session.record_practice`` (the core grades them) and reads
+button: "Periksa jawaban", then "Ulangi kuis" in the same place. "Periksa jawaban" records
+the answers through ``session.record_practice`` (the core grades them) and reads
 ``session.view()``, both off the GUI thread; the result shows in place: the score large,
-right answers of the total, whether this is the best score or the best score stays what
-it was (the best score never goes down), the trophies the best score earns of the quiz's
+right answers of the total, whether this is the best score or the best score stays what it
+was (the best score never goes down), the trophies the best score earns of the quiz's
 maximum, and under each question whether it was right, with the right choice shown.
 "Ulangi kuis" clears the answers for a retake.
 
 ``ReflectionEditor``: ``open(activity, progress)`` shows the prompt, a text field with a
-live character counter, and "Simpan refleksi", which records through
-``session.record_reflection`` (off the GUI thread). The session refuses an empty text, or
-one longer than the protocol allows, with a ``DomainError``: its message shows under the
-field and nothing is recorded. What was typed is kept per activity while the widget lives
-(another activity opened and this one opened again: the draft is back).
+live character counter (a column that scrolls in a short pane), and, in a footer always in
+view, "Simpan refleksi" (the focus stays in the form while it saves), which records
+through ``session.record_reflection`` (off the GUI thread). The session refuses an empty
+text, or one longer than the protocol allows, with a ``DomainError``: its message shows
+under the field and nothing is recorded. What was typed is kept per activity while the
+widget lives (another activity opened and this one opened again: the draft is back).
 
 Both show "Menunggu sinkronisasi" beside the trophies while they come from changes the
 server has not confirmed yet (``ActivityProgress.provisional``), emit ``recorded`` after
@@ -34,9 +36,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -60,7 +64,7 @@ from latsar_desktop.ui import texts
 from latsar_desktop.ui.downloads import panel
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.style import set_flag, set_property, set_role
-from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, field_error, label, rule
 
@@ -74,6 +78,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 NO_NUMBER = "—"
+REFLECTION_MIN_HEIGHT = 120  # the field: about five lines, whatever the pane's height
+_ARROWS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
 
 
 def provisional(progress: ActivityProgress | None) -> bool:
@@ -92,6 +98,15 @@ def _chip() -> QLabel:
     chip = label("", "chip")
     chip.setVisible(False)
     return chip
+
+
+class _Field(QPlainTextEdit):
+    """The reflection's text field: it asks for its minimum height (about five lines), so
+    a short pane keeps the rest in view; a taller one still gives it the room left."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), REFLECTION_MIN_HEIGHT)
 
 
 class _ChoiceText(QLabel):
@@ -121,6 +136,7 @@ class QuestionView(QFrame):
     it was answered right (and the right choice)."""
 
     changed = Signal()
+    focused = Signal(QWidget)  # one of its choices got the keyboard's focus
 
     def __init__(self, number: int, question: Question, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +164,7 @@ class QuestionView(QFrame):
             row.addWidget(text, 1)
             box.addLayout(row)
             self.group.addButton(button)
+            button.installEventFilter(self)
             self.buttons[choice.id] = button
             self.choice_texts[choice.id] = text
         self.group.buttonToggled.connect(lambda _button, _on: self.changed.emit())
@@ -158,6 +175,27 @@ class QuestionView(QFrame):
         box.addWidget(self.feedback)
         self.checked: str | None = None  # the answer when it was checked (None: not yet)
         self.retranslate()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The arrow keys choose the previous or next choice of this question (Qt's own
+        arrows only move the focus while no choice is chosen yet); the focus on a choice
+        is told (the quiz scrolls it into view)."""
+        if watched not in self.group.buttons():
+            return super().eventFilter(watched, event)
+        kind = event.type()
+        if kind is QEvent.Type.FocusIn:
+            self.focused.emit(watched)
+        elif kind is QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            step = _ARROWS.get(Qt.Key(event.key()))
+            if step is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                buttons = list(self.buttons.values())
+                index = buttons.index(watched)  # type: ignore[arg-type]
+                target = buttons[min(max(0, index + step), len(buttons) - 1)]
+                if target.isEnabled():
+                    target.setChecked(True)
+                    target.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
 
     def chosen(self) -> str | None:
         for choice_id, button in self.buttons.items():
@@ -240,13 +278,14 @@ class _ActivityView(QWidget):
         self.progress: ActivityProgress | None = None
         self.recording = False  # a recording runs (its button disabled)
         self._opened = 0  # which open() a result belongs to
-        self._reader: CoalescedRead[ActivityProgress | None] = CoalescedRead(
+        # Any: mypy solves session_read's T with the None of ``_read``'s result taken out
+        self._reader: CoalescedRead[Any] = session_read(
             runner,
+            session,
             self._read,
             self._loaded,
             name=f"{type(self).__name__}.refresh",
             parent=self,
-            alive=lambda: session.signed_in,
         )
 
     def refresh(self) -> None:
@@ -256,7 +295,7 @@ class _ActivityView(QWidget):
 
     def _read(self) -> ActivityProgress | None:
         activity = self.activity
-        if activity is None or not self.session.signed_in:
+        if activity is None:
             return None
         return self.session.view().activity(activity.id)
 
@@ -411,12 +450,33 @@ class PracticeQuiz(_ActivityView):
         for number, question in enumerate(activity.questions, start=1):
             view = QuestionView(number, question)
             view.changed.connect(self._answers_changed)
+            view.focused.connect(self._follow_focus)
             self.question_box.addWidget(view)
             view.show()  # at once (a layout shows a new child only at the next event)
             self.questions.append(view)
+        self._order_tabs()
         self._set_checked(False)
         self.scroller.verticalScrollBar().setValue(0)
         self.retranslate()
+
+    def _order_tabs(self) -> None:
+        """Tab goes through the questions first, then to the footer's button (the
+        questions are made after it: the window's chain would reach it before them)."""
+        chain: list[QWidget] = []
+        for view in self.questions:
+            chain.extend(view.buttons.values())
+        chain.extend((self.check_button, self.retake_button))
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def _follow_focus(self, widget: QWidget) -> None:
+        """A choice got the focus: the column scrolls it (and its text) into view."""
+        row = widget.parentWidget()
+        self.scroller.ensureWidgetVisible(widget, 50, 40)
+        if isinstance(row, QuestionView):
+            text = row.choice_texts.get(next(k for k, b in row.buttons.items() if b is widget))
+            if text is not None:
+                self.scroller.ensureWidgetVisible(text, 50, 40)
 
     def answers(self) -> dict[str, str]:
         """The choices made: question id → choice id (unanswered questions left out)."""
@@ -552,7 +612,20 @@ class ReflectionEditor(_ActivityView):
         self.retranslate()
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        """A column that scrolls inside the pane when it is short (the prompt, the field,
+        the counter under it), over a footer always in view (the status with "Simpan
+        refleksi" beside it, the trophies under them); every part keeps its own size."""
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(0)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        page.addWidget(self.scroller)
+        self.form = QWidget()
+        outer = QVBoxLayout(self.form)
         outer.setContentsMargins(24, 20, 24, 12)
         outer.setSpacing(8)
         self.title = label("", "subtitle", wrap=True)
@@ -566,10 +639,10 @@ class ReflectionEditor(_ActivityView):
         outer.addWidget(self.prompt)
         outer.addSpacing(4)
 
-        self.editor = QPlainTextEdit()
+        self.editor = _Field()
         set_role(self.editor, "reflection")
         self.editor.setTabChangesFocus(True)  # Tab leaves the field (keyboard reachable)
-        self.editor.setMinimumHeight(120)
+        self.editor.setMinimumHeight(REFLECTION_MIN_HEIGHT)
         self.editor.textChanged.connect(self._text_changed)
         outer.addWidget(self.editor, 1)
 
@@ -578,24 +651,34 @@ class ReflectionEditor(_ActivityView):
         self.error = field_error(2)
         self.counter = label("", "muted")
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.counter.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         under.addWidget(self.error, 1)
         under.addWidget(self.counter, 0, Qt.AlignmentFlag.AlignTop)
         outer.addLayout(under)
+        self.scroller.setWidget(self.form)
 
-        outer.addWidget(rule())
+        page.addWidget(rule())
+        bottom = QVBoxLayout()
+        bottom.setContentsMargins(24, 10, 24, 12)
+        bottom.setSpacing(4)
         footer = QHBoxLayout()
-        footer.setContentsMargins(0, 4, 0, 0)
         footer.setSpacing(12)
         self.status = label("", "field", wrap=True)
+        self.save_button = Button("", "primary")
+        self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.save_button.clicked.connect(self.save)
+        footer.addWidget(self.status, 1, Qt.AlignmentFlag.AlignVCenter)
+        footer.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
+        bottom.addLayout(footer)
+        marks = QHBoxLayout()
+        marks.setSpacing(12)
         self.trophies = label("", "muted")
         self.pending = _chip()
-        self.save_button = Button("", "primary")
-        self.save_button.clicked.connect(self.save)
-        footer.addWidget(self.status, 1)
-        footer.addWidget(self.trophies, 0, Qt.AlignmentFlag.AlignVCenter)
-        footer.addWidget(self.pending, 0, Qt.AlignmentFlag.AlignVCenter)
-        footer.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        outer.addLayout(footer)
+        marks.addWidget(self.trophies, 0, Qt.AlignmentFlag.AlignVCenter)
+        marks.addWidget(self.pending, 0, Qt.AlignmentFlag.AlignVCenter)
+        marks.addStretch(1)
+        bottom.addLayout(marks)
+        page.addLayout(bottom)
 
     # ------------------------------------------------------------------ the participant's
 
@@ -663,6 +746,9 @@ class ReflectionEditor(_ActivityView):
         set_flag(self.editor, "invalid", problem is not None)
 
     def show_busy(self) -> None:
+        if self.recording and self.save_button.hasFocus():
+            # a disabled button gives the focus away (to the side bar): the field keeps it
+            self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         self.save_button.setEnabled(not self.recording and self.activity is not None)
 
     def show_progress(self) -> None:

@@ -27,9 +27,13 @@ the bottom. Right, a stack showing what is selected:
   waiting; "Mulai evaluasi", enabled only when it is open, emits ``evaluation_requested``.
 
 Everything shown comes from one read of the session (``CourseSnapshot``), made off the
-GUI thread by ``refresh()`` through a ``CoalescedRead`` and applied on it; the tree keeps
+GUI thread by ``refresh()`` through ``session_read`` and applied on it; the tree keeps
 its selection and expansion across refreshes, and an activity open in the pane stays
-open (its header only is updated). The hosted widgets are made the first time they are
+open (its header only is updated), unless the link went down or came back since the last
+read (the shell refreshes after each sync) and it is a module or clip not stored here:
+it is opened again (the clip's link, or the offline message). "Unduh semua" waits for
+the link (disabled, a tooltip says why). The legend under the tree keeps its line
+whether it shows or not: the tree never moves. The hosted widgets are made the first time they are
 needed. The page decides nothing: sizes are the session's plans, states its progress.
 """
 
@@ -61,7 +65,7 @@ from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.sync.downloader import Plan
-from latsar_desktop.sync.errors import SyncError, SyncErrorKind
+from latsar_desktop.sync.errors import LINK_DOWN_KINDS, SyncError, SyncErrorKind
 from latsar_desktop.ui.course_panes import (
     ActivityPane,
     EvaluationPanel,
@@ -70,7 +74,7 @@ from latsar_desktop.ui.course_panes import (
 from latsar_desktop.ui.course_tree import EVALUATION, CourseTree, TreeData
 from latsar_desktop.ui.downloads import SwapSlot, left_aligned
 from latsar_desktop.ui.style import set_role
-from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner
+from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, size_text, tr
 from latsar_desktop.ui.widgets import Button, label
 
@@ -95,6 +99,7 @@ class CourseSnapshot:
     plans: dict[str, Plan]  # per material: what its download would move
     plan_all: Plan
     hemat_data: bool
+    link_up: bool  # the server was reachable, last known (``session.link_up()``)
 
     def material(self, material_id: str) -> MaterialProgress | None:
         return next((m for m in self.view.materials if m.material_id == material_id), None)
@@ -152,13 +157,8 @@ class CoursePage(QWidget):
         self.current_activity: str | None = None  # the activity open in the pane
         self.confirm_dialog: QMessageBox | None = None
         self.result_dialog: QMessageBox | None = None
-        self._reader: CoalescedRead[CourseSnapshot | None] = CoalescedRead(
-            runner,
-            self._read,
-            self._loaded,
-            name="course.refresh",
-            parent=self,
-            alive=lambda: session.signed_in,
+        self._reader: CoalescedRead[CourseSnapshot | None] = session_read(
+            runner, session, self._read, self._loaded, name="course.refresh", parent=self
         )
         self._build()
         self.retranslate()
@@ -199,7 +199,7 @@ class CoursePage(QWidget):
         )
         self.tree.opened.connect(self._open_key)
         self.legend = label("", "muted")
-        self.legend.setMinimumHeight(self.legend.sizeHint().height())
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         left_box.addWidget(self.tree, 1)
         left_box.addWidget(self.legend)
         self.splitter.addWidget(left)
@@ -252,30 +252,42 @@ class CoursePage(QWidget):
             self.refresh()
         super().showEvent(event)
 
-    def _read(self) -> CourseSnapshot | None:
+    def _read(self) -> CourseSnapshot:
         session = self.session
-        try:
-            package = session.package()
-            return CourseSnapshot(
-                package=package,
-                view=session.view(),
-                offline=frozenset(session.offline_materials()),
-                plans={m.id: session.plan_material(m.id) for m in package.materials},
-                plan_all=session.plan_all(),
-                hemat_data=session.hemat_data(),
-            )
-        except Exception:
-            if not session.signed_in:
-                return None
-            raise
+        package = session.package()
+        return CourseSnapshot(
+            package=package,
+            view=session.view(),
+            offline=frozenset(session.offline_materials()),
+            plans={m.id: session.plan_material(m.id) for m in package.materials},
+            plan_all=session.plan_all(),
+            hemat_data=session.hemat_data(),
+            link_up=session.link_up(),
+        )
 
-    def _loaded(self, snapshot: CourseSnapshot | None) -> None:
-        if snapshot is None:
-            return
+    def _loaded(self, snapshot: CourseSnapshot) -> None:
+        before = self.snapshot
         self.snapshot = snapshot
         # a completion this read shows is done asking (one read before it lands keeps it)
         self.completing = {a for a in self.completing if not snapshot.completed(a)}
         self._apply()
+        if before is not None and before.link_up != snapshot.link_up:
+            self._link_changed()
+
+    def _link_changed(self) -> None:
+        """The link went down or came back (a sync failed or reached the server): an open
+        module or clip whose file is not stored shows what it can now (its link, or the
+        fetch, when online; the offline message when not)."""
+        activity_id = self.current_activity
+        snapshot = self.snapshot
+        if activity_id is None or snapshot is None:
+            return
+        activity = snapshot.package.activity(activity_id)
+        kinds = (ActivityKind.READING, ActivityKind.VIDEO)
+        if activity is None or activity.kind not in kinds:
+            return
+        if self.session.content_path(activity_id) is None and self.fetch is None:
+            self._open_activity(activity)
 
     def _apply(self) -> None:
         snapshot = self.snapshot
@@ -286,8 +298,17 @@ class CoursePage(QWidget):
         self.legend.setText(
             tr(Label.COURSE_PROVISIONAL_LEGEND) if self.tree.any_provisional() else ""
         )
+        self._reserve_legend()
         self._apply_download_all()
         self._apply_selected(reopen=False)
+
+    def _reserve_legend(self) -> None:
+        """The legend's line is kept whether it shows or not: the tree never moves."""
+        text = self.legend.text()
+        self.legend.ensurePolished()
+        self.legend.setText(tr(Label.COURSE_PROVISIONAL_LEGEND))
+        self.legend.setFixedHeight(self.legend.sizeHint().height())
+        self.legend.setText(text)
 
     def _apply_download_all(self) -> None:
         snapshot = self.snapshot
@@ -299,7 +320,12 @@ class CoursePage(QWidget):
         else:
             size = size_text(snapshot.plan_all.shown_bytes)
             self.download_all_button.setText(tr(Label.COURSE_DOWNLOAD_ALL, size=size))
-        self.download_all_button.setEnabled(not everything and self.bulk is None)
+        online = snapshot.link_up
+        self.download_all_button.setEnabled(not everything and self.bulk is None and online)
+        offline_tip = not everything and not online
+        self.download_all_button.setToolTip(
+            tr(Label.COURSE_DOWNLOAD_ALL_OFFLINE) if offline_tip else ""
+        )
         self.copy_out_button.setEnabled(self.bulk is None)
         self.copy_in_button.setEnabled(self.bulk is None)
 
@@ -415,7 +441,10 @@ class CoursePage(QWidget):
         self.downloads.pop(material_id, None)
         self.download_progress.pop(material_id, None)
         if error is not None and not cancelled(error):
-            self.download_problems[material_id] = problem_text(error)
+            unreachable = isinstance(error, SyncError) and error.kind in LINK_DOWN_KINDS
+            self.download_problems[material_id] = (
+                tr(Label.COURSE_DOWNLOAD_UNREACHABLE) if unreachable else problem_text(error)
+            )
         if self.selected_material() == material_id and self.snapshot is not None:
             self._show_material(material_id)
         self.refresh()
@@ -808,6 +837,7 @@ class CoursePage(QWidget):
             tr(Label.COURSE_PICK) if self.snapshot is not None else tr(Label.COURSE_LOADING)
         )
         self.tree.retranslate()
+        self._reserve_legend()
         self.overview.download.retranslate()
         self.activity.retranslate()
         self.evaluation.retranslate()

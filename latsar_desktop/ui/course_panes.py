@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latsar_desktop import i18n
 from latsar_desktop.domain.progress import ActivityProgress, MaterialProgress, Progress
@@ -42,12 +50,18 @@ def number(value: Any) -> str:
 # ---------------------------------------------------------------------- the right side
 
 
-class MaterialOverview(QWidget):
-    """A material: title, kind, required done, trophies large, the download box."""
+class MaterialOverview(QScrollArea):
+    """A material: title, kind, required done, trophies large, the download box (in a
+    column that scrolls when the pane is short: a failure's line shows whole)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        box = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        content = QWidget()
+        box = QVBoxLayout(content)
         box.setContentsMargins(24, 16, 24, 16)
         box.setSpacing(8)
         self.kind = label("", "eyebrow")
@@ -66,6 +80,7 @@ class MaterialOverview(QWidget):
         box.addSpacing(8)
         box.addWidget(self.download)
         box.addStretch(1)
+        self.setWidget(content)
 
     def show_material(self, kind: MaterialKind, title: str, shown: MaterialProgress) -> None:
         policy = kind is MaterialKind.POLICY

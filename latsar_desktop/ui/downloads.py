@@ -8,9 +8,9 @@ fixed height, so starting work swaps them and nothing around moves.
 ``DownloadBox``: one material's "Unduh untuk offline (12,3 MB)" (the size shown before it
 starts), its progress in place with "Batalkan" while it runs, then "Tersedia offline" and
 "Hapus unduhan"; a failure (offline, disk full) as one calm line under it, in a line kept
-for it. The box decides nothing: the page tells it the state (``show_idle``,
-``show_running``, ``show_ready``) and hears ``download_clicked``, ``cancel_clicked`` and
-``delete_clicked``.
+for it (wrapped, whole), the button then reading "Coba lagi (12,3 MB)". The box decides
+nothing: the page tells it the state (``show_idle``, ``show_running``, ``show_ready``)
+and hears ``download_clicked``, ``cancel_clicked`` and ``delete_clicked``.
 
 Two small builders the Course widgets share: ``left_aligned(widget)`` (a button at the
 left of its place, the rest empty: what a ``SwapSlot`` holds) and ``panel(frame,
@@ -148,6 +148,7 @@ class DownloadBox(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._size = 0  # the size the button names
+        self._failed = False  # the last try failed: the button says "Coba lagi"
         box, self.title = panel(self, 8)
         self.hint = label("", "muted", wrap=True)
         box.addWidget(self.hint)
@@ -195,8 +196,13 @@ class DownloadBox(QFrame):
     def show_idle(self, size: int) -> None:
         """Not offline yet: the button with the size it would move."""
         self._size = size
-        self.download_button.setText(tr(Label.COURSE_DOWNLOAD_MATERIAL, size=size_text(size)))
+        self._name_button()
         self.states.setCurrentWidget(self.idle_page)
+
+    def _name_button(self) -> None:
+        """ "Unduh untuk offline (12,3 MB)", or after a failure "Coba lagi (12,3 MB)"."""
+        text = Label.COURSE_DOWNLOAD_RETRY if self._failed else Label.COURSE_DOWNLOAD_MATERIAL
+        self.download_button.setText(tr(text, size=size_text(self._size)))
 
     def show_running(self, done: int, total: int) -> None:
         if total > 0:
@@ -209,12 +215,16 @@ class DownloadBox(QFrame):
         self.states.setCurrentWidget(self.ready_page)
 
     def show_problem(self, text: str) -> None:
+        """A failure's one line (whole: it wraps), "" for none; the button then offers to
+        try again."""
         self.problem.setText(text)
+        self._failed = bool(text)
+        self._name_button()
 
     def retranslate(self) -> None:
         self.title.setText(tr(Label.COURSE_DOWNLOAD_TITLE))
         self.hint.setText(tr(Label.COURSE_DOWNLOAD_HINT))
-        self.download_button.setText(tr(Label.COURSE_DOWNLOAD_MATERIAL, size=size_text(self._size)))
+        self._name_button()
         self.ready_text.setText(tr(Label.COURSE_OFFLINE_READY))
         self.delete_button.setText(tr(Label.COURSE_DELETE_DOWNLOAD))
         self.progress.retranslate()

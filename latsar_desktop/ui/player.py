@@ -13,7 +13,9 @@ player error; ``detail`` is for the logs); ``stop()`` stops and releases the fil
 again after the end, the hold on the last picture): a clip's watch tracker
 (``domain/watching.py``) must not count the jump as played.
 
-``full_controls=True`` (the course's clips) adds, at the right of the same row, the sound:
+``full_controls=True`` (the course's clips) adds, at the right of the same row (on a row
+of their own under it, at its right, when the player is too narrow for the position bar
+to keep ``SLIDER_MIN`` beside them), the sound:
 a mute button (an icon, its name "Bisukan"/"Bunyikan") and a small volume bar
 (``QAudioOutput.setVolume``), and the speed: a list of ``SPEEDS`` (1×, 1,25×, 1,5×: the
 language's decimal sign; ``setPlaybackRate``, kept from clip to clip), defined in
@@ -35,7 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -57,7 +59,8 @@ from latsar_desktop.ui.texts import tr
 __all__ = ["SEEK_MS", "SPEEDS", "VideoPlayer", "clock_time"]
 
 SEEK_MS = 5_000  # Left/Right, and a click on the bar beside the handle
-VOLUME_WIDTH = 96  # the volume bar: small, and the same whatever plays
+VOLUME_WIDTH = 80  # the volume bar: small, and the same whatever plays
+SLIDER_MIN = 160  # the position bar never gets narrower (the full controls move under it)
 _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right)
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,7 @@ class VideoPlayer(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setSingleStep(SEEK_MS)
         self.slider.setPageStep(SEEK_MS)
+        self.slider.setMinimumWidth(SLIDER_MIN)
         self.time = QLabel(self)
         self.time.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -136,6 +140,11 @@ class VideoPlayer(QWidget):
         self.mute_button: QPushButton | None = None
         self.volume_slider: QSlider | None = None
         self.speed_combo: QComboBox | None = None
+        self.extras: QWidget | None = None  # the full controls, in one holder
+        self._controls = controls
+        self._second_row = QHBoxLayout()  # the full controls when the row is too narrow
+        self._second_row.setContentsMargins(0, 0, 0, 0)
+        self._second_row.addStretch(1)
         if full_controls:
             self._add_full_controls(controls)
         layout = QVBoxLayout(self)
@@ -143,6 +152,7 @@ class VideoPlayer(QWidget):
         layout.setSpacing(12)
         layout.addWidget(self.video, 1)
         layout.addLayout(controls)
+        layout.addLayout(self._second_row)
         self.setFocusProxy(self.play_button)  # focusing the player focuses its controls
 
         self._failed = False  # ``failed`` is emitted once per clip
@@ -248,26 +258,31 @@ class VideoPlayer(QWidget):
 
     def _add_full_controls(self, controls: QHBoxLayout) -> None:
         """The mute button, the volume bar and the speed list, at the row's right."""
-        self.mute_button = QPushButton(self)
+        extras = QWidget(self)
+        self.extras = extras
+        self.mute_button = QPushButton(extras)
         self.mute_button.setObjectName("mute")
         self.mute_button.setCheckable(True)
-        self.volume_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal, extras)
         self.volume_slider.setObjectName("volume")
         self.volume_slider.setRange(0, 100)
         self.volume_slider.setSingleStep(5)
         self.volume_slider.setPageStep(10)
         self.volume_slider.setValue(round(self.audio.volume() * 100))
         self.volume_slider.setFixedWidth(VOLUME_WIDTH)
-        self.speed_combo = QComboBox(self)
+        self.speed_combo = QComboBox(extras)
         self.speed_combo.setObjectName("speed")
         self.speed_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for speed in SPEEDS:
             self.speed_combo.addItem("", str(speed))
-        controls.addSpacing(8)
-        controls.addWidget(self.mute_button)
-        controls.addWidget(self.volume_slider)
-        controls.addSpacing(8)
-        controls.addWidget(self.speed_combo)
+        row = QHBoxLayout(extras)
+        row.setContentsMargins(8, 0, 0, 0)
+        row.setSpacing(12)
+        row.addWidget(self.mute_button)
+        row.addWidget(self.volume_slider)
+        row.addSpacing(8)
+        row.addWidget(self.speed_combo)
+        controls.addWidget(extras)
         self.mute_button.toggled.connect(self.audio.setMuted)
         self.audio.mutedChanged.connect(self._show_sound)
         self.volume_slider.valueChanged.connect(self._volume_chosen)
@@ -294,6 +309,35 @@ class VideoPlayer(QWidget):
         name = tr(Label.PLAYER_UNMUTE if muted else Label.PLAYER_MUTE)
         button.setAccessibleName(name)
         button.setToolTip(name)
+
+    @property
+    def extras_below(self) -> bool:
+        """The full controls are on their own row, under the position bar."""
+        return self.extras is not None and self._second_row.indexOf(self.extras) >= 0
+
+    def _fits_one_row(self, width: int) -> bool:
+        """The full controls fit beside a position bar of ``SLIDER_MIN`` in ``width``."""
+        extras = self.extras
+        if extras is None:
+            return True
+        parts = (self.play_button, self.time, extras)
+        needed = sum(w.sizeHint().width() for w in parts) + SLIDER_MIN
+        return needed + self._controls.spacing() * len(parts) <= width
+
+    def _place_extras(self) -> None:
+        """The full controls beside the bar when they fit, else on the row under it."""
+        extras = self.extras
+        if extras is None:
+            return
+        below = not self._fits_one_row(self.width())
+        if below == self.extras_below:
+            return
+        (self._controls if below else self._second_row).removeWidget(extras)
+        (self._second_row if below else self._controls).addWidget(extras)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._place_extras()
+        super().resizeEvent(event)
 
     # ---------------------------------------------------------------- keyboard
 

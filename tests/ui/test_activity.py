@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -33,8 +33,13 @@ from latsar_desktop.domain.protocol import Activity, ActivityKind
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
-from latsar_desktop.ui import errors
-from latsar_desktop.ui.activity import REFLECTION_MAX, PracticeQuiz, ReflectionEditor
+from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui.activity import (
+    REFLECTION_MAX,
+    REFLECTION_MIN_HEIGHT,
+    PracticeQuiz,
+    ReflectionEditor,
+)
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 from tests.recipes import answer
@@ -295,3 +300,108 @@ def test_the_quiz_is_answered_and_checked_with_the_keyboard(
     with qtbot.waitSignal(quiz.recorded, timeout=WAIT_MS):
         qtbot.keyClick(quiz.check_button, Qt.Key.Key_Return)
     assert quiz.focusWidget() is quiz.retake_button  # the next step, in reach
+
+
+NARROW = (560, 330)  # the activity pane below its header, as a tester measured it
+
+
+def overlaps(form: QWidget, parts: list[QWidget]) -> list[tuple[str, str]]:
+    """The pairs of ``parts`` whose shown areas (clipped by the scrolling column they
+    are in; in ``form``'s coordinates) meet."""
+    rects = []
+    for part in parts:
+        shown = part.visibleRegion().boundingRect()
+        if part.isVisible() and not shown.isEmpty():
+            rects.append(
+                (part.objectName(), QRect(part.mapTo(form, shown.topLeft()), shown.size()))
+            )
+    return [
+        (a, b) for n, (a, ra) in enumerate(rects) for b, rb in rects[n + 1 :] if ra.intersects(rb)
+    ]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_reflection_form_never_overlaps_in_a_short_narrow_pane(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    runner: TaskRunner,
+    show: Callable[[QWidget], None],
+    language: str,
+) -> None:
+    """At 560×330, typed, then saved (status, trophies and the waiting chip shown), in
+    both languages: no part of the form lies on another, each keeps at least its own
+    size (the button its whole text), and the field scrolls into view inside the pane."""
+    texts.set_language(language)
+    session = open_session(machine, people[0], sessions)
+    activity = activity_of(session, ActivityKind.REFLECTION)
+    editor = ReflectionEditor(session, runner)
+    show(editor)
+    editor.resize(*NARROW)
+    editor.open(activity, progress_of(session, activity.id))
+    qtbot.keyClicks(editor.editor, "Saya akan belajar setiap pagi. " * 6)
+    with qtbot.waitSignal(editor.recorded, timeout=WAIT_MS):
+        qtbot.mouseClick(editor.save_button, LEFT)
+    assert editor.trophies.text() != ""
+    assert editor.pending.isVisible()
+    parts: list[QWidget] = [
+        editor.title,
+        editor.intro,
+        editor.prompt,
+        editor.editor,
+        editor.error,
+        editor.counter,
+        editor.status,
+        editor.save_button,
+        editor.trophies,
+        editor.pending,
+    ]
+    for index, part in enumerate(parts):
+        part.setObjectName(part.objectName() or f"part{index}")
+    assert overlaps(editor, parts) == []
+    for part in parts:
+        if part.isVisible():
+            assert part.width() >= part.minimumSizeHint().width(), part.objectName()
+            assert part.height() >= part.minimumSizeHint().height(), part.objectName()
+    assert editor.save_button.width() >= editor.save_button.sizeHint().width()
+    assert editor.editor.height() >= REFLECTION_MIN_HEIGHT
+    # the footer stays in view: inside the editor's own rectangle
+    for part in (editor.status, editor.save_button, editor.trophies, editor.pending):
+        corner = part.mapTo(editor, QPoint(part.width(), part.height()))
+        assert editor.rect().contains(corner - QPoint(1, 1)), part.objectName()
+
+
+def test_arrow_keys_choose_within_a_question_and_the_column_follows_the_focus(
+    qtbot: QtBot, opened_quiz: Quiz
+) -> None:
+    """Down on a question's first choice, none chosen yet, chooses the next one (Qt's
+    own arrows only move the focus then); Up chooses back; the last choice stays the
+    last. Tab to a question below the fold scrolls it into view."""
+    quiz = opened_quiz.view
+    quiz.resize(*NARROW)
+    quiz.activateWindow()
+    qtbot.waitUntil(quiz.isActiveWindow)
+    first = quiz.questions[0]
+    buttons = list(first.buttons.values())
+    ids = [c.id for c in first.question.choices]
+    buttons[0].setFocus()
+    assert first.chosen() is None
+    qtbot.keyClick(buttons[0], Qt.Key.Key_Down)
+    assert first.chosen() == ids[1]
+    assert quiz.focusWidget() is buttons[1]
+    qtbot.keyClick(buttons[1], Qt.Key.Key_Up)
+    assert first.chosen() == ids[0]
+    for _ in ids:
+        qtbot.keyClick(quiz.focusWidget(), Qt.Key.Key_Down)
+    assert first.chosen() == ids[-1]
+    assert all(view.chosen() is None for view in quiz.questions[1:])
+    # Tab from question to question: the focused choice is always in the view
+    viewport = quiz.scroller.viewport()
+    for view in quiz.questions[1:]:
+        qtbot.keyClick(quiz.focusWidget(), Qt.Key.Key_Tab)
+        focused = quiz.focusWidget()
+        assert focused in view.buttons.values()
+        top_left = focused.mapTo(viewport, QPoint())
+        assert viewport.rect().contains(QRect(top_left, focused.size()))
+    assert quiz.scroller.verticalScrollBar().value() > 0  # it did have to scroll

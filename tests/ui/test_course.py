@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -34,17 +34,19 @@ from latsar_desktop.ui import errors, texts
 from latsar_desktop.ui.clip import Showing
 from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.course_tree import DONE_MARK, EVALUATION, PROVISIONAL_MARK
+from latsar_desktop.ui.player import SLIDER_MIN
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import size_text, tr
 from tests.integration.serverkit import sqlite_demo_server
 from tests.recipes import REFLECTION_TEXT, play_recipe
-from tests.ui.steps import LEFT, WAIT_MS, beranda_trophies, open_session
+from tests.ui.steps import LEFT, WAIT_MS, beranda_trophies, first_activity, open_session
 
 PageFor = Callable[[ParticipantSession], CoursePage]
 PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
 CLIP_MATERIAL = "bela-negara"  # small clips: a few seconds each
 CLIP = "bela-negara-1-video"
 MODULE = "bela-negara-1-modul"
+OTHER_CLIP = "berakhlak-1-video"  # a clip of another material
 
 
 @pytest.fixture
@@ -257,6 +259,8 @@ def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
     )
     most = sum(a.trophies for a in sub.activities)
     assert state_of(page, f"s:{sub.id}") == f"0/{most}"
+    assert page.legend.text() == ""
+    tree_at = page.tree.geometry()  # the legend's line is kept: the tree never moves
 
     # not stored: fetched (the server is up) and shown; opened, it is not read yet
     click_item(qtbot, page, f"a:{MODULE}")
@@ -276,6 +280,7 @@ def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
     assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
     assert state_of(page, f"s:{sub.id}") == f"1/{most} {PROVISIONAL_MARK}"
     assert page.legend.text() == tr(Label.COURSE_PROVISIONAL_LEGEND)
+    assert page.tree.geometry() == tree_at
     assert tr(Label.COURSE_PROVISIONAL) in page.activity.state.text()
     assert beranda_trophies(qtbot, session, runner) == before + 1
 
@@ -297,6 +302,7 @@ def test_a_module_read_to_its_end_completes_it_provisionally_until_a_sync(
     assert state_of(page, f"a:{MODULE}") == f"{DONE_MARK} 1/1"
     assert state_of(page, f"s:{sub.id}") == f"1/{most}"
     assert page.legend.text() == ""
+    assert page.tree.geometry() == tree_at
 
 
 def test_a_clip_played_to_its_end_completes_it_and_seeking_there_does_not(
@@ -341,8 +347,15 @@ def test_a_reflection_written_in_the_pane_is_recorded_and_shown(
     assert page.activity.body.currentWidget() is editor
     qtbot.mouseClick(editor.editor.viewport(), LEFT)
     qtbot.keyClicks(editor.editor, REFLECTION_TEXT)
+    # saved with the keyboard (Tab to the button, Space): the focus stays in the form
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    editor.editor.setFocus()
+    qtbot.keyClick(editor.editor, Qt.Key.Key_Tab)
+    assert page.focusWidget() is editor.save_button
     with qtbot.waitSignal(page.data_changed, timeout=WAIT_MS):
-        qtbot.mouseClick(editor.save_button, LEFT)
+        qtbot.keyClick(editor.save_button, Qt.Key.Key_Space)
+    assert page.focusWidget() is editor.editor
     key = f"a:{reflection}"
     qtbot.waitUntil(lambda: state_of(page, key).startswith(DONE_MARK), timeout=WAIT_MS)
     assert state_of(page, key) == f"{DONE_MARK} 1/1 {PROVISIONAL_MARK}"
@@ -366,7 +379,31 @@ def test_a_downloaded_material_opens_offline_once_the_server_stopped(
             session = open_session(machine, people[0], sessions)
             page = page_for(session)
             download(qtbot, page, CLIP_MATERIAL)
-        # the server stopped: what was downloaded still opens
+            # a clip not on this computer, the server up: its link, to open or download
+            click_item(qtbot, page, f"a:{OTHER_CLIP}")
+            clip = page.activity.clip
+            assert clip is not None
+            assert clip.showing is Showing.NOT_DOWNLOADED
+            assert page.download_all_button.isEnabled()
+        # the server stopped: work that finds it gone (here a download) takes the link
+        # down; the page's next refresh shows the open clip offline, in place
+        failures: list[BaseException] = []
+        page.runner.run(
+            lambda cancel, report: session.download_material("berakhlak", cancel, report),
+            done=lambda _plan: None,
+            failed=failures.append,
+            name="test.download",
+        )
+        qtbot.waitUntil(lambda: bool(failures), timeout=WAIT_MS)
+        assert not session.link_up()
+        refreshed(qtbot, page)
+        assert page.current_activity == OTHER_CLIP
+        assert clip.showing is Showing.OFFLINE
+        # "Unduh semua" waits for the link, and says why
+        assert not page.download_all_button.isEnabled()
+        assert page.download_all_button.toolTip() == tr(Label.COURSE_DOWNLOAD_ALL_OFFLINE)
+
+        # what was downloaded still opens
         click_item(qtbot, page, f"a:{MODULE}")
         reader = page.activity.reader
         assert reader is not None
@@ -387,12 +424,18 @@ def test_a_downloaded_material_opens_offline_once_the_server_stopped(
         assert status.text.text() == tr(Label.COURSE_NOT_STORED_OFFLINE)
         assert status.retry_button.isVisible()
 
-        # its material's download fails calmly: one line in the box, the button back
+        # its material's download fails calmly: one line of its own in the box, whole,
+        # and the button offers to try again
         click_item(qtbot, page, "m:berakhlak")
         box = page.overview.download
         qtbot.mouseClick(box.download_button, LEFT)
         qtbot.waitUntil(lambda: box.problem.text() != "", timeout=WAIT_MS)
         assert box.state == "idle"
+        assert box.problem.text() == tr(Label.COURSE_DOWNLOAD_UNREACHABLE)
+        qtbot.wait(50)  # the layout settles
+        assert box.problem.height() >= box.problem.heightForWidth(box.problem.width())
+        size = size_text(session.plan_material("berakhlak").shown_bytes)
+        assert box.download_button.text() == tr(Label.COURSE_DOWNLOAD_RETRY, size=size)
         assert errors.current_dialog() is None
         assert not session.link_up()
     finally:
@@ -544,3 +587,58 @@ def test_download_all_with_hemat_data_on_asks_first_naming_the_size(
     assert session.offline_materials() == {m.id for m in session.package().materials}
     assert page.download_all_button.text() == tr(Label.COURSE_ALL_OFFLINE)
     assert not page.download_all_button.isEnabled()
+
+
+# ---------------------------------------------------------------------- small screens
+
+NARROW_PAGE = (880, 470)  # the page at 1366×768, 125 %: the pane about 510×400
+
+
+def test_the_seek_bar_keeps_its_width_when_the_pane_is_narrow(
+    qtbot: QtBot, page: CoursePage
+) -> None:
+    """A downloaded clip, in the page at its size and in a narrower one: the position
+    bar is never narrower than ``SLIDER_MIN``; the sound and speed, beside it when they
+    fit, else on a row of their own under it, lie on nothing."""
+    download(qtbot, page, CLIP_MATERIAL)
+    click_item(qtbot, page, f"a:{CLIP}")
+    clip = page.activity.clip
+    assert clip is not None
+    player = clip.player
+    assert player.extras is not None
+    for size, below in ((PAGE_SIZE, False), (NARROW_PAGE, True)):
+        page.resize(*size)
+        qtbot.wait(100)  # the layouts settle
+        assert player.slider.width() >= SLIDER_MIN
+        assert player.extras.isVisible()
+        parts = [player.play_button, player.slider, player.time, player.extras]
+        rects = [QRect(w.mapTo(player, QPoint()), w.size()) for w in parts]
+        assert not any(a.intersects(b) for n, a in enumerate(rects) for b in rects[n + 1 :])
+        assert player.rect().contains(rects[-1])
+        assert player.extras_below == below
+
+
+def test_tab_reaches_the_quiz_questions_before_its_button(qtbot: QtBot, page: CoursePage) -> None:
+    """From the tree, Tab goes through the questions in order, then to "Periksa
+    jawaban" (the questions are made after the button: the chain is set again)."""
+    quiz_id = first_activity(page.session, ActivityKind.PRACTICE_QUIZ)
+    click_item(qtbot, page, f"a:{quiz_id}")
+    quiz = page.activity.quiz
+    assert quiz is not None
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.tree.setFocus()
+    reached: list[object] = []
+    for _ in range(60):
+        qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Tab)
+        focused = page.focusWidget()
+        if quiz.isAncestorOf(focused):
+            reached.append(focused)
+        if focused is quiz.check_button:
+            break
+    questions = [
+        next(n for n, v in enumerate(quiz.questions) if w in v.buttons.values())
+        for w in reached[:-1]
+    ]
+    assert reached[-1] is quiz.check_button
+    assert questions == list(range(len(quiz.questions)))
