@@ -58,6 +58,10 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
     QTextFrameFormat,
     QWheelEvent,
 )
@@ -90,6 +94,10 @@ ZOOM_STEPS = (50, 67, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300)
 READING_SIZE = 1.1  # the HTML text at 100 %: a little larger than the app's own font
 READING_COLUMN = 70  # the HTML column at most this many average characters wide
 PAGE_MARGIN = 28  # px: the HTML text never closer to the view's edges (and top, bottom)
+# Qt draws headings by a size step above the text (``FontSizeAdjustment``: h1 3 = twice the
+# text, h2 2 = 1.5×) whatever a module's CSS asks: in a narrow pane an h1 then takes four
+# lines. Headings are drawn at most one step smaller: h1 1.5×, h2 1.2×, the rest as they are.
+HEADING_STEP_LIMIT = {1: 2, 2: 1}
 ARROW_SIZE = 14  # px: the page arrows' icons (inside a 32 px square button's padding)
 PAGES_FITTED = 99  # the page box and "dari …" as wide as this number (or the document's)
 log = logging.getLogger(__name__)
@@ -386,6 +394,7 @@ class ModuleReader(QWidget):
             self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path)))
             self._apply_html_font()
             self.browser.setHtml(text)
+            calm_headings(self.browser.document())
             self._apply_html_margins()
             self.browser.verticalScrollBar().setValue(0)
         finally:
@@ -632,3 +641,26 @@ class ModuleReader(QWidget):
                     self.previous_page()
                     return True
         return super().eventFilter(watched, event)
+
+
+def calm_headings(document: QTextDocument) -> None:
+    """Headings one size step smaller than Qt draws them (``HEADING_STEP_LIMIT``): they stay
+    relative to the text, so zoom keeps them in proportion."""
+    adjustment = QTextFormat.Property.FontSizeAdjustment
+    block = document.begin()
+    while block.isValid():
+        limit = HEADING_STEP_LIMIT.get(block.blockFormat().headingLevel())
+        pieces = block.begin()
+        while limit is not None and not pieces.atEnd():
+            piece = pieces.fragment()
+            if piece.charFormat().intProperty(adjustment) > limit:
+                cursor = QTextCursor(document)
+                cursor.setPosition(piece.position())
+                cursor.setPosition(
+                    piece.position() + piece.length(), QTextCursor.MoveMode.KeepAnchor
+                )
+                smaller = QTextCharFormat()
+                smaller.setProperty(adjustment, limit)
+                cursor.mergeCharFormat(smaller)
+            pieces += 1
+        block = block.next()

@@ -532,3 +532,32 @@ def test_retranslate_rereads_every_text(qtbot: QtBot, reader: ModuleReader, tmp_
     assert reader.fit_button.text() == "Fit width"
     assert reader.page_count_label.text() == "of 5"
     assert reader.message_title.text() == "This module cannot be opened"
+
+
+def test_a_modules_headings_are_at_most_half_again_the_text_and_follow_the_zoom(
+    qtbot: QtBot, reader: ModuleReader
+) -> None:
+    """The demo module's CSS asks h1 1.5em; Qt draws it twice the text whatever the CSS
+    says, a title of four lines in the narrow pane. Headings are one step smaller."""
+    assert reader.open(DEMO_CONTENT / "modul-kebijakan-2.html", HTML)
+    settle(qtbot)
+
+    def sizes() -> dict[int, float]:
+        found: dict[int, float] = {}
+        block = reader.browser.document().begin()
+        while block.isValid():
+            level = block.blockFormat().headingLevel()
+            if block.text().strip():
+                size = block.begin().fragment().charFormat().font().pointSizeF()
+                found[level] = max(found.get(level, 0.0), size)
+            block = block.next()
+        return found
+
+    before = sizes()
+    assert {0, 1, 2} <= set(before)
+    assert before[1] <= before[0] * 1.5 + 0.01
+    assert before[0] < before[2] <= before[0] * 1.2 + 0.01
+    reader.zoom_in()
+    after = sizes()
+    assert after[0] > before[0]
+    assert after[1] / after[0] == pytest.approx(before[1] / before[0], rel=0.05)
