@@ -3,6 +3,8 @@ counts, each part once, and a clip is watched at 90 % of its duration."""
 
 from __future__ import annotations
 
+import inspect
+import time
 from fractions import Fraction
 
 import pytest
@@ -255,6 +257,8 @@ def test_reset_forgets_everything(tracker: WatchTracker, clock: Clock) -> None:
 
 
 def test_the_default_clock_is_monotonic() -> None:
+    """A changed wall clock (a participant setting the time) must not count as playing."""
+    assert inspect.signature(WatchTracker).parameters["clock"].default is time.monotonic
     tracker = WatchTracker()
     tracker.sample(0, True)
     tracker.sample(10, True)  # a few µs later: within the slack
