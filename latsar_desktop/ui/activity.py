@@ -288,6 +288,15 @@ class _ActivityView(QWidget):
             parent=self,
         )
 
+    def _scroll_area(self) -> QScrollArea:
+        """The view's column, scrolling vertically inside the pane when it is short."""
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return area
+
     def refresh(self) -> None:
         """Read the activity's progress again (after a sync: the mark may go)."""
         if self.activity is not None:
@@ -371,11 +380,7 @@ class PracticeQuiz(_ActivityView):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.scroller = QScrollArea(self)
-        self.scroller.setWidgetResizable(True)
-        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroller = self._scroll_area()
         outer.addWidget(self.scroller, 1)
 
         content = QWidget()
@@ -618,11 +623,7 @@ class ReflectionEditor(_ActivityView):
         page = QVBoxLayout(self)
         page.setContentsMargins(0, 0, 0, 0)
         page.setSpacing(0)
-        self.scroller = QScrollArea(self)
-        self.scroller.setWidgetResizable(True)
-        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroller = self._scroll_area()
         page.addWidget(self.scroller)
         self.form = QWidget()
         outer = QVBoxLayout(self.form)
