@@ -8,10 +8,12 @@ last stop of Tab; Profil has its own "Keluar" too). Beranda is ``ui/home.py``,
 Course ``ui/course.py``, Pengaturan ``ui/settings.py``, Profil ``ui/profile.py``.
 The status bar is ``ui/sync_status.py``'s ``SyncStatusBar``: the sync's state,
 "Sinkronkan sekarang" and "Rincian". Beranda and the bell are read again after each
-sync (``synced``), Beranda and the pending count after each thing recorded here
-(``data_changed``), all off the GUI thread. A language or time zone chosen in
-Pengaturan is ``texts_changed``: the window re-says every text. The participant's name,
-NIP and agency come from the session.
+sync (``synced``), and Course or Profil when shown; Beranda and the pending count after
+each thing recorded here (Course's ``data_changed``), all off the GUI thread; a page is
+read again when it is opened. A language or time zone chosen in Pengaturan is
+``texts_changed``: the window re-says every text. Signing out (or closing the window)
+first stops the Course page's work (``CoursePage.shutdown``: downloads cancelled, the
+clip stopped). "Mulai evaluasi" stays hidden until the evaluation screen exists.
 """
 
 from __future__ import annotations
