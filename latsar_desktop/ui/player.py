@@ -13,9 +13,8 @@ player error; ``detail`` is for the logs); ``stop()`` stops and releases the fil
 again after the end, the hold on the last picture): a clip's watch tracker
 (``domain/watching.py``) must not count the jump as played.
 
-``full_controls=True`` (the course's clips) adds, at the right of the same row (on a row
-of their own under it, at its right, when the player is too narrow for the position bar
-to keep ``SLIDER_MIN`` beside them), the sound:
+``full_controls=True`` (the course's clips) adds, on a row of their own under the
+position bar, at its right, the sound:
 a mute button (an icon, its name "Bisukan"/"Bunyikan") and a small volume bar
 (``QAudioOutput.setVolume``), and the speed: a list of ``SPEEDS`` (1×, 1,25×, 1,5×: the
 language's decimal sign; ``setPlaybackRate``, kept from clip to clip), defined in
@@ -37,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -60,6 +59,7 @@ __all__ = ["SEEK_MS", "SPEEDS", "VideoPlayer", "clock_time"]
 
 SEEK_MS = 5_000  # Left/Right, and a click on the bar beside the handle
 VOLUME_WIDTH = 80  # the volume bar: small, and the same whatever plays
+SMALL_PICTURE = (192, 108)  # a course clip's smallest picture (16:9)
 SLIDER_MIN = 160  # the position bar never gets narrower (the full controls move under it)
 _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right)
 log = logging.getLogger(__name__)
@@ -141,18 +141,15 @@ class VideoPlayer(QWidget):
         self.volume_slider: QSlider | None = None
         self.speed_combo: QComboBox | None = None
         self.extras: QWidget | None = None  # the full controls, in one holder
-        self._controls = controls
-        self._second_row = QHBoxLayout()  # the full controls when the row is too narrow
-        self._second_row.setContentsMargins(0, 0, 0, 0)
-        self._second_row.addStretch(1)
-        if full_controls:
-            self._add_full_controls(controls)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         layout.addWidget(self.video, 1)
         layout.addLayout(controls)
-        layout.addLayout(self._second_row)
+        if full_controls:
+            layout.addLayout(self._add_full_controls())
+            # a course clip shares a short pane with its title: the picture gives way first
+            self.video.setMinimumSize(*SMALL_PICTURE)
         self.setFocusProxy(self.play_button)  # focusing the player focuses its controls
 
         self._failed = False  # ``failed`` is emitted once per clip
@@ -256,8 +253,10 @@ class VideoPlayer(QWidget):
 
     # ---------------------------------------------------------------- the full controls
 
-    def _add_full_controls(self, controls: QHBoxLayout) -> None:
-        """The mute button, the volume bar and the speed list, at the row's right."""
+    def _add_full_controls(self) -> QHBoxLayout:
+        """The mute button, the volume bar and the speed list: a row of their own under
+        the position bar, at its right (beside it, the bar would be squeezed in a narrow
+        pane; a row that moved with the width made the player taller than the pane)."""
         extras = QWidget(self)
         self.extras = extras
         self.mute_button = QPushButton(extras)
@@ -282,11 +281,15 @@ class VideoPlayer(QWidget):
         row.addWidget(self.volume_slider)
         row.addSpacing(8)
         row.addWidget(self.speed_combo)
-        controls.addWidget(extras)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        second.addStretch(1)
+        second.addWidget(extras)
         self.mute_button.toggled.connect(self.audio.setMuted)
         self.audio.mutedChanged.connect(self._show_sound)
         self.volume_slider.valueChanged.connect(self._volume_chosen)
         self.speed_combo.currentIndexChanged.connect(self._speed_chosen)
+        return second
 
     def _volume_chosen(self, value: int) -> None:
         self.audio.setVolume(value / 100)
@@ -309,35 +312,6 @@ class VideoPlayer(QWidget):
         name = tr(Label.PLAYER_UNMUTE if muted else Label.PLAYER_MUTE)
         button.setAccessibleName(name)
         button.setToolTip(name)
-
-    @property
-    def extras_below(self) -> bool:
-        """The full controls are on their own row, under the position bar."""
-        return self.extras is not None and self._second_row.indexOf(self.extras) >= 0
-
-    def _fits_one_row(self, width: int) -> bool:
-        """The full controls fit beside a position bar of ``SLIDER_MIN`` in ``width``."""
-        extras = self.extras
-        if extras is None:
-            return True
-        parts = (self.play_button, self.time, extras)
-        needed = sum(w.sizeHint().width() for w in parts) + SLIDER_MIN
-        return needed + self._controls.spacing() * len(parts) <= width
-
-    def _place_extras(self) -> None:
-        """The full controls beside the bar when they fit, else on the row under it."""
-        extras = self.extras
-        if extras is None:
-            return
-        below = not self._fits_one_row(self.width())
-        if below == self.extras_below:
-            return
-        (self._controls if below else self._second_row).removeWidget(extras)
-        (self._second_row if below else self._controls).addWidget(extras)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._place_extras()
-        super().resizeEvent(event)
 
     # ---------------------------------------------------------------- keyboard
 
