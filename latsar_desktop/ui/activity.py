@@ -645,6 +645,7 @@ class ReflectionEditor(_ActivityView):
         self.editor.setTabChangesFocus(True)  # Tab leaves the field (keyboard reachable)
         self.editor.setMinimumHeight(REFLECTION_MIN_HEIGHT)
         self.editor.textChanged.connect(self._text_changed)
+        self.editor.cursorPositionChanged.connect(self._follow_cursor)
         outer.addWidget(self.editor, 1)
 
         under = QHBoxLayout()
@@ -735,6 +736,14 @@ class ReflectionEditor(_ActivityView):
             self.problem = None
             self._show_problem()
         self._show_counter()
+
+    def _follow_cursor(self) -> None:
+        """The column scrolls to keep the line being written in view (a short pane shows
+        only the field's first line above the footer)."""
+        if not self.editor.hasFocus():
+            return
+        place = self.editor.viewport().mapTo(self.form, self.editor.cursorRect().center())
+        self.scroller.ensureVisible(place.x(), place.y(), 0, self.editor.fontMetrics().height())
 
     def _show_counter(self) -> None:
         count = len(self.editor.toPlainText())

@@ -405,3 +405,29 @@ def test_arrow_keys_choose_within_a_question_and_the_column_follows_the_focus(
         top_left = focused.mapTo(viewport, QPoint())
         assert viewport.rect().contains(QRect(top_left, focused.size()))
     assert quiz.scroller.verticalScrollBar().value() > 0  # it did have to scroll
+
+
+def test_the_line_being_written_stays_in_view_in_a_short_pane(
+    qtbot: QtBot,
+    machine: MachineStore,
+    people: list[dict[str, str]],
+    sessions: list[ParticipantSession],
+    runner: TaskRunner,
+    show: Callable[[QWidget], None],
+) -> None:
+    """At 560×330 the field starts low in the column: typing line after line, the column
+    follows the cursor, so the participant sees what is written."""
+    session = open_session(machine, people[0], sessions)
+    activity = activity_of(session, ActivityKind.REFLECTION)
+    editor = ReflectionEditor(session, runner)
+    show(editor)
+    editor.resize(*NARROW)
+    editor.open(activity, progress_of(session, activity.id))
+    editor.editor.setFocus()
+    qtbot.waitUntil(editor.editor.hasFocus, timeout=WAIT_MS)
+    for _ in range(8):
+        qtbot.keyClicks(editor.editor, "Saya akan belajar setiap pagi.")
+        qtbot.keyClick(editor.editor, Qt.Key.Key_Return)
+    field = editor.editor
+    cursor = field.viewport().mapTo(editor.scroller.viewport(), field.cursorRect().center())
+    assert editor.scroller.viewport().rect().contains(cursor)
