@@ -414,3 +414,4 @@ class Label(StrEnum):
     COURSE_DOWNLOAD_UNREACHABLE = "ui.course.download_unreachable"  # a download: link down
     COURSE_DOWNLOAD_RETRY = "ui.course.download_retry"  # size: the download button after a failure
     COURSE_DOWNLOAD_ALL_OFFLINE = "ui.course.download_all_offline"  # tooltip: "Unduh semua" off
+    COURSE_NOT_OFFLINE_TAG = "ui.course.not_offline_tag"

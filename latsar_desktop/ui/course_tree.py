@@ -52,7 +52,7 @@ EVALUATION = "eval"
 DONE_MARK = "✓"
 PROVISIONAL_MARK = "*"
 KEY = Qt.ItemDataRole.UserRole
-TAG = Qt.ItemDataRole.UserRole + 1  # a material's second line ("Tersedia offline"), or ""
+TAG = Qt.ItemDataRole.UserRole + 1  # a material's second line: "Tersedia offline" or not
 KIND_LABELS = {
     ActivityKind.VIDEO: Label.COURSE_KIND_VIDEO,
     ActivityKind.READING: Label.COURSE_KIND_READING,
@@ -166,7 +166,8 @@ class CourseTree(QTreeWidget):
         return "" if item is None else str(item.data(0, KEY))
 
     def tag_of(self, key: str) -> str:
-        """The item's second line ("Tersedia offline" for a material kept offline), or ""."""
+        """The item's second line (a material's: "Tersedia offline" or "Belum diunduh"), or
+        "" (the other items)."""
         item = self.items.get(key)
         return "" if item is None else str(item.data(0, TAG) or "")
 
@@ -255,7 +256,9 @@ class CourseTree(QTreeWidget):
         for material in package.materials:
             shown = materials.get(material.id)
             item = self.items[f"m:{material.id}"]
-            tag = tr(Label.COURSE_OFFLINE_TAG) if material.id in data.offline else ""
+            # every material has its second line, so no row moves when a download ends
+            offline = material.id in data.offline
+            tag = tr(Label.COURSE_OFFLINE_TAG if offline else Label.COURSE_NOT_OFFLINE_TAG)
             item.setText(0, material.title)
             item.setData(0, TAG, tag)
             said = f"{material.title}, {tag}" if tag else material.title

@@ -181,8 +181,12 @@ def test_a_material_downloads_with_its_size_first_then_removes(
     qtbot: QtBot, page: CoursePage
 ) -> None:
     session = page.session
+    assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == tr(Label.COURSE_NOT_OFFLINE_TAG)
+    rows = [page.tree.visualItemRect(item) for item in page.tree.items.values()]
     download(qtbot, page, CLIP_MATERIAL)
     refreshed(qtbot, page)
+    # the material's second line changes; no row of the tree moves
+    assert [page.tree.visualItemRect(item) for item in page.tree.items.values()] == rows
     title = session.package().material(CLIP_MATERIAL).title
     assert page.tree.items[f"m:{CLIP_MATERIAL}"].text(0) == title
     assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == tr(Label.COURSE_OFFLINE_TAG)
@@ -206,7 +210,7 @@ def test_a_material_downloads_with_its_size_first_then_removes(
     qtbot.mouseClick(yes, LEFT)
     qtbot.waitUntil(lambda: box.state == "idle", timeout=WAIT_MS)
     assert CLIP_MATERIAL not in session.offline_materials()
-    assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == ""
+    assert page.tree.tag_of(f"m:{CLIP_MATERIAL}") == tr(Label.COURSE_NOT_OFFLINE_TAG)
 
 
 def test_nothing_moves_while_a_material_downloads(qtbot: QtBot, page: CoursePage) -> None:
