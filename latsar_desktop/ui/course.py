@@ -76,7 +76,7 @@ from latsar_desktop.ui.downloads import SwapSlot, left_aligned
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, size_text, tr
-from latsar_desktop.ui.widgets import Button, label
+from latsar_desktop.ui.widgets import Button, documents_folder, label
 
 if TYPE_CHECKING:
     from latsar_desktop.ui.activity import PracticeQuiz, ReflectionEditor
@@ -551,7 +551,9 @@ class CoursePage(QWidget):
             self.bulk.cancel()
 
     def _copy_out_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr(Label.COURSE_COPY_OUT_CAPTION))
+        folder = QFileDialog.getExistingDirectory(
+            self, tr(Label.COURSE_COPY_OUT_CAPTION), str(documents_folder())
+        )
         if not folder or self.bulk is not None:
             return
         session = self.session
@@ -562,7 +564,9 @@ class CoursePage(QWidget):
         )
 
     def _copy_in_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr(Label.COURSE_COPY_IN_CAPTION))
+        folder = QFileDialog.getExistingDirectory(
+            self, tr(Label.COURSE_COPY_IN_CAPTION), str(documents_folder())
+        )
         if not folder or self.bulk is not None:
             return
         session = self.session

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -78,7 +78,7 @@ from latsar_desktop.ui.home import MET, NOT_MET, condition_texts
 from latsar_desktop.ui.style import set_flag, set_property, set_role
 from latsar_desktop.ui.tasks import CoalescedRead, Progress, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, tr
-from latsar_desktop.ui.widgets import Button, label, rule, scrolled_column
+from latsar_desktop.ui.widgets import Button, documents_folder, label, rule, scrolled_column
 
 if TYPE_CHECKING:
     from latsar_desktop.domain.protocol import DeviceInfo
@@ -120,11 +120,6 @@ class DeviceRow:
     detail: QLabel
     this: QLabel | None
     revoke: QPushButton | None
-
-
-def documents_folder() -> Path:
-    """The participant's Documents folder (where the dialogs start)."""
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
 
 
 class ProfilePage(QWidget):

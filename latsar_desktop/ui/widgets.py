@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker, QStandardPaths, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -149,3 +150,14 @@ def rich_text(text: str) -> str:
 
 def has_link(text: str) -> bool:
     return _URL.search(text) is not None
+
+
+def documents_folder() -> Path:
+    """Where the file dialogs start: the participant's Documents folder, or the home
+    folder when there is none (a dialog would take the missing folder's name as a file
+    name)."""
+    locations = QStandardPaths.StandardLocation
+    documents = Path(QStandardPaths.writableLocation(locations.DocumentsLocation))
+    if documents.is_dir():
+        return documents
+    return Path(QStandardPaths.writableLocation(locations.HomeLocation))

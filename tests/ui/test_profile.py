@@ -47,9 +47,10 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.sync.errors import SyncError
 from latsar_desktop.ui import errors, texts
-from latsar_desktop.ui.profile import ProfilePage, documents_folder
+from latsar_desktop.ui.profile import ProfilePage
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
+from latsar_desktop.ui.widgets import documents_folder
 from latsar_server.cli import main as server_cli
 from tests.certkit import REFERENCE
 from tests.recipes import play_recipe, take_attempt
@@ -508,3 +509,17 @@ def test_the_devices_need_a_connection_and_load_again_with_retry(
     page.sign_out_requested.connect(lambda: signed_out.append(True))
     qtbot.mouseClick(page.sign_out_button, LEFT)
     assert signed_out == [True]
+
+
+def test_the_dialogs_start_in_documents_or_home_when_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a Documents folder a save dialog would take "Documents" as the file's name."""
+    home = tmp_path / "rumah"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    assert documents_folder() == home
+    (home / "Documents").mkdir()
+    assert documents_folder() == home / "Documents"
