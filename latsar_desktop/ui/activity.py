@@ -269,11 +269,22 @@ class _ActivityView(QWidget):
     recorded = Signal()
 
     def __init__(
-        self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        session: ParticipantSession,
+        runner: TaskRunner,
+        parent: QWidget | None,
+        *,
+        show_progress: Callable[[], None],
+        show_busy: Callable[[], None],
+        recorded: Callable[[object], None],
     ) -> None:
+        """``show_progress()`` shows ``self.progress``; ``show_busy()`` shows whether a
+        recording runs (``self.recording``); ``recorded(result)`` shows what the
+        recording returned, ``self.progress`` read after it."""
         super().__init__(parent)
         self.session = session
         self.runner = runner
+        self._shown, self._busy, self._then = show_progress, show_busy, recorded
         self.activity: Activity | None = None
         self.progress: ActivityProgress | None = None
         self.recording = False  # a recording runs (its button disabled)
@@ -312,11 +323,11 @@ class _ActivityView(QWidget):
         activity = self.activity
         if progress is not None and activity is not None and progress.activity_id == activity.id:
             self.progress = progress
-            self.show_progress()
+            self._shown()
 
     def _record(self, work: Callable[[ParticipantSession], object], name: str) -> None:
         """Run ``work(session)`` (a recording) and read the activity's progress after it,
-        off the GUI thread; ``_recorded(result, progress)`` on the GUI thread."""
+        off the GUI thread; then ``recorded(result)``, ``self.progress`` set, on the GUI thread."""
         assert self.activity is not None
         activity_id = self.activity.id
         session = self.session
@@ -335,32 +346,21 @@ class _ActivityView(QWidget):
             name=name,
             parent=self,
         )
-        self.show_busy()
+        self._busy()
 
     def _done(self, out: tuple[object, ActivityProgress | None], opened: int) -> None:
         self.recording = False
-        self.show_busy()  # its buttons usable again (before the result moves the focus)
+        self._busy()  # its buttons usable again (before the result moves the focus)
         if opened == self._opened:  # else another activity was opened meanwhile
             result, progress = out
             self.progress = progress
-            self._recorded(result)
+            self._then(result)
         self.recorded.emit()
 
     def _failed(self, error: BaseException, opened: int) -> None:
         self.recording = False
-        self.show_busy()
+        self._busy()
         show_error(self, error)
-
-    # ------------------------------------------------------------------ for subclasses
-
-    def _recorded(self, result: object) -> None:
-        raise NotImplementedError
-
-    def show_progress(self) -> None:
-        raise NotImplementedError
-
-    def show_busy(self) -> None:
-        raise NotImplementedError
 
 
 class PracticeQuiz(_ActivityView):
@@ -369,7 +369,14 @@ class PracticeQuiz(_ActivityView):
     def __init__(
         self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
     ) -> None:
-        super().__init__(session, runner, parent)
+        super().__init__(
+            session,
+            runner,
+            parent,
+            show_progress=self.show_progress,
+            show_busy=self.show_busy,
+            recorded=self._recorded,
+        )
         self.questions: list[QuestionView] = []
         self.result: QuizResult | None = None  # the last check, until a retake
         self._build()
@@ -609,7 +616,14 @@ class ReflectionEditor(_ActivityView):
     def __init__(
         self, session: ParticipantSession, runner: TaskRunner, parent: QWidget | None = None
     ) -> None:
-        super().__init__(session, runner, parent)
+        super().__init__(
+            session,
+            runner,
+            parent,
+            show_progress=self.show_progress,
+            show_busy=self.show_busy,
+            recorded=self._recorded,
+        )
         self.drafts: dict[str, str] = {}  # activity id → the text typed, while we live
         self.saved = False  # saved since it was opened
         self.problem: Message | None = None  # the session's refusal, under the field
