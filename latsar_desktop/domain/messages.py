@@ -258,6 +258,13 @@ class Code(StrEnum):
     CERTIFICATE_NOT_ON_SERVER = "certificate.not_on_server"
     # a reflection refused by ParticipantSession.record_reflection (nothing recorded)
     REFLECTION_EMPTY = "reflection.empty"  # nothing written (only spaces)
+    # one attempt's status in the attempts' history (issue 18, session/evaluation.py)
+    ATTEMPT_WAITING_SYNC = "attempt.waiting_sync"  # not processed by the server yet
+    ATTEMPT_WAITING_SYNC_TOMORROW = "attempt.waiting_sync_tomorrow"  # ... graded tomorrow
+    ATTEMPT_WAITING_SYNC_ON = "attempt.waiting_sync_on"  # ... graded on date: date
+    ATTEMPT_GRADED_TOMORROW = "attempt.graded_tomorrow"  # accepted, graded tomorrow
+    ATTEMPT_GRADED_ON = "attempt.graded_on"  # accepted, graded on date: date
+    ATTEMPT_GRADED = "attempt.graded"
     REFLECTION_TOO_LONG = "reflection.too_long"  # limit, over: int (characters)
 
 

@@ -194,14 +194,18 @@ def practice_trophies(activity: Activity, best: Decimal | None) -> int:
 class PendingSummary:
     """What the events the server has not confirmed yet add to the standing.
 
-    ``add`` folds one event in O(1). Each part is a union or a maximum, so neither the
-    order of the events nor adding one twice changes the summary: a summary folded event
-    by event equals one built from the same events at once (``PendingSummary.of``)."""
+    ``add`` folds one event in O(1). Each part is a union, a maximum or a minimum, so
+    neither the order of the events nor adding one twice changes the summary: a summary
+    folded event by event equals one built from the same events at once
+    (``PendingSummary.of``)."""
 
     welcome_watched: bool = False
     completed: set[str] = field(default_factory=set)  # activities completed (not quizzes)
     practice_best: dict[str, Decimal] = field(default_factory=dict)  # best score per quiz
     attempt_ids: set[UUID] = field(default_factory=set)  # evaluation attempts submitted
+    # each submitted attempt's journal seq (the lowest, were one appended twice): the order
+    # the server numbers them in (``unsent_in_order``)
+    attempt_seqs: dict[UUID, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: Iterable[JournalEvent] | PendingSummary) -> PendingSummary:
@@ -222,7 +226,9 @@ class PendingSummary:
             key, score = event.payload.activity_id, event.payload.score
             self.practice_best[key] = max(self.practice_best.get(key, score), score)
         elif isinstance(event, AttemptSubmittedEvent):
-            self.attempt_ids.add(event.payload.attempt_id)
+            attempt, seq = event.payload.attempt_id, event.seq
+            self.attempt_ids.add(attempt)
+            self.attempt_seqs[attempt] = min(self.attempt_seqs.get(attempt, seq), seq)
 
     def copy(self) -> PendingSummary:
         """An independent copy (its parts are new containers of the same values)."""
@@ -231,6 +237,7 @@ class PendingSummary:
             set(self.completed),
             dict(self.practice_best),
             set(self.attempt_ids),
+            dict(self.attempt_seqs),
         )
 
     def unsent_attempts(self, numbered: set[UUID]) -> int:
@@ -238,6 +245,12 @@ class PendingSummary:
 
         The intersection walks the smaller set: O(standing), not O(events)."""
         return len(self.attempt_ids) - len(self.attempt_ids & numbered)
+
+    def unsent_in_order(self, numbered: set[UUID]) -> list[UUID]:
+        """The attempts the server has not numbered (``numbered``) yet, in the order this
+        device submitted them (their journal seq): the order the server will number them."""
+        unsent = self.attempt_ids - numbered
+        return sorted(unsent, key=lambda a: (self.attempt_seqs.get(a, 0), str(a)))
 
 
 def progress(
@@ -484,6 +497,26 @@ def _grading_queue(
     unsent = PendingSummary.of(pending).unsent_attempts(numbered_attempt_ids(standing))
     graded_today = sum(1 for a in standing.attempts if course_day(a.graded_at, rules) == today)
     return today, graded_today, len(standing.pending_attempts) + unsent
+
+
+def unsent_grading_days(
+    package: CoursePackage,
+    standing: Standing,
+    pending: Iterable[JournalEvent] | PendingSummary,
+    now: datetime,
+) -> tuple[date, tuple[date, ...]]:
+    """Today (the course's calendar), and the day each attempt not sent yet would be graded
+    at the earliest, in the order they were submitted (``PendingSummary.unsent_in_order``).
+
+    The k-th unsent attempt (from 0) waits behind today's graded ones, the accepted ones
+    and the k unsent before it; the last one's day is ``next_attempt_grading``'s day for
+    the attempt before it was taken. An estimate, like ``next_attempt_grading``."""
+    rules = package.rules
+    today, graded_today, queued = _grading_queue(rules, standing, pending, now)
+    first = len(standing.pending_attempts)  # the unsent come after the accepted ones
+    return today, tuple(
+        grading_day(rules, graded_today, first + k, today) for k in range(queued - first)
+    )
 
 
 def graded_left_today(

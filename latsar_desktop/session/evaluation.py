@@ -22,17 +22,22 @@ many graded attempts are left today. ``AttemptRun`` is one attempt being taken:
   attempt that is synced) and ends the run; ``close()`` ends it without submitting (the
   timer stops; ``resume`` continues it later).
 
+``attempt_history(store)`` is every attempt this device knows of, latest number first
+(``AttemptRow``): graded, accepted to be graded on a later day (graded per day), or
+submitted here and not processed by the server yet, with its predicted number and cap.
+
 A run is used from one thread at a time (the screen's); each call that saves is one short
 transaction of the profile's store.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -42,11 +47,15 @@ from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import (
     EvaluationState,
     GradingForecast,
+    course_day,
     graded_left_today,
     next_attempt_grading,
+    numbered_attempt_ids,
     progress_from,
+    unsent_grading_days,
 )
 from latsar_desktop.domain.protocol import CoursePackage, JournalEvent
+from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.store.views import Draft
 
@@ -54,8 +63,11 @@ __all__ = [
     "CHECKPOINT_SECONDS",
     "AttemptChoice",
     "AttemptQuestion",
+    "AttemptRow",
     "AttemptRun",
+    "AttemptStatus",
     "EvaluationOutlook",
+    "attempt_history",
     "evaluation_outlook",
 ]
 
@@ -126,6 +138,114 @@ def _open_draft(store: ProfileStore) -> Draft | None:
     """The open attempt, the latest started if there are several."""
     drafts = store.open_drafts()  # by started_at
     return drafts[-1] if drafts else None
+
+
+# ------------------------------------------------------------------------- the attempts so far
+
+
+class AttemptStatus(enum.Enum):
+    WAITING_SYNC = "waiting_sync"  # submitted on this device, not processed by the server yet
+    GRADED_LATER = "graded_later"  # accepted and numbered by the server, graded on grade_on
+    GRADED = "graded"  # graded: raw_score, cap, score
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One attempt of the history, as this device knows it.
+
+    ``number`` and ``cap`` are the server's; for WAITING_SYNC they are the prediction of
+    DESIGN §2 "Attempt numbers" (``estimated``: labelled "perkiraan"). ``grade_on`` is the
+    server's day for GRADED_LATER; for WAITING_SYNC the forecast day when the daily limit
+    defers it past today, else None. ``today`` is the course's day when the row was read
+    (``status_message`` says "besok" by it; None: dates are named)."""
+
+    attempt_id: uuid.UUID
+    status: AttemptStatus
+    number: int
+    estimated: bool
+    cap: Decimal
+    grade_on: date | None
+    raw_score: Decimal | None  # GRADED only
+    score: Decimal | None  # GRADED only
+    today: date | None = None
+
+    def status_message(self) -> Message:
+        """ "Menunggu sinkronisasi" (with "dinilai besok" / "dinilai pada {date}" when the
+        daily limit defers it), "Dinilai besok", "Dinilai pada {date}", "Sudah dinilai"."""
+        if self.status is AttemptStatus.GRADED:
+            return msg(Code.ATTEMPT_GRADED)
+        tomorrow = self.today + timedelta(days=1) if self.today is not None else None
+        if self.status is AttemptStatus.WAITING_SYNC:
+            if self.grade_on is None or (self.today is not None and self.grade_on <= self.today):
+                return msg(Code.ATTEMPT_WAITING_SYNC)
+            if self.grade_on == tomorrow:
+                return msg(Code.ATTEMPT_WAITING_SYNC_TOMORROW)
+            return msg(Code.ATTEMPT_WAITING_SYNC_ON, date=self.grade_on)
+        assert self.grade_on is not None  # GRADED_LATER
+        if self.today is not None and self.grade_on <= self.today:
+            # due: the server grades it at the next sync (or did, by its daily job)
+            return msg(Code.ATTEMPT_WAITING_SYNC)
+        if self.grade_on == tomorrow:
+            return msg(Code.ATTEMPT_GRADED_TOMORROW)
+        return msg(Code.ATTEMPT_GRADED_ON, date=self.grade_on)
+
+
+def attempt_history(store: ProfileStore, now: datetime | None = None) -> tuple[AttemptRow, ...]:
+    """Every attempt this device knows of, latest number first (``now``: the store's clock).
+
+    One read of the store's view input, so the rows agree with ``evaluation_outlook`` read
+    at the same moment: the graded attempts and those accepted to be graded later (the
+    last standing), then this device's submitted attempts the server has not numbered
+    yet, numbered in the order they were submitted after the server's ones, each with the
+    cap of its number and, when the daily limit defers it, the forecast grading day."""
+    package, standing, pending = store.progress_input()
+    at = store.clock() if now is None else now
+    rules = package.rules
+    today = course_day(at, rules)
+    rows: dict[uuid.UUID, AttemptRow] = {}
+    for later in standing.pending_attempts:
+        rows[later.attempt_id] = AttemptRow(
+            later.attempt_id,
+            AttemptStatus.GRADED_LATER,
+            later.number,
+            False,
+            later.cap,
+            later.grade_on,
+            None,
+            None,
+            today,
+        )
+    for graded in standing.attempts:  # graded wins, should the standing name one twice
+        rows[graded.attempt_id] = AttemptRow(
+            graded.attempt_id,
+            AttemptStatus.GRADED,
+            graded.number,
+            False,
+            graded.cap,
+            None,
+            graded.raw_score,
+            graded.score,
+            today,
+        )
+    numbered = len(standing.attempts) + len(standing.pending_attempts)
+    unsent = pending.unsent_in_order(numbered_attempt_ids(standing))
+    _, days = unsent_grading_days(package, standing, pending, at)
+    for before, (attempt_id, day) in enumerate(zip(unsent, days, strict=True)):
+        number = numbered + before + 1
+        rows[attempt_id] = AttemptRow(
+            attempt_id,
+            AttemptStatus.WAITING_SYNC,
+            number,
+            # as Progress.next_cap_estimated decided when this was the next attempt: exact
+            # only on the one registered device with nothing else waiting before it
+            not (standing.registered_devices == 1 and before == 0),
+            cap_for_attempt(number, rules.cap_table),
+            day if day > today else None,
+            None,
+            None,
+            today,
+        )
+    return tuple(sorted(rows.values(), key=lambda row: row.number, reverse=True))
 
 
 # ------------------------------------------------------------------------- one attempt

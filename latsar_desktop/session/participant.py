@@ -39,7 +39,7 @@ stops it with the ``CancelToken`` it passes. "UI": the UI's own thread (one at a
   ``devices(cancel)`` and ``revoke_device(device_id, cancel)`` (the participant's own
   devices on the server).
 - any, reads: ``view()``, ``beranda()`` (Beranda's whole picture, ``session/beranda.py``),
-  ``package()``, ``evaluation()``, ``graded_left_today()``,
+  ``package()``, ``evaluation()``, ``attempts()``, ``graded_left_today()``,
   ``notifications(unseen_only)``, ``rejections()``, ``rejected_events()``,
   ``sync_status()``, ``pending_count()``,
   ``plan_material(id)``, ``plan_all()``, ``storage_summary()``, ``offline_materials()``,
@@ -114,7 +114,13 @@ from latsar_desktop.session import usb
 from latsar_desktop.session.beranda import Beranda, beranda
 from latsar_desktop.session.connection import ConnectionSettings, check_connection
 from latsar_desktop.session.errors import SessionError
-from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook, evaluation_outlook
+from latsar_desktop.session.evaluation import (
+    AttemptRow,
+    AttemptRun,
+    EvaluationOutlook,
+    attempt_history,
+    evaluation_outlook,
+)
 from latsar_desktop.session.lock import take_profile_lock
 from latsar_desktop.session.usb import CopyReport
 from latsar_desktop.session.verify import CertificateCheck, check_certificate
@@ -764,6 +770,11 @@ class ParticipantSession:
         """What the evaluation screen shows before an attempt."""
         self._require_open()
         return evaluation_outlook(self.store, self.clock())
+
+    def attempts(self) -> tuple[AttemptRow, ...]:
+        """The attempts' history, latest number first (any thread; one short read)."""
+        self._require_open()
+        return attempt_history(self.store, self.clock())
 
     def graded_left_today(self) -> tuple[int, int] | None:
         """(left, limit) of "sisa percobaan yang dinilai hari ini"; None without a limit."""

@@ -24,7 +24,9 @@ the bottom. Right, a stack showing what is selected:
   done already; a quiz or reflection recorded (``recorded``) likewise refreshes the page;
   each emits ``data_changed`` (the shell then refreshes Beranda and the status bar);
 - the evaluation: its state and reason, the final score and the attempts graded and
-  waiting; "Mulai evaluasi", enabled only when it is open, emits ``evaluation_requested``.
+  waiting; "Mulai evaluasi" ("Lanjutkan percobaan" while an attempt is open), enabled
+  only when it is open, emits ``evaluation_requested``; under it the attempts' history
+  (``session.attempts()``), latest first. ``show_evaluation()`` selects it.
 
 Everything shown comes from one read of the session (``CourseSnapshot``), made off the
 GUI thread by ``refresh()`` through ``session_read`` and applied on it; the tree keeps
@@ -63,6 +65,7 @@ from latsar_desktop.domain.messages import DomainError
 from latsar_desktop.domain.progress import ActivityProgress, MaterialProgress, Progress
 from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage
 from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.evaluation import AttemptRow
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.sync.downloader import Plan
 from latsar_desktop.sync.errors import LINK_DOWN_KINDS, SyncError, SyncErrorKind
@@ -100,6 +103,8 @@ class CourseSnapshot:
     plan_all: Plan
     hemat_data: bool
     link_up: bool  # the server was reachable, last known (``session.link_up()``)
+    attempts: tuple[AttemptRow, ...] = ()  # the attempts' history, latest first
+    open_attempt: bool = False  # an attempt is open (started, not submitted)
 
     def material(self, material_id: str) -> MaterialProgress | None:
         return next((m for m in self.view.materials if m.material_id == material_id), None)
@@ -155,6 +160,7 @@ class CoursePage(QWidget):
         self.fetch: Task[Any] | None = None  # the open activity's file being fetched
         self.completing: set[str] = set()  # completions asked and not yet read back
         self.current_activity: str | None = None  # the activity open in the pane
+        self._evaluation_wanted = False  # show_evaluation() before the first read landed
         self.confirm_dialog: QMessageBox | None = None
         self.result_dialog: QMessageBox | None = None
         self._reader: CoalescedRead[CourseSnapshot | None] = session_read(
@@ -263,6 +269,8 @@ class CoursePage(QWidget):
             plan_all=session.plan_all(),
             hemat_data=session.hemat_data(),
             link_up=session.link_up(),
+            attempts=session.attempts(),
+            open_attempt=session.evaluation().open_attempt is not None,
         )
 
     def _loaded(self, snapshot: CourseSnapshot) -> None:
@@ -271,6 +279,9 @@ class CoursePage(QWidget):
         # a completion this read shows is done asking (one read before it lands keeps it)
         self.completing = {a for a in self.completing if not snapshot.completed(a)}
         self._apply()
+        if self._evaluation_wanted:
+            self._evaluation_wanted = False
+            self.show_evaluation(read=False)
         if before is not None and before.link_up != snapshot.link_up:
             self._link_changed()
 
@@ -366,6 +377,7 @@ class CoursePage(QWidget):
             self.pane.setCurrentWidget(self.overview)
         elif key == EVALUATION:
             self.evaluation.show_view(snapshot.view)
+            self.evaluation.show_attempts(snapshot.attempts, snapshot.open_attempt)
             self.pane.setCurrentWidget(self.evaluation)
         else:  # a sub-material, or nothing: its material's overview, else the hint
             material_id = self._material_of(key)
@@ -374,6 +386,18 @@ class CoursePage(QWidget):
             else:
                 self._show_material(material_id)
                 self.pane.setCurrentWidget(self.overview)
+
+    def show_evaluation(self, read: bool = True) -> None:
+        """Select the evaluation's entry in the tree and show it (after an attempt ended,
+        say). ``read``: the session is read again too, so an attempt just submitted is in
+        its rows; before the first read lands, it is shown when that read lands."""
+        if self.snapshot is None:
+            self._evaluation_wanted = True
+        else:
+            self.tree.select(EVALUATION)  # the current item: shown through _select
+            self._show_key(EVALUATION, reopen=False)  # also when it was the current one
+        if read:
+            self.refresh()
 
     def _material_of(self, key: str) -> str | None:
         snapshot = self.snapshot

@@ -1,19 +1,22 @@
 """The Course page's right side (``ui/course.py`` hosts them): a material's overview
 with its download box, an activity's pane (its kind, title and state over the widget
 that shows it, or a status panel while its file is fetched or cannot be), and the
-academic evaluation's entry. They show what the page gives them and decide nothing.
+academic evaluation's entry with the attempts' history (``AttemptRowView``: one row per
+attempt, latest first). They show what the page gives them and decide nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,11 +26,12 @@ from latsar_desktop import i18n
 from latsar_desktop.domain.progress import ActivityProgress, MaterialProgress, Progress
 from latsar_desktop.domain.protocol import Activity, MaterialKind
 from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.evaluation import AttemptRow, AttemptStatus
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.ui import texts
 from latsar_desktop.ui.course_tree import KIND_LABELS, STAGE_LABELS
 from latsar_desktop.ui.downloads import DownloadBox, ProgressRow, SwapSlot, left_aligned
-from latsar_desktop.ui.style import set_flag
+from latsar_desktop.ui.style import set_flag, set_role
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import say, tr
 from latsar_desktop.ui.widgets import Button, label
@@ -37,7 +41,14 @@ if TYPE_CHECKING:
     from latsar_desktop.ui.clip import ClipPlayer
     from latsar_desktop.ui.reader import ModuleReader
 
-__all__ = ["NO_NUMBER", "ActivityPane", "EvaluationPanel", "MaterialOverview", "StatusPanel"]
+__all__ = [
+    "NO_NUMBER",
+    "ActivityPane",
+    "AttemptRowView",
+    "EvaluationPanel",
+    "MaterialOverview",
+    "StatusPanel",
+]
 
 NO_NUMBER = "—"
 
@@ -192,8 +203,98 @@ class ActivityPane(QWidget):
             widget.retranslate()  # type: ignore[attr-defined]
 
 
+class OneLine(QLabel):
+    """A label that asks for the width of its text on one line, and wraps only when the
+    layout gives it less (a plain wrapped label asks for a narrow, several-line shape)."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        set_role(self, role)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self._hint: tuple[tuple[str, str, int], QSize] | None = None
+
+    def sizeHint(self) -> QSize:
+        self.ensurePolished()
+        key = (self.text(), self.font().key(), self.frameWidth())
+        if self._hint is None or self._hint[0] != key:
+            self._hint = (key, self._one_line())
+        return self._hint[1]
+
+    def _one_line(self) -> QSize:
+        """The narrowest width that keeps the text on one line (found by bisection: a
+        wrapped label's height only shrinks as it widens)."""
+        one = self.heightForWidth(1 << 16)
+        low = 1
+        high = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.frameWidth() + 64
+        if self.heightForWidth(high) > one:
+            return super().sizeHint()
+        while low < high:
+            middle = (low + high) // 2
+            if self.heightForWidth(middle) > one:
+                low = middle + 1
+            else:
+                high = middle
+        return QSize(high, one)
+
+
+class AttemptRowView(QFrame):
+    """One attempt of the history: "Percobaan ke-4" (+ "(perkiraan)") and its status as a
+    chip on the first line, the raw score and cap (graded) or the cap (not yet) under it,
+    and a graded attempt's score large on the right. Every row has the same height,
+    graded or not (the score keeps its place when hidden)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_role(self, "attempt-row")
+        self.row: AttemptRow | None = None
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 8, 12, 8)
+        outer.setSpacing(16)
+        left = QVBoxLayout()
+        left.setSpacing(4)
+        first = QHBoxLayout()
+        first.setSpacing(10)
+        self.title = label("", "field")
+        # its one line when there is room; a narrow pane wraps it (nothing cut off)
+        self.status = OneLine("chip")
+        first.addWidget(self.title, 0, Qt.AlignmentFlag.AlignVCenter)
+        first.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
+        first.addStretch(1)
+        self.detail = OneLine("muted")
+        left.addLayout(first)
+        left.addWidget(self.detail)
+        self.score = label("", "attempt-score")
+        self.score.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        keep = self.score.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.score.setSizePolicy(keep)
+        outer.addLayout(left, 1)
+        outer.addWidget(self.score, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def show_row(self, row: AttemptRow) -> None:
+        self.row = row
+        estimated = Label.COURSE_ATTEMPT_TITLE_ESTIMATED
+        self.title.setText(
+            tr(estimated if row.estimated else Label.COURSE_ATTEMPT_TITLE, number=row.number)
+        )
+        self.status.setText(say(row.status_message()))
+        graded = row.status is AttemptStatus.GRADED
+        set_flag(self.status, "on", graded)
+        if graded and row.score is not None and row.raw_score is not None:
+            self.score.setText(number(row.score))
+            self.detail.setText(tr(Label.COURSE_ATTEMPT_DETAIL, raw=row.raw_score, cap=row.cap))
+        else:
+            self.score.setText("")
+            self.detail.setText(tr(Label.COURSE_ATTEMPT_CAP, cap=row.cap))
+        self.score.setVisible(graded)
+
+
 class EvaluationPanel(QWidget):
-    """The academic evaluation's entry: its state, reason, scores and "Mulai evaluasi"."""
+    """The academic evaluation's entry: its state and reason, the final score and the
+    attempts graded and waiting, "Mulai evaluasi" ("Lanjutkan percobaan" while an attempt
+    is open), then "Riwayat percobaan": one ``AttemptRowView`` per attempt, latest first,
+    in a list that scrolls (the button above it stays in view however long it is)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -230,10 +331,39 @@ class EvaluationPanel(QWidget):
             grid.addWidget(value, 1, column, Qt.AlignmentFlag.AlignTop)
             grid.setColumnStretch(column, 1)
         box.addLayout(grid)
-        box.addSpacing(12)
+        box.addSpacing(8)
         self.start_button = Button("", "primary")
         box.addWidget(left_aligned(self.start_button))
-        box.addStretch(1)
+        box.addSpacing(12)
+        self.history_title = label("", "subtitle")
+        box.addWidget(self.history_title)
+        # "Belum ada percobaan." or the list, in one place that takes the height left
+        self.history_stack = QStackedWidget()
+        empty = QWidget()
+        empty_box = QVBoxLayout(empty)
+        empty_box.setContentsMargins(2, 0, 2, 0)  # in line with the list's rows
+        self.no_attempts = label("", "muted", wrap=True)
+        empty_box.addWidget(self.no_attempts)
+        empty_box.addStretch(1)
+        self.history_stack.addWidget(empty)
+        self.history = QScrollArea()
+        set_role(self.history, "attempt-list")
+        self.history.setWidgetResizable(True)
+        self.history.setFrameShape(QFrame.Shape.NoFrame)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # arrows scroll a long list
+        rows = QWidget()
+        self.rows_box = QVBoxLayout(rows)
+        self.rows_box.setContentsMargins(0, 0, 0, 0)
+        self.rows_box.setSpacing(0)
+        self.rows_box.addStretch(1)
+        self.history.setWidget(rows)
+        self.history_stack.addWidget(self.history)
+        box.addWidget(self.history_stack, 1)
+        self.attempt_rows: list[AttemptRowView] = []  # in the order shown, latest first
+        self._rows: tuple[AttemptRow, ...] | None = None  # what the rows show
+        self._open_attempt = False
+        self._show_rows(())
 
     def show_view(self, view: Progress) -> None:
         state = view.evaluation
@@ -246,9 +376,43 @@ class EvaluationPanel(QWidget):
         self.pending.setText(number(view.attempts_pending))
         self.start_button.setEnabled(state.unlocked)
 
+    def show_attempts(self, rows: tuple[AttemptRow, ...], open_attempt: bool) -> None:
+        """The history (latest first) and whether an attempt is open (the button then
+        continues it). Rows are touched only when what they show changed."""
+        if open_attempt != self._open_attempt:
+            self._open_attempt = open_attempt
+            self._button_text()
+        if rows == self._rows:
+            return
+        self._rows = rows
+        self._show_rows(rows)
+
+    def _show_rows(self, rows: tuple[AttemptRow, ...]) -> None:
+        while len(self.attempt_rows) > len(rows):
+            gone = self.attempt_rows.pop()
+            self.rows_box.removeWidget(gone)
+            gone.deleteLater()
+        while len(self.attempt_rows) < len(rows):
+            view = AttemptRowView()
+            self.rows_box.insertWidget(len(self.attempt_rows), view)
+            self.attempt_rows.append(view)
+        for view, row in zip(self.attempt_rows, rows, strict=True):
+            if view.row != row:
+                view.show_row(row)
+        self.history_stack.setCurrentIndex(1 if rows else 0)
+
+    def _button_text(self) -> None:
+        text = Label.COURSE_CONTINUE_ATTEMPT if self._open_attempt else None
+        self.start_button.setText(tr(text or Label.COURSE_START_EVALUATION))
+
     def retranslate(self) -> None:
         self.title.setText(tr(Label.COURSE_EVALUATION))
         self.score_title.setText(tr(Label.COURSE_FINAL_SCORE))
         self.graded_title.setText(tr(Label.COURSE_ATTEMPTS_GRADED))
         self.pending_title.setText(tr(Label.COURSE_ATTEMPTS_PENDING))
-        self.start_button.setText(tr(Label.COURSE_START_EVALUATION))
+        self.history_title.setText(tr(Label.COURSE_HISTORY))
+        self.no_attempts.setText(tr(Label.COURSE_NO_ATTEMPTS))
+        self._button_text()
+        for view in self.attempt_rows:
+            if view.row is not None:
+                view.show_row(view.row)

@@ -266,6 +266,53 @@ QLabel[role="clip-line"] {{ color: {MUTED}; }}
 QLabel[role="clip-line"][done="true"] {{ color: {ACCENT}; font-weight: 600; }}
 QPushButton#mute {{ padding: 6px 8px; }}
 QPushButton#mute:focus {{ padding: 5px 7px; }}
+/* ui/evaluation.py (AttemptView, StartDialog): the time left, large; the 5-minute warning;
+   the question; its choices (the chosen one on the accent's tint); the numbered buttons of
+   the questions (answered filled with the accent, unanswered outlined, the current one
+   ringed in dark ink) and the legend's swatches */
+QLabel[role="attempt-timer"] {{ font-size: 22pt; font-weight: 600; color: {ACCENT}; }}
+QLabel[role="attempt-timer"][warning="true"] {{ color: {ERROR}; }}
+QLabel[role="attempt-hint"] {{ color: {MUTED}; padding: 6px 0px; }}
+QLabel[role="attempt-warning"] {{
+    background: {ERROR_SOFT}; color: {ERROR}; border-left: 4px solid {ERROR};
+    padding: 6px 10px;
+}}
+QLabel[role="attempt-question"] {{ font-size: 12pt; }}
+QRadioButton[role="attempt-choice"] {{
+    border: 2px solid transparent; border-radius: 6px; padding: 4px 8px; spacing: 10px;
+    outline: none;
+}}
+QRadioButton[role="attempt-choice"]:hover {{ background: {SURFACE}; }}
+QRadioButton[role="attempt-choice"]:checked {{ background: {ACCENT_SOFT}; }}
+QRadioButton[role="attempt-choice"]:focus {{ border: 2px solid {ACCENT}; }}
+QScrollArea[role="attempt-nav-area"], QWidget[role="attempt-nav-grid"] {{
+    background: transparent;
+}}
+QPushButton[role="attempt-nav"] {{
+    padding: 0px; border: 1px solid {MUTED}; border-radius: 4px; background: white;
+    color: {TEXT};
+}}
+QPushButton[role="attempt-nav"]:hover {{ border-color: {ACCENT}; }}
+QPushButton[role="attempt-nav"][answered="true"] {{
+    background: {ACCENT}; border-color: {ACCENT}; color: white; font-weight: 600;
+}}
+QPushButton[role="attempt-nav"][current="true"] {{
+    border: 3px solid {TEXT}; font-weight: 700;
+}}
+QPushButton[role="attempt-nav"]:focus {{ border: 3px double {ACCENT}; }}
+QPushButton[role="attempt-nav"][answered="true"]:focus {{
+    border: 4px double {ACCENT_DARK}; background-clip: padding;
+}}
+QLabel[role="attempt-swatch"] {{
+    border: 1px solid {MUTED}; border-radius: 3px; background: white;
+}}
+QLabel[role="attempt-swatch"][answered="true"] {{ background: {ACCENT}; border-color: {ACCENT}; }}
+/* ui/course_panes.py (EvaluationPanel): the attempts' history, a thin line under each row,
+   a graded attempt's score large; the list's 2 px frame shows the focus (arrows scroll) */
+QFrame[role="attempt-row"] {{ border: none; border-bottom: 1px solid {BORDER}; }}
+QLabel[role="attempt-score"] {{ font-size: 20pt; font-weight: 600; color: {ACCENT}; }}
+QScrollArea[role="attempt-list"] {{ border: 2px solid transparent; }}
+QScrollArea[role="attempt-list"]:focus {{ border: 2px solid {ACCENT}; }}
 """
 
 
