@@ -13,12 +13,22 @@ each thing recorded here (Course's ``data_changed``), all off the GUI thread; a 
 read again when it is opened. A language or time zone chosen in Pengaturan is
 ``texts_changed``: the window re-says every text. Signing out (or closing the window)
 first stops the Course page's work (``CoursePage.shutdown``: downloads cancelled, the
-clip stopped). "Mulai evaluasi" stays hidden until the evaluation screen exists.
+clip stopped) and closes an attempt being taken.
+
+The evaluation (``ui/evaluation.py``): Course's "Mulai evaluasi" reads the outlook off the
+GUI thread, shows ``StartDialog`` (the attempt's number and cap), and on "Mulai percobaan"
+starts the attempt on the attempt page (a page of the stack, not in the side bar, which is
+disabled while the attempt runs: one thing at a time, the timer in view). When the attempt
+ends (submitted, the time ran out, or "Lanjutkan nanti") Course shows the evaluation entry
+with the attempt's row; a submission asks for a sync at once. After sign-in, an attempt left
+open (the app closed or killed) is offered to continue (``ResumeDialog``); its timer stood
+still meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -32,9 +42,12 @@ from PySide6.QtWidgets import (
 )
 
 from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.evaluation import AttemptRun, EvaluationOutlook
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.session.profiles import group_nip
 from latsar_desktop.ui.course import CoursePage
+from latsar_desktop.ui.errors import show_error
+from latsar_desktop.ui.evaluation import AttemptView, ResumeDialog, StartDialog
 from latsar_desktop.ui.home import HomePage
 from latsar_desktop.ui.notifications import NotificationBell
 from latsar_desktop.ui.profile import ProfilePage
@@ -64,6 +77,7 @@ HOME, COURSE, SETTINGS, PROFILE = (
     PageInfo(Label.SHELL_PROFILE, Label.SHELL_PROFILE_INTRO),
 )
 PAGES = (HOME, COURSE, SETTINGS, PROFILE)
+EVALUATION = PageInfo(Label.SHELL_EVALUATION, Label.SHELL_EVALUATION_INTRO)  # not in the bar
 
 
 class _ArrowKeys(QObject):
@@ -104,6 +118,8 @@ class Shell(QWidget):
         self.session = session
         self.runner = runner
         self._signing_out = False
+        self.start_dialog: StartDialog | None = None
+        self.resume_dialog: ResumeDialog | None = None
         self._build()
         self.retranslate()
         self.show_page(0)
@@ -124,6 +140,7 @@ class Shell(QWidget):
         self.pages.addWidget(self._build_course())
         self.pages.addWidget(self._build_settings())
         self.pages.addWidget(self._build_profile())
+        self.pages.addWidget(self._build_attempt())
         right.addWidget(self.pages, 1)
         right.addWidget(self._build_status())
         row.addLayout(right, 1)
@@ -213,10 +230,13 @@ class Shell(QWidget):
     def _build_course(self) -> QWidget:
         self.course = CoursePage(self.session, self.runner)
         self.course.data_changed.connect(self.data_changed)
-        # the evaluation screen comes with the next part of the app (issue 18): until it
-        # connects ``evaluation_requested``, the entry shows the state and scores only
-        self.course.evaluation.start_button.hide()
+        self.course.evaluation_requested.connect(self._ask_start)
         return self.course
+
+    def _build_attempt(self) -> QWidget:
+        self.attempt = AttemptView(self.session, self.runner)
+        self.attempt.ended.connect(self._attempt_ended)
+        return self.attempt
 
     def _build_profile(self) -> QWidget:
         self.profile = ProfilePage(self.session, self.runner)
@@ -254,6 +274,8 @@ class Shell(QWidget):
 
     @property
     def current(self) -> PageInfo:
+        if self.pages.currentWidget() is self.attempt:
+            return EVALUATION
         return PAGES[self.pages.currentIndex()]
 
     def screen_name(self) -> str:
@@ -292,16 +314,18 @@ class Shell(QWidget):
         self.settings.retranslate()
         self.course.retranslate()
         self.profile.retranslate()
+        self.attempt.retranslate()
         self.header_sign_out.setText(tr(Label.SHELL_SIGN_OUT))
         self._say_status()
 
     # ------------------------------------------------------------------ the status bar
 
     def start(self) -> None:
-        """Start the background sync (its progress and results reach the status bar)
-        and read the notifications."""
+        """Start the background sync (its progress and results reach the status bar),
+        read the notifications, and offer to continue an attempt left open."""
         self.status.start()
         self.bell.refresh()
+        self._read_outlook(self._offer_resume)
 
     def _on_synced(self) -> None:
         if self._signing_out or not self.session.signed_in:
@@ -320,8 +344,14 @@ class Shell(QWidget):
             self.status.retranslate()
 
     def signing_out(self) -> None:
-        """The sign-out runs: nothing here can be used meanwhile; the status says so."""
+        """The sign-out runs: nothing here can be used meanwhile; the status says so. An
+        attempt being taken is closed (its time and answers saved: offered again at the
+        next sign-in)."""
         self._signing_out = True
+        for dialog in (self.start_dialog, self.resume_dialog):
+            if dialog is not None:
+                dialog.reject()
+        self.attempt.stop()
         self.course.shutdown()
         self.profile.sign_out_button.setEnabled(False)
         self.header_sign_out.setEnabled(False)
@@ -333,3 +363,124 @@ class Shell(QWidget):
     def status_message(self) -> str:
         """The status bar's sentence (the sync's state), as the participant reads it."""
         return self.status.status_message()
+
+    # ------------------------------------------------------------------ the evaluation
+
+    def _read_outlook(self, then: Callable[[EvaluationOutlook], None]) -> None:
+        """``session.evaluation()`` off the GUI thread, then ``then(outlook)`` on it unless
+        the participant is signing out meanwhile."""
+
+        def read(_cancel: object, _progress: object) -> EvaluationOutlook:
+            return self.session.evaluation()
+
+        def done(outlook: EvaluationOutlook) -> None:
+            if not self._signing_out and self.session.signed_in:
+                then(outlook)
+
+        self.runner.run(read, done=done, name="evaluation outlook", parent=self)
+
+    def _attempt_busy(self) -> bool:
+        """An attempt runs, or its confirmation or the offer to continue is open."""
+        return (
+            self._signing_out
+            or self.start_dialog is not None
+            or self.resume_dialog is not None
+            or self.pages.currentWidget() is self.attempt
+        )
+
+    def _ask_start(self) -> None:
+        """Course's "Mulai evaluasi" (or "Lanjutkan percobaan")."""
+        if not self._attempt_busy():
+            self._read_outlook(self._confirm_start)
+
+    def _confirm_start(self, outlook: EvaluationOutlook) -> None:
+        """The confirmation of a new attempt; an attempt already open goes on at once."""
+        if self._attempt_busy():
+            return
+        if outlook.open_attempt is not None:
+            self._resume(outlook)
+            return
+        if not outlook.state.unlocked:  # locked since the button was shown: it says why
+            self.course.refresh()
+            return
+        dialog = self.start_dialog = StartDialog(outlook, self)
+        dialog.accepted.connect(lambda: self._begin(outlook))
+        dialog.finished.connect(self._start_dialog_closed)
+        dialog.open()
+
+    def _start_dialog_closed(self) -> None:
+        dialog, self.start_dialog = self.start_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+    def _begin(self, outlook: EvaluationOutlook) -> None:
+        """ "Mulai percobaan": the attempt started (a draft saved) and shown."""
+        if self._signing_out:
+            return
+        try:
+            run = self.session.start_attempt()
+        except Exception as error:  # locked meanwhile, or the store failed
+            show_error(self, error)
+            return
+        self._show_attempt(run, outlook)
+
+    def _offer_resume(self, outlook: EvaluationOutlook) -> None:
+        """After sign-in: an attempt left open is offered to continue. Its run is opened
+        only to read the time left and the answers, and closed again at once: the timer
+        does not run while the question is on screen."""
+        if outlook.open_attempt is None or self._attempt_busy():
+            return
+        run = self.session.open_attempt()
+        if run is None:
+            return
+        facts = (run.remaining_seconds, len(run.answers), len(run.questions))
+        run.close()
+        remaining, answered, total = facts
+        dialog = self.resume_dialog = ResumeDialog(
+            outlook.next_number, remaining, answered, total, self
+        )
+        dialog.accepted.connect(lambda: self._resume(outlook))
+        dialog.finished.connect(self._resume_dialog_closed)
+        dialog.open()
+
+    def _resume_dialog_closed(self) -> None:
+        dialog, self.resume_dialog = self.resume_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+    def _resume(self, outlook: EvaluationOutlook) -> None:
+        """The open attempt continued, its answers and time as last saved."""
+        if self._signing_out:
+            return
+        try:
+            run = self.session.open_attempt()
+        except Exception as error:
+            show_error(self, error)
+            return
+        if run is None:  # submitted meanwhile: Course shows it
+            self.course.refresh()
+            return
+        self._show_attempt(run, outlook)
+
+    def _show_attempt(self, run: AttemptRun, outlook: EvaluationOutlook) -> None:
+        """The attempt page, the side bar disabled while it runs."""
+        self.attempt.begin(run, outlook.next_number, outlook.next_cap, outlook.estimated)
+        for button in self.nav_buttons:
+            button.setEnabled(False)
+        self.pages.setCurrentWidget(self.attempt)
+        self._say_page()
+        self.page_changed.emit()
+        self.attempt.focus_choices()
+
+    def _attempt_ended(self, submitted: bool) -> None:
+        """Back to Course's evaluation entry, which shows the attempt's row; a submitted
+        attempt is sent at once when there is a connection."""
+        if self._signing_out:
+            return
+        for button in self.nav_buttons:
+            button.setEnabled(True)
+        self.show_page(PAGES.index(COURSE))
+        self.course.show_evaluation()
+        self.data_changed()
+        if submitted:
+            self._sync_now()

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from latsar_desktop.clock import Monotonic
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.session.participant import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
@@ -121,10 +122,13 @@ def open_session(
     person: Person,
     sessions: list[ParticipantSession],
     options: SessionOptions | None = None,
+    monotonic: Monotonic | None = None,
 ) -> ParticipantSession:
     """``person`` signed in through the session (no window), signed out at the test's end
-    (the ``sessions`` fixture)."""
-    extra = {"options": options} if options is not None else {}
+    (the ``sessions`` fixture); ``monotonic``: the evaluation timer's clock."""
+    extra: dict[str, Any] = {"options": options} if options is not None else {}
+    if monotonic is not None:
+        extra["monotonic"] = monotonic
     session = ParticipantSession.sign_in(
         machine, person["nip"], person["nik"], device_name="PC uji", **extra
     )
