@@ -291,8 +291,6 @@ class Label(StrEnum):
     COURSE_EVALUATION_CLOSED = "ui.course.evaluation_closed"
     COURSE_START_EVALUATION = "ui.course.start_evaluation"
     COURSE_FINAL_SCORE = "ui.course.final_score"
-    COURSE_ATTEMPTS_GRADED = "ui.course.attempts_graded"
-    COURSE_ATTEMPTS_PENDING = "ui.course.attempts_pending"
     COURSE_MATERIAL_POLICY = "ui.course.material_policy"
     COURSE_MATERIAL_LEARNING = "ui.course.material_learning"
     COURSE_REQUIRED_DONE = "ui.course.required_done"
@@ -465,3 +463,4 @@ class Label(StrEnum):
     COURSE_ATTEMPT_TITLE_ESTIMATED = "ui.course.attempt_title_estimated"  # number: int
     COURSE_ATTEMPT_DETAIL = "ui.course.attempt_detail"  # raw, cap: Decimal (a graded one)
     COURSE_ATTEMPT_CAP = "ui.course.attempt_cap"  # cap: Decimal (not graded yet)
+    COURSE_ATTEMPT_COUNTS = "ui.course.attempt_counts"  # graded, waiting: by the history

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -311,32 +310,31 @@ class EvaluationPanel(QWidget):
         self.reason = label("", "muted", wrap=True)
         box.addWidget(self.reason)
         box.addSpacing(8)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(32)
-        grid.setVerticalSpacing(2)
+        # the final score, large, and the button on one line: the history below keeps the
+        # height (at 1366×768 and 125 % the pane is about 370 px tall)
+        line = QHBoxLayout()
+        line.setSpacing(24)
+        score = QVBoxLayout()
+        score.setSpacing(2)
         self.score_title = label("", "field")
         self.final_score = label(NO_NUMBER, "big")
-        self.graded_title = label("", "field", wrap=True)
-        self.graded = label(NO_NUMBER, "big")
-        self.pending_title = label("", "field", wrap=True)
-        self.pending = label(NO_NUMBER, "big")
-        for column, (head, value) in enumerate(
-            (
-                (self.score_title, self.final_score),
-                (self.graded_title, self.graded),
-                (self.pending_title, self.pending),
-            )
-        ):
-            grid.addWidget(head, 0, column, Qt.AlignmentFlag.AlignBottom)
-            grid.addWidget(value, 1, column, Qt.AlignmentFlag.AlignTop)
-            grid.setColumnStretch(column, 1)
-        box.addLayout(grid)
-        box.addSpacing(8)
+        score.addWidget(self.score_title)
+        score.addWidget(self.final_score)
+        line.addLayout(score)
+        line.addStretch(1)
         self.start_button = Button("", "primary")
-        box.addWidget(left_aligned(self.start_button))
+        line.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignBottom)
+        box.addLayout(line)
         box.addSpacing(12)
+        # "Riwayat percobaan", and on its right how many are graded and waiting
+        heading = QHBoxLayout()
+        heading.setSpacing(12)
         self.history_title = label("", "subtitle")
-        box.addWidget(self.history_title)
+        self.counts = label("", "muted")
+        heading.addWidget(self.history_title, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addStretch(1)
+        heading.addWidget(self.counts, 0, Qt.AlignmentFlag.AlignBottom)
+        box.addLayout(heading)
         # "Belum ada percobaan." or the list, in one place that takes the height left
         self.history_stack = QStackedWidget()
         empty = QWidget()
@@ -363,6 +361,7 @@ class EvaluationPanel(QWidget):
         self.attempt_rows: list[AttemptRowView] = []  # in the order shown, latest first
         self._rows: tuple[AttemptRow, ...] | None = None  # what the rows show
         self._open_attempt = False
+        self._counts: tuple[int, int] | None = None  # graded, waiting: once read
         self._show_rows(())
 
     def show_view(self, view: Progress) -> None:
@@ -372,8 +371,8 @@ class EvaluationPanel(QWidget):
         self.reason.setText(say(state.reason))
         score = view.final_score
         self.final_score.setText(NO_NUMBER if score is None else number(score))
-        self.graded.setText(number(view.attempts_graded))
-        self.pending.setText(number(view.attempts_pending))
+        self._counts = (view.attempts_graded, view.attempts_pending)
+        self._say_counts()
         self.start_button.setEnabled(state.unlocked)
 
     def show_attempts(self, rows: tuple[AttemptRow, ...], open_attempt: bool) -> None:
@@ -405,11 +404,19 @@ class EvaluationPanel(QWidget):
         text = Label.COURSE_CONTINUE_ATTEMPT if self._open_attempt else None
         self.start_button.setText(tr(text or Label.COURSE_START_EVALUATION))
 
+    def _say_counts(self) -> None:
+        if self._counts is None:
+            self.counts.setText("")
+            return
+        graded, waiting = self._counts
+        self.counts.setText(
+            tr(Label.COURSE_ATTEMPT_COUNTS, graded=number(graded), waiting=number(waiting))
+        )
+
     def retranslate(self) -> None:
         self.title.setText(tr(Label.COURSE_EVALUATION))
         self.score_title.setText(tr(Label.COURSE_FINAL_SCORE))
-        self.graded_title.setText(tr(Label.COURSE_ATTEMPTS_GRADED))
-        self.pending_title.setText(tr(Label.COURSE_ATTEMPTS_PENDING))
+        self._say_counts()
         self.history_title.setText(tr(Label.COURSE_HISTORY))
         self.no_attempts.setText(tr(Label.COURSE_NO_ATTEMPTS))
         self._button_text()

@@ -95,7 +95,7 @@ WARNING_SECONDS = 5 * 60  # the warning shows from this much time left
 NAV_COLUMNS = 5  # the numbered buttons per row
 NAV_SIZE = QSize(40, 32)  # a numbered button
 NAV_GAP = 6
-NAV_ROWS_SHOWN = 4  # the rows of numbers always in view (more scroll)
+NAV_ROWS_SHOWN = 3  # the rows of numbers always in view (more scroll; all when there is room)
 DIALOG_WIDTH = 520  # the dialogs' width (logical px): fits 1366×768 at 125 % easily
 LETTERS = string.ascii_uppercase
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n - 1 for n in range(1, 10)}
@@ -456,7 +456,9 @@ class AttemptView(QWidget):
 
     def _build(self) -> None:
         page = QVBoxLayout(self)
-        page.setContentsMargins(28, 16, 28, 16)
+        # at 1366×768 and 125 % the page area is about 1093×424: the page fits in it, else
+        # the window would grow past the screen
+        page.setContentsMargins(28, 10, 28, 10)
         page.setSpacing(8)
 
         # the top line: the heading on the left; the time left, large, on the right
@@ -709,10 +711,8 @@ class AttemptView(QWidget):
         self._show_question_texts()
         self._show_marks()
         self._order_tabs()
-        if focus_rank is not None:  # the focus was on a choice: stays on the same rank
-            self.choice_buttons[min(focus_rank, len(buttons) - 1)].setFocus(
-                Qt.FocusReason.OtherFocusReason
-            )
+        if focus_rank is not None:  # the focus was on a choice: on this question's chosen
+            self.focus_choices()  # one, else its first (a framed choice looks chosen)
 
     def _show_question_texts(self) -> None:
         question = self.question
@@ -944,7 +944,9 @@ class AttemptView(QWidget):
             super().keyPressEvent(event)
 
     def _key(self, event: QKeyEvent) -> bool:
-        if self.run is None or event.modifiers() not in _PLAIN:
+        # Shift too: "D" typed with Shift (or the hint read as capitals) answers as "d"
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+        if self.run is None or modifiers not in _PLAIN:
             return False
         key = Qt.Key(event.key())
         if key in _PREVIOUS:
