@@ -27,12 +27,32 @@ participant would (key clicks into the fields, a click on "Masuk") and grabs it:
 - ``notifications.png``: the bell's list open over Beranda: 28 trophies
   (``TO_UNLOCK``), an attempt taken through the session (``RIGHT_ANSWERS`` of 20 right,
   with the demo course's keys), "Sinkronkan sekarang", the grade back from the server
-  with its notification; then a click on the bell.
+  with its notification; then a click on the bell;
+- ``profil.png``: Profil, its devices listed; then Course: ``course-download.png`` (the
+  policy material's download held part-way), ``course-module.png`` (a module read),
+  ``course-video.png`` (its clip playing past 1 s);
+- ``evaluation-confirm.png``: two more attempts taken through the session
+  (``EARLIER_ATTEMPTS``) and sent, so the next is the fourth; Course's evaluation entry,
+  "Mulai evaluasi": the confirmation, "Percobaan ke-4", its cap 90,01;
+- ``evaluation-question.png``: "Mulai percobaan"; the first ``SHOWN_ANSWERED`` questions
+  answered by clicks on their choices and "Berikutnya", the next question shown, the
+  numbers of the answered ones filled, once the timer has run ``TIMER_RUN_S``;
+- ``evaluation-waiting.png``: the proxy set (as Pengaturan saves it) to a port of
+  127.0.0.1 where nothing listens; the other questions answered by clicks (all right but
+  ``WRONG_AT``), "Kirim jawaban", "Kirim": back on Course, the sync asked at once fails,
+  the status bar says "Luring", the row "Menunggu sinkronisasi";
+- ``evaluation-result.png``: the proxy set back, "Sinkronkan sekarang": the row graded,
+  90,01 large, "Nilai mentah 95,00 · nilai maksimal 90,01";
+- ``profil-sertifikat.png``: every activity done and sent, the certificate issued by the
+  embedded server's own command as of a time past the demo's delay, the next sync brings
+  it: Profil with "Download Sertifikat" (final score 90,01).
 
 The list is a window of its own over the main one, with its own border: that shot is
-the screen's pixels where the main window is (``grab_on_top``). The dialog is grabbed
-alone: Xvfb has no window manager, so over the window it would have no frame and no
-edge to tell it from Beranda behind it. Times read as on a participant's computer in
+the screen's pixels where the main window is (``grab_on_top``). The dialogs are grabbed
+alone: Xvfb has no window manager, so over the window they would have no frame and no
+edge to tell them from the page behind (the confirmation over Course reads as one
+muddle of cut-off rows). Before the evaluation the X pointer is moved off the window: a
+choice under it would look hovered, or chosen. Times read as on a participant's computer in
 Jakarta (``TZ``: WIB), whatever this computer's zone. Then the window is closed as its
 close button does, and ``run()`` ends as it always does: the session signed out, the
 background threads stopped, the server stopped.
@@ -44,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -56,7 +77,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QCursor, QGuiApplication, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
@@ -66,11 +87,14 @@ from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.progress import Progress
 from latsar_desktop.domain.protocol import ActivityKind, Question
 from latsar_desktop.i18n.labels import Label
+from latsar_desktop.session.evaluation import AttemptStatus
 from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.views import Notification
 from latsar_desktop.ui import application, errors
+from latsar_desktop.ui.course_panes import AttemptRowView
+from latsar_desktop.ui.evaluation import AttemptView
 from latsar_desktop.ui.main_window import MainWindow
-from latsar_desktop.ui.shell import COURSE, PAGES, PROFILE, Shell
+from latsar_desktop.ui.shell import COURSE, EVALUATION, PAGES, PROFILE, Shell
 from latsar_desktop.ui.sync_status import SyncState
 from latsar_desktop.ui.texts import tr
 from tools.demo_course import load_package
@@ -116,6 +140,14 @@ SHOWN_MODULE = "kebijakan-2-modul"
 SHOWN_CLIP = "kebijakan-1-video"
 HELD_AT = 0.4  # the download is held (for the shot) once this part has arrived
 SHOWN_TZ = "Asia/Jakarta"  # the computer's zone for the app: times in WIB
+# the evaluation: two more attempts taken through the session (70,00 and 80,00), so the
+# one taken through its window is the fourth, capped at 90,01; in it the first
+# SHOWN_ANSWERED questions answered and the next one shown; then the others, all right
+# but those at the indexes WRONG_AT (19 of 20 right: raw 95,00, score 90,01)
+EARLIER_ATTEMPTS = (14, 16)  # right answers of 20
+SHOWN_ANSWERED = 3
+WRONG_AT = (13,)
+TIMER_RUN_S = 2  # the question's shot waits until the timer has run this long
 REFLECTION = "Saya belajar bahwa melayani masyarakat dimulai dari kejujuran dan disiplin."
 T = TypeVar("T")
 
@@ -263,6 +295,7 @@ class Shooter:
         self.shoot_notifications(window, shell, window.session, syncs)
         self.shoot_profile(window, shell, "profil.png")
         self.shoot_course(window, shell, window.session)
+        self.shoot_evaluation(window, shell, window.session, syncs)
         self.shoot_certificate(window, shell, window.session, syncs)
 
     def shoot_home(self, window: MainWindow, shell: Shell, syncs: Syncs) -> None:
@@ -392,6 +425,120 @@ class Shooter:
         )
         self.grab(window, "course-video.png")
         clip.player.pause()
+
+    def shoot_evaluation(
+        self, window: MainWindow, shell: Shell, session: ParticipantSession, syncs: Syncs
+    ) -> None:
+        """The evaluation through its window: the confirmation, a question, the attempt
+        waiting for a sync (sent while the server cannot be reached), then graded."""
+        unlock(session)
+        for right_answers in EARLIER_ATTEMPTS:
+            take_attempt(session, right_answers)
+        shell.data_changed()
+        done = syncs.count  # these and what Course recorded sent: only the attempt waits
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, "the sync before the evaluation")
+        wait_for(lambda: synced(shell), 'the status bar saying "Tersinkron"')
+
+        park_pointer(window)  # a choice under the X pointer would look hovered, or chosen
+        click(shell.nav_buttons[PAGES.index(COURSE)])
+        course = shell.course
+        course.show_evaluation()
+        start = course.evaluation.start_button
+        wait_for(
+            lambda: not course.busy and start.isVisible() and start.isEnabled(),
+            'the evaluation\'s "Mulai evaluasi"',
+        )
+        click(start)
+        dialog = wait_for(lambda: shell.start_dialog, "the attempt's confirmation")
+        wait_for(lambda: exposed(dialog), "the confirmation shown")
+        outlook = dialog.outlook
+        number = outlook.next_number
+        if number != 2 + len(EARLIER_ATTEMPTS):  # after the one graded with its notification
+            raise ShotsFailed(f"the evaluation's next attempt is number {number}")
+        self.grab(dialog, "evaluation-confirm.png")  # alone, as "Rincian": no frame here
+
+        click(dialog.start_button)
+        wait_for(lambda: shell.current is EVALUATION, "the attempt page")
+        attempt = shell.attempt
+        keys = server_keys()
+        for _ in range(SHOWN_ANSWERED):
+            answer_shown(attempt, keys, right_answer=True)
+            click(attempt.next_button)
+        shown = SHOWN_ANSWERED + 1
+        wait_for(
+            lambda: (
+                attempt.current_index == SHOWN_ANSWERED
+                and attempt.question_title.text()
+                == tr(Label.ATTEMPT_QUESTION_TITLE, number=shown, total=len(attempt.nav_buttons))
+            ),
+            f"question {shown} shown",
+        )
+        run = attempt.run
+        limit = outlook.time_limit_seconds
+        wait_for(  # the timer seen running: "29:58", not the "30:00" of the start
+            lambda: run is not None and run.remaining_seconds <= limit - TIMER_RUN_S,
+            f"{TIMER_RUN_S} s of the attempt's time gone",
+        )
+        self.grab(window, "evaluation-question.png")
+
+        kept = session.connection_settings()
+        session.set_connection_settings(kept.server_url, dead_proxy(), "", None)
+        try:
+            self.submit_offline(window, shell, attempt, keys, number)
+        finally:  # the connection back as it was
+            session.set_connection_settings(kept.server_url, kept.proxy_url, kept.proxy_user, None)
+
+        rows = course.evaluation.attempt_rows
+        done = syncs.count
+        wait_for(lambda: shell.status.state is not SyncState.SYNCING, "a retry's end")
+        click(shell.status.sync_button)
+        syncs.wait(done + 1, "the sync sending the attempt")
+        scored = AttemptStatus.GRADED
+        wait_for(
+            lambda: not course.busy and bool(rows) and row_is(rows[0], number, scored),
+            f"attempt {number} graded",
+        )
+        wait_for(lambda: synced(shell), 'the status bar saying "Tersinkron"')
+        self.grab(window, "evaluation-result.png")
+
+    def submit_offline(
+        self,
+        window: MainWindow,
+        shell: Shell,
+        attempt: AttemptView,
+        keys: dict[str, Question],
+        number: int,
+    ) -> None:
+        """The attempt's other questions answered (all right but ``WRONG_AT``) and sent
+        while the server cannot be reached: its row waits for a sync."""
+        for index in range(SHOWN_ANSWERED, len(attempt.nav_buttons)):
+            click(attempt.nav_buttons[index])
+            answer_shown(attempt, keys, right_answer=index not in WRONG_AT)
+        click(attempt.submit_button)
+        dialog = wait_for(lambda: attempt.submit_dialog, "the submission's confirmation")
+        click(dialog.send_button)
+        wait_for(lambda: shell.current is COURSE, "Course after the submission")
+        status = shell.status
+        rows = shell.course.evaluation.attempt_rows
+
+        def waiting() -> bool:
+            return (
+                status.state is SyncState.OFFLINE
+                and not shell.course.busy
+                and bool(rows)
+                and row_is(rows[0], number, AttemptStatus.WAITING_SYNC)
+            )
+
+        wait_for(waiting, f"attempt {number} waiting, the sync failed")
+        for _ in range(3):  # a retry of the sync (every few seconds) may show meanwhile
+            shown = len(status.history)
+            self.grab(window, "evaluation-waiting.png")
+            if waiting() and len(status.history) == shown:
+                return
+            self.saved.pop()
+            wait_for(waiting, f"attempt {number} waiting again")
+        raise ShotsFailed("the waiting attempt never held still for its shot")
 
     def shoot_certificate(
         self, window: MainWindow, shell: Shell, session: ParticipantSession, syncs: Syncs
@@ -540,6 +687,58 @@ def take_attempt(session: ParticipantSession, right_answers: int) -> None:
         key = keys[question.id]
         run.answer(question.id, right(key) if number < right_answers else wrong(key))
     run.submit()
+
+
+def unlock(session: ParticipantSession) -> None:
+    """The evaluation open: ``TO_UNLOCK``'s activities not done yet recorded now."""
+    if session.view().evaluation.unlocked:
+        return
+    view = session.view()
+    record(
+        session,
+        tuple(
+            activity.id
+            for material, activity in session.package().activities()
+            if activity.id in TO_UNLOCK and not progress_of(view, material.id, activity.id)
+        ),
+    )
+    if not session.view().evaluation.unlocked:
+        raise ShotsFailed(f"the evaluation is locked at {session.view().trophies} trophies")
+
+
+def answer_shown(attempt: AttemptView, keys: dict[str, Question], right_answer: bool) -> None:
+    """A click on the shown question's right choice (or a wrong one)."""
+    run = attempt.run
+    if run is None:
+        raise ShotsFailed("no attempt runs")
+    question = run.questions[attempt.current_index]
+    key = keys[question.id]
+    wanted = right(key) if right_answer else wrong(key)
+    rank = next(i for i, choice in enumerate(question.choices) if choice.id == wanted)
+    click(attempt.choice_buttons[rank])
+    if run.answers.get(question.id) != wanted:
+        raise ShotsFailed(f"question {question.number}: the click gave no answer")
+
+
+def row_is(view: AttemptRowView, number: int, status: AttemptStatus) -> bool:
+    row = view.row
+    return row is not None and row.number == number and row.status is status
+
+
+def park_pointer(window: QWidget) -> None:
+    """The X pointer off the window (its bottom right corner is the screen's last pixel
+    otherwise in view): no widget shows as hovered in the shots."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    corner = screen.geometry().bottomRight()
+    QCursor.setPos(screen, corner)
+
+
+def dead_proxy() -> str:
+    """A proxy address on 127.0.0.1 where nothing listens (a port just let go)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def graded(notifications: list[Notification] | None) -> bool:

@@ -330,10 +330,10 @@ class EvaluationPanel(QWidget):
         heading = QHBoxLayout()
         heading.setSpacing(12)
         self.history_title = label("", "subtitle")
-        self.counts = label("", "muted")
+        self.counts = label("", "muted", wrap=True)  # two lines rather than cut when narrow
+        self.counts.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.history_title, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addStretch(1)
-        heading.addWidget(self.counts, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.counts, 1, Qt.AlignmentFlag.AlignBottom)
         box.addLayout(heading)
         # "Belum ada percobaan." or the list, in one place that takes the height left
         self.history_stack = QStackedWidget()

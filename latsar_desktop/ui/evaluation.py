@@ -573,7 +573,7 @@ class AttemptView(QWidget):
         self.nav_grid.setSpacing(NAV_GAP)
         self.nav_grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.nav_area.setWidget(grid_holder)
-        column.addWidget(self.nav_area)
+        column.addWidget(self.nav_area, 1)  # the room left goes to the numbers first
         self.answered_count = label("", "field")
         column.addWidget(self.answered_count)
         legend = QVBoxLayout()
