@@ -464,3 +464,5 @@ class Label(StrEnum):
     COURSE_ATTEMPT_DETAIL = "ui.course.attempt_detail"  # raw, cap: Decimal (a graded one)
     COURSE_ATTEMPT_CAP = "ui.course.attempt_cap"  # cap: Decimal (not graded yet)
     COURSE_ATTEMPT_COUNTS = "ui.course.attempt_counts"  # graded, waiting: by the history
+    HOME_NEXT_CONTINUE = "ui.home.next_continue"  # an attempt is open: continue and submit it
+    HOME_OPEN_EVALUATION = "ui.home.open_evaluation"  # "Buka evaluasi"

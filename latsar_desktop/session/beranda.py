@@ -11,9 +11,10 @@ It returns a frozen ``Beranda``: the reads themselves, and what follows from the
   issued. A checklist message this version does not group (a newer core) is a condition
   of its own (``OTHER``), not met.
 * ``next_step``: the one thing to do next (``NextStep``), and ``action``: the page the
-  banner's button opens for it (``NextAction``): Course while there is something to do
-  there, Profil once the certificate is issued (it is downloaded there), none while a
-  passed participant waits for the issuance (nothing to do anywhere).
+  banner's button opens for it (``NextAction``): Course's evaluation entry while an
+  attempt is open (to continue it) or the evaluation is open with none taken yet, Course
+  while there is something else to do there, Profil once the certificate is issued (it is
+  downloaded there), none while a passed participant waits for the issuance.
 * ``stage``: the evaluation locked, open or closed (the core's ``EvaluationState.stage``;
   ``EvaluationStage`` is ``domain/progress.py``'s, named here too for the page).
 * ``trophy_goal`` and ``to_unlock`` / ``to_pass``: the next trophy threshold and the
@@ -65,6 +66,7 @@ class ConditionKind(enum.Enum):
 
 class NextStep(enum.Enum):
     WELCOME = "welcome"  # watch the welcome video
+    CONTINUE = "continue"  # an attempt is open (closed or cut off): continue and submit it
     LEARN = "learn"  # complete activities: the evaluation is still locked
     EVALUATION = "evaluation"  # open, no attempt yet
     WAITING = "waiting"  # an attempt waits to be sent or graded
@@ -78,11 +80,14 @@ class NextAction(enum.Enum):
     """The page the next step's button opens."""
 
     COURSE = "course"
+    EVALUATION = "evaluation"  # Course, its evaluation entry shown
     PROFILE = "profile"  # the certificate is downloaded there
     NONE = "none"  # passed, waiting for the issuance: nothing to open
 
 
 _ACTION: dict[NextStep, NextAction] = {
+    NextStep.CONTINUE: NextAction.EVALUATION,
+    NextStep.EVALUATION: NextAction.EVALUATION,
     NextStep.PASSED: NextAction.NONE,
     NextStep.PASSED_SOON: NextAction.NONE,
     NextStep.ISSUED: NextAction.PROFILE,
@@ -181,11 +186,14 @@ def conditions(progress: Progress, min_attempts: int) -> tuple[Condition, ...]:
     return tuple(found)
 
 
-def next_step(progress: Progress) -> NextStep:
-    """The one thing the participant should do next."""
+def next_step(progress: Progress, attempt_open: bool = False) -> NextStep:
+    """The one thing the participant should do next (``attempt_open``: an attempt was
+    started and not submitted)."""
     codes = {message.code for message in progress.checklist}
     if progress.certificate_issued:
         return NextStep.ISSUED
+    if attempt_open and progress.evaluation.unlocked:
+        return NextStep.CONTINUE
     if progress.passed:
         return NextStep.PASSED if progress.expected_issue_at is not None else NextStep.PASSED_SOON
     if Code.CHECKLIST_WELCOME_NOT_WATCHED in codes:
@@ -226,7 +234,7 @@ def beranda(
         score = ScoreState.BELOW
     else:
         score = ScoreState.REACHED
-    step = next_step(progress)
+    step = next_step(progress, outlook.open_attempt is not None)
     return Beranda(
         progress=progress,
         outlook=outlook,

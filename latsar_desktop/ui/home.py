@@ -93,6 +93,7 @@ DONE_MARK = "✓"  # a complete material's mark
 
 _NEXT: dict[NextStep, Label] = {
     NextStep.WELCOME: Label.HOME_NEXT_WELCOME,
+    NextStep.CONTINUE: Label.HOME_NEXT_CONTINUE,
     NextStep.LEARN: Label.HOME_NEXT_COLLECT,
     NextStep.EVALUATION: Label.HOME_NEXT_EVALUATION,
     NextStep.WAITING: Label.HOME_NEXT_WAITING,
@@ -196,6 +197,7 @@ class HomePage(QWidget):
     """Beranda for one session; see the module docstring."""
 
     course_requested = Signal()
+    evaluation_requested = Signal()  # Course's evaluation entry
     profile_requested = Signal()
 
     def __init__(
@@ -477,6 +479,8 @@ class HomePage(QWidget):
             self.profile_requested.emit()
         elif action is NextAction.COURSE:
             self.course_requested.emit()
+        elif action is NextAction.EVALUATION:
+            self.evaluation_requested.emit()
 
     # ------------------------------------------------------------------ texts
 
@@ -539,6 +543,8 @@ class HomePage(QWidget):
         """The banner's button: the page it opens, or none."""
         if action is NextAction.PROFILE:
             self.next_button.setText(tr(Label.HOME_OPEN_PROFILE))
+        elif action is NextAction.EVALUATION:
+            self.next_button.setText(tr(Label.HOME_OPEN_EVALUATION))
         else:
             self.next_button.setText(tr(Label.HOME_OPEN_COURSE))
         self.next_button.setVisible(action is not NextAction.NONE)

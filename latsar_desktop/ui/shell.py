@@ -216,6 +216,7 @@ class Shell(QWidget):
         self.home = HomePage(self.session, self.runner)
         self.home.course_requested.connect(lambda: self._jump(PAGES.index(COURSE)))
         self.home.profile_requested.connect(lambda: self._jump(PAGES.index(PROFILE)))
+        self.home.evaluation_requested.connect(self._open_evaluation)
         return self.home
 
     def _build_settings(self) -> QWidget:
@@ -267,6 +268,11 @@ class Shell(QWidget):
             self.profile.refresh()
         self._say_page()
         self.page_changed.emit()
+
+    def _open_evaluation(self) -> None:
+        """Course with its evaluation entry shown (Beranda's "Buka evaluasi")."""
+        self._jump(PAGES.index(COURSE))
+        self.course.show_evaluation()
 
     def _jump(self, index: int) -> None:
         self.show_page(index)

@@ -17,7 +17,7 @@ from latsar_desktop.domain.protocol import EventType
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui.main_window import MainWindow
-from latsar_desktop.ui.shell import COURSE, EVALUATION, Shell
+from latsar_desktop.ui.shell import COURSE, EVALUATION, HOME, Shell
 from tests.recipes import play_recipe
 from tests.ui.steps import LEFT, WAIT_MS, open_page, sign_in, sign_out, watched_before
 
@@ -84,6 +84,14 @@ def test_an_attempt_runs_on_its_page_and_is_offered_again_after_sign_in(
     assert all(button.isEnabled() for button in shell.nav_buttons)
     button = shell.course.evaluation.start_button
     qtbot.waitUntil(lambda: button.text() == "Lanjutkan percobaan", timeout=WAIT_MS)
+    # Beranda's next step: continue the attempt; its button opens the evaluation entry
+    open_page(qtbot, shell, HOME.name)
+    home = shell.home
+    qtbot.waitUntil(lambda: "lanjutkan percobaan" in home.next_text.text(), timeout=WAIT_MS)
+    assert home.next_button.text() == "Buka evaluasi"
+    qtbot.mouseClick(home.next_button, LEFT)
+    assert shell.current is COURSE
+    assert shell.course.pane.currentWidget() is shell.course.evaluation
 
     sign_out(qtbot, window)
     sign_in(qtbot, window, unlocked)

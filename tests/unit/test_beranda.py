@@ -5,6 +5,8 @@ written here from the rules, not read back from the code."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -202,10 +204,34 @@ def test_the_banner_opens_course_until_passed_then_nothing_then_profil() -> None
     assert {step: next_action(step) for step in NextStep} == {
         NextStep.WELCOME: NextAction.COURSE,
         NextStep.LEARN: NextAction.COURSE,
-        NextStep.EVALUATION: NextAction.COURSE,
+        NextStep.CONTINUE: NextAction.EVALUATION,
+        NextStep.EVALUATION: NextAction.EVALUATION,
         NextStep.WAITING: NextAction.COURSE,
         NextStep.CHECKLIST: NextAction.COURSE,
         NextStep.PASSED: NextAction.NONE,
         NextStep.PASSED_SOON: NextAction.NONE,
         NextStep.ISSUED: NextAction.PROFILE,
     }
+
+
+def test_an_open_attempt_comes_first_until_the_certificate() -> None:
+    """An attempt started and not submitted (closed, or the app cut off): Beranda says to
+    continue it, and its button opens the evaluation entry; not once issued."""
+    events = all_done()
+    view = progress(PACKAGE, Standing(), events)
+    opened = replace(outlook(view), open_attempt=uuid.uuid4())
+    shown = beranda(view, opened, None, len(events), min_attempts=1)
+    assert (shown.next_step, shown.action) == (NextStep.CONTINUE, NextAction.EVALUATION)
+
+    locked = progress(PACKAGE, Standing(), [f.welcome()])
+    shown = beranda(locked, replace(outlook(locked), open_attempt=uuid.uuid4()), None, 1, 1)
+    assert shown.next_step is NextStep.LEARN  # no attempt to continue while locked
+
+    issued = Standing(
+        attempts=[f.graded(1, "90")],
+        passed_at=NOW - timedelta(days=30),
+        certificate_issued_at=NOW - timedelta(days=2),
+    )
+    view = progress(PACKAGE, issued, events)
+    shown = beranda(view, replace(outlook(view), open_attempt=uuid.uuid4()), None, 0, 1)
+    assert shown.next_step is NextStep.ISSUED
