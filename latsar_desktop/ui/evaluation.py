@@ -142,14 +142,38 @@ def _fit(dialog: QDialog, width: int = DIALOG_WIDTH) -> None:
     dialog.setFixedHeight(height)
 
 
-def _buttons(*buttons: QPushButton) -> QHBoxLayout:
-    """A dialog's button row, on the right."""
+def _answer_buttons(
+    dialog: QDialog, reject: QPushButton, accept: QPushButton, default: QPushButton
+) -> QHBoxLayout:
+    """A dialog's two buttons on the right: ``reject`` then ``accept``; ``default`` (one
+    of them) answers Enter, comes first for Tab and has the focus."""
     row = QHBoxLayout()
     row.setSpacing(10)
     row.addStretch(1)
-    for button in buttons:
+    for button in (reject, accept):
+        button.setDefault(button is default)
+        button.setAutoDefault(button is default)
         row.addWidget(button)
+    accept.clicked.connect(dialog.accept)
+    reject.clicked.connect(dialog.reject)
+    other = reject if default is accept else accept
+    dialog.setTabOrder(default, other)
+    default.setFocus(Qt.FocusReason.OtherFocusReason)
     return row
+
+
+def _message_column(dialog: QDialog, name: str) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """A question's dialog: its column, with a title and a text under it."""
+    dialog.setObjectName(name)
+    column = QVBoxLayout(dialog)
+    column.setContentsMargins(28, 24, 28, 20)
+    column.setSpacing(10)
+    title = label("", "subtitle", wrap=True)
+    column.addWidget(title)
+    text = label("", None, wrap=True)
+    column.addWidget(text)
+    column.addSpacing(10)
+    return column, title, text
 
 
 # ---------------------------------------------------------------------- before an attempt
@@ -196,14 +220,9 @@ class StartDialog(QDialog):
         column.addSpacing(12)
         self.cancel_button = Button("")
         self.start_button = Button("", "primary")
-        self.start_button.setDefault(True)
-        self.start_button.setAutoDefault(True)
-        self.cancel_button.setAutoDefault(False)
-        self.start_button.clicked.connect(self.accept)
-        self.cancel_button.clicked.connect(self.reject)
-        column.addLayout(_buttons(self.cancel_button, self.start_button))
-        self.setTabOrder(self.start_button, self.cancel_button)
-        self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        column.addLayout(
+            _answer_buttons(self, self.cancel_button, self.start_button, self.start_button)
+        )
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -245,25 +264,12 @@ class ResumeDialog(QDialog):
         self.remaining_seconds = remaining_seconds
         self.answered = answered
         self.total = total
-        self.setObjectName("resume-dialog")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(28, 24, 28, 20)
-        column.setSpacing(10)
-        self.title = label("", "subtitle", wrap=True)
-        column.addWidget(self.title)
-        self.text = label("", None, wrap=True)
-        column.addWidget(self.text)
-        column.addSpacing(10)
+        column, self.title, self.text = _message_column(self, "resume-dialog")
         self.later_button = Button("")
         self.continue_button = Button("", "primary")
-        self.continue_button.setDefault(True)
-        self.continue_button.setAutoDefault(True)
-        self.later_button.setAutoDefault(False)
-        self.continue_button.clicked.connect(self.accept)
-        self.later_button.clicked.connect(self.reject)
-        column.addLayout(_buttons(self.later_button, self.continue_button))
-        self.setTabOrder(self.continue_button, self.later_button)
-        self.continue_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        column.addLayout(
+            _answer_buttons(self, self.later_button, self.continue_button, self.continue_button)
+        )
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -291,29 +297,12 @@ class SubmitDialog(QDialog):
         super().__init__(parent)
         self.number = number
         self.unanswered = unanswered
-        self.setObjectName("submit-dialog")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(28, 24, 28, 20)
-        column.setSpacing(10)
-        self.title = label("", "subtitle", wrap=True)
-        column.addWidget(self.title)
-        self.text = label("", None, wrap=True)
-        column.addWidget(self.text)
-        column.addSpacing(10)
+        column, self.title, self.text = _message_column(self, "submit-dialog")
         self.back_button = Button("")
         self.send_button = Button("", "primary")
         # with questions unanswered, Enter goes back to them: sending is a deliberate click
-        send_default = unanswered == 0
-        self.send_button.setDefault(send_default)
-        self.send_button.setAutoDefault(send_default)
-        self.back_button.setDefault(not send_default)
-        self.back_button.setAutoDefault(not send_default)
-        self.send_button.clicked.connect(self.accept)
-        self.back_button.clicked.connect(self.reject)
-        column.addLayout(_buttons(self.back_button, self.send_button))
-        (self.send_button if send_default else self.back_button).setFocus(
-            Qt.FocusReason.OtherFocusReason
-        )
+        default = self.send_button if unanswered == 0 else self.back_button
+        column.addLayout(_answer_buttons(self, self.back_button, self.send_button, default))
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -38,7 +38,7 @@ from latsar_server.settings import Settings
 from tests.integration.serverkit import load_demo, sqlite_settings
 from tests.recipes import REFLECTION_TEXT
 from tests.servers import RunningServer, running_server
-from tests.ui.steps import LEFT, WAIT_MS
+from tests.ui.steps import LEFT, WAIT_MS, click_item, state_of
 from tools.demo_course import load_package
 
 CLIP_SPEED = Decimal("1.5")  # the fastest the player offers: the clips play in 2/3 the time
@@ -114,25 +114,6 @@ def wrong_for(question_id: str) -> str:
 
 
 # ---------------------------------------------------------------------- the tree
-
-
-def click_item(qtbot: QtBot, page: CoursePage, key: str) -> None:
-    """Click the tree's item ``key`` (scrolled into view, its parents expanded)."""
-    tree = page.tree
-    item = tree.items[key]
-    parent = item.parent()
-    while parent is not None:
-        parent.setExpanded(True)
-        parent = parent.parent()
-    tree.scrollToItem(item)
-    rect = tree.visualItemRect(item)
-    qtbot.mouseClick(tree.viewport(), LEFT, pos=rect.center())
-    assert tree.current_key() == key
-
-
-def state_of(page: CoursePage, key: str) -> str:
-    """The tree's state column of ``key``: "✓ 1/1 *", "0/2"."""
-    return page.tree.items[key].text(1)
 
 
 def activity_of(page: CoursePage, activity_id: str) -> Activity:

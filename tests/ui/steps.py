@@ -3,7 +3,8 @@ real widgets, with clicks and key presses (the fixtures are in ``tests/ui/confte
 
 ``type_credentials``, ``submit``, ``sign_in``, ``pass_welcome``, ``open_page``,
 ``sign_out``; ``watched_before`` (a first sign-in done before, through the session);
-``open_session`` (signed in without a window); ``beranda_trophies`` (what Beranda counts).
+``open_session`` (signed in without a window); ``beranda_trophies`` (what Beranda counts);
+``click_item`` and ``state_of`` (Course's tree).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from latsar_desktop.clock import Monotonic
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.session.participant import ParticipantSession, SessionOptions
 from latsar_desktop.store.machine import MachineStore
+from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.home import HomePage
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.shell import PAGES, PROFILE, Shell
@@ -144,3 +146,22 @@ def beranda_trophies(qtbot: QtBot, session: ParticipantSession, runner: TaskRunn
     home.refresh()
     qtbot.waitUntil(lambda: home.snapshot is not None, timeout=WAIT_MS)
     return int(home.trophy_count.text())
+
+
+def click_item(qtbot: QtBot, page: CoursePage, key: str) -> None:
+    """Click the tree's item ``key`` (scrolled into view, its parents expanded)."""
+    tree = page.tree
+    item = tree.items[key]
+    parent = item.parent()
+    while parent is not None:
+        parent.setExpanded(True)
+        parent = parent.parent()
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), LEFT, pos=rect.center())
+    assert tree.current_key() == key
+
+
+def state_of(page: CoursePage, key: str) -> str:
+    """The tree's state column of ``key``: "✓ 1/1 *", "0/2"."""
+    return page.tree.items[key].text(1)

@@ -39,7 +39,15 @@ from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import size_text, tr
 from tests.integration.serverkit import sqlite_demo_server
 from tests.recipes import REFLECTION_TEXT, play_recipe
-from tests.ui.steps import LEFT, WAIT_MS, beranda_trophies, first_activity, open_session
+from tests.ui.steps import (
+    LEFT,
+    WAIT_MS,
+    beranda_trophies,
+    click_item,
+    first_activity,
+    open_session,
+    state_of,
+)
 
 PageFor = Callable[[ParticipantSession], CoursePage]
 PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
@@ -92,25 +100,6 @@ def refreshed(qtbot: QtBot, page: CoursePage) -> CoursePage:
     page.refresh()
     qtbot.waitUntil(lambda: not page.busy and page.loads > loads, timeout=WAIT_MS)
     return page
-
-
-def click_item(qtbot: QtBot, page: CoursePage, key: str) -> None:
-    """Click the tree's item ``key`` (scrolled into view, its parents expanded)."""
-    tree = page.tree
-    item = tree.items[key]
-    parent = item.parent()
-    while parent is not None:
-        parent.setExpanded(True)
-        parent = parent.parent()
-    tree.scrollToItem(item)
-    rect = tree.visualItemRect(item)
-    qtbot.mouseClick(tree.viewport(), LEFT, pos=rect.center())
-    assert tree.current_key() == key
-
-
-def state_of(page: CoursePage, key: str) -> str:
-    """The tree's state column of ``key``: "✓ 1/1 *", "0/2"."""
-    return page.tree.items[key].text(1)
 
 
 def download(qtbot: QtBot, page: CoursePage, material_id: str) -> None:

@@ -62,16 +62,22 @@ from tests.ui.journey import (
     Answering,
     StoppableServer,
     activities,
-    click_item,
     complete,
     download_all,
     start_dialog,
-    state_of,
     sync_fails_offline,
     sync_now,
     take_attempt,
 )
-from tests.ui.steps import LEFT, WAIT_MS, open_page, pass_welcome, submit
+from tests.ui.steps import (
+    LEFT,
+    WAIT_MS,
+    click_item,
+    open_page,
+    pass_welcome,
+    state_of,
+    submit,
+)
 
 MakeWindow = Callable[..., MainWindow]
 BUDI = 0  # the first demo person
