@@ -1,4 +1,7 @@
-"""The course package (with ETag) and content files (by SHA-256, with Range)."""
+"""The course package (with ETag) and content files (by SHA-256, with Range).
+
+With the setting ``content_base_url`` the package points every content file at a static
+host (``<base>/<sha256>``); the body, hence the ETag, changes with the setting."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from fastapi.responses import FileResponse
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.messages import Code, msg
-from latsar_desktop.domain.protocol import CertificateKey, CoursePackage
+from latsar_desktop.domain.protocol import Activity, CertificateKey, CoursePackage
 from latsar_server.auth import CallerDep, StateDep
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.tables import ContentBlob, PackageVersion, SigningKey
@@ -58,12 +61,49 @@ def certificate_keys(session: Session) -> list[CertificateKey]:
     return [CertificateKey(key_id=k.key_id, public_key=k.public_key) for k in rows]
 
 
-def served_package(session: Session, course_id: str) -> CoursePackage | None:
-    """What a participant downloads: no evaluation keys, every certificate public key."""
+def content_url(content_base_url: str, sha256: str) -> str:
+    """A content file's address on the static host: ``<base>/<sha256>`` (a flat folder of
+    files named by hash, the same last segment as ``/api/v1/assets/<sha256>``)."""
+    return f"{content_base_url.rstrip('/')}/{sha256}"
+
+
+def with_content_urls(package: CoursePackage, content_base_url: str) -> CoursePackage:
+    """``package`` with every ContentRef's ``url`` on the static host."""
+
+    def placed(activity: Activity) -> Activity:
+        ref = activity.content
+        if ref is None:
+            return activity
+        url = content_url(content_base_url, ref.sha256)
+        return activity.model_copy(update={"content": ref.model_copy(update={"url": url})})
+
+    materials = [
+        material.model_copy(
+            update={
+                "sub_materials": [
+                    sub.model_copy(update={"activities": [placed(a) for a in sub.activities]})
+                    for sub in material.sub_materials
+                ]
+            }
+        )
+        for material in package.materials
+    ]
+    return package.model_copy(
+        update={"welcome_video": placed(package.welcome_video), "materials": materials}
+    )
+
+
+def served_package(
+    session: Session, course_id: str, content_base_url: str = ""
+) -> CoursePackage | None:
+    """What a participant downloads: no evaluation keys, every certificate public key, and
+    with ``content_base_url`` (the server setting) each content file's static address."""
     package = latest_package(session, course_id)
     if package is None:
         return None
     served = package.without_evaluation_keys()
+    if content_base_url:
+        served = with_content_urls(served, content_base_url)
     return served.model_copy(update={"certificate_keys": certificate_keys(session)})
 
 
@@ -79,7 +119,7 @@ def get_package(course_id: str, request: Request, caller: CallerDep, state: Stat
     if caller.participant.course_id != course_id:
         raise ApiError(404, msg(Code.COURSE_NOT_FOUND, course=course_id))
     with state.read() as session:
-        package = served_package(session, course_id)
+        package = served_package(session, course_id, state.settings.content_base_url)
     if package is None:
         raise ApiError(404, msg(Code.COURSE_NOT_FOUND, course=course_id))
     body = package.model_dump_json().encode()

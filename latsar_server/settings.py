@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PREFIX = "LATSAR_SERVER_"
 
@@ -40,6 +41,17 @@ class Settings:
     # replacing certificate_delay_days), so the server's issuance and the app's expected
     # issue date read the same package. None: the package's own delay.
     certificate_delay_seconds: int | None = None
+    # Content from a static host or CDN (issue 19): a folder of the content files, each
+    # named by its SHA-256 (``<content_base_url>/<sha256>``, as ``/api/v1/assets/<sha256>``).
+    # Set, every ContentRef of the served package carries that ``url`` and the app fetches
+    # there (Range, resume, SHA-256 check, no Authorization header). Empty: the API serves
+    # the files. The server keeps its own copy either way (imports, older apps).
+    content_base_url: str = ""
+
+    def __post_init__(self) -> None:
+        base = self.content_base_url
+        if base and (urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc):
+            raise ValueError(f"content_base_url must be an http(s) address: {base!r}")
 
     @property
     def content_dir(self) -> Path:
@@ -51,7 +63,9 @@ class Settings:
 
     @property
     def token_secret_path(self) -> Path:
-        """The HMAC key refresh successors are derived with (made on first use, 0600)."""
+        """Where the refresh successors' HMAC key was kept before migration 0008: a server
+        copies it into the database on first use (``security.shared_secret``), and never
+        makes or reads it after that."""
         return self.key_dir / "refresh-token.secret"
 
     @classmethod

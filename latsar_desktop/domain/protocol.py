@@ -109,6 +109,11 @@ class ContentRef(WireModel):
     size: int = Field(ge=0, le=MAX_INT)
     media_type: str
     name: str
+    # Where the file is fetched (the server setting ``content_base_url``: a static host or
+    # CDN, ``<base>/<sha256>``), without the participant's token; checked by its SHA-256 as
+    # ever. None: the API's ``/api/v1/assets/<sha256>``. Absent from the JSON when None, so
+    # a package without it reads, hashes and is served as before; an older client ignores it.
+    url: str | None = Field(default=None, max_length=2048, exclude_if=lambda value: value is None)
 
 
 class Choice(WireModel):

@@ -9,7 +9,9 @@ through a plain ``progress(done_bytes, total_bytes)`` callback; at most ``parall
 files move at once. A ``CancelToken`` stops a download between chunks (and a request in
 flight, see ``sync/deadline.py``) with ``CANCELLED``: what arrived stays in the partial
 file, and the next download resumes from there. Each request's deadline counts the bytes
-of the ranged part at the slowest useful link.
+of the ranged part at the slowest useful link. A file whose ``ContentRef`` names a ``url``
+(the server's ``content_base_url``: a static host or CDN) comes from there, with the same
+Range, resume and check, and without the participant's token.
 """
 
 from __future__ import annotations
@@ -261,7 +263,7 @@ class Downloader:
             part.unlink()
             return False
         if start < ref.size:
-            with self.api.stream_asset(ref.sha256, start, cancel=cancel) as response:
+            with self.api.stream_asset(ref.sha256, start, url=ref.url, cancel=cancel) as response:
                 if start and response.status_code == 200:  # the server ignored Range
                     digest, start = hashlib.sha256(), 0
                     part.unlink(missing_ok=True)
