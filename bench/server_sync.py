@@ -20,6 +20,16 @@ database: signing in a thousand people would measure scrypt, not sync.
         [--batch-size 20] [--workers 1,2] [--databases sqlite,postgresql]
 
 The defaults take about two minutes on 2 cores; use ``--participants 1000`` for a big run.
+
+``--preload N`` (PostgreSQL): does the cost stay flat as the data grows? After the runs
+above, the same workload runs twice more with the largest ``--workers``, each on a fresh
+database: on an empty one, then on one that first gets N events of other participants
+(whole course histories, bulk-loaded by ``tests/preload.py``, then VACUUM ANALYZE and a
+CHECKPOINT). ``postgresql_preload.loaded_to_empty`` is the ratio of the two sync rates;
+the load's own time is in ``loaded.preloaded``. For the figure alone:
+
+    .venv/bin/python bench/server_sync.py --databases postgresql --workers 2 --preload 1000000
+
 Prints one JSON object on its last line.
 """
 
@@ -39,7 +49,7 @@ from pathlib import Path
 
 import httpx
 from pydantic import TypeAdapter
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from latsar_desktop.domain.grading import grade
 from latsar_desktop.domain.protocol import (
@@ -60,6 +70,7 @@ from latsar_server.imports import import_course
 from latsar_server.security import hash_nik, new_token, token_hash
 from latsar_server.tables import Device, EventRow, Participant, Token
 from tests.integration.serverkit import DEMO_PACKAGE, HEADERS
+from tests.preload import analyze, preload
 from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
 
 ENVELOPES = TypeAdapter(list[EventEnvelope])
@@ -258,10 +269,13 @@ def stored_events(url: str) -> int:
         engine.dispose()
 
 
-def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float | int]:
+def measure(
+    url: str, workers: int, args: argparse.Namespace, preload_events: int = 0
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         work = populate(url, data_dir, args.participants, args.batch_size)
+        loaded = preloaded(url, preload_events) if preload_events else {"events": 0}
         requests = sum(len(w.batches) for w in work)
         events = sum(b.count for w in work for b in w.batches)
         served = ServerProcess.start(url, data_dir, workers, log=data_dir / "server.log")
@@ -276,7 +290,7 @@ def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float
             raise
         finally:
             served.stop()
-        stored = stored_events(url)
+        stored = stored_events(url) - int(loaded["events"])
         assert stored == events, f"{events} events sent, {stored} stored"
     sync_rate = requests / seconds
     return {
@@ -289,6 +303,57 @@ def measure(url: str, workers: int, args: argparse.Namespace) -> dict[str, float
         "sync_p95_ms": round(statistics.quantiles(latencies, n=20)[-1] * 1000, 1),
         "health_per_second": round(health_rate, 1),
         "ratio_to_health": round(sync_rate / health_rate, 3),
+        **({"preloaded": loaded} if preload_events else {}),
+    }
+
+
+def preloaded(url: str, events: int) -> dict[str, float | int]:
+    """``--preload``: ``events`` events of other participants who synced their whole course,
+    bulk-loaded (``tests/preload.py``: COPY on PostgreSQL), then VACUUM ANALYZE and a
+    CHECKPOINT, as autovacuum and the checkpointer would have left a database that grew
+    this big (and so that neither runs during the measurement)."""
+    engine = make_engine(url)
+    try:
+        loaded = preload(engine, events)
+        started = time.perf_counter()
+        postgresql = engine.dialect.name == "postgresql"
+        analyze(engine, vacuum=postgresql)
+        if postgresql:
+            with engine.connect() as connection:
+                connection.execute(text("CHECKPOINT"))
+        settle = time.perf_counter() - started
+        with engine.connect() as connection:
+            size = connection.execute(
+                text("SELECT pg_database_size(current_database())")
+                if postgresql
+                else text("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return {
+        "events": loaded.events,
+        "participants": loaded.participants,
+        "load_seconds": loaded.seconds,
+        "vacuum_analyze_checkpoint_seconds": round(settle, 1),
+        "database_mb": round(int(size) / 2**20),
+    }
+
+
+def measure_preloaded(
+    cluster: PostgresCluster, workers: int, args: argparse.Namespace
+) -> dict[str, object]:
+    """Sync on an empty PostgreSQL database, then on one with ``--preload`` events of other
+    participants (the same workload, each on a fresh database), one after the other."""
+    empty = measure(cluster.new_database(), workers, args)
+    loaded = measure(cluster.new_database(), workers, args, preload_events=args.preload)
+    empty_rate, loaded_rate = empty["sync_per_second"], loaded["sync_per_second"]
+    assert isinstance(empty_rate, float)
+    assert isinstance(loaded_rate, float)
+    return {
+        "workers": workers,
+        "empty": empty,
+        "loaded": loaded,
+        "loaded_to_empty": round(loaded_rate / empty_rate, 3),
     }
 
 
@@ -299,6 +364,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=20, help="events per request")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1,2,4")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        metavar="N",
+        help="PostgreSQL: also sync with N events of other participants preloaded, against"
+        " an empty database in the same run (the largest --workers)",
+    )
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
     databases = args.databases.split(",")
@@ -328,6 +401,8 @@ def main() -> None:
                 results[f"postgresql_{workers}_worker"] = measure(
                     cluster.new_database(), workers, args
                 )
+        if cluster is not None and args.preload:
+            results["postgresql_preload"] = measure_preloaded(cluster, max(worker_counts), args)
     finally:
         if cluster is not None:
             cluster.stop()

@@ -6,10 +6,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import bindparam, delete, func, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.identity import parse_nik, parse_nip
@@ -28,10 +29,11 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.security import (
+    REFRESH_SECRET,
     derived_token,
     hash_nik,
     new_token,
-    server_secret,
+    shared_secret,
     token_family,
     token_hash,
     verify_nik,
@@ -242,7 +244,7 @@ def refresh(body: RefreshRequest, state: StateDep) -> RefreshResponse:
     successor was rotated in turn, it is a replay: the whole family is revoked (401)."""
     moment = now()
     grace = timedelta(seconds=state.settings.refresh_grace_seconds)
-    secret = server_secret(state.settings.token_secret_path)
+    secret = shared_secret(state.engine, REFRESH_SECRET, state.settings.token_secret_path)
     with state.transaction() as session:
         # FOR UPDATE: parallel refreshes of one token take turns (SQLite: BEGIN IMMEDIATE)
         token = session.get(Token, token_hash(body.refresh_token), with_for_update=True)
@@ -291,7 +293,7 @@ def _successor(session: Session, pair: tuple[str, str], moment: datetime) -> Tok
     refresh = session.get(Token, token_hash(pair[1]))
     if access is None or refresh is None:
         # Not derived with this secret: rotated before token families existed, or the
-        # secret file was replaced. Nothing says it is a replay: refuse, revoke nothing.
+        # secret was replaced. Nothing says it is a replay: refuse, revoke nothing.
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     if refresh.rotated_at is not None:
         return None
@@ -323,28 +325,57 @@ class Caller:
     device: Device
 
 
+_TOKEN = Token.__table__  # type: ignore[attr-defined]
+_DEVICE = Device.__table__  # type: ignore[attr-defined]
+_PARTICIPANT = Participant.__table__  # type: ignore[attr-defined]
+_DEVICE_COLUMNS = tuple(_DEVICE.columns)
+_PARTICIPANT_COLUMNS = tuple(_PARTICIPANT.columns)
+# The access token's state with its device and participant: one read by the token's
+# primary key, joined by primary keys (Core columns, no ORM objects), built once.
+_CALLER = (
+    sa_select(
+        _TOKEN.c.kind,
+        _TOKEN.c.revoked_at,
+        _TOKEN.c.expires_at,
+        *_DEVICE_COLUMNS,
+        *_PARTICIPANT_COLUMNS,
+    )
+    .select_from(
+        _TOKEN.join(_DEVICE, _DEVICE.c.id == _TOKEN.c.device_pk).join(
+            _PARTICIPANT, _PARTICIPANT.c.id == _DEVICE.c.participant_id
+        )
+    )
+    .where(_TOKEN.c.hash == bindparam("hash"))
+)
+
+
+def _caller_row(session: Session, hashed: str) -> Any:
+    return session.execute(_CALLER, {"hash": hashed}).first()
+
+
 def authenticated(request: Request, state: StateDep) -> Caller:
     header = request.headers.get(HEADER_AUTHORIZATION, "")
     scheme, _, value = header.partition(" ")
     if scheme != BEARER or not value:
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     with state.read() as session:
-        token = session.get(Token, token_hash(value.strip()))
-        if token is None or token.kind != "access":
-            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
-        device = session.get(Device, token.device_pk)
-        assert device is not None
-        # before the token's own state: revoking a device revokes its tokens too, and its
-        # holder is told the device was revoked, not that it should sign in again
-        if device.revoked_at is not None:
-            raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
-        if token.revoked_at is not None:
-            raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
-        if token.expires_at <= now():
-            raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
-        participant = session.get(Participant, device.participant_id)
-        assert participant is not None
-        return Caller(participant, device)
+        row = _caller_row(session, token_hash(value.strip()))
+    if row is None or row[0] != "access":
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    split = 3 + len(_DEVICE_COLUMNS)
+    device = Device(**{c.name: v for c, v in zip(_DEVICE_COLUMNS, row[3:split], strict=True)})
+    # before the token's own state: revoking a device revokes its tokens too, and its
+    # holder is told the device was revoked, not that it should sign in again
+    if device.revoked_at is not None:
+        raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+    if row[1] is not None:
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    if row[2] <= now():
+        raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
+    participant = Participant(
+        **{c.name: v for c, v in zip(_PARTICIPANT_COLUMNS, row[split:], strict=True)}
+    )
+    return Caller(participant, device)
 
 
 CallerDep = Annotated[Caller, Depends(authenticated)]

@@ -28,7 +28,6 @@ from sqlmodel import Session, col, select
 from latsar_desktop.domain.grading import grade_attempt
 from latsar_desktop.domain.progress import course_day, grading_day
 from latsar_desktop.domain.protocol import (
-    AcceptedAttempt,
     AttemptSubmitted,
     GradedAttempt,
     Rules,
@@ -120,28 +119,6 @@ class Day:
     def grade_on(self) -> date:
         """The day an attempt accepted now, after those waiting, is due to be graded."""
         return grading_day(self.rules, self.graded, self.waiting, self.today)
-
-
-def accepted_attempts(
-    session: Session, participant_id: int, rules: Rules, now: datetime
-) -> list[AcceptedAttempt]:
-    """The attempts waiting to be graded, each with the day it is due as of ``now``."""
-    rows = waiting(session, participant_id)
-    if not rows:
-        return []
-    today = course_day(now, rules)
-    graded = graded_today(session, participant_id, rules, now)
-    return [
-        AcceptedAttempt(
-            attempt_id=uuid.UUID(row.attempt_id),
-            number=row.number,
-            package_version=row.package_version,
-            cap=row.cap,
-            accepted_at=row.accepted_at,
-            grade_on=grading_day(rules, graded, index, today),
-        )
-        for index, row in enumerate(rows)
-    ]
 
 
 def _payload(session: Session, row: Attempt) -> AttemptSubmitted:

@@ -1,16 +1,23 @@
 """Secrets: the NIK as a salted scrypt hash, opaque tokens stored as SHA-256, and the
-server's HMAC key that derives a refresh token's successor from the token itself."""
+server's HMAC key (in the database, shared by every process) that derives a refresh
+token's successor from the token itself."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
 import threading
+import weakref
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from latsar_server.database import insert_if_absent, transaction
+from latsar_server.tables import ServerSecret
 
 # N=2^14, r=8, p=1: 16 MiB and about 50 ms per hash on one core here (docs/decisions.md).
 SCRYPT_N = 2**14
@@ -72,34 +79,56 @@ def derived_token(secret: bytes, kind: str, parent: str) -> str:
 
 
 SECRET_BYTES = 32
-_secrets: dict[Path, bytes] = {}
+REFRESH_SECRET = "refresh-token"  # ServerSecret.name of the key refresh successors use
+_secrets: weakref.WeakKeyDictionary[Engine, dict[str, bytes]] = weakref.WeakKeyDictionary()
 _secrets_lock = threading.Lock()
 
 
-def server_secret(path: Path) -> bytes:
-    """The 32-byte key at ``path``, made there on first use (mode 0600).
+def shared_secret(engine: Engine, name: str, legacy_file: Path | None = None) -> bytes:
+    """The 32-byte key ``name`` that every server process on this database shares (the
+    ``server_secret`` table), read once per engine, so once per worker, and then cached.
 
-    Workers may race to make it: each writes its own candidate and links it into place,
-    so exactly one candidate wins and every worker reads that one."""
+    Made by whichever process needs it first. Processes that find it missing at once each
+    insert it if absent and read it back, in one transaction: the first insert stands and
+    every one reads that (PostgreSQL makes the others' inserts wait for the first to
+    commit; SQLite's ``BEGIN IMMEDIATE`` takes turns). The new key is the one in
+    ``legacy_file`` when that file exists (where the key was kept before migration 0008,
+    so refresh tokens issued before the upgrade keep their successors), else random. The
+    file is not read once the database holds the key."""
     with _secrets_lock:
-        known = _secrets.get(path)
-        if known is not None:
-            return known
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(secrets.token_bytes(SECRET_BYTES))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                with contextlib.suppress(FileExistsError):  # another worker's key won
-                    os.link(candidate, path)
-            finally:
-                candidate.unlink()
-        key = path.read_bytes()
-        if len(key) != SECRET_BYTES:
-            raise RuntimeError(f"{path} does not hold a {SECRET_BYTES}-byte key")
-        _secrets[path] = key
-        return key
+        known = _secrets.get(engine, {}).get(name)
+    if known is not None:
+        return known
+    with transaction(engine) as session:
+        key = _stored(session, name)
+        if key is None:
+            insert_if_absent(
+                session,
+                ServerSecret,
+                "name",
+                name=name,
+                value=_candidate(legacy_file),
+                created_at=datetime.now(UTC),
+            )
+            key = _stored(session, name)
+    if key is None or len(key) != SECRET_BYTES:
+        raise RuntimeError(f"server_secret {name!r} does not hold a {SECRET_BYTES}-byte key")
+    with _secrets_lock:
+        return _secrets.setdefault(engine, {}).setdefault(name, key)
+
+
+def _stored(session: Session, name: str) -> bytes | None:
+    value = session.execute(
+        select(col(ServerSecret.value)).where(col(ServerSecret.name) == name)
+    ).scalar_one_or_none()
+    return None if value is None else bytes(value)
+
+
+def _candidate(legacy_file: Path | None) -> bytes:
+    """The key to store if none is: the old file's, else a new one."""
+    if legacy_file is None or not legacy_file.exists():
+        return secrets.token_bytes(SECRET_BYTES)
+    key = legacy_file.read_bytes()
+    if len(key) != SECRET_BYTES:
+        raise RuntimeError(f"{legacy_file} does not hold a {SECRET_BYTES}-byte key")
+    return key

@@ -5,45 +5,132 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from latsar_desktop.domain.progress import Progress, progress
+from latsar_desktop.domain.progress import Progress, course_day, grading_day, progress
 from latsar_desktop.domain.protocol import (
     CHANGE,
+    AcceptedAttempt,
     Change,
     CoursePackage,
     GradedAttempt,
     Rules,
     Standing,
 )
-from latsar_server.auth import registered_devices
-from latsar_server.content import latest_package
+from latsar_server.content import package_version
 from latsar_server.database import insert_if_absent
-from latsar_server.grading import accepted_attempts
+from latsar_server.grading import day_bounds
 from latsar_server.tables import (
     ActivityState,
     Attempt,
     ChangeRow,
+    Device,
+    PackageVersion,
     Participant,
     ParticipantState,
 )
+
+_PV = PackageVersion.__table__  # type: ignore[attr-defined]
+_ACT = ActivityState.__table__  # type: ignore[attr-defined]
+_ATT = Attempt.__table__  # type: ignore[attr-defined]
+_DEV = Device.__table__  # type: ignore[attr-defined]
+_PST = ParticipantState.__table__  # type: ignore[attr-defined]
+_PAR = Participant.__table__  # type: ignore[attr-defined]
+
+# The sync path's reads, built once (Core, bound parameters): building a statement costs
+# several times what running it does.
+_NEWEST = (
+    sa_select(_PV.c.version, _PV.c.sha256)
+    .where(_PV.c.course_id == bindparam("course"))
+    .order_by(_PV.c.version.desc())
+    .limit(1)
+)
+_VERSION = sa_select(_PV.c.version, _PV.c.sha256).where(
+    _PV.c.course_id == bindparam("course"), _PV.c.version == bindparam("version")
+)
+ACTIVITY_SCORES = sa_select(_ACT.c.activity_id, _ACT.c.best_score).where(
+    _ACT.c.participant_id == bindparam("participant")
+)
+_ATTEMPTS = (
+    sa_select(
+        _ATT.c.attempt_id,
+        _ATT.c.number,
+        _ATT.c.package_version,
+        _ATT.c.raw_score,
+        _ATT.c.cap,
+        _ATT.c.score,
+        _ATT.c.graded_at,
+        _ATT.c.accepted_at,
+    )
+    .where(_ATT.c.participant_id == bindparam("participant"))
+    .order_by(_ATT.c.number)
+)
+_DEVICES = (
+    sa_select(func.count())
+    .select_from(_DEV)
+    .where(_DEV.c.participant_id == bindparam("participant"), _DEV.c.revoked_at.is_(None))
+)
+_STATE_AND_DEVICES = (
+    sa_select(
+        _PST.c.welcome_watched,
+        _PST.c.passed_at,
+        _PST.c.certificate_issued_at,
+        _DEVICES.scalar_subquery(),
+    )
+    .select_from(_PAR.outerjoin(_PST, _PST.c.participant_id == _PAR.c.id))
+    .where(_PAR.c.id == bindparam("participant"))
+)
+
+# (course, version, sha256) -> the parsed package: versions never change once imported, so a
+# worker reads a package's 200 KB body and parses it once, then only its small key columns
+_PACKAGES: dict[tuple[str, int, str], CoursePackage] = {}
+_PACKAGES_KEPT = 64
+
+
+def course_package(
+    session: Session, course_id: str, version: int | None = None
+) -> CoursePackage | None:
+    """The course's package ``version`` (default: its newest), without reading its body
+    when this worker has parsed it already (one read of the primary key's index)."""
+    if version is None:
+        row = session.execute(_NEWEST, {"course": course_id}).first()
+    else:
+        row = session.execute(_VERSION, {"course": course_id, "version": version}).first()
+    if row is None:
+        return None
+    key = (course_id, int(row[0]), str(row[1]))
+    package = _PACKAGES.get(key)
+    if package is None:
+        package = package_version(session, course_id, key[1])
+        if package is None:  # pragma: no cover - removed between the two reads
+            return None
+        if len(_PACKAGES) >= _PACKAGES_KEPT:
+            _PACKAGES.clear()
+        _PACKAGES[key] = package
+    return package
 
 
 def lock_state(session: Session, participant_id: int) -> ParticipantState:
     """The participant's state row, locked until the transaction ends (FOR UPDATE).
 
     Every sync of one participant serializes here, so attempt numbers and change cursors
-    never collide, whichever worker or device sends them.
+    never collide, whichever worker or device sends them. The row is inserted first only
+    when it is missing (two transactions that both find it missing do not both insert it).
     """
-    insert_if_absent(session, ParticipantState, "participant_id", participant_id=participant_id)
-    state = session.exec(
+    query = (
         select(ParticipantState)
         .where(ParticipantState.participant_id == participant_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()
+    )
+    state = session.exec(query).first()
+    if state is None:
+        insert_if_absent(session, ParticipantState, "participant_id", participant_id=participant_id)
+        state = session.exec(query).one()
     return state
 
 
@@ -51,30 +138,46 @@ def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt
     """Every graded attempt, by number (columns, not rows: a standing may hold many).
 
     Attempts accepted and waiting to be graded (graded per day) are not among them."""
-    rows = session.execute(
-        sa_select(
-            col(Attempt.attempt_id),
-            col(Attempt.number),
-            col(Attempt.package_version),
-            col(Attempt.raw_score),
-            col(Attempt.cap),
-            col(Attempt.score),
-            col(Attempt.graded_at),
-        )
-        .where(col(Attempt.participant_id) == participant_id, col(Attempt.graded_at).is_not(None))
-        .order_by(col(Attempt.number))
+    graded, _ = _attempts(session, participant_id)
+    return [_graded(row) for row in graded]
+
+
+def _attempts(session: Session, participant_id: int) -> tuple[list[Any], list[Any]]:
+    """The participant's attempts, graded and waiting, each by number: one query."""
+    rows = session.execute(_ATTEMPTS, {"participant": participant_id}).all()
+    return [r for r in rows if r.graded_at is not None], [r for r in rows if r.graded_at is None]
+
+
+def _graded(row: Any) -> GradedAttempt:
+    return GradedAttempt(
+        attempt_id=uuid.UUID(row.attempt_id),
+        number=row.number,
+        package_version=row.package_version,
+        raw_score=row.raw_score,
+        cap=row.cap,
+        score=row.score,
+        graded_at=row.graded_at,
     )
+
+
+def _pending(graded: list[Any], waiting: list[Any], rules: Rules, now: datetime) -> list[Any]:
+    """The waiting attempts, each with the day it is due as of ``now`` (as
+    ``grading.accepted_attempts``, from rows already read)."""
+    if not waiting:
+        return []
+    today = course_day(now, rules)
+    start, end = day_bounds(today, rules)
+    graded_today = sum(1 for r in graded if start <= r.graded_at < end)
     return [
-        GradedAttempt(
-            attempt_id=uuid.UUID(attempt_id),
-            number=number,
-            package_version=version,
-            raw_score=raw,
-            cap=cap,
-            score=score,
-            graded_at=graded_at,
+        AcceptedAttempt(
+            attempt_id=uuid.UUID(row.attempt_id),
+            number=row.number,
+            package_version=row.package_version,
+            cap=row.cap,
+            accepted_at=row.accepted_at,
+            grade_on=grading_day(rules, graded_today, index, today),
         )
-        for attempt_id, number, version, raw, cap, score, graded_at in rows
+        for index, row in enumerate(waiting)
     ]
 
 
@@ -84,24 +187,45 @@ def build_standing(
     state: ParticipantState,
     rules: Rules,
     now: datetime | None = None,
+    devices: int | None = None,
 ) -> Standing:
     """The standing as of ``now`` (default: the clock), ``rules`` being the course's (the
-    day an attempt waiting to be graded is due depends on both)."""
-    activities = list(
-        session.exec(select(ActivityState).where(ActivityState.participant_id == participant_id))
-    )
+    day an attempt waiting to be graded is due depends on both). Three queries: the
+    activities, the attempts and (unless ``devices`` gives it) the registered devices."""
+    activities = session.execute(ACTIVITY_SCORES, {"participant": participant_id}).all()
+    graded, waiting = _attempts(session, participant_id)
+    moment = datetime.now(UTC) if now is None else now
+    if devices is None:
+        devices = _devices(session, participant_id)
     return Standing(
         welcome_watched=state.welcome_watched,
-        completed_activities=sorted(a.activity_id for a in activities if a.best_score is None),
-        practice_best={a.activity_id: a.best_score for a in activities if a.best_score is not None},
-        attempts=graded_attempts(session, participant_id),
-        pending_attempts=accepted_attempts(
-            session, participant_id, rules, datetime.now(UTC) if now is None else now
-        ),
-        registered_devices=registered_devices(session, participant_id),
+        completed_activities=sorted(a for a, best in activities if best is None),
+        practice_best={a: best for a, best in activities if best is not None},
+        attempts=[_graded(row) for row in graded],
+        pending_attempts=_pending(graded, waiting, rules, moment),
+        registered_devices=devices,
         passed_at=state.passed_at,
         certificate_issued_at=state.certificate_issued_at,
     )
+
+
+def _devices(session: Session, participant_id: int) -> int:
+    return int(session.execute(_DEVICES, {"participant": participant_id}).scalar_one())
+
+
+def read_standing(
+    session: Session, participant_id: int, package: CoursePackage, now: datetime
+) -> Standing:
+    """The standing for a sync's answer: the state row and the device count in one query,
+    then the activities and the attempts (no progress: the device computes its own)."""
+    row = session.execute(_STATE_AND_DEVICES, {"participant": participant_id}).one()
+    state = ParticipantState(
+        participant_id=participant_id,
+        welcome_watched=bool(row[0]),
+        passed_at=row[1],
+        certificate_issued_at=row[2],
+    )
+    return build_standing(session, participant_id, state, package.rules, now, int(row[3]))
 
 
 @dataclass(frozen=True)
@@ -119,19 +243,36 @@ def current_view(
 ) -> View:
     """The participant's package, standing and progress as of ``now`` (default: the clock)."""
     assert participant.id is not None
-    package = latest_package(session, participant.course_id)
+    package = course_package(session, participant.course_id)
     if package is None:
         raise LookupError(f"course {participant.course_id} has no package")
     standing = build_standing(session, participant.id, state, package.rules, now)
     return View(package, standing, progress(package, standing))
 
 
-def append_change(session: Session, state: ParticipantState, change: dict[str, object]) -> Change:
-    """Log a change for the participant at the next cursor (the state row must be locked)."""
+def _next_change(state: ParticipantState, change: dict[str, object]) -> Change:
     state.last_cursor += 1
     typed: Change = CHANGE.validate_python(
         {**change, "cursor": state.last_cursor, "at": datetime.now(UTC)}
     )
+    return typed
+
+
+def change_row(state: ParticipantState, change: dict[str, object]) -> dict[str, Any]:
+    """The change log's row (column values) for ``change`` at the participant's next cursor
+    (the state row must be locked), checked as a typed change: for a bulk insert."""
+    typed = _next_change(state, change)
+    return {
+        "participant_id": state.participant_id,
+        "cursor": typed.cursor,
+        "type": typed.type.value,
+        "body": typed.model_dump_json(),
+    }
+
+
+def append_change(session: Session, state: ParticipantState, change: dict[str, object]) -> Change:
+    """Log a change for the participant at the next cursor (the state row must be locked)."""
+    typed = _next_change(state, change)
     session.add(
         ChangeRow(
             participant_id=state.participant_id,

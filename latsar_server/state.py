@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -22,11 +23,14 @@ class ServerState:
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self.engine)
 
+    @cached_property
+    def _reader(self) -> Engine:
+        """The engine under the read-only option (plain BEGIN on SQLite), made once."""
+        return self.engine.execution_options(**{READ_ONLY: True})
+
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        ) as session:
+        with Session(self._reader, expire_on_commit=False) as session:
             yield session
 
 

@@ -37,7 +37,8 @@ from decimal import Decimal
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.grading import attempt_problem, grade, grade_attempt, unknown_questions
@@ -46,6 +47,7 @@ from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
     CHANGE,
     AcceptedAttempt,
+    Activity,
     ActivityCompletedEvent,
     ActivityKind,
     AttemptSubmittedEvent,
@@ -65,20 +67,63 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, CallerDep, StateDep
-from latsar_server.content import latest_package, package_version
 from latsar_server.devices import mark_synced, sync_mark_due
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.grading import Day, count_waiting, grade_due, record_grade
-from latsar_server.standing import append_change, current_view, lock_state, record_passing
+from latsar_server.standing import (
+    ACTIVITY_SCORES,
+    change_row,
+    course_package,
+    lock_state,
+    read_standing,
+    record_passing,
+)
 from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
     Attempt,
     ChangeRow,
     EventRow,
-    PackageVersion,
     Participant,
     ParticipantState,
+)
+
+EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
+ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
+
+# The statements every request runs, built once (Core, bound parameters): building one
+# costs several times what running it does.
+_INSERT_EVENTS = insert(EVENTS)
+_INSERT_CHANGES = insert(CHANGES)
+_INSERT_ACTIVITIES = insert(ACTIVITIES)
+_BETTER_SCORE = (
+    update(ACTIVITIES)
+    .where(
+        ACTIVITIES.c.participant_id == bindparam("b_participant"),
+        ACTIVITIES.c.activity_id == bindparam("b_activity"),
+    )
+    .values(best_score=bindparam("b_score"))
+)
+_DEVICE_EVENTS = (
+    EVENTS.c.participant_id == bindparam("participant"),
+    EVENTS.c.device_id == bindparam("device"),
+)
+_ACKED_AND_COUNT = sa_select(func.max(EVENTS.c.seq), func.count()).where(*_DEVICE_EVENTS)
+_STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENTS.c.reason).where(
+    *_DEVICE_EVENTS, EVENTS.c.seq.in_(bindparam("seqs", expanding=True))
+)
+_KNOWN_IDS = sa_select(EVENTS.c.event_id).where(
+    EVENTS.c.participant_id == bindparam("participant"),
+    EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
+)
+_PAGE = (
+    sa_select(CHANGES.c.cursor, CHANGES.c.body)
+    .where(
+        CHANGES.c.participant_id == bindparam("participant"), CHANGES.c.cursor > bindparam("after")
+    )
+    .order_by(CHANGES.c.cursor)
+    .limit(bindparam("size"))
 )
 
 router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
@@ -102,7 +147,11 @@ class Batch:
     It keeps in memory what the checks need, updated as each event is applied, so an
     event's cost does not grow with the participant's history: the learning progress
     (recomputed from the package, the welcome flag and the activity rows, only after one
-    of them changes), the best score and the attempt ids this request names."""
+    of them changes), the best score and the attempt ids this request names.
+
+    The rows the events make (events, changes, activities) are kept as column values and
+    written together by ``write`` (one multi-row INSERT per table), not as ORM objects
+    flushed one by one."""
 
     session: Session
     participant: Participant
@@ -110,12 +159,20 @@ class Batch:
     device_id: str
     moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
-    activities: dict[str, ActivityState] = field(default_factory=dict)
+    # activity id -> best score (None: completed, no score), stored or made by this batch
+    activities: dict[str, Decimal | None] = field(default_factory=dict)
+    stored_activities: set[str] = field(default_factory=set)  # of those, already in the table
     known_event_ids: set[str] = field(default_factory=set)
     graded_attempt_ids: set[str] = field(default_factory=set)  # of those this request names
+    rejected: dict[int, str] = field(default_factory=dict)  # seq -> reason (WireMessage JSON)
+    event_rows: list[dict[str, object]] = field(default_factory=list)
+    change_rows: list[dict[str, object]] = field(default_factory=list)
+    new_activities: dict[str, dict[str, object]] = field(default_factory=dict)
+    better_scores: dict[str, Decimal | None] = field(default_factory=dict)
     learning_changed: bool = False
     _learning: Progress | None = None
     _latest: CoursePackage | None = None
+    _activities: dict[int, dict[str, Activity]] = field(default_factory=dict)
     _best: Decimal | None = None
     _best_loaded: bool = False
     _day: Day | None = None
@@ -127,7 +184,7 @@ class Batch:
 
     def package(self, version: int) -> CoursePackage:
         if version not in self.packages:
-            self.packages[version] = package_version(
+            self.packages[version] = course_package(
                 self.session, self.participant.course_id, version
             )
         package = self.packages[version]
@@ -135,10 +192,20 @@ class Batch:
             raise Rejected(msg(Code.SYNC_UNKNOWN_PACKAGE_VERSION, version=version))
         return package
 
+    def activity(self, version: int, activity_id: str) -> Activity | None:
+        """The package version's activity (looked up by id, not by a walk of the package)."""
+        index = self._activities.get(version)
+        if index is None:
+            index = {}
+            for _, activity in self.package(version).activities():  # may reject
+                index.setdefault(activity.id, activity)  # the first, as package.activity()
+            self._activities[version] = index
+        return index.get(activity_id)
+
     def latest(self) -> CoursePackage:
         """The course's newest package: its rules decide unlocking and passing."""
         if self._latest is None:
-            self._latest = latest_package(self.session, self.participant.course_id)
+            self._latest = course_package(self.session, self.participant.course_id)
             if self._latest is None:
                 raise LookupError(f"course {self.participant.course_id} has no package")
         return self._latest
@@ -149,13 +216,9 @@ class Batch:
             standing = Standing(
                 welcome_watched=self.state.welcome_watched,
                 completed_activities=sorted(
-                    a.activity_id for a in self.activities.values() if a.best_score is None
+                    a for a, best in self.activities.items() if best is None
                 ),
-                practice_best={
-                    a.activity_id: a.best_score
-                    for a in self.activities.values()
-                    if a.best_score is not None
-                },
+                practice_best={a: b for a, b in self.activities.items() if b is not None},
             )
             self._learning = progress(self.latest(), standing)
             self.learning_changed = False
@@ -184,14 +247,54 @@ class Batch:
         return self._day
 
     def add_change(self, change: dict[str, object]) -> None:
-        append_change(self.session, self.state, change)
+        self.change_rows.append(change_row(self.state, change))
+
+    def set_activity(self, activity_id: str, score: Decimal | None) -> None:
+        """Record the activity done (a quiz: with its new best score)."""
+        self.activities[activity_id] = score
+        if activity_id in self.stored_activities:
+            self.better_scores[activity_id] = score
+        elif activity_id in self.new_activities:
+            self.new_activities[activity_id]["best_score"] = score
+        else:
+            self.new_activities[activity_id] = {
+                "participant_id": self.participant_id,
+                "activity_id": activity_id,
+                "best_score": score,
+                "first_device_id": self.device_id,
+                "completed_at": self.moment,
+            }
+        self.learning_changed = True
+
+    def write(self) -> None:
+        """Write the rows kept so far: one multi-row INSERT per table (executemany)."""
+        execute = self.session.execute
+        if self.new_activities:
+            execute(_INSERT_ACTIVITIES, list(self.new_activities.values()))
+            self.stored_activities.update(self.new_activities)
+            self.new_activities = {}
+        if self.better_scores:
+            execute(
+                _BETTER_SCORE,
+                [
+                    {"b_participant": self.participant_id, "b_activity": a, "b_score": score}
+                    for a, score in self.better_scores.items()
+                ],
+            )
+            self.better_scores = {}
+        if self.change_rows:
+            execute(_INSERT_CHANGES, self.change_rows)
+            self.change_rows = []
+        if self.event_rows:
+            execute(_INSERT_EVENTS, self.event_rows)
+            self.event_rows = []
 
 
 def _grade_waiting(batch: Batch) -> None:
     """Grade the participant's waiting attempts that are due now, in order, before the
     request's events; each is logged (``attempt.graded``) and may make them pass."""
-    if batch._day is None and count_waiting(batch.session, batch.participant_id) == 0:
-        return  # the usual case, without reading the package's rules
+    if batch._day is None and batch.state.attempts_numbered == batch.state.attempts_graded:
+        return  # none waits (numbered = graded): the usual case, without a read
     day = batch.day()
     course = batch.participant.course_id
     for event_id, attempt in grade_due(batch.session, course, batch.state, day, batch.moment):
@@ -212,7 +315,7 @@ def _apply(batch: Batch, event: JournalEvent) -> str:
         if batch.state.welcome_watched:
             return "noop"
         batch.state.welcome_watched = True
-        batch.learning_changed = True
+        batch.learning_changed = True  # the state row is written with the transaction
         batch.add_change(
             {"type": "activity.completed", "activity_id": welcome, "device_id": batch.device_id}
         )
@@ -225,8 +328,7 @@ def _apply(batch: Batch, event: JournalEvent) -> str:
 
 def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGradedEvent) -> str:
     payload = event.payload
-    package = batch.package(payload.package_version)
-    activity = package.activity(payload.activity_id)
+    activity = batch.activity(payload.package_version, payload.activity_id)
     if activity is None:
         raise Rejected(
             msg(
@@ -248,20 +350,11 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
                 )
             )
         score = grade(activity.questions, event.payload.answers).score  # the server's grade
-    row = batch.activities.get(activity.id)
-    if row is not None and (score is None or (row.best_score or 0) >= score):
+    if activity.id in batch.activities and (
+        score is None or (batch.activities[activity.id] or 0) >= score
+    ):
         return "noop"  # already done, on this device or another: not a rejection
-    if row is None:
-        row = ActivityState(
-            participant_id=batch.participant_id,
-            activity_id=activity.id,
-            first_device_id=batch.device_id,
-            completed_at=now(),
-        )
-    row.best_score = score
-    batch.activities[activity.id] = row
-    batch.session.add(row)
-    batch.learning_changed = True
+    batch.set_activity(activity.id, score)
     batch.add_change(
         {
             "type": "activity.completed",
@@ -384,19 +477,22 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
                     _check_passed(batch)
     if event_id is not None:
         batch.known_event_ids.add(event_id)
-    batch.session.add(
-        EventRow(
-            participant_id=batch.participant_id,
-            device_id=batch.device_id,
-            seq=envelope.seq,
-            event_id=event_id,
-            type=envelope.type[:40],
-            device_time=envelope.at,
-            payload=json.dumps(envelope.payload, sort_keys=True, ensure_ascii=False),
-            outcome=outcome,
-            reason=WireMessage.of(reason).model_dump_json() if reason else None,
-            received_at=now(),
-        )
+    stored_reason = WireMessage.of(reason).model_dump_json() if reason else None
+    if stored_reason is not None:
+        batch.rejected[envelope.seq] = stored_reason
+    batch.event_rows.append(
+        {
+            "participant_id": batch.participant_id,
+            "device_id": batch.device_id,
+            "seq": envelope.seq,
+            "event_id": event_id,
+            "type": envelope.type[:40],
+            "device_time": envelope.at,
+            "payload": json.dumps(envelope.payload, sort_keys=True, ensure_ascii=False),
+            "outcome": outcome,
+            "reason": stored_reason,
+            "received_at": batch.moment,
+        }
     )
     return reason
 
@@ -404,33 +500,43 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
 # ------------------------------------------------------------------------- the endpoint
 
 
-def _check_seq_reuse(
+def _stored_old(
     session: Session, participant_id: int, device_id: str, body: SyncRequest, acked: int
+) -> list[tuple[int, str | None, str, str | None]]:
+    """(seq, event id, outcome, reason) of the device's stored events that this request
+    sends again (a seq at most ``acked``): one read, for the seq check and the verdicts."""
+    old = [e.seq for e in body.events if e.seq <= acked]
+    if not old:
+        return []
+    rows = session.execute(
+        _STORED_OLD, {"participant": participant_id, "device": device_id, "seqs": old}
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def _check_seq_reuse(
+    session: Session,
+    participant_id: int,
+    body: SyncRequest,
+    stored: list[tuple[int, str | None, str, str | None]],
 ) -> None:
     """A seq the server already holds under another event id means the device's journal
     was restored or copied: refuse (409) rather than confirm an event never applied.
 
     A seq stored without an id was a duplicate of an id stored at another seq: only that
     id, resent, is the same event; an id the server does not hold is another event."""
-    old = {e.seq: str(e.id) for e in body.events if e.seq <= acked}
-    if not old:
+    if not stored:
         return
-    rows = session.exec(
-        select(EventRow).where(
-            EventRow.participant_id == participant_id,
-            EventRow.device_id == device_id,
-            col(EventRow.seq).in_(list(old)),
-        )
-    )
+    sent = {e.seq: str(e.id) for e in body.events}
     without_id: dict[int, str] = {}
-    for row in rows:
-        if row.event_id is None:
-            without_id[row.seq] = old[row.seq]
-        elif row.event_id != old[row.seq]:
-            raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=row.seq))
+    for seq, event_id, _, _ in stored:
+        if event_id is None:
+            without_id[seq] = sent[seq]
+        elif event_id != sent[seq]:
+            raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=seq))
     if not without_id:
         return
-    stored = set(
+    known = set(
         session.exec(
             select(EventRow.event_id).where(
                 EventRow.participant_id == participant_id,
@@ -439,17 +545,16 @@ def _check_seq_reuse(
         )
     )
     for seq, event_id in sorted(without_id.items()):
-        if event_id not in stored:
+        if event_id not in known:
             raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=seq))
 
 
-def _acked_seq(session: Session, participant_id: int, device_id: str) -> int:
-    value = session.exec(
-        select(func.max(EventRow.seq)).where(
-            EventRow.participant_id == participant_id, EventRow.device_id == device_id
-        )
+def _acked_and_count(session: Session, participant_id: int, device_id: str) -> tuple[int, int]:
+    """The device's highest stored seq and how many of its events are stored: one read."""
+    acked, count = session.execute(
+        _ACKED_AND_COUNT, {"participant": participant_id, "device": device_id}
     ).one()
-    return int(value or 0)
+    return int(acked or 0), int(count)
 
 
 def _prefix(events: list[EventEnvelope], acked: int, limit: int) -> list[EventEnvelope]:
@@ -488,19 +593,14 @@ def _start(
     assert participant.id is not None
     batch = Batch(session, participant, locked, device_id, now())
     batch.activities = {
-        row.activity_id: row
-        for row in session.exec(
-            select(ActivityState).where(ActivityState.participant_id == participant.id)
-        )
+        activity_id: best
+        for activity_id, best in session.execute(ACTIVITY_SCORES, {"participant": participant.id})
     }
+    batch.stored_activities = set(batch.activities)
     if todo:
         ids = [str(e.id) for e in todo]
-        known = session.exec(
-            select(EventRow.event_id).where(
-                EventRow.participant_id == participant.id, col(EventRow.event_id).in_(ids)
-            )
-        )
-        batch.known_event_ids = {event_id for event_id in known if event_id is not None}
+        known = session.execute(_KNOWN_IDS, {"participant": participant.id, "ids": ids})
+        batch.known_event_ids = {row[0] for row in known if row[0] is not None}
         attempts = _attempt_ids(todo)
         if attempts:
             batch.graded_attempt_ids = set(
@@ -514,25 +614,60 @@ def _start(
     return batch
 
 
+def _verdicts(
+    body: SyncRequest,
+    stored: list[tuple[int, str | None, str, str | None]],
+    rejected: dict[int, str],
+) -> list[Rejection]:
+    """Verdicts on every rejected event of this request, new (``rejected``, by seq) or
+    resent (``stored``), by seq."""
+    seqs = {e.seq: e.id for e in body.events}
+    reasons = {seq: reason for seq, _, outcome, reason in stored if outcome == "rejected"}
+    reasons.update(rejected)
+    return [
+        Rejection(
+            event_id=seqs[seq],
+            seq=seq,
+            reason=WireMessage.model_validate_json(reasons[seq] or "{}"),
+        )
+        for seq in sorted(reasons)
+        if seq in seqs
+    ]
+
+
+def _write(
+    state: ServerState, caller: Caller, body: SyncRequest
+) -> tuple[int, int, list[Rejection]]:
+    """The request's write transaction: short (at most ``sync_max_events`` events), so no
+    other writer waits long. Returns the device's acked seq and stored event count after
+    it, and the verdicts on the request's rejected events."""
+    participant, device_id = caller.participant, str(body.device_id)
+    assert participant.id is not None
+    assert caller.device.id is not None
+    with state.transaction() as session:
+        locked = lock_state(session, participant.id)  # first: it serializes the rest
+        acked, count = _acked_and_count(session, participant.id, device_id)
+        stored = _stored_old(session, participant.id, device_id, body, acked)
+        _check_seq_reuse(session, participant.id, body, stored)
+        todo = _prefix(body.events, acked, state.settings.sync_max_events)
+        batch = _start(session, participant, locked, device_id, todo)
+        _grade_waiting(batch)  # attempts waiting for today come before new ones
+        for envelope in todo:
+            _process(batch, envelope)
+        batch.write()
+        session.add(locked)
+        mark_synced(session, caller.device.id, batch.moment)  # in the write already made
+    return acked + len(todo), count + len(todo), _verdicts(body, stored, batch.rejected)
+
+
 def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     if any(str(envelope.device_id) != device_id for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
+    written: tuple[int, int, list[Rejection]] | None = None
     if body.events or _grading_due(state, participant):
-        # the write: short (at most sync_max_events events), so no other writer waits long
-        with state.transaction() as session:
-            locked = lock_state(session, participant.id)  # first: it serializes the rest
-            acked = _acked_seq(session, participant.id, device_id)
-            _check_seq_reuse(session, participant.id, device_id, body, acked)
-            todo = _prefix(body.events, acked, state.settings.sync_max_events)
-            batch = _start(session, participant, locked, device_id, todo)
-            _grade_waiting(batch)  # attempts waiting for today come before new ones
-            for envelope in todo:
-                _process(batch, envelope)
-            session.add(locked)
-            assert caller.device.id is not None
-            mark_synced(session, caller.device.id, now())  # in the write already made
+        written = _write(state, caller, body)
     elif sync_mark_due(caller.device, now()):  # a pull: at most once per precision
         with state.transaction() as session:
             assert caller.device.id is not None
@@ -540,40 +675,31 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
     # the answer, read after the write committed (a pull alone writes at most its time): the
     # page of changes and the standing come from one read transaction
     with state.read() as session:
-        acked = _acked_seq(session, participant.id, device_id)
-        processed = session.exec(
-            select(func.count())
-            .select_from(EventRow)
-            .where(EventRow.participant_id == participant.id, EventRow.device_id == device_id)
-        ).one()
-        rejections = _rejections(session, participant.id, device_id, body)
+        if written is None:
+            acked, processed = _acked_and_count(session, participant.id, device_id)
+            rejections: list[Rejection] = []
+        else:
+            acked, processed, rejections = written
         changes, cursor, more = _page(
             session, participant.id, body.cursor, state.settings.sync_page_size
         )
-        if changes or body.events:
+        package = course_package(session, participant.course_id)
+        if package is not None and (changes or body.events):
             # every answer that confirms events or carries changes has the whole standing,
             # so what the device shows never loses confirmed work between pages
-            changes.append(_standing_change(session, participant, cursor))
-        version = _course_version(session, participant.course_id)
+            moment = now()
+            standing = read_standing(session, participant.id, package, moment)
+            changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
     return SyncResponse(
         acked_seq=acked,
-        processed_count=int(processed),
+        processed_count=processed,
         rejections=rejections,
         changes=changes,
         cursor=cursor,
         more=more,
         server_time=now(),
-        package_version=version,
+        package_version=package.version if package is not None else None,
     )
-
-
-def _course_version(session: Session, course_id: str) -> int | None:
-    """The course's current package version, in every answer: one read of the primary
-    key's index (the course's newest version), the same for all its participants."""
-    value = session.exec(
-        select(func.max(PackageVersion.version)).where(PackageVersion.course_id == course_id)
-    ).one()
-    return int(value) if value is not None else None
 
 
 def _grading_due(state: ServerState, participant: Participant) -> bool:
@@ -582,7 +708,7 @@ def _grading_due(state: ServerState, participant: Participant) -> bool:
     with state.read() as session:
         if count_waiting(session, participant.id) == 0:
             return False
-        package = latest_package(session, participant.course_id)
+        package = course_package(session, participant.course_id)
         if package is None:
             return False
         return Day.load(session, participant.id, package.rules, now()).due() > 0
@@ -592,81 +718,33 @@ def _check_passed(batch: Batch) -> None:
     """Record passing right after the event that made it true (whatever the batching).
 
     The conditions of ``progress().passed`` are checked first on what the batch keeps in
-    memory; only when they all hold does the domain's own check run on the whole standing
-    (once: passing happens once)."""
+    memory, the cheap ones first; only when they all hold are the batch's rows written
+    and the domain's own check run on the whole standing (once: passing happens once)."""
     if batch.state.passed_at is not None or batch.state.attempts_graded == 0:
         return
-    learning, rules, best = batch.learning(), batch.latest().rules, batch.best_score()
-    if not (
-        learning.complete
-        and learning.trophies >= rules.pass_trophies
-        and batch.state.attempts_graded >= rules.min_attempts
-        and best is not None
-        and best >= rules.passing_score
-    ):
+    rules = batch.latest().rules
+    if batch.state.attempts_graded < rules.min_attempts:
         return
+    best = batch.best_score()
+    if best is None or best < rules.passing_score:
+        return
+    learning = batch.learning()
+    if not (learning.complete and learning.trophies >= rules.pass_trophies):
+        return
+    batch.write()  # the standing is read from the rows
     record_passing(batch.session, batch.participant, batch.state, batch.moment)
-
-
-def _rejections(
-    session: Session, participant_id: int, device_id: str, body: SyncRequest
-) -> list[Rejection]:
-    """Verdicts on every rejected event of this request, new or resent."""
-    seqs = {e.seq: e.id for e in body.events}
-    if not seqs:
-        return []
-    rows = session.exec(
-        select(EventRow)
-        .where(
-            EventRow.participant_id == participant_id,
-            EventRow.device_id == device_id,
-            col(EventRow.seq).in_(list(seqs)),
-            EventRow.outcome == "rejected",
-        )
-        .order_by(col(EventRow.seq))
-    )
-    return [
-        Rejection(
-            event_id=seqs[row.seq],
-            seq=row.seq,
-            reason=WireMessage.model_validate_json(row.reason or "{}"),
-        )
-        for row in rows
-    ]
 
 
 def _page(
     session: Session, participant_id: int, after: int, size: int
 ) -> tuple[list[Change], int, bool]:
-    rows = list(
-        session.exec(
-            select(ChangeRow)
-            .where(ChangeRow.participant_id == participant_id, col(ChangeRow.cursor) > after)
-            .order_by(col(ChangeRow.cursor))
-            .limit(size + 1)
-        )
-    )
+    rows = session.execute(
+        _PAGE, {"participant": participant_id, "after": after, "size": size + 1}
+    ).all()
     more = len(rows) > size
     rows = rows[:size]
-    changes = [CHANGE.validate_json(row.body) for row in rows]
-    return changes, (rows[-1].cursor if rows else after), more
-
-
-def _standing_change(
-    session: Session, participant: Participant, cursor: int
-) -> StandingRecomputedChange:
-    """The participant's whole standing now; sent on the last page when anything changed.
-
-    It is not stored in the change log (which holds only what events caused, so the log
-    is the same however the events were batched); the client replaces its copy with it.
-    """
-    assert participant.id is not None
-    row = session.get(ParticipantState, participant.id) or ParticipantState(
-        participant_id=participant.id
-    )
-    moment = now()
-    view = current_view(session, participant, row, moment)
-    return StandingRecomputedChange(cursor=cursor, at=moment, standing=view.standing)
+    changes = [CHANGE.validate_json(body) for _, body in rows]
+    return changes, (rows[-1][0] if rows else after), more
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:

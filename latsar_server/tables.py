@@ -12,6 +12,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -153,6 +154,17 @@ class SigningKey(ServerTable, table=True):
     public_key: str = Field(max_length=100)  # base64 of the raw Ed25519 public key
     created_at: datetime = Field(sa_column=utc_column())
     active: bool = False  # the one that signs new certificates
+
+
+class ServerSecret(ServerTable, table=True):
+    """A key every server process shares, by name (``latsar_server.security.shared_secret``).
+
+    Made once, by whichever process needs it first; the server never rewrites it."""
+
+    __tablename__ = "server_secret"
+    name: str = Field(primary_key=True, max_length=40)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 # ----------------------------------------------------------------------------------------

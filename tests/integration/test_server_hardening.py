@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 import threading
 import uuid
 from collections.abc import Iterator
@@ -33,9 +31,9 @@ import tests.servers
 from latsar_desktop.domain.protocol import ErrorBody
 from latsar_server import sync
 from latsar_server.app import create_app
-from latsar_server.security import derived_token
+from latsar_server.security import REFRESH_SECRET, derived_token
 from latsar_server.settings import Settings
-from latsar_server.tables import Device, Token
+from latsar_server.tables import Device, ServerSecret, Token
 from tests.integration.serverkit import bearer, client, demo_people, load_demo, login
 from tests.servers import RunningServer, running_server
 
@@ -286,14 +284,13 @@ def test_a_retried_refresh_answers_the_same_successor(demo: RunningServer) -> No
         assert len([t for t in tokens if t.kind == "access"]) == 2
         assert all(t.revoked_at is None for t in tokens)
         assert http.get(PACKAGE, headers=bearer({"tokens": successor})).status_code == 200
-    # derived with the server's secret, made on first use in the data directory
-    secret = demo.settings.token_secret_path
-    assert secret.is_relative_to(demo.settings.data_dir)
-    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
-    assert (
-        derived_token(secret.read_bytes(), "refresh", first["refresh_token"])
-        == (successor["refresh_token"])
-    )
+    # derived with the server's secret, made on first use in the database (no file)
+    with demo.engine.connect() as connection:
+        key = connection.execute(
+            select(col(ServerSecret.value)).where(col(ServerSecret.name) == REFRESH_SECRET)
+        ).scalar_one()
+    assert derived_token(key, "refresh", first["refresh_token"]) == successor["refresh_token"]
+    assert not demo.settings.token_secret_path.exists()
 
 
 def test_parallel_refreshes_of_one_token_get_one_successor(demo: RunningServer) -> None:

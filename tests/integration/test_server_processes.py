@@ -198,13 +198,6 @@ def test_two_processes_number_one_participants_attempts_without_gaps(
         assert len(store.standing().attempts) == total
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refresh-token secret is a file in each process's data folder "
-    "(Settings.token_secret_path, security.server_secret): a refresh retried through "
-    "another process within the grace window derives another successor, finds no such "
-    "tokens and answers 401, so the device must sign in again with its NIK",
-)
 def test_a_lost_refresh_answer_retried_through_the_other_process(
     two_servers: list[ServerProcess],
 ) -> None:

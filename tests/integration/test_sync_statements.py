@@ -1,0 +1,82 @@
+"""What one sync request costs in SQL statements: the same however many events it sends.
+
+The rows a request's events make are written with one multi-row INSERT per table, the
+access token is checked with one query, and the answer is read with a fixed set of
+queries, so an event adds no statement (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from tests import recipes as demo
+from tests.integration.serverkit import (
+    bearer,
+    client,
+    demo_people,
+    login,
+    offline_store,
+    play,
+    push,
+)
+from tests.servers import RunningServer
+
+UNLOCKED = demo.recipe_steps("28")  # the welcome video and 28 activities: 29 events
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements the server's threads run meanwhile (an executemany is one), an
+    ``IN`` list written as ``IN (…)``."""
+    seen: list[str] = []
+    here = threading.get_ident()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.get_ident() != here:  # not this (the client's) thread
+            seen.append(
+                re.sub(r"IN \((?:[^()]|\([^()]*\))*\)", "IN (…)", " ".join(statement.split()))
+            )
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_a_request_runs_the_same_statements_for_6_events_as_for_20(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    store = offline_store(tmp_path)
+    play(store, UNLOCKED)
+    events = store.unconfirmed()
+    assert len(events) == 29
+    with client(demo_server) as http:
+        auth = bearer(login(http, demo_people()[0], store.device_id))
+        first = push(http, auth, store, events=events[:3])  # makes the state row
+        with statements() as six:
+            second = push(http, auth, store, events=events[3:9], cursor=first.cursor)
+        with statements() as twenty:
+            third = push(http, auth, store, events=events[9:], cursor=second.cursor)
+    assert third.acked_seq == 29
+    assert third.rejections == []
+    # every table the events write, once per request: event, change, activity_state
+    inserts = collections.Counter(
+        " ".join(s.split()[:3]) for s in twenty if s.startswith("INSERT INTO")
+    )
+    assert inserts == {
+        "INSERT INTO event": 1,
+        "INSERT INTO change": 1,
+        "INSERT INTO activity_state": 1,
+    }
+    # the access token, its device and participant: one query, no read of each row
+    assert len([s for s in twenty if "token" in s]) == 1
+    assert [s for s in twenty if s.startswith(("SELECT device.", "SELECT participant."))] == []
+    assert collections.Counter(six) == collections.Counter(twenty)
