@@ -576,6 +576,7 @@ def events_like_sync_bench(count: int, per_request: int) -> list[bytes]:
 def part_baseline(url: str, args: argparse.Namespace) -> dict:
     """Parse the bodies with SyncRequest, then insert every event row in one transaction."""
     from server_sync import populate
+    from sync_bench import event_rows
 
     with tempfile.TemporaryDirectory() as folder:
         populate(url, Path(folder), 1, 20)  # one participant (id 1) to own the events
@@ -590,22 +591,7 @@ def part_baseline(url: str, args: argparse.Namespace) -> dict:
             requests = [SyncRequest.model_validate_json(body) for body in bodies]
             parsed = time.perf_counter()
             moment = datetime.now(UTC)
-            rows = [
-                {
-                    "participant_id": 1,
-                    "device_id": str(request.device_id),
-                    "seq": e.seq,
-                    "event_id": str(e.id),
-                    "type": e.type,
-                    "device_time": e.at,
-                    "payload": json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
-                    "outcome": "accepted",
-                    "reason": None,
-                    "received_at": moment,
-                }
-                for request in requests
-                for e in request.events
-            ]
+            rows = event_rows(requests, 1, moment)
             built = time.perf_counter()
             with engine.begin() as connection:
                 connection.execute(insert(EventRow), rows)

@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, insert, select
@@ -49,6 +50,27 @@ from tests.servers import RunningServer, running_server
 
 BANDWIDTH = 64_000 / 8  # bytes per second
 RTT = 0.3
+
+
+def event_rows(requests: list[SyncRequest], owner: int, moment: datetime) -> list[dict[str, Any]]:
+    """The events table's rows for the events of ``requests``, accepted, owned by the
+    participant ``owner`` (the baseline's insert; also bench/profile_sync.py's)."""
+    return [
+        {
+            "participant_id": owner,
+            "device_id": str(request.device_id),
+            "seq": e.seq,
+            "event_id": str(e.id),
+            "type": e.type,
+            "device_time": e.at,
+            "payload": json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
+            "outcome": "accepted",
+            "reason": None,
+            "received_at": moment,
+        }
+        for request in requests
+        for e in request.events
+    ]
 
 
 def add_events(store: ProfileStore, count: int) -> None:
@@ -100,22 +122,7 @@ def baseline_insert(server: RunningServer, bodies: list[bytes], nip: str, runs: 
         started = time.perf_counter()
         requests = [SyncRequest.model_validate_json(body) for body in bodies]
         moment = datetime.now(UTC)
-        rows = [
-            {
-                "participant_id": owner,
-                "device_id": str(request.device_id),
-                "seq": e.seq,
-                "event_id": str(e.id),
-                "type": e.type,
-                "device_time": e.at,
-                "payload": json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
-                "outcome": "accepted",
-                "reason": None,
-                "received_at": moment,
-            }
-            for request in requests
-            for e in request.events
-        ]
+        rows = event_rows(requests, owner, moment)
         with server.engine.begin() as connection:
             connection.execute(insert(events), rows)
         best = min(best, time.perf_counter() - started)
