@@ -156,15 +156,16 @@ def fork_child(run: Callable[[], None], shared: mmap.mmap, log: Path) -> int:
 class ServerHold:
     """Holds the API inside its sync transaction, from a SQLAlchemy listener.
 
-    ``arm()``: the next sync transaction of the API stops at its first statement (the
-    participant's state lock, run once the whole request was read and parsed), sets
+    ``arm()``: the next sync transaction of the API stops at its insert of the request's
+    events (one multi-row INSERT, after the participant's state lock, once the whole
+    request was read and parsed: every sync of this test sends events), sets
     ``received`` and waits for ``release()``; ``ended`` is set when that transaction has
     committed or rolled back. The API's engine is not reachable from the test, so the
     listeners are on every Engine of this process and act only on one of the server's
     database that is not the test's own ``server.engine`` (and not in forked children).
     """
 
-    MARK = "INSERT INTO participant_state"
+    MARK = "INSERT INTO event "
 
     def __init__(self, server: RunningServer) -> None:
         self.url = server.engine.url
