@@ -152,6 +152,7 @@ class ProfilePage(QWidget):
         self.check_synced = True  # the profile had synced once when the file was checked
         self._focus_back: QPushButton | None = None  # the disabled button that had focus
         self.condition_rows: list[tuple[QLabel, QLabel, QLabel]] = []
+        self._condition_widgets: list[QWidget] = []  # the rows holding them
         self._reader: CoalescedRead[ProfileRead | None] = session_read(
             runner, session, self._read, self._loaded, name="profile.refresh", parent=self
         )
@@ -257,11 +258,9 @@ class ProfilePage(QWidget):
         pending.setSpacing(8)
         self.expected = label("", "notice", wrap=True)
         pending.addWidget(self.expected)
-        self.conditions_grid = QGridLayout()
-        self.conditions_grid.setHorizontalSpacing(10)
-        self.conditions_grid.setVerticalSpacing(2)
-        self.conditions_grid.setColumnStretch(1, 1)
-        pending.addLayout(self.conditions_grid)
+        self.conditions_box = QVBoxLayout()
+        self.conditions_box.setSpacing(2)
+        pending.addLayout(self.conditions_box)
         column.addWidget(self.pending_box)
 
         # received but not genuine: why, and what to do
@@ -440,19 +439,30 @@ class ProfilePage(QWidget):
         # the certificate's own condition is this section itself: not listed again
         found = [c for c in page.conditions if c.kind is not ConditionKind.CERTIFICATE]
         while len(self.condition_rows) < len(found):
-            index = len(self.condition_rows)
+            # a row of its own per condition: the mark, then the name over the detail in a
+            # box layout (a grid gave a wrapped detail a few pixels too few at 125 %)
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 6)
+            line.setSpacing(10)
             mark, name, detail = label("", "check"), label("", "field", wrap=True), label("")
             set_role(detail, "muted")
             detail.setWordWrap(True)
-            detail.setContentsMargins(0, 0, 0, 6)
-            self.conditions_grid.addWidget(mark, index * 2, 0, Qt.AlignmentFlag.AlignTop)
-            self.conditions_grid.addWidget(name, index * 2, 1)
-            self.conditions_grid.addWidget(detail, index * 2 + 1, 1)
+            line.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
+            text = QVBoxLayout()
+            text.setContentsMargins(0, 0, 0, 0)
+            text.setSpacing(2)
+            text.addWidget(name)
+            text.addWidget(detail)
+            line.addLayout(text, 1)
+            self.conditions_box.addWidget(row)
             self.condition_rows.append((mark, name, detail))
+            self._condition_widgets.append(row)
         while len(self.condition_rows) > len(found):
-            for part in self.condition_rows.pop():
-                self.conditions_grid.removeWidget(part)
-                part.deleteLater()
+            self.condition_rows.pop()
+            row = self._condition_widgets.pop()
+            self.conditions_box.removeWidget(row)
+            row.deleteLater()
         for (mark, name, detail), condition in zip(self.condition_rows, found, strict=True):
             mark.setText(MET if condition.met else NOT_MET)
             set_flag(mark, "on", condition.met)
