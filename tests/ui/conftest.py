@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from latsar_desktop import i18n
+from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.api import SERVER_URL_SETTING
 from latsar_desktop.ui import errors, texts
+from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.style import apply_style
 from latsar_desktop.ui.tasks import TaskRunner
@@ -142,3 +144,36 @@ def make_window(
         dialog.reject()
     assert left_open is None, "a dialog was left open"
     assert dialog is None, "an error dialog was left open"
+
+
+# ------------------------------------------------------------------ the Course page
+
+PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
+PageFor = Callable[..., CoursePage]
+
+
+@pytest.fixture
+def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -> Iterator[PageFor]:
+    """``page_for(session, size=PAGE_SIZE)``: the Course page shown at that size, its first
+    read landed; shut down (its work cancelled, its clip stopped) at the end, no dialog
+    left open."""
+    pages: list[CoursePage] = []
+
+    def make(session: ParticipantSession, size: tuple[int, int] = PAGE_SIZE) -> CoursePage:
+        page = CoursePage(session, runner)
+        qtbot.addWidget(page)
+        page.resize(*size)
+        page.show()
+        qtbot.waitUntil(lambda: page.snapshot is not None, timeout=WAIT_MS)
+        pages.append(page)
+        return page
+
+    yield make
+    left = [p.confirm_dialog or p.result_dialog for p in pages]
+    for page in pages:
+        page.shutdown()
+    dialog = errors.current_dialog()
+    if dialog is not None:
+        dialog.reject()
+    assert dialog is None, "an error dialog was left open"
+    assert not any(left), "a dialog of the page was left open"

@@ -14,7 +14,6 @@ then asking for the evaluation. "Unduh semua" with Hemat data on asks first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import size_text, tr
 from tests.integration.serverkit import sqlite_demo_server
 from tests.recipes import REFLECTION_TEXT, play_recipe
+from tests.ui.conftest import PAGE_SIZE, PageFor
 from tests.ui.steps import (
     LEFT,
     WAIT_MS,
@@ -49,38 +49,10 @@ from tests.ui.steps import (
     state_of,
 )
 
-PageFor = Callable[[ParticipantSession], CoursePage]
-PAGE_SIZE = (1100, 560)  # the page area at 1366×768 and 125 %
 CLIP_MATERIAL = "bela-negara"  # small clips: a few seconds each
 CLIP = "bela-negara-1-video"
 MODULE = "bela-negara-1-modul"
 OTHER_CLIP = "berakhlak-1-video"  # a clip of another material
-
-
-@pytest.fixture
-def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -> Iterator[PageFor]:
-    """``page_for(session)``: the Course page shown at the page area's size; shut down
-    (its work cancelled, its clip stopped) at the end, no dialog left open."""
-    pages: list[CoursePage] = []
-
-    def make(session: ParticipantSession) -> CoursePage:
-        page = CoursePage(session, runner)
-        qtbot.addWidget(page)
-        page.resize(*PAGE_SIZE)
-        page.show()
-        qtbot.waitUntil(lambda: page.snapshot is not None, timeout=WAIT_MS)
-        pages.append(page)
-        return page
-
-    yield make
-    left = [p.confirm_dialog or p.result_dialog for p in pages]
-    for page in pages:
-        page.shutdown()
-    dialog = errors.current_dialog()
-    if dialog is not None:
-        dialog.reject()
-    assert dialog is None, "an error dialog was left open"
-    assert not any(left), "a dialog of the page was left open"
 
 
 @pytest.fixture

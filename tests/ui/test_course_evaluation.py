@@ -12,8 +12,6 @@ under the button instead of pushing it away. With an attempt open the button say
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QWidget
@@ -25,32 +23,11 @@ from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.course_panes import EvaluationPanel
 from latsar_desktop.ui.course_tree import EVALUATION
-from latsar_desktop.ui.tasks import TaskRunner
 from tests.recipes import play_recipe, take_attempt
+from tests.ui.conftest import PageFor
 from tests.ui.steps import LEFT, WAIT_MS, open_session
 
-PAGE_SIZE = (1093, 550)  # the page area at 1366×768 and 125 %
-PageFor = Callable[[ParticipantSession], CoursePage]
-
-
-@pytest.fixture
-def page_for(qtbot: QtBot, runner: TaskRunner, styled: None, indonesian: None) -> Iterator[PageFor]:
-    """``page_for(session)``: the Course page shown at the page area's size, its first
-    read landed; shut down at the end."""
-    pages: list[CoursePage] = []
-
-    def make(session: ParticipantSession) -> CoursePage:
-        page = CoursePage(session, runner)
-        qtbot.addWidget(page)
-        page.resize(*PAGE_SIZE)
-        page.show()
-        qtbot.waitUntil(lambda: page.snapshot is not None, timeout=WAIT_MS)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        page.shutdown()
+PAGE_SIZE = (1093, 550)  # the page area at 1366×768 and 125 %, as these grabs were judged
 
 
 @pytest.fixture
@@ -98,7 +75,7 @@ def test_offline_attempts_wait_for_sync_with_their_predicted_numbers_then_show_s
     to 1 with their caps (the 4th 90,01), estimates marked after the first; after the
     sync, each graded row shows its score large and "Nilai mentah … · nilai maksimal …"."""
     session = unlocked
-    page = page_for(session)
+    page = page_for(session, PAGE_SIZE)
     page.show_evaluation()
     panel = page.evaluation
     assert page.tree.current_key() == EVALUATION
@@ -150,7 +127,7 @@ def test_the_sixth_attempt_of_the_day_is_graded_tomorrow_and_a_long_list_scrolls
     session = unlocked
     for _ in range(7):
         take_attempt(session, 10)
-    page = page_for(session)
+    page = page_for(session, PAGE_SIZE)
     page.show_evaluation()
     panel = page.evaluation
     statuses = [row.status.text() for row in panel.attempt_rows]
@@ -181,7 +158,7 @@ def test_with_an_attempt_open_the_button_continues_it(
     qtbot: QtBot, unlocked: ParticipantSession, page_for: PageFor
 ) -> None:
     session = unlocked
-    page = page_for(session)
+    page = page_for(session, PAGE_SIZE)
     page.show_evaluation()
     panel = page.evaluation
     assert panel.start_button.text() == "Mulai evaluasi"
