@@ -353,13 +353,22 @@ def _caller_row(session: Session, hashed: str) -> Any:
     return session.execute(_CALLER, {"hash": hashed}).first()
 
 
-def authenticated(request: Request, state: StateDep) -> Caller:
-    header = request.headers.get(HEADER_AUTHORIZATION, "")
+def bearer_token(header: str) -> str:
+    """The access token of an ``Authorization`` header (401 when there is none)."""
     scheme, _, value = header.partition(" ")
-    if scheme != BEARER or not value:
+    if scheme != BEARER or not value.strip():
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    return value.strip()
+
+
+def authenticated(request: Request, state: StateDep) -> Caller:
+    return caller_of(state, bearer_token(request.headers.get(HEADER_AUTHORIZATION, "")))
+
+
+def caller_of(state: ServerState, token: str) -> Caller:
+    """The participant and device of an access token, or the refusal (401/403)."""
     with state.read() as session:
-        row = _caller_row(session, token_hash(value.strip()))
+        row = _caller_row(session, token_hash(token))
     if row is None or row[0] != "access":
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     split = 3 + len(_DEVICE_COLUMNS)

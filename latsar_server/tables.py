@@ -116,6 +116,9 @@ class Device(ServerTable, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # the device's last sync (latsar_server.devices.mark_synced): None until its first
     last_sync_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # the highest seq of its stored events = how many are stored (seqs have no gap), kept
+    # by the sync that stores them (latsar_server.sync): a sync reads no event rows for it
+    acked_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Token(ServerTable, table=True):

@@ -327,6 +327,7 @@ _COLUMNS: dict[str, list[str]] = {
         "registered_at",
         "last_seen_at",
         "last_sync_at",
+        "acked_seq",
     ],
     "token": ["hash", "kind", "device_pk", "family", "expires_at"],
     "participant_state": (
@@ -385,7 +386,9 @@ def _rows(
         )
     )
     device_pk = participant_id  # one device each: the same ids as their participants
-    rows["device"].append((device_pk, participant_id, device, "PC", moment, moment, moment))
+    rows["device"].append(
+        (device_pk, participant_id, device, "PC", moment, moment, moment, len(steps))
+    )
     family = secrets.token_hex(8)
     for kind in ("access", "refresh"):
         digest = hashlib.sha256(f"{device}:{kind}".encode()).hexdigest()
