@@ -131,7 +131,19 @@ def lock_state(session: Session, participant_id: int) -> ParticipantState:
     )
     state = session.exec(query).first()
     if state is None:
-        insert_if_absent(session, ParticipantState, "participant_id", participant_id=participant_id)
+        registered = (
+            sa_select(func.count())
+            .select_from(_DEV)
+            .where(_DEV.c.participant_id == participant_id, _DEV.c.revoked_at.is_(None))
+            .scalar_subquery()
+        )
+        insert_if_absent(
+            session,
+            ParticipantState,
+            "participant_id",
+            participant_id=participant_id,
+            registered_devices=registered,
+        )
         state = session.exec(query).one()
     return state
 

@@ -117,24 +117,14 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
     EVENTS.c.device_id == bindparam("device"),
     EVENTS.c.seq.in_(bindparam("seqs", expanding=True)),
 )
-_REGISTERED = DEVICES.alias("registered")
-# The participant's state row locked (FOR UPDATE: every sync of one participant waits here),
-# with the syncing device's acked seq and the participant's registered devices
+# The participant's state row with the syncing device's acked seq, both locked (FOR UPDATE:
+# every sync of one participant waits here). Both, so that a sync that waited reads the
+# device's row as the one before it left it, not as it was when this statement began.
 _LOCK = (
-    select(
-        ParticipantState,
-        DEVICES.c.acked_seq,
-        sa_select(func.count())
-        .select_from(_REGISTERED)
-        .where(
-            _REGISTERED.c.participant_id == bindparam("participant"),
-            _REGISTERED.c.revoked_at.is_(None),
-        )
-        .scalar_subquery(),
-    )
+    select(ParticipantState, DEVICES.c.acked_seq)
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
     .where(ParticipantState.participant_id == bindparam("participant"))
-    .with_for_update(of=ParticipantState)
+    .with_for_update(of=[ParticipantState, DEVICES])
     .execution_options(populate_existing=True)
 )
 # The sync's time and the device's new acked seq, in the write already made
@@ -698,17 +688,15 @@ def _verdicts(
     ]
 
 
-def _lock(
-    session: Session, participant_id: int, device_pk: int
-) -> tuple[ParticipantState, int, int]:
+def _lock(session: Session, participant_id: int, device_pk: int) -> tuple[ParticipantState, int]:
     """The participant's state row, locked until the transaction ends (as ``lock_state``),
-    with the device's acked seq and the number of registered devices: one query."""
+    with the device's acked seq: one query."""
     params = {"participant": participant_id, "device": device_pk}
     row = session.execute(_LOCK, params).first()
     if row is None:  # the participant's first sync: make the row, then lock it
         lock_state(session, participant_id)
         row = session.execute(_LOCK, params).one()
-    return row[0], int(row[1]), int(row[2])
+    return row[0], int(row[1])
 
 
 def _push(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
@@ -719,7 +707,7 @@ def _push(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse
     assert participant.id is not None
     assert caller.device.id is not None
     with state.transaction() as session:
-        locked, acked, devices = _lock(session, participant.id, caller.device.id)
+        locked, acked = _lock(session, participant.id, caller.device.id)
         logged = locked.last_cursor  # the end of the change log before this request
         stored = _stored_old(session, participant.id, device_id, body, acked)
         _check_seq_reuse(session, participant.id, body, stored)
@@ -746,7 +734,13 @@ def _push(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse
                 attempt_rows(session, participant.id) if locked.attempts_numbered else ([], [])
             )
             standing = standing_of(
-                locked, batch.activities.items(), graded, waiting, devices, package.rules, moment
+                locked,
+                batch.activities.items(),
+                graded,
+                waiting,
+                locked.registered_devices,
+                package.rules,
+                moment,
             )
             changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
     return SyncResponse(

@@ -183,6 +183,9 @@ class ParticipantState(ServerTable, table=True):
     attempts_numbered: int = 0  # accepted, graded or not: the next is number this + 1
     attempts_graded: int = 0  # passing needs min_attempts of these
     last_cursor: int = 0
+    # devices registered and not revoked: set with every registration and revocation
+    # (latsar_server.devices.devices_changed), so a sync reads it with its lock
+    registered_devices: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     passed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     certificate_issued_at: datetime | None = Field(
         default=None, sa_column=utc_column(nullable=True)

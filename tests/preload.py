@@ -331,7 +331,14 @@ _COLUMNS: dict[str, list[str]] = {
     ],
     "token": ["hash", "kind", "device_pk", "family", "expires_at"],
     "participant_state": (
-        ["participant_id", "welcome_watched", "attempts_numbered", "attempts_graded", "last_cursor"]
+        [
+            "participant_id",
+            "welcome_watched",
+            "attempts_numbered",
+            "attempts_graded",
+            "last_cursor",
+            "registered_devices",
+        ]
     ),
     "event": [
         "participant_id",
@@ -394,7 +401,7 @@ def _rows(
         digest = hashlib.sha256(f"{device}:{kind}".encode()).hexdigest()
         rows["token"].append((digest, kind, device_pk, family, moment + timedelta(hours=8)))
     rows["participant_state"].append(
-        (participant_id, True, history.attempts, history.attempts, len(steps))
+        (participant_id, True, history.attempts, history.attempts, len(steps), 1)
     )
     events, changes = rows["event"], rows["change"]
     for seq, step in enumerate(steps, start=1):
