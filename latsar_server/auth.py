@@ -368,7 +368,12 @@ def authenticated(request: Request, state: StateDep) -> Caller:
 def caller_of(state: ServerState, token: str) -> Caller:
     """The participant and device of an access token, or the refusal (401/403)."""
     with state.read() as session:
-        row = _caller_row(session, token_hash(token))
+        return caller_in(session, token)
+
+
+def caller_in(session: Session, token: str) -> Caller:
+    """``caller_of`` in a transaction already open."""
+    row = _caller_row(session, token_hash(token))
     if row is None or row[0] != "access":
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     split = 3 + len(_DEVICE_COLUMNS)

@@ -30,6 +30,8 @@ import gzip
 import json
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -70,10 +72,11 @@ from latsar_desktop.domain.protocol import (
     WireMessage,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
-from latsar_server.auth import Caller, StateDep, bearer_token, caller_of
+from latsar_server.auth import Caller, StateDep, bearer_token, caller_in, caller_of
 from latsar_server.devices import mark_synced, sync_mark_due
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.grading import Day, count_waiting, grade_due, record_grade
+from latsar_server.settings import Settings
 from latsar_server.standing import (
     ACTIVITY_SCORES,
     attempt_rows,
@@ -699,50 +702,76 @@ def _lock(session: Session, participant_id: int, device_pk: int) -> tuple[Partic
     return row[0], int(row[1])
 
 
-def _push(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
-    """The request's write transaction, and its answer read in it (the participant's rows
-    cannot change meanwhile: their state row is locked). Short (at most
-    ``sync_max_events`` events), so no other writer waits long."""
+@dataclass
+class Sessions:
+    """Where a sync reads and writes: each in a transaction of its own (SQLite, whose write
+    transaction takes the database's write lock at BEGIN), or all in ``shared``, one
+    transaction for the whole request (PostgreSQL, where nothing is locked before the
+    participant's state row)."""
+
+    state: ServerState
+    shared: Session | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        if self.shared is not None:
+            yield self.shared
+        else:
+            with self.state.transaction() as session:
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        if self.shared is not None:
+            yield self.shared
+        else:
+            with self.state.read() as session:
+                yield session
+
+
+def _push(session: Session, settings: Settings, caller: Caller, body: SyncRequest) -> SyncResponse:
+    """Process the request's events (in a write transaction) and read its answer in the
+    same transaction (the participant's rows cannot change meanwhile: their state row is
+    locked). Short (at most ``sync_max_events`` events), so no other writer waits long."""
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    with state.transaction() as session:
-        locked, acked = _lock(session, participant.id, caller.device.id)
-        logged = locked.last_cursor  # the end of the change log before this request
-        stored = _stored_old(session, participant.id, device_id, body, acked)
-        _check_seq_reuse(session, participant.id, body, stored)
-        todo = _prefix(body.events, acked, state.settings.sync_max_events)
-        batch = _start(session, participant, locked, device_id, todo)
-        _grade_waiting(batch)  # attempts waiting for today come before new ones
-        for envelope in todo:
-            _process(batch, envelope)
-        batch.write()
-        acked += len(todo)
-        session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
-        size = state.settings.sync_page_size
-        if (
-            body.cursor == logged and locked.last_cursor - logged == len(batch.changes) <= size
-        ):  # the device had every earlier change: its page is what this request logged
-            changes, cursor, more = list[Change](batch.changes), locked.last_cursor, False
-        else:
-            session.flush()  # a change logged through the ORM (passing)
-            changes, cursor, more = _page(session, participant.id, body.cursor, size)
-        package = batch.newest()
-        if package is not None:
-            moment = now()
-            graded, waiting = (
-                attempt_rows(session, participant.id) if locked.attempts_numbered else ([], [])
-            )
-            standing = standing_of(
-                locked,
-                batch.activities.items(),
-                graded,
-                waiting,
-                locked.registered_devices,
-                package.rules,
-                moment,
-            )
-            changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
+    locked, acked = _lock(session, participant.id, caller.device.id)
+    logged = locked.last_cursor  # the end of the change log before this request
+    stored = _stored_old(session, participant.id, device_id, body, acked)
+    _check_seq_reuse(session, participant.id, body, stored)
+    todo = _prefix(body.events, acked, settings.sync_max_events)
+    batch = _start(session, participant, locked, device_id, todo)
+    _grade_waiting(batch)  # attempts waiting for today come before new ones
+    for envelope in todo:
+        _process(batch, envelope)
+    batch.write()
+    acked += len(todo)
+    session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
+    size = settings.sync_page_size
+    if (
+        body.cursor == logged and locked.last_cursor - logged == len(batch.changes) <= size
+    ):  # the device had every earlier change: its page is what this request logged
+        changes, cursor, more = list[Change](batch.changes), locked.last_cursor, False
+    else:
+        session.flush()  # a change logged through the ORM (passing)
+        changes, cursor, more = _page(session, participant.id, body.cursor, size)
+    package = batch.newest()
+    if package is not None:
+        moment = now()
+        graded, waiting = (
+            attempt_rows(session, participant.id) if locked.attempts_numbered else ([], [])
+        )
+        standing = standing_of(
+            locked,
+            batch.activities.items(),
+            graded,
+            waiting,
+            locked.registered_devices,
+            package.rules,
+            moment,
+        )
+        changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
     return SyncResponse(
         acked_seq=acked,
         processed_count=acked,  # a device's events are stored from seq 1 without a gap
@@ -755,26 +784,19 @@ def _push(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse
     )
 
 
-def _pull(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
+def _pull(session: Session, settings: Settings, caller: Caller, body: SyncRequest) -> SyncResponse:
     """A sync without events and without grading due: the page of changes (and the
     standing with it), read without the write lock."""
     participant = caller.participant
     assert participant.id is not None
-    if sync_mark_due(caller.device, now()):  # at most once per precision
-        with state.transaction() as session:
-            assert caller.device.id is not None
-            mark_synced(session, caller.device.id, now())
-    with state.read() as session:
-        changes, cursor, more = _page(
-            session, participant.id, body.cursor, state.settings.sync_page_size
-        )
-        package = course_package(session, participant.course_id)
-        if package is not None and changes:
-            # every answer that carries changes has the whole standing, so what the device
-            # shows never loses confirmed work between pages
-            moment = now()
-            standing = read_standing(session, participant.id, package, moment)
-            changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
+    changes, cursor, more = _page(session, participant.id, body.cursor, settings.sync_page_size)
+    package = course_package(session, participant.course_id)
+    if package is not None and changes:
+        # every answer that carries changes has the whole standing, so what the device
+        # shows never loses confirmed work between pages
+        moment = now()
+        standing = read_standing(session, participant.id, package, moment)
+        changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
     acked = caller.device.acked_seq
     return SyncResponse(
         acked_seq=acked,
@@ -787,24 +809,34 @@ def _pull(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse
     )
 
 
-def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
+def sync_once(sessions: Sessions, caller: Caller, body: SyncRequest) -> SyncResponse:
+    settings, participant = sessions.state.settings, caller.participant
     if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
-    if body.events or _grading_due(state, caller.participant):
-        return _push(state, caller, body)
-    return _pull(state, caller, body)
+    writes = bool(body.events)
+    if not writes:
+        with sessions.read() as session:
+            writes = _grading_due(session, participant)
+    if writes:
+        with sessions.write() as session:
+            return _push(session, settings, caller, body)
+    if sync_mark_due(caller.device, now()):  # a pull writes its time at most once per precision
+        with sessions.write() as session:
+            assert caller.device.id is not None
+            mark_synced(session, caller.device.id, now())
+    with sessions.read() as session:
+        return _pull(session, settings, caller, body)
 
 
-def _grading_due(state: ServerState, participant: Participant) -> bool:
+def _grading_due(session: Session, participant: Participant) -> bool:
     """Whether a sync without events must write: attempts wait, and some are due today."""
     assert participant.id is not None
-    with state.read() as session:
-        if count_waiting(session, participant.id) == 0:
-            return False
-        package = course_package(session, participant.course_id)
-        if package is None:
-            return False
-        return Day.load(session, participant.id, package.rules, now()).due() > 0
+    if count_waiting(session, participant.id) == 0:
+        return False
+    package = course_package(session, participant.course_id)
+    if package is None:
+        return False
+    return Day.load(session, participant.id, package.rules, now()).due() > 0
 
 
 def _check_passed(batch: Batch) -> None:
@@ -881,7 +913,18 @@ async def sync(request: Request, state: StateDep) -> Response:
 
 
 def _answer(state: ServerState, token: str, raw: bytes, encoding: str) -> Response:
-    caller = caller_of(state, token)  # before the body is decompressed or parsed
+    if state.engine.dialect.name == "sqlite":  # a write transaction locks: only if it writes
+        caller = caller_of(state, token)  # before the body is decompressed or parsed
+        answer = sync_once(Sessions(state), caller, _parsed(raw, encoding, caller))
+    else:  # one transaction, the token's check included: one connection, one BEGIN
+        with state.transaction() as session:
+            caller = caller_in(session, token)
+            answer = sync_once(Sessions(state, session), caller, _parsed(raw, encoding, caller))
+    # serialized here, once: FastAPI would validate the answer again against the model
+    return Response(answer.model_dump_json(), media_type=JSON)
+
+
+def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
     data = _decode(raw, encoding)
     try:
         body = SyncRequest.model_validate_json(data)
@@ -891,5 +934,4 @@ def _answer(state: ServerState, token: str, raw: bytes, encoding: str) -> Respon
         raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
     if str(body.device_id) != caller.device.device_id:
         raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
-    # serialized here, once: FastAPI would validate the answer again against the model
-    return Response(sync_once(state, caller, body).model_dump_json(), media_type=JSON)
+    return body
