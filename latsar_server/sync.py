@@ -39,7 +39,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -73,6 +73,7 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.auth import Caller, StateDep, bearer_token, caller_in, caller_of
+from latsar_server.database import insert_rows
 from latsar_server.devices import mark_synced, sync_mark_due
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.grading import Day, count_waiting, grade_due, record_grade
@@ -104,9 +105,6 @@ ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
 
 # The statements every request runs, built once (Core, bound parameters): building one
 # costs several times what running it does.
-_INSERT_EVENTS = insert(EVENTS)
-_INSERT_CHANGES = insert(CHANGES)
-_INSERT_ACTIVITIES = insert(ACTIVITIES)
 _BETTER_SCORE = (
     update(ACTIVITIES)
     .where(
@@ -321,10 +319,10 @@ class Batch:
         self.learning_changed = True
 
     def write(self) -> None:
-        """Write the rows kept so far: one multi-row INSERT per table (executemany)."""
-        execute = self.session.execute
+        """Write the rows kept so far: one INSERT (or COPY) per table."""
+        execute, connection = self.session.execute, self.session.connection()
         if self.new_activities:
-            execute(_INSERT_ACTIVITIES, list(self.new_activities.values()))
+            insert_rows(connection, ACTIVITIES, list(self.new_activities.values()))
             self.stored_activities.update(self.new_activities)
             self.new_activities = {}
         if self.better_scores:
@@ -336,12 +334,10 @@ class Batch:
                 ],
             )
             self.better_scores = {}
-        if self.change_rows:
-            execute(_INSERT_CHANGES, self.change_rows)
-            self.change_rows = []
-        if self.event_rows:
-            execute(_INSERT_EVENTS, self.event_rows)
-            self.event_rows = []
+        insert_rows(connection, CHANGES, self.change_rows)
+        self.change_rows = []
+        insert_rows(connection, EVENTS, self.event_rows)
+        self.event_rows = []
 
 
 def _grade_waiting(batch: Batch) -> None:
