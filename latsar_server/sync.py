@@ -27,7 +27,6 @@ one refreshes its package and tells the participant.
 from __future__ import annotations
 
 import gzip
-import json
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -80,9 +80,11 @@ from latsar_server.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.settings import Settings
 from latsar_server.standing import (
     ACTIVITY_SCORES,
+    NEWEST_PACKAGE,
     attempt_rows,
     course_package,
     lock_state,
+    parsed_package,
     read_standing,
     record_passing,
     standing_of,
@@ -121,8 +123,15 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
 # The participant's state row with the syncing device's acked seq, both locked (FOR UPDATE:
 # every sync of one participant waits here). Both, so that a sync that waited reads the
 # device's row as the one before it left it, not as it was when this statement began.
+_NEWEST = NEWEST_PACKAGE.subquery()
 _LOCK = (
-    select(ParticipantState, DEVICES.c.acked_seq)
+    select(
+        ParticipantState,
+        DEVICES.c.acked_seq,
+        # the course's newest package version, for the package's parse kept by this worker
+        sa_select(_NEWEST.c.version).scalar_subquery(),
+        sa_select(_NEWEST.c.sha256).scalar_subquery(),
+    )
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
     .where(ParticipantState.participant_id == bindparam("participant"))
     .with_for_update(of=[ParticipantState, DEVICES])
@@ -548,7 +557,7 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
             "event_id": event_id,
             "type": envelope.type[:40],
             "device_time": envelope.at,
-            "payload": json.dumps(envelope.payload, sort_keys=True, ensure_ascii=False),
+            "payload": to_json(envelope.payload).decode(),  # compact UTF-8, as sent
             "outcome": outcome,
             "reason": stored_reason,
             "received_at": batch.moment,
@@ -687,15 +696,21 @@ def _verdicts(
     ]
 
 
-def _lock(session: Session, participant_id: int, device_pk: int) -> tuple[ParticipantState, int]:
+def _lock(
+    session: Session, participant: Participant, device_pk: int
+) -> tuple[ParticipantState, int, CoursePackage | None]:
     """The participant's state row, locked until the transaction ends (as ``lock_state``),
-    with the device's acked seq: one query."""
-    params = {"participant": participant_id, "device": device_pk}
+    with the device's acked seq and the course's newest package: one query."""
+    assert participant.id is not None
+    params = {"participant": participant.id, "device": device_pk, "course": participant.course_id}
     row = session.execute(_LOCK, params).first()
     if row is None:  # the participant's first sync: make the row, then lock it
-        lock_state(session, participant_id)
+        lock_state(session, participant.id)
         row = session.execute(_LOCK, params).one()
-    return row[0], int(row[1])
+    newest = None
+    if row[2] is not None:
+        newest = parsed_package(session, participant.course_id, int(row[2]), str(row[3]))
+    return row[0], int(row[1]), newest
 
 
 @dataclass
@@ -732,12 +747,13 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    locked, acked = _lock(session, participant.id, caller.device.id)
+    locked, acked, newest = _lock(session, participant, caller.device.id)
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
     batch = _start(session, participant, locked, device_id, todo)
+    batch._latest, batch._latest_loaded = newest, True
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)
