@@ -39,7 +39,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from pydantic_core import to_json
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, literal_column, null, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -79,7 +79,6 @@ from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.settings import Settings
 from latsar_server.standing import (
-    ACTIVITY_SCORES,
     NEWEST_PACKAGE,
     attempt_rows,
     course_package,
@@ -143,9 +142,16 @@ _SYNCED = (
     .where(DEVICES.c.id == bindparam("device"))
     .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
-_KNOWN_IDS = sa_select(EVENTS.c.event_id).where(
-    EVENTS.c.participant_id == bindparam("participant"),
-    EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
+# The participant's activities done (id, best score) and which of the request's event ids
+# they sent before (id, NULL, 1): one read
+_ACTIVITIES_AND_KNOWN_IDS = union_all(
+    sa_select(ACTIVITIES.c.activity_id, ACTIVITIES.c.best_score, literal_column("0")).where(
+        ACTIVITIES.c.participant_id == bindparam("participant")
+    ),
+    sa_select(EVENTS.c.event_id, null(), literal_column("1")).where(
+        EVENTS.c.participant_id == bindparam("participant"),
+        EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
+    ),
 )
 _PAGE = (
     sa_select(CHANGES.c.cursor, CHANGES.c.body)
@@ -653,15 +659,15 @@ def _start(
     """Read, once, what processing ``todo`` needs."""
     assert participant.id is not None
     batch = Batch(session, participant, locked, device_id, now())
-    batch.activities = {
-        activity_id: best
-        for activity_id, best in session.execute(ACTIVITY_SCORES, {"participant": participant.id})
-    }
+    ids = [str(e.id) for e in todo]
+    rows = session.execute(_ACTIVITIES_AND_KNOWN_IDS, {"participant": participant.id, "ids": ids})
+    for key, best, is_event in rows:
+        if is_event:
+            batch.known_event_ids.add(key)
+        else:
+            batch.activities[key] = best
     batch.stored_activities = set(batch.activities)
     if todo:
-        ids = [str(e.id) for e in todo]
-        known = session.execute(_KNOWN_IDS, {"participant": participant.id, "ids": ids})
-        batch.known_event_ids = {row[0] for row in known if row[0] is not None}
         attempts = _attempt_ids(todo)
         if attempts:
             batch.graded_attempt_ids = set(
