@@ -5,9 +5,10 @@ warm-up each), every one timed from its spawn to the moment it prints that its w
 is exposed:
 
 - ``source``: ``python -m latsar_desktop.app`` on a data directory prepared with two
-  profiles, until the sign-in screen shows them (read from machine.db); the app's hidden
-  probe (``LATSAR_STARTUP_PROBE=1``, ``latsar_desktop/ui/application.py``) prints
-  ``shown <epoch seconds> …`` then and closes the window;
+  profiles (one with its database, as after a sign-in), until the sign-in screen shows
+  them (read from machine.db); the app's hidden probe (``LATSAR_STARTUP_PROBE=1``,
+  ``latsar_desktop/ui/application.py``) prints ``shown <epoch seconds> …`` then and
+  closes the window;
 - ``frozen``: the participant's PyInstaller bundle (``dist/latsar-desktop/latsar-desktop``)
   the same way, when it has been built (else null);
 - ``baseline``: the same Python importing sqlmodel, reading one row from a SQLite file,
@@ -74,12 +75,14 @@ app.exec()
 
 
 def prepare(folder: Path) -> tuple[Path, Path]:
-    """A data directory with two profiles in machine.db, and the baseline's SQLite file."""
+    """A data directory with two profiles in machine.db (the first has signed in here
+    before: its database is there too), and the baseline's SQLite file."""
     data = folder / "data"
     machine = MachineStore(data)
     try:
-        machine.add_profile("199005142026011901", "Budi Santoso", "Pemerintah Kota Bandung")
+        budi = machine.add_profile("199005142026011901", "Budi Santoso", "Pemerintah Kota Bandung")
         machine.add_profile("199308212026012902", "Siti Rahmawati", "Pemerintah Kota Surabaya")
+        machine.open_profile(budi).close()
     finally:
         machine.close()
     database = folder / "baseline.db"

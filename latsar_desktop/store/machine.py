@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import registry
@@ -41,29 +41,17 @@ from sqlmodel import Field, SQLModel, col, select
 
 from latsar_desktop.clock import WallClock, aware, utc_now
 from latsar_desktop.domain.identity import normalize, parse_nik
-from latsar_desktop.domain.protocol import ContentRef, Tokens
 from latsar_desktop.locations import data_dir
 from latsar_desktop.store import migrations
-from latsar_desktop.store.credentials import (
-    DEFAULT_COST,
-    CredentialsUnreadable,
-    NeedsOnlineSignIn,
-    ProxyCredentials,
-    SignInWait,
-    TokenKey,
-    WrongNikOffline,
-    check_nik,
-    new_credentials,
-    open_proxy_credentials,
-    open_tokens,
-    seal_proxy_credentials,
-    seal_tokens,
-    tries_left,
-    verifier_cost,
-    wait_after,
-)
 from latsar_desktop.store.database import open_database, read, write
-from latsar_desktop.store.profile import ProfileStore
+
+# ``store.credentials`` (cryptography) is imported by the sign-in's methods and
+# ``store.profile`` when a profile is opened: listing the profiles (the sign-in screen,
+# before its window shows) needs neither, nor the wire models (only named here)
+if TYPE_CHECKING:
+    from latsar_desktop.domain.protocol import ContentRef, Tokens
+    from latsar_desktop.store.credentials import ProxyCredentials, TokenKey
+    from latsar_desktop.store.profile import ProfileStore
 
 MACHINE_SCHEMA_VERSION = 3
 # this computer's connection settings (JSON strings); ``sync.api.client_for`` reads them
@@ -134,6 +122,8 @@ def offline_wait(profile: Profile, now: datetime) -> timedelta:
     Never longer than the wait its failure count sets, so a clock turned back does not
     lock the profile for the hours it was turned back by.
     """
+    from latsar_desktop.store.credentials import wait_after
+
     if profile.offline_retry_at is None:
         return timedelta(0)
     left = aware(profile.offline_retry_at) - now
@@ -198,6 +188,8 @@ class MachineStore:
         return self.root / "profiles" / f"{profile.id}.db"
 
     def open_profile(self, profile: Profile) -> ProfileStore:
+        from latsar_desktop.store.profile import ProfileStore
+
         return ProfileStore(self.profile_path(profile), uuid.UUID(profile.device_id))
 
     def remove_profile(self, profile_id: str) -> list[str]:
@@ -237,6 +229,12 @@ class MachineStore:
 
         The scrypts run before the write transaction (they must not hold the lock).
         """
+        from latsar_desktop.store.credentials import (
+            new_credentials,
+            seal_proxy_credentials,
+            seal_tokens,
+        )
+
         nik = parse_nik(nik).value
         with read(self.engine) as session:
             row = session.get(Profile, profile_id)
@@ -262,6 +260,8 @@ class MachineStore:
         """Keep refreshed tokens, sealed with the key of the current sign-in. False (and
         nothing written) when the profile has signed in anew since that key was made: the
         blob must stay readable with the verifier it sits beside."""
+        from latsar_desktop.store.credentials import seal_tokens
+
         with write(self.engine) as session:
             profile = self._profile_for_key(session, profile_id, key)
             if profile is None:
@@ -285,6 +285,22 @@ class MachineStore:
         The try is counted before the slow check and forgiven when the NIK is right, so
         two tries at once (two app windows) are both counted and cannot slip past a wait.
         """
+        from latsar_desktop.store.credentials import (
+            DEFAULT_COST,
+            CredentialsUnreadable,
+            NeedsOnlineSignIn,
+            SignInWait,
+            WrongNikOffline,
+            check_nik,
+            new_credentials,
+            open_tokens,
+            seal_proxy_credentials,
+            seal_tokens,
+            tries_left,
+            verifier_cost,
+            wait_after,
+        )
+
         nik = parse_nik(nik).value
         with write(self.engine) as session:
             profile = session.exec(select(Profile).where(Profile.nip == normalize(nip))).first()
@@ -385,6 +401,8 @@ class MachineStore:
 
     @staticmethod
     def _key_for(nik: str, verifier: str) -> TokenKey | None:
+        from latsar_desktop.store.credentials import CredentialsUnreadable, check_nik
+
         try:
             return check_nik(nik, verifier)
         except CredentialsUnreadable:
@@ -402,6 +420,8 @@ class MachineStore:
         profile's proxy credentials (sealed with ``key``; None: none), in one transaction.
         Checked before (``session.connection``). False (and nothing written) when the
         profile has signed in anew since ``key`` was made, as ``reseal_tokens``."""
+        from latsar_desktop.store.credentials import seal_proxy_credentials
+
         sealed = seal_proxy_credentials(proxy, key, profile_id) if proxy is not None else None
         with write(self.engine) as session:
             profile = self._profile_for_key(session, profile_id, key)
@@ -429,6 +449,8 @@ class MachineStore:
 
     @staticmethod
     def _open_proxy(sealed: str, key: TokenKey | None, profile_id: str) -> ProxyCredentials | None:
+        from latsar_desktop.store.credentials import CredentialsUnreadable, open_proxy_credentials
+
         if key is None:
             log.warning("the proxy credentials of a profile are not readable: no key")
             return None

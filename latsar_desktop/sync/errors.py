@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from latsar_desktop.domain.messages import Code, Message, msg
-from latsar_desktop.domain.protocol import ErrorBody
+
+if TYPE_CHECKING:  # the wire models are not needed before a sync: not at the sign-in screen
+    from latsar_desktop.domain.protocol import ErrorBody
 
 
 class SyncErrorKind(StrEnum):

@@ -311,7 +311,9 @@ class ProfileList(QWidget):
             card.hide()
             card.deleteLater()
         self.cards = []
-        for position, profile in enumerate(profile_cards(self.machine)):
+        # the cards do not show the unsynced events (the removal warning counts them
+        # anew): no profile's database is opened, before the sign-in screen shows too
+        for position, profile in enumerate(profile_cards(self.machine, counted=False)):
             card = ProfileCardButton(profile, self.card_list)
             card.clicked.connect(lambda _=False, c=card: self.choose(c.card))
             card.remove_requested.connect(self.ask_remove)

@@ -1,11 +1,14 @@
 """The sign-in screen comes first: what it does not need is imported after it shows.
 
 ``latsar-desktop`` runs in a process of its own, offscreen, on a data directory with two
-profiles; its hidden start-up probe (``LATSAR_STARTUP_PROBE=1``, ``ui/application.py``)
-prints, once the window is exposed, what shows and every module imported by then. The
-sign-in screen shows both profiles (read from machine.db), and none of the modules kept
-for later is there: reportlab and httpx (the session's work), QtMultimedia and QtPdf
-(the course's pages), the server.
+profiles, one of which has signed in here before (its database is there); its hidden
+start-up probe (``LATSAR_STARTUP_PROBE=1``, ``ui/application.py``) prints, once the window
+is exposed, what shows and every module imported by then. The sign-in screen shows both
+profiles (read from machine.db), and none of the modules kept for later is there:
+reportlab and httpx (the session's work), QtMultimedia and QtPdf (the course's pages),
+the server; nor what only a sign-in or a removal needs: a profile's store and tables
+(the cards do not count a profile's unsynced events: its database is not opened), the
+credentials' cryptography, the profile lock's filelock.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ LATER = (
     "latsar_server",
     "fastapi",
     "uvicorn",
+    "latsar_desktop.store.profile",
+    "latsar_desktop.store.profile_tables",
+    "latsar_desktop.store.journal",
+    "latsar_desktop.store.credentials",
+    "cryptography",
+    "latsar_desktop.session.lock",
+    "filelock",
+    "latsar_desktop.domain.protocol",  # the wire models: built at import, needed from a sync on
 )
 
 
@@ -43,8 +54,10 @@ def start_to_sign_in(folder: Path) -> dict[str, Any]:
     env.update({"QT_QPA_PLATFORM": "offscreen", STARTUP_PROBE_ENV: "1"})
     machine = MachineStore(Path(env["LATSAR_DATA_DIR"]))
     try:
-        machine.add_profile("199005142026011901", "Budi Santoso", "Pemerintah Kota Bandung")
+        budi = machine.add_profile("199005142026011901", "Budi Santoso", "Pemerintah Kota Bandung")
         machine.add_profile("199308212026012902", "Siti Rahmawati", "Pemerintah Kota Surabaya")
+        machine.open_profile(budi).close()  # signed in here before: his database is there
+        assert machine.profile_path(budi).is_file()
     finally:
         machine.close()
     done = subprocess.run(
