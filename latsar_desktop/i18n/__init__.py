@@ -22,9 +22,6 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-
 from latsar_desktop.domain.messages import Code, Message, ParamValue
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.locations import resources_dir
@@ -63,6 +60,12 @@ def format_param(value: ParamValue, language: str, tz: tzinfo = DEFAULT_TIME_ZON
     """One parameter, formatted the way readers of ``language`` expect."""
     if isinstance(value, bool):
         return str(value)
+    if not isinstance(value, (Decimal, int, date)):
+        return value
+    # Babel (its locale data) only when a number or a date is formatted: not at start-up
+    from babel.dates import format_date, format_datetime
+    from babel.numbers import format_decimal
+
     if isinstance(value, Decimal):
         places = max(0, -int(value.as_tuple().exponent))
         pattern = "#,##0." + "0" * places if places else "#,##0"
@@ -73,9 +76,7 @@ def format_param(value: ParamValue, language: str, tz: tzinfo = DEFAULT_TIME_ZON
         local = value.astimezone(tz)
         shown = format_datetime(local, format=TIME_FORMATS[language], locale=language)
         return f"{shown} {zone_name(tz, local)}"
-    if isinstance(value, date):
-        return str(format_date(value, format="d MMMM y", locale=language))
-    return value
+    return str(format_date(value, format="d MMMM y", locale=language))
 
 
 def zone_name(tz: tzinfo, at: datetime | None = None) -> str:

@@ -8,7 +8,8 @@ profiles (read from machine.db), and none of the modules kept for later is there
 reportlab and httpx (the session's work), QtMultimedia and QtPdf (the course's pages),
 the server; nor what only a sign-in or a removal needs: a profile's store and tables
 (the cards do not count a profile's unsynced events: its database is not opened), the
-credentials' cryptography, the profile lock's filelock.
+credentials' cryptography, the profile lock's filelock; nor Babel (only a number or a
+date in a text needs it).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ LATER = (
     "latsar_desktop.session.lock",
     "filelock",
     "latsar_desktop.domain.protocol",  # the wire models: built at import, needed from a sync on
+    "babel",  # the locale data: only when a number or a date is formatted
 )
 
 
