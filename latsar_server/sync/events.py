@@ -1,8 +1,9 @@
-"""``POST /api/v1/sync``: push the device's events, pull the participant's changes.
+"""One sync request's work (``POST /api/v1/sync``, received by
+``latsar_server.http.sync``): push the device's events, pull the participant's changes.
 
 One write transaction per request that sends events, serialized per participant by
 locking their state row; the answer is read after it commits (a pull alone writes
-nothing but the device's last sync time, at most once per ``devices.LAST_SYNC_PRECISION``;
+nothing but the device's last sync time, at most once per ``accounts.devices.LAST_SYNC_PRECISION``;
 a request with events records it in its own write). An event is processed once per
 (participant, device, seq) and once per event id of the participant; a seq gap stops
 processing; every processed event, accepted or rejected, is stored, so
@@ -16,7 +17,7 @@ the batch keeps in memory (learning progress, best score, attempt ids), not a st
 rebuilt from every row.
 
 Evaluation attempts are numbered when accepted and graded at most ``max_graded_per_day`` a
-day (``latsar_server.grading``): a sync first grades the participant's waiting attempts
+day (``latsar_server.sync.grading``): a sync first grades the participant's waiting attempts
 that are due (a pull without events too), then processes its events.
 
 Every answer names the course's current package version (``package_version``), read from
@@ -26,16 +27,12 @@ one refreshes its package and tells the participant.
 
 from __future__ import annotations
 
-import gzip
 import json
 import uuid
-import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import select as sa_select
@@ -66,26 +63,27 @@ from latsar_desktop.domain.protocol import (
     WireMessage,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
-from latsar_server.auth import Caller, CallerDep, StateDep
-from latsar_server.devices import mark_synced, sync_mark_due
-from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.grading import Day, count_waiting, grade_due, record_grade
-from latsar_server.standing import (
+from latsar_server.accounts.devices import mark_synced, sync_mark_due
+from latsar_server.accounts.tokens import Caller
+from latsar_server.clock import now
+from latsar_server.errors import ApiError
+from latsar_server.runtime import ServerRuntime
+from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
+from latsar_server.sync.standing import (
     ACTIVITY_SCORES,
     change_row,
     course_package,
-    lock_state,
+    lock_participant,
     read_standing,
     record_passing,
 )
-from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
     Attempt,
     ChangeRow,
     EventRow,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 
 EVENTS = EventRow.__table__  # type: ignore[attr-defined]
@@ -126,13 +124,6 @@ _PAGE = (
     .limit(bindparam("size"))
 )
 
-router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
-MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
 
 class Rejected(Exception):
     def __init__(self, message: Message) -> None:
@@ -155,7 +146,7 @@ class Batch:
 
     session: Session
     participant: Participant
-    state: ParticipantState
+    state: ParticipantProgress
     device_id: str
     moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
@@ -585,7 +576,7 @@ def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
 def _start(
     session: Session,
     participant: Participant,
-    locked: ParticipantState,
+    locked: ParticipantProgress,
     device_id: str,
     todo: list[EventEnvelope],
 ) -> Batch:
@@ -636,7 +627,7 @@ def _verdicts(
 
 
 def _write(
-    state: ServerState, caller: Caller, body: SyncRequest
+    runtime: ServerRuntime, caller: Caller, body: SyncRequest
 ) -> tuple[int, int, list[Rejection]]:
     """The request's write transaction: short (at most ``sync_max_events`` events), so no
     other writer waits long. Returns the device's acked seq and stored event count after
@@ -644,12 +635,12 @@ def _write(
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    with state.transaction() as session:
-        locked = lock_state(session, participant.id)  # first: it serializes the rest
+    with runtime.transaction() as session:
+        locked = lock_participant(session, participant.id)  # first: it serializes the rest
         acked, count = _acked_and_count(session, participant.id, device_id)
         stored = _stored_old(session, participant.id, device_id, body, acked)
         _check_seq_reuse(session, participant.id, body, stored)
-        todo = _prefix(body.events, acked, state.settings.sync_max_events)
+        todo = _prefix(body.events, acked, runtime.settings.sync_max_events)
         batch = _start(session, participant, locked, device_id, todo)
         _grade_waiting(batch)  # attempts waiting for today come before new ones
         for envelope in todo:
@@ -660,28 +651,28 @@ def _write(
     return acked + len(todo), count + len(todo), _verdicts(body, stored, batch.rejected)
 
 
-def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResponse:
+def sync_once(runtime: ServerRuntime, caller: Caller, body: SyncRequest) -> SyncResponse:
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     if any(str(envelope.device_id) != device_id for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
     written: tuple[int, int, list[Rejection]] | None = None
-    if body.events or _grading_due(state, participant):
-        written = _write(state, caller, body)
+    if body.events or _grading_due(runtime, participant):
+        written = _write(runtime, caller, body)
     elif sync_mark_due(caller.device, now()):  # a pull: at most once per precision
-        with state.transaction() as session:
+        with runtime.transaction() as session:
             assert caller.device.id is not None
             mark_synced(session, caller.device.id, now())
     # the answer, read after the write committed (a pull alone writes at most its time): the
     # page of changes and the standing come from one read transaction
-    with state.read() as session:
+    with runtime.read() as session:
         if written is None:
             acked, processed = _acked_and_count(session, participant.id, device_id)
             rejections: list[Rejection] = []
         else:
             acked, processed, rejections = written
         changes, cursor, more = _page(
-            session, participant.id, body.cursor, state.settings.sync_page_size
+            session, participant.id, body.cursor, runtime.settings.sync_page_size
         )
         package = course_package(session, participant.course_id)
         if package is not None and (changes or body.events):
@@ -702,10 +693,10 @@ def sync_once(state: ServerState, caller: Caller, body: SyncRequest) -> SyncResp
     )
 
 
-def _grading_due(state: ServerState, participant: Participant) -> bool:
+def _grading_due(runtime: ServerRuntime, participant: Participant) -> bool:
     """Whether a sync without events must write: attempts wait, and some are due today."""
     assert participant.id is not None
-    with state.read() as session:
+    with runtime.read() as session:
         if count_waiting(session, participant.id) == 0:
             return False
         package = course_package(session, participant.course_id)
@@ -745,50 +736,3 @@ def _page(
     rows = rows[:size]
     changes = [CHANGE.validate_json(body) for _, body in rows]
     return changes, (rows[-1][0] if rows else after), more
-
-
-def _decode(raw: bytes, encoding: str) -> bytes:
-    if encoding not in ("gzip", "deflate"):
-        return raw
-    decoder = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
-    try:
-        data = decoder.decompress(raw, MAX_BODY + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise ApiError(400, msg(Code.REQUEST_MALFORMED, where="body", problem=str(exc))) from exc
-    if len(data) > MAX_BODY or decoder.unconsumed_tail:
-        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
-    return data
-
-
-SYNC_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncRequest"}}},
-    }
-}
-
-
-@router.post(
-    "/sync",
-    response_model=SyncResponse,
-    responses=error_responses(409, 413, 422),
-    openapi_extra=SYNC_BODY,
-)
-async def sync(request: Request, caller: CallerDep, state: StateDep) -> SyncResponse:
-    chunks, size = [], 0
-    async for chunk in request.stream():  # never hold more than MAX_BODY in memory
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    data = _decode(raw, request.headers.get("content-encoding", "").lower())
-    try:
-        body = SyncRequest.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
-    if str(body.device_id) != caller.device.device_id:
-        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
-    return await run_in_threadpool(sync_once, state, caller, body)
