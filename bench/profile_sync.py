@@ -193,7 +193,7 @@ def under(frames: list[tuple[str, str]], file_part: str) -> bool:
 
 @rule("auth: authenticated() (token, device, participant: 3 gets)")
 def _auth(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "authenticated", "latsar_server/http/dependencies.py")
+    return has(fr, "authenticated", "latsar_server/api/dependencies.py")
 
 
 @rule("sync: the write transaction's commit (flush of every pending row + COMMIT)")
@@ -275,14 +275,14 @@ def _sync_rest(fr: list[tuple[str, str]]) -> bool:
 
 @rule("endpoint: request body read + gunzip (_decode)")
 def _body(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_decode", "latsar_server/http/sync.py") or (
-        has(fr, "sync", "latsar_server/http/sync.py") and has(fr, "stream", "starlette")
+    return has(fr, "_decode", "latsar_server/api/sync.py") or (
+        has(fr, "sync", "latsar_server/api/sync.py") and has(fr, "stream", "starlette")
     )
 
 
 @rule("endpoint: SyncRequest.model_validate_json (the body parsed)")
 def _parse(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "sync", "latsar_server/http/sync.py") and has(fr, "model_validate_json")
+    return has(fr, "sync", "latsar_server/api/sync.py") and has(fr, "model_validate_json")
 
 
 @rule("fastapi: response serialization (serialize_response / jsonable)")
@@ -292,7 +292,7 @@ def _serialize(fr: list[tuple[str, str]]) -> bool:
 
 @rule("framework: middleware stack (BodyLimit, GZip, logging), routing, dependency solving")
 def _middleware(fr: list[tuple[str, str]]) -> bool:
-    return under(fr, "latsar_server/http/middleware.py")
+    return under(fr, "latsar_server/api/middleware.py")
 
 
 @rule("fastapi/starlette routing + dependency solving + threadpool hops")

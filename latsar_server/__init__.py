@@ -9,7 +9,7 @@ Where things live (each package's ``__init__`` says more):
 - ``settings.py``, ``database.py``, ``tables.py``, ``migrations/``: configuration, the
   engine and transactions, the tables, their Alembic migrations.
 - ``errors.py``: ``ApiError``, the error body every refusal answers with.
-- ``http/``: the HTTP API: one router per area, the request dependencies (the runtime, the
+- ``api/``: the HTTP API: one router per area, the request dependencies (the runtime, the
   signed-in caller) and the middleware. Routers call the packages below, never the reverse.
 - ``accounts/``: participants and their devices: sign-in, tokens, NIK hashing, the
   participants' import.

@@ -1,5 +1,5 @@
 """The FastAPI application: ``create_app(settings)`` wires the routers, the middleware and
-the error handlers of ``latsar_server.http`` to one ``ServerRuntime``; ``app_from_env``
+the error handlers of ``latsar_server.api`` to one ``ServerRuntime``; ``app_from_env``
 is the factory uvicorn workers call (``latsar-server serve``)."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException
 
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
+from latsar_server.api import accounts, certificates, courses, devices, health, sync
+from latsar_server.api.middleware import BodyLimit, log_requests
 from latsar_server.database import make_engine
 from latsar_server.errors import (
     ApiError,
@@ -22,8 +24,6 @@ from latsar_server.errors import (
     http_error_handler,
     validation_error_handler,
 )
-from latsar_server.http import accounts, certificates, courses, devices, health, sync
-from latsar_server.http.middleware import BodyLimit, log_requests
 from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
 

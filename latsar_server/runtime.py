@@ -2,7 +2,7 @@
 per process (per uvicorn worker): the settings and the database engine, with the two ways
 in (``transaction()`` to write, ``read()`` to read).
 
-The HTTP layer hands it to a route as ``RuntimeDep`` (``latsar_server.http.dependencies``).
+The HTTP layer hands it to a route as ``RuntimeDep`` (``latsar_server.api.dependencies``).
 The clock is :mod:`latsar_server.clock` (one per process too).
 """
 

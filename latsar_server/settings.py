@@ -30,7 +30,7 @@ class Settings:
     certificate_number_format: str = "LATSAR/{year}/{serial:06d}"
     time_zone: str = "Asia/Jakarta"  # certificate dates are local dates here
     # Request bodies (issue 13): every endpoint but sync takes at most this many bytes
-    # (413 before more is read); sync has its own limit, latsar_server/http/sync.py MAX_BODY.
+    # (413 before more is read); sync has its own limit, latsar_server/api/sync.py MAX_BODY.
     max_body_bytes: int = 64 * 1024
     # Where participants get a new version of the app: sent with the 426 that refuses an
     # app too old for ``min_protocol`` (ErrorBody.update_url), shown by the app. Empty: none

@@ -2,7 +2,7 @@
 the administrator's CLI), telling the participant's other devices how many remain, and
 when each device last synced.
 
-The routes (the participant's own list and revocation) are ``latsar_server.http.devices``.
+The routes (the participant's own list and revocation) are ``latsar_server.api.devices``.
 """
 
 from __future__ import annotations

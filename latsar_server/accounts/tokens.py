@@ -5,7 +5,7 @@ A token is an opaque random string; the server keeps only its SHA-256. Every tok
 descended from one sign-in shares a ``family``. A refresh token has exactly one successor,
 derived from it with the server's secret (``server_secret.REFRESH_SECRET``), so a refresh
 retried after a lost answer gets the same successor. The access-token check itself is the
-request dependency ``latsar_server.http.dependencies.authenticated``.
+request dependency ``latsar_server.api.dependencies.authenticated``.
 """
 
 from __future__ import annotations

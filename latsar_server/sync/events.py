@@ -1,5 +1,5 @@
 """One sync request's work (``POST /api/v1/sync``, received by
-``latsar_server.http.sync``): push the device's events, pull the participant's changes.
+``latsar_server.api.sync``): push the device's events, pull the participant's changes.
 
 One write transaction per request that sends events, serialized per participant by
 locking their state row; the answer is read after it commits (a pull alone writes

@@ -1,9 +1,9 @@
 """The server's layout explains itself, and stays that way (issue 19).
 
-- The HTTP layer (``latsar_server/http/`` and ``app.py``) imports the packages that hold
+- The HTTP layer (``latsar_server/api/`` and ``app.py``) imports the packages that hold
   the rules (``accounts``, ``courses``, ``sync``, ``certificates``), never the reverse,
   and only it (with ``errors.py``, the error body) knows FastAPI and Starlette.
-- Routers are made only in ``http/``.
+- Routers are made only in ``api/``.
 - The system time is read only by ``clock.py``: everything else asks the one clock.
 - Each package's ``__init__`` names every module it holds, so its map stays true.
 """
@@ -19,10 +19,10 @@ from tests.imports import imported_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "latsar_server"
-HTTP_LAYER = ("latsar_server.http", "latsar_server.app")
+HTTP_LAYER = ("latsar_server.api", "latsar_server.app")
 WEB_FRAMEWORKS = ("fastapi", "starlette")
-MAY_USE_FRAMEWORKS = ("latsar_server/http/", "latsar_server/app.py", "latsar_server/errors.py")
-MAPPED_PACKAGES = ("", "http", "accounts", "courses", "sync", "certificates")
+MAY_USE_FRAMEWORKS = ("latsar_server/api/", "latsar_server/app.py", "latsar_server/errors.py")
+MAPPED_PACKAGES = ("", "api", "accounts", "courses", "sync", "certificates")
 
 
 def server_files() -> list[Path]:
@@ -36,7 +36,7 @@ def relative(path: Path) -> str:
 
 
 def in_http_layer(path: Path) -> bool:
-    return relative(path).startswith("latsar_server/http/") or path == SERVER / "app.py"
+    return relative(path).startswith("latsar_server/api/") or path == SERVER / "app.py"
 
 
 def within(module: str, packages: tuple[str, ...]) -> bool:
@@ -44,7 +44,7 @@ def within(module: str, packages: tuple[str, ...]) -> bool:
 
 
 def http_imports(path: Path) -> list[str]:
-    """The HTTP-layer modules a file imports (``from latsar_server import http`` too)."""
+    """The HTTP-layer modules a file imports (``from latsar_server import api`` too)."""
     return [
         module
         for _line, module in imported_modules(path, expand="latsar_server")
@@ -83,7 +83,7 @@ def test_only_the_http_layer_imports_the_http_layer() -> None:
     }
     assert offenders == {}
     # the scan reads real imports: the application does import its routers
-    assert "latsar_server.http.middleware" in http_imports(SERVER / "app.py")
+    assert "latsar_server.api.middleware" in http_imports(SERVER / "app.py")
 
 
 def test_only_the_http_layer_knows_the_web_framework() -> None:
@@ -93,10 +93,10 @@ def test_only_the_http_layer_knows_the_web_framework() -> None:
         if not relative(path).startswith(MAY_USE_FRAMEWORKS) and (found := framework_imports(path))
     }
     assert offenders == {}
-    assert framework_imports(SERVER / "http" / "sync.py")
+    assert framework_imports(SERVER / "api" / "sync.py")
 
 
-def test_routers_are_made_only_in_the_http_package() -> None:
+def test_routers_are_made_only_in_the_api_package() -> None:
     made = {
         relative(path)
         for path in server_files()
@@ -104,7 +104,7 @@ def test_routers_are_made_only_in_the_http_package() -> None:
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "APIRouter"
     }
     assert made, "no router found: the scan is broken"
-    assert {path for path in made if not path.startswith("latsar_server/http/")} == set()
+    assert {path for path in made if not path.startswith("latsar_server/api/")} == set()
 
 
 def test_only_the_clock_reads_the_system_time() -> None:
@@ -136,8 +136,8 @@ def test_each_package_names_every_module_it_holds(package: str) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("from latsar_server.http.dependencies import CallerDep\n", ["http"]),
-        ("from latsar_server import http\n", ["http"]),
+        ("from latsar_server.api.dependencies import CallerDep\n", ["http"]),
+        ("from latsar_server import api\n", ["http"]),
         ("def f():\n    from latsar_server.app import create_app\n", ["http"]),
         ("from fastapi import Request\n", ["framework"]),
         ("import starlette.types\n", ["framework"]),
@@ -146,7 +146,7 @@ def test_each_package_names_every_module_it_holds(package: str) -> None:
         ("from datetime import date\nx = date.today()\n", ["time"]),
         (
             "from latsar_server import clock\nfrom latsar_server.sync import events\n"
-            "from latsar_server.http_tools import x\nx = clock.now()\n",
+            "from latsar_server.api_tools import x\nx = clock.now()\n",
             [],
         ),
     ],

@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from latsar_desktop import __version__
 from latsar_desktop.domain.protocol import HealthResponse
+from latsar_server.api.dependencies import RuntimeDep
 from latsar_server.errors import error_responses
-from latsar_server.http.dependencies import RuntimeDep
 
 router = APIRouter(tags=["operations"])
 

@@ -17,8 +17,8 @@ from sqlmodel import col, select
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import DeviceInfo, DevicesResponse
 from latsar_server.accounts.devices import revoke
+from latsar_server.api.dependencies import CallerDep, RuntimeDep
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.http.dependencies import CallerDep, RuntimeDep
 from latsar_server.tables import Device
 
 router = APIRouter(prefix="/api/v1", tags=["devices"], responses=API_ERRORS)

@@ -15,8 +15,8 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.accounts.sign_in import sign_in
 from latsar_server.accounts.tokens import refresh_tokens, revoke_tokens
+from latsar_server.api.dependencies import CallerDep, RuntimeDep
 from latsar_server.errors import API_ERRORS, error_responses
-from latsar_server.http.dependencies import CallerDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=API_ERRORS)
 

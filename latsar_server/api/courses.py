@@ -11,9 +11,9 @@ from fastapi.responses import FileResponse
 
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import CoursePackage
+from latsar_server.api.dependencies import CallerDep, RuntimeDep
 from latsar_server.courses.packages import served_package
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.http.dependencies import CallerDep, RuntimeDep
 from latsar_server.tables import ContentBlob
 
 router = APIRouter(prefix="/api/v1", tags=["content"], responses=API_ERRORS)

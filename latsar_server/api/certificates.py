@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.protocol import VerifyAnswer, VerifyStatus
 from latsar_desktop.i18n import text
+from latsar_server.api.dependencies import RuntimeDep
 from latsar_server.certificates.verification import verify_code
 from latsar_server.errors import error_responses
-from latsar_server.http.dependencies import RuntimeDep
 
 router = APIRouter(tags=["certificates"])
 

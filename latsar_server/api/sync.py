@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import SyncRequest, SyncResponse
+from latsar_server.api.dependencies import CallerDep, RuntimeDep
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.http.dependencies import CallerDep, RuntimeDep
 from latsar_server.sync.events import sync_once
 
 router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)

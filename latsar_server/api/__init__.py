@@ -1,4 +1,6 @@
-"""The HTTP API: FastAPI routers, the request dependencies and the middleware.
+"""The HTTP API: FastAPI routers, the request dependencies and the middleware. (Named
+``api``, not ``http``: a folder named like the standard library's ``http`` would hide it
+from uvicorn and httpx whenever ``latsar_server/`` itself is on ``sys.path``.)
 
 Each router parses a request, calls ``accounts``, ``courses``, ``sync`` or
 ``certificates``, and answers; those packages never import this one
