@@ -116,6 +116,9 @@ class Device(ServerTable, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # the device's last sync (accounts.devices.mark_synced): None until its first
     last_sync_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # the highest seq of its stored events = how many are stored (seqs have no gap), kept
+    # by the sync that stores them (sync.events): a sync reads no event rows for it
+    acked_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Token(ServerTable, table=True):
@@ -173,9 +176,9 @@ class ServerSecret(ServerTable, table=True):
 
 class ParticipantProgress(ServerTable, table=True):
     """One row per participant (table ``participant_state``): how far their events took
-    them (welcome watched, attempts numbered and graded, passed, certificate issued) and
-    their change log's last cursor. Locked (FOR UPDATE) by every write that touches the
-    participant: ``sync.standing.lock_participant``."""
+    them (welcome watched, attempts numbered and graded, passed, certificate issued), their
+    registered devices and their change log's last cursor. Locked (FOR UPDATE) by every
+    write that touches the participant: ``sync.standing.lock_participant``."""
 
     __tablename__ = "participant_state"
     participant_id: int = Field(primary_key=True, foreign_key="participant.id")
@@ -183,6 +186,9 @@ class ParticipantProgress(ServerTable, table=True):
     attempts_numbered: int = 0  # accepted, graded or not: the next is number this + 1
     attempts_graded: int = 0  # passing needs min_attempts of these
     last_cursor: int = 0
+    # devices registered and not revoked: set with every registration and revocation
+    # (accounts.devices.devices_changed), so a sync reads it with its lock
+    registered_devices: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     passed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     certificate_issued_at: datetime | None = Field(
         default=None, sa_column=utc_column(nullable=True)

@@ -327,10 +327,18 @@ _COLUMNS: dict[str, list[str]] = {
         "registered_at",
         "last_seen_at",
         "last_sync_at",
+        "acked_seq",
     ],
     "token": ["hash", "kind", "device_pk", "family", "expires_at"],
     "participant_state": (
-        ["participant_id", "welcome_watched", "attempts_numbered", "attempts_graded", "last_cursor"]
+        [
+            "participant_id",
+            "welcome_watched",
+            "attempts_numbered",
+            "attempts_graded",
+            "last_cursor",
+            "registered_devices",
+        ]
     ),
     "event": [
         "participant_id",
@@ -385,13 +393,15 @@ def _rows(
         )
     )
     device_pk = participant_id  # one device each: the same ids as their participants
-    rows["device"].append((device_pk, participant_id, device, "PC", moment, moment, moment))
+    rows["device"].append(
+        (device_pk, participant_id, device, "PC", moment, moment, moment, len(steps))
+    )
     family = secrets.token_hex(8)
     for kind in ("access", "refresh"):
         digest = hashlib.sha256(f"{device}:{kind}".encode()).hexdigest()
         rows["token"].append((digest, kind, device_pk, family, moment + timedelta(hours=8)))
     rows["participant_state"].append(
-        (participant_id, True, history.attempts, history.attempts, len(steps))
+        (participant_id, True, history.attempts, history.attempts, len(steps), 1)
     )
     events, changes = rows["event"], rows["change"]
     for seq, step in enumerate(steps, start=1):

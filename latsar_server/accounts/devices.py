@@ -37,6 +37,7 @@ def devices_changed(session: Session, participant_id: int) -> int:
     revoked), so every device pulls it with its next sync, even one that sends no events."""
     state = lock_participant(session, participant_id)
     count = registered_devices(session, participant_id)
+    state.registered_devices = count
     append_change(session, state, {"type": "devices.changed", "registered_devices": count})
     return count
 

@@ -17,8 +17,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from latsar_desktop.domain.messages import Code, msg
@@ -197,3 +199,68 @@ def revoke_tokens(session: Session, device: Device) -> int:
         .values(revoked_at=now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+_TOKEN = Token.__table__  # type: ignore[attr-defined]
+
+
+_DEVICE = Device.__table__  # type: ignore[attr-defined]
+
+
+_PARTICIPANT = Participant.__table__  # type: ignore[attr-defined]
+
+
+_DEVICE_COLUMNS = tuple(_DEVICE.columns)
+
+
+_PARTICIPANT_COLUMNS = tuple(_PARTICIPANT.columns)
+
+
+# The access token's state with its device and participant: one read by the token's
+# primary key, joined by primary keys (Core columns, no ORM objects), built once.
+_CALLER = (
+    sa_select(
+        _TOKEN.c.kind,
+        _TOKEN.c.revoked_at,
+        _TOKEN.c.expires_at,
+        *_DEVICE_COLUMNS,
+        *_PARTICIPANT_COLUMNS,
+    )
+    .select_from(
+        _TOKEN.join(_DEVICE, _DEVICE.c.id == _TOKEN.c.device_pk).join(
+            _PARTICIPANT, _PARTICIPANT.c.id == _DEVICE.c.participant_id
+        )
+    )
+    .where(_TOKEN.c.hash == bindparam("hash"))
+)
+
+
+def _caller_row(session: Session, hashed: str) -> Any:
+    return session.execute(_CALLER, {"hash": hashed}).first()
+
+
+def caller_of(runtime: ServerRuntime, token: str) -> Caller:
+    """The participant and device of an access token, or the refusal (401/403)."""
+    with runtime.read() as session:
+        return caller_in(session, token)
+
+
+def caller_in(session: Session, token: str) -> Caller:
+    """``caller_of`` in a transaction already open."""
+    row = _caller_row(session, token_hash(token))
+    if row is None or row[0] != "access":
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    split = 3 + len(_DEVICE_COLUMNS)
+    device = Device(**{c.name: v for c, v in zip(_DEVICE_COLUMNS, row[3:split], strict=True)})
+    # before the token's own state: revoking a device revokes its tokens too, and its
+    # holder is told the device was revoked, not that it should sign in again
+    if device.revoked_at is not None:
+        raise ApiError(403, msg(Code.AUTH_DEVICE_REVOKED))
+    if row[1] is not None:
+        raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
+    if row[2] <= now():
+        raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
+    participant = Participant(
+        **{c.name: v for c, v in zip(_PARTICIPANT_COLUMNS, row[split:], strict=True)}
+    )
+    return Caller(participant, device)

@@ -1,6 +1,6 @@
 """``POST /api/v1/sync``: the body streamed (at most ``MAX_BODY`` once decompressed, gzip
-or deflate), parsed, checked against the caller's device, then handed to
-``latsar_server.sync.events.sync_once`` in a worker thread."""
+or deflate), then, in one worker thread, the token checked, the body parsed and checked
+against the caller's device, and ``latsar_server.sync.events.sync_once`` run."""
 
 from __future__ import annotations
 
@@ -8,19 +8,22 @@ import gzip
 import zlib
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from latsar_desktop.domain.messages import Code, msg
-from latsar_desktop.domain.protocol import SyncRequest, SyncResponse
-from latsar_server.api.dependencies import CallerDep, RuntimeDep
+from latsar_desktop.domain.protocol import HEADER_AUTHORIZATION, SyncRequest, SyncResponse
+from latsar_server.accounts.tokens import Caller, caller_in, caller_of
+from latsar_server.api.dependencies import RuntimeDep, bearer_token
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.sync.events import sync_once
+from latsar_server.runtime import ServerRuntime
+from latsar_server.sync.events import Sessions, sync_once
 
-router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
 PATH = "/api/v1/sync"  # streams its body itself, up to MAX_BODY (BodyLimit lets it)
+router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
 MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
+JSON = "application/json"
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:
@@ -50,15 +53,33 @@ SYNC_BODY = {
     responses=error_responses(409, 413, 422),
     openapi_extra=SYNC_BODY,
 )
-async def sync(request: Request, caller: CallerDep, runtime: RuntimeDep) -> SyncResponse:
+async def sync(request: Request, runtime: RuntimeDep) -> Response:
+    token = bearer_token(request.headers.get(HEADER_AUTHORIZATION, ""))  # before the body
     chunks, size = [], 0
     async for chunk in request.stream():  # never hold more than MAX_BODY in memory
         size += len(chunk)
         if size > MAX_BODY:
             raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
         chunks.append(chunk)
-    raw = b"".join(chunks)
-    data = _decode(raw, request.headers.get("content-encoding", "").lower())
+    encoding = request.headers.get("content-encoding", "").lower()
+    # the rest in one worker thread: the token's check, the body's parse, the database
+    return await run_in_threadpool(_answer, runtime, token, b"".join(chunks), encoding)
+
+
+def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Response:
+    if runtime.engine.dialect.name == "sqlite":  # a write transaction locks: only if it writes
+        caller = caller_of(runtime, token)  # before the body is decompressed or parsed
+        answer = sync_once(Sessions(runtime), caller, _parsed(raw, encoding, caller))
+    else:  # one transaction, the token's check included: one connection, one BEGIN
+        with runtime.transaction() as session:
+            caller = caller_in(session, token)
+            answer = sync_once(Sessions(runtime, session), caller, _parsed(raw, encoding, caller))
+    # serialized here, once: FastAPI would validate the answer again against the model
+    return Response(answer.model_dump_json(), media_type=JSON)
+
+
+def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
+    data = _decode(raw, encoding)
     try:
         body = SyncRequest.model_validate_json(data)
     except ValidationError as exc:
@@ -67,7 +88,7 @@ async def sync(request: Request, caller: CallerDep, runtime: RuntimeDep) -> Sync
         raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
     if str(body.device_id) != caller.device.device_id:
         raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
-    return await run_in_threadpool(sync_once, runtime, caller, body)
+    return body
 
 
 def document_sync_body(app: FastAPI) -> None:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -45,8 +47,11 @@ from latsar_desktop.domain.protocol import (
     CHANGE,
     AcceptedAttempt,
     Activity,
+    ActivityCompletedChange,
     ActivityCompletedEvent,
     ActivityKind,
+    AttemptAcceptedChange,
+    AttemptGradedChange,
     AttemptSubmittedEvent,
     Change,
     CoursePackage,
@@ -68,25 +73,29 @@ from latsar_server.accounts.tokens import Caller
 from latsar_server.clock import now
 from latsar_server.errors import ApiError
 from latsar_server.runtime import ServerRuntime
+from latsar_server.settings import Settings
 from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.sync.standing import (
     ACTIVITY_SCORES,
-    change_row,
+    attempt_rows,
     course_package,
     lock_participant,
     read_standing,
     record_passing,
+    standing_of,
 )
 from latsar_server.tables import (
     ActivityState,
     Attempt,
     ChangeRow,
+    Device,
     EventRow,
     Participant,
     ParticipantProgress,
 )
 
 EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+DEVICES = Device.__table__  # type: ignore[attr-defined]
 CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
 ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
 
@@ -103,13 +112,26 @@ _BETTER_SCORE = (
     )
     .values(best_score=bindparam("b_score"))
 )
-_DEVICE_EVENTS = (
+_STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENTS.c.reason).where(
     EVENTS.c.participant_id == bindparam("participant"),
     EVENTS.c.device_id == bindparam("device"),
+    EVENTS.c.seq.in_(bindparam("seqs", expanding=True)),
 )
-_ACKED_AND_COUNT = sa_select(func.max(EVENTS.c.seq), func.count()).where(*_DEVICE_EVENTS)
-_STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENTS.c.reason).where(
-    *_DEVICE_EVENTS, EVENTS.c.seq.in_(bindparam("seqs", expanding=True))
+# The participant's state row with the syncing device's acked seq, both locked (FOR UPDATE:
+# every sync of one participant waits here). Both, so that a sync that waited reads the
+# device's row as the one before it left it, not as it was when this statement began.
+_LOCK = (
+    select(ParticipantProgress, DEVICES.c.acked_seq)
+    .join(DEVICES, DEVICES.c.id == bindparam("device"))
+    .where(ParticipantProgress.participant_id == bindparam("participant"))
+    .with_for_update(of=[ParticipantProgress, DEVICES])
+    .execution_options(populate_existing=True)
+)
+# The sync's time and the device's new acked seq, in the write already made
+_SYNCED = (
+    update(DEVICES)
+    .where(DEVICES.c.id == bindparam("device"))
+    .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
 _KNOWN_IDS = sa_select(EVENTS.c.event_id).where(
     EVENTS.c.participant_id == bindparam("participant"),
@@ -156,6 +178,7 @@ class Batch:
     known_event_ids: set[str] = field(default_factory=set)
     graded_attempt_ids: set[str] = field(default_factory=set)  # of those this request names
     rejected: dict[int, str] = field(default_factory=dict)  # seq -> reason (WireMessage JSON)
+    changes: list[Change] = field(default_factory=list)  # logged by this request, in order
     event_rows: list[dict[str, object]] = field(default_factory=list)
     change_rows: list[dict[str, object]] = field(default_factory=list)
     new_activities: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -163,6 +186,7 @@ class Batch:
     learning_changed: bool = False
     _learning: Progress | None = None
     _latest: CoursePackage | None = None
+    _latest_loaded: bool = False
     _activities: dict[int, dict[str, Activity]] = field(default_factory=dict)
     _best: Decimal | None = None
     _best_loaded: bool = False
@@ -173,11 +197,19 @@ class Batch:
         assert self.participant.id is not None
         return self.participant.id
 
+    @property
+    def device(self) -> uuid.UUID:
+        return uuid.UUID(self.device_id)
+
     def package(self, version: int) -> CoursePackage:
         if version not in self.packages:
-            self.packages[version] = course_package(
-                self.session, self.participant.course_id, version
-            )
+            newest = self.newest()  # most events name it: no second read then
+            if newest is not None and newest.version == version:
+                self.packages[version] = newest
+            else:
+                self.packages[version] = course_package(
+                    self.session, self.participant.course_id, version
+                )
         package = self.packages[version]
         if package is None:
             raise Rejected(msg(Code.SYNC_UNKNOWN_PACKAGE_VERSION, version=version))
@@ -193,13 +225,19 @@ class Batch:
             self._activities[version] = index
         return index.get(activity_id)
 
+    def newest(self) -> CoursePackage | None:
+        """The course's newest package (None: the course has none), read once."""
+        if not self._latest_loaded:
+            self._latest = course_package(self.session, self.participant.course_id)
+            self._latest_loaded = True
+        return self._latest
+
     def latest(self) -> CoursePackage:
         """The course's newest package: its rules decide unlocking and passing."""
-        if self._latest is None:
-            self._latest = course_package(self.session, self.participant.course_id)
-            if self._latest is None:
-                raise LookupError(f"course {self.participant.course_id} has no package")
-        return self._latest
+        package = self.newest()
+        if package is None:
+            raise LookupError(f"course {self.participant.course_id} has no package")
+        return package
 
     def learning(self) -> Progress:
         """Progress without the attempts (trophies, completion), as of the events so far."""
@@ -237,8 +275,22 @@ class Batch:
             )
         return self._day
 
-    def add_change(self, change: dict[str, object]) -> None:
-        self.change_rows.append(change_row(self.state, change))
+    def cursor(self) -> int:
+        """The participant's next change cursor (the state row is locked)."""
+        self.state.last_cursor += 1
+        return self.state.last_cursor
+
+    def log(self, change: Change) -> None:
+        """Log ``change`` (made with ``cursor()``), written with the batch's rows."""
+        self.changes.append(change)
+        self.change_rows.append(
+            {
+                "participant_id": self.participant_id,
+                "cursor": change.cursor,
+                "type": change.type.value,
+                "body": change.model_dump_json(),
+            }
+        )
 
     def set_activity(self, activity_id: str, score: Decimal | None) -> None:
         """Record the activity done (a quiz: with its new best score)."""
@@ -290,8 +342,13 @@ def _grade_waiting(batch: Batch) -> None:
     course = batch.participant.course_id
     for event_id, attempt in grade_due(batch.session, course, batch.state, day, batch.moment):
         batch.graded(str(attempt.attempt_id), attempt.score)
-        batch.add_change(
-            {"type": "attempt.graded", "event_id": event_id, "attempt": attempt.model_dump()}
+        batch.log(
+            AttemptGradedChange(
+                cursor=batch.cursor(),
+                at=batch.moment,
+                event_id=uuid.UUID(event_id),
+                attempt=attempt,
+            )
         )
         _check_passed(batch)
 
@@ -307,8 +364,10 @@ def _apply(batch: Batch, event: JournalEvent) -> str:
             return "noop"
         batch.state.welcome_watched = True
         batch.learning_changed = True  # the state row is written with the transaction
-        batch.add_change(
-            {"type": "activity.completed", "activity_id": welcome, "device_id": batch.device_id}
+        batch.log(
+            ActivityCompletedChange(
+                cursor=batch.cursor(), at=batch.moment, activity_id=welcome, device_id=batch.device
+            )
         )
         return "accepted"
     if isinstance(event, ActivityCompletedEvent | PracticeGradedEvent):
@@ -346,13 +405,14 @@ def _apply_activity(batch: Batch, event: ActivityCompletedEvent | PracticeGraded
     ):
         return "noop"  # already done, on this device or another: not a rejection
     batch.set_activity(activity.id, score)
-    batch.add_change(
-        {
-            "type": "activity.completed",
-            "activity_id": activity.id,
-            "device_id": batch.device_id,
-            "best_score": score,
-        }
+    batch.log(
+        ActivityCompletedChange(
+            cursor=batch.cursor(),
+            at=batch.moment,
+            activity_id=activity.id,
+            device_id=batch.device,
+            best_score=score,
+        )
     )
     return "accepted"
 
@@ -418,8 +478,10 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
         batch.state.attempts_graded += 1
         day.graded += 1
         batch.graded(str(payload.attempt_id), attempt.score)
-        batch.add_change(
-            {"type": "attempt.graded", "event_id": event.id, "attempt": attempt.model_dump()}
+        batch.log(
+            AttemptGradedChange(
+                cursor=batch.cursor(), at=moment, event_id=event.id, attempt=attempt
+            )
         )
         return "accepted"
     accepted = AcceptedAttempt(
@@ -434,8 +496,8 @@ def _apply_attempt(batch: Batch, event: AttemptSubmittedEvent) -> str:
     batch.state.attempts_numbered = number
     day.waiting += 1
     batch.graded_attempt_ids.add(str(payload.attempt_id))
-    batch.add_change(
-        {"type": "attempt.accepted", "event_id": event.id, "attempt": accepted.model_dump()}
+    batch.log(
+        AttemptAcceptedChange(cursor=batch.cursor(), at=moment, event_id=event.id, attempt=accepted)
     )
     return "accepted"
 
@@ -540,14 +602,6 @@ def _check_seq_reuse(
             raise ApiError(409, msg(Code.SYNC_SEQ_CONFLICT, seq=seq))
 
 
-def _acked_and_count(session: Session, participant_id: int, device_id: str) -> tuple[int, int]:
-    """The device's highest stored seq and how many of its events are stored: one read."""
-    acked, count = session.execute(
-        _ACKED_AND_COUNT, {"participant": participant_id, "device": device_id}
-    ).one()
-    return int(acked or 0), int(count)
-
-
 def _prefix(events: list[EventEnvelope], acked: int, limit: int) -> list[EventEnvelope]:
     """The events this request processes: from ``acked`` + 1 on, without a gap, at most
     ``limit`` of them. Seqs already processed are skipped: resending is a no-op."""
@@ -626,65 +680,91 @@ def _verdicts(
     ]
 
 
-def _write(
-    runtime: ServerRuntime, caller: Caller, body: SyncRequest
-) -> tuple[int, int, list[Rejection]]:
-    """The request's write transaction: short (at most ``sync_max_events`` events), so no
-    other writer waits long. Returns the device's acked seq and stored event count after
-    it, and the verdicts on the request's rejected events."""
+def _lock(session: Session, participant_id: int, device_pk: int) -> tuple[ParticipantProgress, int]:
+    """The participant's state row, locked until the transaction ends (as ``lock_participant``),
+    with the device's acked seq: one query."""
+    params = {"participant": participant_id, "device": device_pk}
+    row = session.execute(_LOCK, params).first()
+    if row is None:  # the participant's first sync: make the row, then lock it
+        lock_participant(session, participant_id)
+        row = session.execute(_LOCK, params).one()
+    return row[0], int(row[1])
+
+
+@dataclass
+class Sessions:
+    """Where a sync reads and writes: each in a transaction of its own (SQLite, whose write
+    transaction takes the database's write lock at BEGIN), or all in ``shared``, one
+    transaction for the whole request (PostgreSQL, where nothing is locked before the
+    participant's state row)."""
+
+    runtime: ServerRuntime
+    shared: Session | None = None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        if self.shared is not None:
+            yield self.shared
+        else:
+            with self.runtime.transaction() as session:
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        if self.shared is not None:
+            yield self.shared
+        else:
+            with self.runtime.read() as session:
+                yield session
+
+
+def _push(session: Session, settings: Settings, caller: Caller, body: SyncRequest) -> SyncResponse:
+    """Process the request's events (in a write transaction) and read its answer in the
+    same transaction (the participant's rows cannot change meanwhile: their state row is
+    locked). Short (at most ``sync_max_events`` events), so no other writer waits long."""
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    with runtime.transaction() as session:
-        locked = lock_participant(session, participant.id)  # first: it serializes the rest
-        acked, count = _acked_and_count(session, participant.id, device_id)
-        stored = _stored_old(session, participant.id, device_id, body, acked)
-        _check_seq_reuse(session, participant.id, body, stored)
-        todo = _prefix(body.events, acked, runtime.settings.sync_max_events)
-        batch = _start(session, participant, locked, device_id, todo)
-        _grade_waiting(batch)  # attempts waiting for today come before new ones
-        for envelope in todo:
-            _process(batch, envelope)
-        batch.write()
-        session.add(locked)
-        mark_synced(session, caller.device.id, batch.moment)  # in the write already made
-    return acked + len(todo), count + len(todo), _verdicts(body, stored, batch.rejected)
-
-
-def sync_once(runtime: ServerRuntime, caller: Caller, body: SyncRequest) -> SyncResponse:
-    participant, device_id = caller.participant, str(body.device_id)
-    assert participant.id is not None
-    if any(str(envelope.device_id) != device_id for envelope in body.events):
-        raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
-    written: tuple[int, int, list[Rejection]] | None = None
-    if body.events or _grading_due(runtime, participant):
-        written = _write(runtime, caller, body)
-    elif sync_mark_due(caller.device, now()):  # a pull: at most once per precision
-        with runtime.transaction() as session:
-            assert caller.device.id is not None
-            mark_synced(session, caller.device.id, now())
-    # the answer, read after the write committed (a pull alone writes at most its time): the
-    # page of changes and the standing come from one read transaction
-    with runtime.read() as session:
-        if written is None:
-            acked, processed = _acked_and_count(session, participant.id, device_id)
-            rejections: list[Rejection] = []
-        else:
-            acked, processed, rejections = written
-        changes, cursor, more = _page(
-            session, participant.id, body.cursor, runtime.settings.sync_page_size
+    locked, acked = _lock(session, participant.id, caller.device.id)
+    logged = locked.last_cursor  # the end of the change log before this request
+    stored = _stored_old(session, participant.id, device_id, body, acked)
+    _check_seq_reuse(session, participant.id, body, stored)
+    todo = _prefix(body.events, acked, settings.sync_max_events)
+    batch = _start(session, participant, locked, device_id, todo)
+    _grade_waiting(batch)  # attempts waiting for today come before new ones
+    for envelope in todo:
+        _process(batch, envelope)
+    batch.write()
+    acked += len(todo)
+    session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
+    size = settings.sync_page_size
+    if (
+        body.cursor == logged and locked.last_cursor - logged == len(batch.changes) <= size
+    ):  # the device had every earlier change: its page is what this request logged
+        changes, cursor, more = list[Change](batch.changes), locked.last_cursor, False
+    else:
+        session.flush()  # a change logged through the ORM (passing)
+        changes, cursor, more = _page(session, participant.id, body.cursor, size)
+    package = batch.newest()
+    if package is not None:
+        moment = now()
+        graded, waiting = (
+            attempt_rows(session, participant.id) if locked.attempts_numbered else ([], [])
         )
-        package = course_package(session, participant.course_id)
-        if package is not None and (changes or body.events):
-            # every answer that confirms events or carries changes has the whole standing,
-            # so what the device shows never loses confirmed work between pages
-            moment = now()
-            standing = read_standing(session, participant.id, package, moment)
-            changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
+        standing = standing_of(
+            locked,
+            batch.activities.items(),
+            graded,
+            waiting,
+            locked.registered_devices,
+            package.rules,
+            moment,
+        )
+        changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
     return SyncResponse(
         acked_seq=acked,
-        processed_count=processed,
-        rejections=rejections,
+        processed_count=acked,  # a device's events are stored from seq 1 without a gap
+        rejections=_verdicts(body, stored, batch.rejected),
         changes=changes,
         cursor=cursor,
         more=more,
@@ -693,16 +773,59 @@ def sync_once(runtime: ServerRuntime, caller: Caller, body: SyncRequest) -> Sync
     )
 
 
-def _grading_due(runtime: ServerRuntime, participant: Participant) -> bool:
+def _pull(session: Session, settings: Settings, caller: Caller, body: SyncRequest) -> SyncResponse:
+    """A sync without events and without grading due: the page of changes (and the
+    standing with it), read without the write lock."""
+    participant = caller.participant
+    assert participant.id is not None
+    changes, cursor, more = _page(session, participant.id, body.cursor, settings.sync_page_size)
+    package = course_package(session, participant.course_id)
+    if package is not None and changes:
+        # every answer that carries changes has the whole standing, so what the device
+        # shows never loses confirmed work between pages
+        moment = now()
+        standing = read_standing(session, participant.id, package, moment)
+        changes.append(StandingRecomputedChange(cursor=cursor, at=moment, standing=standing))
+    acked = caller.device.acked_seq
+    return SyncResponse(
+        acked_seq=acked,
+        processed_count=acked,
+        changes=changes,
+        cursor=cursor,
+        more=more,
+        server_time=now(),
+        package_version=package.version if package is not None else None,
+    )
+
+
+def sync_once(sessions: Sessions, caller: Caller, body: SyncRequest) -> SyncResponse:
+    settings, participant = sessions.runtime.settings, caller.participant
+    if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
+        raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
+    writes = bool(body.events)
+    if not writes:
+        with sessions.read() as session:
+            writes = _grading_due(session, participant)
+    if writes:
+        with sessions.write() as session:
+            return _push(session, settings, caller, body)
+    if sync_mark_due(caller.device, now()):  # a pull writes its time at most once per precision
+        with sessions.write() as session:
+            assert caller.device.id is not None
+            mark_synced(session, caller.device.id, now())
+    with sessions.read() as session:
+        return _pull(session, settings, caller, body)
+
+
+def _grading_due(session: Session, participant: Participant) -> bool:
     """Whether a sync without events must write: attempts wait, and some are due today."""
     assert participant.id is not None
-    with runtime.read() as session:
-        if count_waiting(session, participant.id) == 0:
-            return False
-        package = course_package(session, participant.course_id)
-        if package is None:
-            return False
-        return Day.load(session, participant.id, package.rules, now()).due() > 0
+    if count_waiting(session, participant.id) == 0:
+        return False
+    package = course_package(session, participant.course_id)
+    if package is None:
+        return False
+    return Day.load(session, participant.id, package.rules, now()).due() > 0
 
 
 def _check_passed(batch: Batch) -> None:

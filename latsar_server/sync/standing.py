@@ -1,11 +1,13 @@
 """A participant's authoritative standing, built from the server's rows; their progress row
-(``lock_participant``) and change log (``append_change``, ``change_row``)."""
+(``lock_participant``) and change log (``append_change``)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func
@@ -131,8 +133,18 @@ def lock_participant(session: Session, participant_id: int) -> ParticipantProgre
     )
     state = session.exec(query).first()
     if state is None:
+        registered = (
+            sa_select(func.count())
+            .select_from(_DEV)
+            .where(_DEV.c.participant_id == participant_id, _DEV.c.revoked_at.is_(None))
+            .scalar_subquery()
+        )
         insert_if_absent(
-            session, ParticipantProgress, "participant_id", participant_id=participant_id
+            session,
+            ParticipantProgress,
+            "participant_id",
+            participant_id=participant_id,
+            registered_devices=registered,
         )
         state = session.exec(query).one()
     return state
@@ -142,11 +154,11 @@ def graded_attempts(session: Session, participant_id: int) -> list[GradedAttempt
     """Every graded attempt, by number (columns, not rows: a standing may hold many).
 
     Attempts accepted and waiting to be graded (graded per day) are not among them."""
-    graded, _ = _attempts(session, participant_id)
+    graded, _ = attempt_rows(session, participant_id)
     return [_graded(row) for row in graded]
 
 
-def _attempts(session: Session, participant_id: int) -> tuple[list[Any], list[Any]]:
+def attempt_rows(session: Session, participant_id: int) -> tuple[list[Any], list[Any]]:
     """The participant's attempts, graded and waiting, each by number: one query."""
     rows = session.execute(_ATTEMPTS, {"participant": participant_id}).all()
     return [r for r in rows if r.graded_at is not None], [r for r in rows if r.graded_at is None]
@@ -197,16 +209,32 @@ def build_standing(
     day an attempt waiting to be graded is due depends on both). Three queries: the
     activities, the attempts and (unless ``devices`` gives it) the registered devices."""
     activities = session.execute(ACTIVITY_SCORES, {"participant": participant_id}).all()
-    graded, waiting = _attempts(session, participant_id)
+    graded, waiting = attempt_rows(session, participant_id)
     moment = clock.now() if now is None else now
     if devices is None:
         devices = _devices(session, participant_id)
+    return standing_of(state, activities, graded, waiting, devices, rules, moment)
+
+
+def standing_of(
+    state: ParticipantProgress,
+    activities: Iterable[tuple[str, Decimal | None]],
+    graded: list[Any],
+    waiting: list[Any],
+    devices: int,
+    rules: Rules,
+    now: datetime,
+) -> Standing:
+    """The standing from rows already read: the state row, (activity id, best score) of
+    each activity done (None: no score), the attempts (``attempt_rows``) and the number of
+    registered devices."""
+    done = list(activities)
     return Standing(
         welcome_watched=state.welcome_watched,
-        completed_activities=sorted(a for a, best in activities if best is None),
-        practice_best={a: best for a, best in activities if best is not None},
+        completed_activities=sorted(a for a, best in done if best is None),
+        practice_best={a: best for a, best in done if best is not None},
         attempts=[_graded(row) for row in graded],
-        pending_attempts=_pending(graded, waiting, rules, moment),
+        pending_attempts=_pending(graded, waiting, rules, now),
         registered_devices=devices,
         passed_at=state.passed_at,
         certificate_issued_at=state.certificate_issued_at,
@@ -260,18 +288,6 @@ def _next_change(state: ParticipantProgress, change: dict[str, object]) -> Chang
         {**change, "cursor": state.last_cursor, "at": clock.now()}
     )
     return typed
-
-
-def change_row(state: ParticipantProgress, change: dict[str, object]) -> dict[str, Any]:
-    """The change log's row (column values) for ``change`` at the participant's next cursor
-    (the state row must be locked), checked as a typed change: for a bulk insert."""
-    typed = _next_change(state, change)
-    return {
-        "participant_id": state.participant_id,
-        "cursor": typed.cursor,
-        "type": typed.type.value,
-        "body": typed.model_dump_json(),
-    }
 
 
 def append_change(
