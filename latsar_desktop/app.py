@@ -5,7 +5,13 @@ or the platform's user data folder). ``--demo`` opens it on the bundled demo cou
 an embedded reference server (``latsar_desktop/demo.py``): one fresh data directory for
 both, the server a child process of this same executable, on 127.0.0.1, stopped with
 the app. ``--embedded-server FOLDER`` is that child (hidden: the app starts it itself);
-it never imports Qt.
+it never imports Qt. ``--self-test`` checks this installation offscreen
+(``latsar_desktop/selftest.py``) and exits 0, or non-zero naming what failed.
+
+Before Qt is imported, ``latsar_desktop/display.py`` checks that a window can be shown
+here (Linux: a display, the system libraries Qt's platform plugin needs); when not, a
+message in Indonesian and English naming the Debian packages to install, and exit
+status 3, instead of Qt's abort.
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ def parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("--server", help="the central server's address, kept as a setting")
     parse.add_argument("--lang", choices=i18n.LANGUAGES, help="the language of the screens")
+    parse.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offscreen (pages, a clip, a certificate) and exit",
+    )
     parse.add_argument(EMBEDDED_SERVER_FLAG, type=Path, help=argparse.SUPPRESS)
     return parse
 
@@ -42,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         from latsar_desktop.demo import serve_embedded
 
         return serve_embedded(args.embedded_server)
+    if args.self_test:
+        from latsar_desktop.selftest import run_self_test
+
+        return run_self_test()
+    from latsar_desktop import display
+
+    found = display.problem()
+    if found is not None:
+        print(display.explain(found), file=sys.stderr)
+        return display.EXIT_NO_DISPLAY
     from latsar_desktop.ui.application import run
 
     return run(args)

@@ -6,14 +6,14 @@ foreign keys, ``BEGIN IMMEDIATE`` for writers, reads under the ``READ_ONLY`` opt
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, insert
+from sqlalchemy import Connection, Engine, Table, create_engine, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session, SQLModel
@@ -33,6 +33,41 @@ def insert_if_absent(session: Session, table: type[SQLModel], key: str, **values
         session.execute(maker(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
     else:  # pragma: no cover - other databases are not supported
         session.execute(insert(table).values(**values))
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (column values, the same columns in each): one COPY on PostgreSQL,
+    several times cheaper than a multi-row INSERT for the request's 20-100 rows, else
+    one INSERT run with many parameter sets. Each column type's own conversion of a value
+    (UTC times, scores in hundredths) applies either way."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = tuple(rows[0])
+    converters = [_converter(table, name, connection) for name in columns]
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(_COPY.format(table.name, ", ".join(columns))) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if convert is None else convert(value)
+                    for value, convert in zip((row[c] for c in columns), converters, strict=True)
+                ]
+            )
+
+
+_COPY = "COPY {} ({}) FROM STDIN"
+_CONVERTERS: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
+
+
+def _converter(table: Table, column: str, connection: Connection) -> Callable[[Any], Any] | None:
+    key = (table.name, column)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = table.c[column].type.bind_processor(connection.dialect)
+    return _CONVERTERS[key]
 
 
 def make_engine(url: str) -> Engine:

@@ -266,6 +266,12 @@ class Code(StrEnum):
     ATTEMPT_GRADED_ON = "attempt.graded_on"  # accepted, graded on date: date
     ATTEMPT_GRADED = "attempt.graded"
     REFLECTION_TOO_LONG = "reflection.too_long"  # limit, over: int (characters)
+    # the window cannot be shown on this computer (issue 20, latsar_desktop/display.py),
+    # printed before Qt starts: no display; display: str (DISPLAY) does not answer;
+    # libraries: str (sonames), command: str (the apt command naming the Debian packages)
+    DISPLAY_NONE = "display.none"
+    DISPLAY_UNREACHABLE = "display.unreachable"
+    DISPLAY_LIBRARIES_MISSING = "display.libraries_missing"
 
 
 @dataclass(frozen=True)

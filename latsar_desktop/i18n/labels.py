@@ -466,3 +466,10 @@ class Label(StrEnum):
     COURSE_ATTEMPT_COUNTS = "ui.course.attempt_counts"  # graded, waiting: by the history
     HOME_NEXT_CONTINUE = "ui.home.next_continue"  # an attempt is open: continue and submit it
     HOME_OPEN_EVALUATION = "ui.home.open_evaluation"  # "Buka evaluasi"
+    # the window's "Bantuan" menu and its diagnostic report (ui/report.py, issue 20)
+    HELP_MENU = "ui.help.menu"  # the menu bar's "&Bantuan" (Alt+B)
+    HELP_REPORT = "ui.help.report"  # the menu's "Buat laporan…"
+    HELP_REPORT_TITLE = "ui.help.report_title"  # the dialogs' screen name: "Laporan diagnostik"
+    HELP_REPORT_BUSY = "ui.help.report_busy"  # "Membuat laporan diagnostik…"
+    HELP_REPORT_DONE = "ui.help.report_done"  # path: str (the zip written)
+    HELP_REPORT_FAILED = "ui.help.report_failed"  # reason: str (the system's reason)

@@ -21,6 +21,13 @@ window's construction), once the QApplication and the log file exist, is logged 
 traceback and shown in the standard error dialog (run modally: there is no window to
 put it over), and the exit status is 1: never a silent exit with a traceback on stderr.
 
+Once the sign-in screen is on the screen, what a sign-in needs (the session, with httpx
+and reportlab) is imported on the runner (``_prewarm``): the start does not wait for it,
+and neither does "Masuk". The shell's pages (QtMultimedia, QtPdf) are imported when the
+shell is first built. ``LATSAR_STARTUP_PROBE=1`` (hidden: ``bench/startup.py``,
+``tests/ui/test_startup.py``) prints ``shown <time> <facts>`` once the sign-in screen is
+exposed, then closes the window, instead.
+
 At the end, whatever happened: the session signed out (a short wait), the background
 threads stopped (a server still starting is waited for), the embedded server stopped
 (one that finishes starting after that is stopped at once), machine.db closed.
@@ -29,11 +36,16 @@ threads stopped (a server still starting is waited for), the embedded server sto
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import logging
+import os
 import signal
 import sys
 import threading
-from contextlib import ExitStack
+import time
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -51,6 +63,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SIGNAL_POLL_MS = 250
+# hidden, for bench/startup.py and tests/ui/test_startup.py: once the sign-in screen is
+# on the screen, print one line "shown <epoch seconds> <JSON facts>" and close the window
+STARTUP_PROBE_ENV = "LATSAR_STARTUP_PROBE"
+STARTUP_MARKER = "shown"
+# imported on the runner once the sign-in screen shows (``_prewarm``), not before it
+PREWARMED = ("latsar_desktop.session.participant",)
+QT_FREE_FIRST = (
+    "latsar_desktop.session.profiles",  # the store: sqlalchemy, sqlmodel, pydantic
+    "sqlalchemy.dialects.sqlite",  # loaded by the first engine made
+    "latsar_desktop.sync.errors",
+    "latsar_desktop.logs",
+    "html",
+)
+PREWARM_DELAY_MS = 300  # after the window is exposed: its first frames are painted first
 
 APP_NAME = "Latsar Desktop"
 ORGANIZATION = "Latsar"
@@ -135,6 +161,73 @@ def _close_on_signals(window: QWidget, stack: ExitStack) -> None:
     stack.callback(wake.stop)
 
 
+def _when_exposed(window: QWidget, then: Callable[[], None]) -> None:
+    """``then()`` once the window is on the screen (exposed), from the event loop."""
+    from PySide6.QtCore import QTimer
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if handle is None or not handle.isExposed():
+            QTimer.singleShot(1, check)
+            return
+        then()
+
+    QTimer.singleShot(0, check)
+
+
+def _probe_startup(window: MainWindow) -> None:
+    """Once the window is exposed (its profile list was read from machine.db while it
+    was built): the marker line on stdout, with the time, what shows and every module
+    imported by then; then the window closes as its close button does."""
+
+    def report() -> None:
+        at = time.time()
+        facts = {
+            "cpu": time.process_time(),  # this process's CPU seconds so far
+            "signin": window.current_screen() is window.signin,
+            "profiles": len(window.signin.cards),
+            "modules": sorted(sys.modules),
+        }
+        print(f"{STARTUP_MARKER} {at:.6f} {json.dumps(facts)}", flush=True)
+        window.close()
+
+    _when_exposed(window, report)
+
+
+def _prewarm(window: MainWindow, runner: TaskRunner) -> None:
+    """What a sign-in needs (the session: httpx, reportlab, the sync), imported on the
+    runner once the sign-in screen is on the screen and painted, while the participant
+    types: "Masuk" then does not wait for it. A failure is only logged (the sign-in
+    imports it again and says what failed)."""
+    from PySide6.QtCore import QTimer
+
+    def work(cancel: object, progress: object) -> None:
+        started = time.perf_counter()
+        for name in PREWARMED:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                log.exception("prewarm: %s not imported", name)
+        log.info("prewarm: done in %.0f ms", (time.perf_counter() - started) * 1000)
+
+    def start() -> None:
+        if window.isVisible():
+            runner.run(work, done=lambda _: None, name="prewarm", parent=window)
+
+    _when_exposed(window, lambda: QTimer.singleShot(PREWARM_DELAY_MS, start))
+
+
+def _import_qt_free_first() -> None:
+    """The Qt-free modules the sign-in screen needs (machine.db's store: sqlalchemy,
+    sqlmodel, pydantic; the logs), imported before PySide6: once PySide6 is imported, its
+    import hook (``shibokensupport.feature``) reads the source of every module imported
+    after it, which cost the start about 0.1-0.3 s of CPU (bench/startup.py)."""
+    for name in QT_FREE_FIRST:
+        # only an order: a bundle without one fails where it is needed, if anywhere
+        with suppress(ImportError):
+            importlib.import_module(name)
+
+
 def run(args: argparse.Namespace) -> int:
     """The app, until its window closes; the process's exit status."""
     demo = bool(getattr(args, "demo", False))
@@ -146,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
             print(MISSING_EXTRA.format(command=command), file=sys.stderr)
             return 2
 
+    _import_qt_free_first()
     from PySide6.QtWidgets import QApplication
 
     from latsar_desktop.logs import setup_logging
@@ -186,7 +280,6 @@ def _show_start_failure(error: BaseException) -> None:
 def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: ExceptHooks) -> int:
     """``run`` from the data directory on, until the window closes."""
     from latsar_desktop.store.machine import MachineStore
-    from latsar_desktop.sync.api import SERVER_URL_SETTING
     from latsar_desktop.ui import texts
     from latsar_desktop.ui.main_window import MainWindow
     from latsar_desktop.ui.tasks import TaskRunner
@@ -203,6 +296,8 @@ def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: Exc
         machine = MachineStore(root)
         stack.callback(machine.close)
         if getattr(args, "server", None):
+            from latsar_desktop.sync.api import SERVER_URL_SETTING  # httpx: only when needed
+
             machine.set_setting(SERVER_URL_SETTING, args.server)
         texts.set_language(
             choose_language(getattr(args, "lang", None), machine.setting(LANGUAGE_SETTING))
@@ -225,5 +320,9 @@ def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: Exc
             _start_demo_server(root, machine, window, runner, slot)
         _close_on_signals(window, stack)
         window.show()
+        if os.environ.get(STARTUP_PROBE_ENV) == "1":
+            _probe_startup(window)
+        else:
+            _prewarm(window, runner)
         return app.exec()
     return 1  # not reached (mypy: the ExitStack may swallow an exception)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
@@ -35,17 +35,22 @@ from PySide6.QtWidgets import (
 )
 
 from latsar_desktop.i18n.labels import Label
-from latsar_desktop.session.participant import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.cancel import CancelToken
-from latsar_desktop.ui.shell import SIGN_OUT_SHORTCUT, Shell
+from latsar_desktop.ui.report import ReportAction
 from latsar_desktop.ui.signin import SignInPage
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
 
+if TYPE_CHECKING:  # the shell's pages (QtMultimedia, QtPdf, reportlab, httpx) and the
+    # session are imported once signed in, not before the sign-in screen shows
+    from latsar_desktop.session.participant import ParticipantSession
+    from latsar_desktop.ui.shell import Shell
+
 log = logging.getLogger(__name__)
 
+SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"  # the window's shortcut for "Keluar", on every screen
 GEOMETRY_SETTING = "window_geometry"
 FIRST_SIZE = QSize(1120, 720)  # the first start's size, when the screen has room
 CLOSE_WAIT = 5.0  # seconds the sign-out at close waits for work still running
@@ -122,6 +127,10 @@ class MainWindow(QMainWindow):
         self.sign_out_action.setEnabled(False)
         self.sign_out_action.triggered.connect(self.sign_out)
         self.addAction(self.sign_out_action)
+        # "Bantuan → Buat laporan…" on every screen, the sign-in's too (ui/report.py)
+        self.report = ReportAction(machine.root, runner, self)
+        self.help_menu = self.menuBar().addMenu("")
+        self.help_menu.addAction(self.report.action)
         self.restore_geometry()
         self.retranslate()
         self.signin.focus_start()
@@ -194,6 +203,8 @@ class MainWindow(QMainWindow):
             welcome.deleteLater()
 
     def _show_shell(self) -> None:
+        from latsar_desktop.ui.shell import Shell
+
         assert self.session is not None
         self.shell = Shell(self.session, self.runner, self)
         self.shell.sign_out_requested.connect(self.sign_out)
@@ -253,6 +264,8 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every text again in the language (and time zone) now chosen, on every screen."""
         self.sign_out_action.setText(tr(Label.SHELL_SIGN_OUT))
+        self.help_menu.setTitle(tr(Label.HELP_MENU))
+        self.report.retranslate()
         for page in (self.signin, self.fetching, self.welcome, self.shell):
             if page is not None:
                 page.retranslate()

@@ -49,6 +49,7 @@ from latsar_desktop.ui.course import CoursePage
 from latsar_desktop.ui.errors import show_error
 from latsar_desktop.ui.evaluation import AttemptView, ResumeDialog, StartDialog
 from latsar_desktop.ui.home import HomePage
+from latsar_desktop.ui.main_window import SIGN_OUT_SHORTCUT  # the window's, on every screen
 from latsar_desktop.ui.notifications import NotificationBell
 from latsar_desktop.ui.profile import ProfilePage
 from latsar_desktop.ui.settings import SettingsPage
@@ -61,7 +62,6 @@ from latsar_desktop.ui.widgets import Button, label
 log = logging.getLogger(__name__)
 
 SIDEBAR_WIDTH = 200
-SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"  # the window's shortcut for "Keluar", on every screen
 
 
 @dataclass(frozen=True)

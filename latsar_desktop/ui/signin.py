@@ -32,7 +32,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -50,11 +50,7 @@ from PySide6.QtWidgets import (
 from latsar_desktop.domain.identity import normalize, parse_nik, parse_nip
 from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.i18n.labels import Label
-from latsar_desktop.session.participant import (
-    ParticipantSession,
-    SessionError,
-    default_device_name,
-)
+from latsar_desktop.session.errors import SessionError
 from latsar_desktop.session.profiles import ProfileCard, group_nip
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.cancel import CancelToken
@@ -72,6 +68,9 @@ from latsar_desktop.ui.widgets import (
     label,
     rich_text,
 )
+
+if TYPE_CHECKING:  # imported by the sign-in's work, off the GUI thread, after the window shows
+    from latsar_desktop.session.participant import ParticipantSession
 
 log = logging.getLogger(__name__)
 
@@ -468,9 +467,12 @@ class SignInPage(QWidget):
             (self.nip_edit if not nip_ok else self.nik_edit).setFocus()
             return
         nip, nik = self.nip_edit.text(), self.nik_edit.text()
-        machine, name = self.machine, default_device_name()
+        machine = self.machine
 
         def work(cancel: CancelToken, progress: Callable[[int, int], None]) -> ParticipantSession:
+            from latsar_desktop.session.participant import ParticipantSession, default_device_name
+
+            name = default_device_name()
             return ParticipantSession.sign_in(machine, nip, nik, device_name=name, cancel=cancel)
 
         self._say([])

@@ -27,7 +27,6 @@ one refreshes its package and tells the participant.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +35,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, func, insert, update
+from pydantic_core import to_json
+from sqlalchemy import bindparam, func, literal_column, null, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -71,15 +71,17 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.accounts.devices import mark_synced, sync_mark_due
 from latsar_server.accounts.tokens import Caller
 from latsar_server.clock import now
+from latsar_server.database import insert_rows
 from latsar_server.errors import ApiError
 from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
 from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.sync.standing import (
-    ACTIVITY_SCORES,
+    NEWEST_PACKAGE,
     attempt_rows,
     course_package,
     lock_participant,
+    parsed_package,
     read_standing,
     record_passing,
     standing_of,
@@ -101,9 +103,6 @@ ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
 
 # The statements every request runs, built once (Core, bound parameters): building one
 # costs several times what running it does.
-_INSERT_EVENTS = insert(EVENTS)
-_INSERT_CHANGES = insert(CHANGES)
-_INSERT_ACTIVITIES = insert(ACTIVITIES)
 _BETTER_SCORE = (
     update(ACTIVITIES)
     .where(
@@ -120,8 +119,15 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
 # The participant's state row with the syncing device's acked seq, both locked (FOR UPDATE:
 # every sync of one participant waits here). Both, so that a sync that waited reads the
 # device's row as the one before it left it, not as it was when this statement began.
+_NEWEST = NEWEST_PACKAGE.subquery()
 _LOCK = (
-    select(ParticipantProgress, DEVICES.c.acked_seq)
+    select(
+        ParticipantProgress,
+        DEVICES.c.acked_seq,
+        # the course's newest package version, for the package's parse kept by this worker
+        sa_select(_NEWEST.c.version).scalar_subquery(),
+        sa_select(_NEWEST.c.sha256).scalar_subquery(),
+    )
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
     .where(ParticipantProgress.participant_id == bindparam("participant"))
     .with_for_update(of=[ParticipantProgress, DEVICES])
@@ -133,9 +139,16 @@ _SYNCED = (
     .where(DEVICES.c.id == bindparam("device"))
     .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
-_KNOWN_IDS = sa_select(EVENTS.c.event_id).where(
-    EVENTS.c.participant_id == bindparam("participant"),
-    EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
+# The participant's activities done (id, best score) and which of the request's event ids
+# they sent before (id, NULL, 1): one read
+_ACTIVITIES_AND_KNOWN_IDS = union_all(
+    sa_select(ACTIVITIES.c.activity_id, ACTIVITIES.c.best_score, literal_column("0")).where(
+        ACTIVITIES.c.participant_id == bindparam("participant")
+    ),
+    sa_select(EVENTS.c.event_id, null(), literal_column("1")).where(
+        EVENTS.c.participant_id == bindparam("participant"),
+        EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
+    ),
 )
 _PAGE = (
     sa_select(CHANGES.c.cursor, CHANGES.c.body)
@@ -310,10 +323,10 @@ class Batch:
         self.learning_changed = True
 
     def write(self) -> None:
-        """Write the rows kept so far: one multi-row INSERT per table (executemany)."""
-        execute = self.session.execute
+        """Write the rows kept so far: one INSERT (or COPY) per table."""
+        execute, connection = self.session.execute, self.session.connection()
         if self.new_activities:
-            execute(_INSERT_ACTIVITIES, list(self.new_activities.values()))
+            insert_rows(connection, ACTIVITIES, list(self.new_activities.values()))
             self.stored_activities.update(self.new_activities)
             self.new_activities = {}
         if self.better_scores:
@@ -325,12 +338,10 @@ class Batch:
                 ],
             )
             self.better_scores = {}
-        if self.change_rows:
-            execute(_INSERT_CHANGES, self.change_rows)
-            self.change_rows = []
-        if self.event_rows:
-            execute(_INSERT_EVENTS, self.event_rows)
-            self.event_rows = []
+        insert_rows(connection, CHANGES, self.change_rows)
+        self.change_rows = []
+        insert_rows(connection, EVENTS, self.event_rows)
+        self.event_rows = []
 
 
 def _grade_waiting(batch: Batch) -> None:
@@ -541,7 +552,7 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
             "event_id": event_id,
             "type": envelope.type[:40],
             "device_time": envelope.at,
-            "payload": json.dumps(envelope.payload, sort_keys=True, ensure_ascii=False),
+            "payload": to_json(envelope.payload).decode(),  # compact UTF-8, as sent
             "outcome": outcome,
             "reason": stored_reason,
             "received_at": batch.moment,
@@ -637,15 +648,15 @@ def _start(
     """Read, once, what processing ``todo`` needs."""
     assert participant.id is not None
     batch = Batch(session, participant, locked, device_id, now())
-    batch.activities = {
-        activity_id: best
-        for activity_id, best in session.execute(ACTIVITY_SCORES, {"participant": participant.id})
-    }
+    ids = [str(e.id) for e in todo]
+    rows = session.execute(_ACTIVITIES_AND_KNOWN_IDS, {"participant": participant.id, "ids": ids})
+    for key, best, is_event in rows:
+        if is_event:
+            batch.known_event_ids.add(key)
+        else:
+            batch.activities[key] = best
     batch.stored_activities = set(batch.activities)
     if todo:
-        ids = [str(e.id) for e in todo]
-        known = session.execute(_KNOWN_IDS, {"participant": participant.id, "ids": ids})
-        batch.known_event_ids = {row[0] for row in known if row[0] is not None}
         attempts = _attempt_ids(todo)
         if attempts:
             batch.graded_attempt_ids = set(
@@ -680,15 +691,21 @@ def _verdicts(
     ]
 
 
-def _lock(session: Session, participant_id: int, device_pk: int) -> tuple[ParticipantProgress, int]:
+def _lock(
+    session: Session, participant: Participant, device_pk: int
+) -> tuple[ParticipantProgress, int, CoursePackage | None]:
     """The participant's state row, locked until the transaction ends (as ``lock_participant``),
-    with the device's acked seq: one query."""
-    params = {"participant": participant_id, "device": device_pk}
+    with the device's acked seq and the course's newest package: one query."""
+    assert participant.id is not None
+    params = {"participant": participant.id, "device": device_pk, "course": participant.course_id}
     row = session.execute(_LOCK, params).first()
     if row is None:  # the participant's first sync: make the row, then lock it
-        lock_participant(session, participant_id)
+        lock_participant(session, participant.id)
         row = session.execute(_LOCK, params).one()
-    return row[0], int(row[1])
+    newest = None
+    if row[2] is not None:
+        newest = parsed_package(session, participant.course_id, int(row[2]), str(row[3]))
+    return row[0], int(row[1]), newest
 
 
 @dataclass
@@ -725,12 +742,13 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    locked, acked = _lock(session, participant.id, caller.device.id)
+    locked, acked, newest = _lock(session, participant, caller.device.id)
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
     batch = _start(session, participant, locked, device_id, todo)
+    batch._latest, batch._latest_loaded = newest, True
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)

@@ -47,7 +47,7 @@ _PAR = Participant.__table__  # type: ignore[attr-defined]
 
 # The sync path's reads, built once (Core, bound parameters): building a statement costs
 # several times what running it does.
-_NEWEST = (
+NEWEST_PACKAGE = (
     sa_select(_PV.c.version, _PV.c.sha256)
     .where(_PV.c.course_id == bindparam("course"))
     .order_by(_PV.c.version.desc())
@@ -101,12 +101,20 @@ def course_package(
     """The course's package ``version`` (default: its newest), without reading its body
     when this worker has parsed it already (one read of the primary key's index)."""
     if version is None:
-        row = session.execute(_NEWEST, {"course": course_id}).first()
+        row = session.execute(NEWEST_PACKAGE, {"course": course_id}).first()
     else:
         row = session.execute(_VERSION, {"course": course_id, "version": version}).first()
     if row is None:
         return None
-    key = (course_id, int(row[0]), str(row[1]))
+    return parsed_package(session, course_id, int(row[0]), str(row[1]))
+
+
+def parsed_package(
+    session: Session, course_id: str, version: int, sha256: str
+) -> CoursePackage | None:
+    """The course's package ``version`` whose key columns were read already: parsed once
+    per worker (its body read only then)."""
+    key = (course_id, version, sha256)
     package = _PACKAGES.get(key)
     if package is None:
         package = package_version(session, course_id, key[1])

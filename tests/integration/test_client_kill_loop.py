@@ -156,16 +156,16 @@ def fork_child(run: Callable[[], None], shared: mmap.mmap, log: Path) -> int:
 class ServerHold:
     """Holds the API inside its sync transaction, from a SQLAlchemy listener.
 
-    ``arm()``: the next sync transaction of the API stops at its insert of the request's
-    events (one multi-row INSERT, after the participant's state lock, once the whole
-    request was read and parsed: every sync of this test sends events), sets
+    ``arm()``: the next sync transaction of the API stops at its record of the device's
+    new acked seq (after the participant's state lock and the request's rows were written,
+    before the commit: every sync of this test sends events), sets
     ``received`` and waits for ``release()``; ``ended`` is set when that transaction has
     committed or rolled back. The API's engine is not reachable from the test, so the
     listeners are on every Engine of this process and act only on one of the server's
     database that is not the test's own ``server.engine`` (and not in forked children).
     """
 
-    MARK = "INSERT INTO event "
+    MARK = "UPDATE device SET last_sync_at"  # with acked_seq: only a sync's write sets both
 
     def __init__(self, server: RunningServer) -> None:
         self.url = server.engine.url
@@ -214,7 +214,7 @@ class ServerHold:
     def _statement(
         self, conn: Connection, cursor: Any, sql: str, params: Any, context: Any, many: bool
     ) -> None:
-        if not sql.startswith(self.MARK) or not self._ours(conn):
+        if not (sql.startswith(self.MARK) and "acked_seq" in sql) or not self._ours(conn):
             return
         with self._lock:
             if not self._armed:
