@@ -1,11 +1,13 @@
 """Client sync figures, in one run, against the real server through the byte-counting proxy.
 
-1. Push of 10,000 events: time, requests, bytes on the wire (both ways, headers
-   included) against the gzip size of the raw events (the baseline: what any transfer of
-   the same events would at least cost). Its time against the issue's baseline, measured
+1. Push of 10,000 events: time (and CPU: the process's, the client thread's), requests,
+   bytes on the wire (both ways, headers included) against the gzip size of the raw
+   events (the baseline: what any transfer of the same events would at least cost). Its
+   time (and CPU, steadier on a shared machine) against the issue's baseline, measured
    in the same run in the server's process (the server runs in a thread of this one) on
    the server's own database: the same 10,000 events, as the request bodies the client
-   sent, parsed with the protocol models (``SyncRequest``) and bulk-inserted into the
+   sends (``engine.request_body``, as many events per body as the server takes per
+   request), parsed with the protocol models (``SyncRequest``) and bulk-inserted into the
    events table in one transaction (SQLAlchemy Core ``insert()``, many rows), the best of
    three (target: push ≤ 4 × baseline).
 2. A sync with nothing to do: requests and bytes each way (target: 1 request, < 1 KB).
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic_core import to_json
 from sqlalchemy import delete, insert, select
 
 from latsar_desktop.domain.identity import parse_nip
@@ -39,9 +42,10 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.store import journal
 from latsar_desktop.store.database import write
+from latsar_desktop.store.journal import Outgoing
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
-from latsar_desktop.sync.engine import SyncEngine
+from latsar_desktop.sync.engine import SyncEngine, request_body
 from latsar_server.settings import Settings
 from latsar_server.tables import EventRow, Participant
 from tests.faultproxy import Fault, FaultProxy
@@ -63,7 +67,7 @@ def event_rows(requests: list[SyncRequest], owner: int, moment: datetime) -> lis
             "event_id": str(e.id),
             "type": e.type,
             "device_time": e.at,
-            "payload": json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
+            "payload": to_json(e.payload).decode(),  # as the server writes it (sync.py)
             "outcome": "accepted",
             "reason": None,
             "received_at": moment,
@@ -95,50 +99,63 @@ def raw_gzip_size(store: ProfileStore) -> int:
 
 
 def request_bodies(store: ProfileStore, per_request: int) -> list[bytes]:
-    """The store's unconfirmed events as sync request bodies of ``per_request`` events."""
-    envelopes = [EventEnvelope.of(e) for e in store.unconfirmed()]
+    """The store's unconfirmed events as the engine's sync request bodies
+    (``engine.request_body``, the protocol models' JSON) of ``per_request`` events."""
+    events = store.outgoing()
     return [
-        SyncRequest(
-            device_id=store.device_id, events=envelopes[start : start + per_request], cursor=0
+        request_body(
+            store.device_id,
+            Outgoing(
+                events.seqs[start : start + per_request],
+                events.envelopes[start : start + per_request],
+                cursor=0,
+            ),
         )
-        .model_dump_json()
-        .encode()
-        for start in range(0, len(envelopes), per_request)
+        for start in range(0, len(events.seqs), per_request)
     ]
 
 
-def baseline_insert(server: RunningServer, bodies: list[bytes], nip: str, runs: int = 3) -> float:
-    """Seconds to parse ``bodies`` with ``SyncRequest`` and insert every event row in one
-    transaction, in this (the server's) process, into the server's events table, as
-    another participant's (``nip``: the same event ids are unique per participant); the
-    best of ``runs``, the rows deleted after each."""
+def baseline_insert(
+    server: RunningServer, bodies: list[bytes], nip: str, runs: int = 3
+) -> tuple[float, float]:
+    """Seconds (wall, and this process's CPU) to parse ``bodies`` with ``SyncRequest`` and
+    insert every event row in one transaction, in this (the server's) process, into the
+    server's events table, as another participant's (``nip``: the same event ids are
+    unique per participant); the best of ``runs`` each, the rows deleted after each."""
     events = EventRow.__table__  # type: ignore[attr-defined]
     with server.engine.connect() as connection:
         owner = connection.execute(
             select(Participant.id).where(Participant.nip == nip)
         ).scalar_one()
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         requests = [SyncRequest.model_validate_json(body) for body in bodies]
         moment = datetime.now(UTC)
         rows = event_rows(requests, owner, moment)
         with server.engine.begin() as connection:
             connection.execute(insert(events), rows)
         best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
         with server.engine.begin() as connection:
             connection.execute(delete(events).where(events.c.participant_id == owner))
-    return best
+    return best, best_cpu
 
 
 def measured_sync(proxy: FaultProxy, engine: SyncEngine) -> dict[str, float]:
     proxy.reset_counters()
     started = time.perf_counter()
+    started_cpu, started_client = time.process_time(), time.thread_time()
     report = engine.run()
     seconds = time.perf_counter() - started
+    cpu, client = time.process_time() - started_cpu, time.thread_time() - started_client
     assert report.consistent
     return {
         "seconds": round(seconds, 3),
+        # CPU of this process (client, server and proxy threads), and of this thread
+        # alone (the client's SyncEngine): less moved by other processes than the time
+        "cpu_seconds": round(cpu, 3),
+        "client_cpu_seconds": round(client, 3),
         "requests": proxy.requests,
         "bytes_up": proxy.bytes_up,
         "bytes_down": proxy.bytes_down,
@@ -165,15 +182,22 @@ def main() -> None:
 
                 add_events(store, 10_000)
                 baseline = raw_gzip_size(store)
-                bodies = request_bodies(store, engine.batch_size)  # as the engine sends them
+                # as the engine sends them once the first answer says how many the server
+                # takes per request (the first request carries batch_size)
+                per_request = min(engine.batch_size, settings.sync_max_events)
+                bodies = request_bodies(store, per_request)
                 push = measured_sync(proxy, engine)
                 push["raw_events_gzip_bytes"] = baseline
                 push["wire_to_gzip_ratio"] = round(
                     (push["bytes_up"] + push["bytes_down"]) / baseline, 3
                 )
-                inserted = baseline_insert(server, bodies, parse_nip(other["nip"]).value)
+                inserted, inserted_cpu = baseline_insert(
+                    server, bodies, parse_nip(other["nip"]).value
+                )
                 push["baseline_parse_insert_seconds"] = round(inserted, 3)
+                push["baseline_cpu_seconds"] = round(inserted_cpu, 3)
                 push["ratio_to_baseline"] = round(push["seconds"] / inserted, 2)
+                push["cpu_ratio_to_baseline"] = round(push["cpu_seconds"] / inserted_cpu, 2)
                 push["target_ratio"] = 4
                 results["push_10000"] = push
 

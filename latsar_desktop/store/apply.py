@@ -76,9 +76,12 @@ def apply_answer(
     changes: Sequence[ReceivedChange],
     cursor: int,
     package_version: int | None = None,
+    after_seq: int = 0,
 ) -> None:
+    """``after_seq``: none of this device's events at or below it is pending (see
+    ``journal.confirm_up_to``)."""
     record_rejections(session, rejections, clock)
-    journal.confirm_up_to(session, device_id, acked_seq)
+    journal.confirm_up_to(session, device_id, acked_seq, after_seq)
     state = last_sync(session)
     for change in changes:
         if isinstance(change, StandingRecomputedChange):

@@ -92,8 +92,8 @@ def certificate_revoked(session: Session, number: str, clock: WallClock) -> None
 def course_version(session: Session, version: int, clock: WallClock) -> None:
     """The server named the course's current package version: a notification when it is
     newer than the stored package (none while no package is stored: nothing to update)."""
-    stored = session.get(PackageRow, 1)
-    if stored is not None and version > stored.version:
+    stored = session.exec(select(PackageRow.version).where(PackageRow.id == 1)).first()
+    if stored is not None and version > stored:  # the version only: not the package's body
         notify(
             session,
             f"{COURSE_UPDATED}{version}",

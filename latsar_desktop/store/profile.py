@@ -38,6 +38,7 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.store import apply, diagnostics, drafts, journal, migrations, notifications
 from latsar_desktop.store.database import open_database, read, write
+from latsar_desktop.store.journal import Outgoing, PendingAfter
 from latsar_desktop.store.profile_tables import (
     PROFILE_SCHEMA_VERSION,
     AttemptDraft,
@@ -241,6 +242,13 @@ class ProfileStore:
         with read(self.engine) as session:
             return journal.count(session, self.device_id, JournalRow.status != journal.PENDING)
 
+    def outbox(self) -> tuple[int, int]:
+        """How many of this device's events wait for the server, and the journal's last
+        seq, read together (a sync's start)."""
+        with read(self.engine) as session:
+            waiting = journal.count(session, self.device_id, JournalRow.status == journal.PENDING)
+            return waiting, journal.last_seq(session, self.device_id)
+
     def count_unconfirmed(self, up_to_seq: int | None = None) -> int:
         """Events of this device still waiting for the server, up to ``up_to_seq`` if given
         (no event is parsed)."""
@@ -249,6 +257,12 @@ class ProfileStore:
             condition = condition & (JournalRow.seq <= up_to_seq)
         with read(self.engine) as session:
             return journal.count(session, self.device_id, condition)
+
+    def outgoing(self, after_seq: int = 0, limit: int | None = None) -> Outgoing:
+        """The next sync request's events and cursor, in one read: the pending events after
+        ``after_seq`` as their envelopes' JSON (``journal.outgoing``), not parsed."""
+        with read(self.engine) as session:
+            return journal.outgoing(session, self.device_id, after_seq, limit)
 
     def apply_sync(
         self,
@@ -259,12 +273,17 @@ class ProfileStore:
         changes: Sequence[ReceivedChange],
         cursor: int,
         package_version: int | None = None,
-    ) -> None:
+        batch: tuple[int, int] | None = None,
+    ) -> PendingAfter:
         """Apply one sync answer atomically: confirmations, rejections, changes, cursor,
         and the notifications they bring (``package_version``: the course's current one).
 
         A change of a type this version does not know is kept and the cursor moves past
-        it, like past every change, so sync goes on (see ``store/apply.py``)."""
+        it, like past every change, so sync goes on (see ``store/apply.py``).
+        ``batch``: the seqs (first, last) the request sent, read by ``outgoing`` (first >
+        last: none); nothing before first is pending. Returns, from the same transaction,
+        the pending events as they stand then (``journal.PendingAfter``)."""
+        first, last = batch if batch is not None else (1, 0)
         with write(self.engine) as session:
             apply.apply_answer(
                 session,
@@ -276,18 +295,24 @@ class ProfileStore:
                 changes=changes,
                 cursor=cursor,
                 package_version=package_version,
+                after_seq=first - 1,
             )
+            pending = journal.pending_after(session, self.device_id, first, last)
         self._view.invalidate()
+        return pending
 
-    def apply_response(self, response: SyncResponse) -> None:
+    def apply_response(
+        self, response: SyncResponse, batch: tuple[int, int] | None = None
+    ) -> PendingAfter:
         """Apply a whole sync response (see apply_sync)."""
-        self.apply_sync(
+        return self.apply_sync(
             acked_seq=response.acked_seq,
             processed_count=response.processed_count,
             rejections=response.rejections,
             changes=response.changes,
             cursor=response.cursor,
             package_version=response.package_version,
+            batch=batch,
         )
 
     def apply_kept_changes(self) -> int:

@@ -229,7 +229,11 @@ class ApiClient:
             self._set_tokens(answer.tokens)
             return answer
 
-    def sync(self, request: SyncRequest, *, cancel: CancelToken | None = None) -> SyncResponse:
+    def sync(
+        self, request: SyncRequest | bytes, *, cancel: CancelToken | None = None
+    ) -> SyncResponse:
+        """One sync request: a ``SyncRequest``, or its JSON made already (the engine's
+        ``request_body``)."""
         answer = self._call("POST", "/api/v1/sync", request, SyncResponse, cancel=cancel)
         self._note_clock(answer.server_time)
         return answer
@@ -385,7 +389,7 @@ class ApiClient:
         self,
         method: str,
         path: str,
-        body: BaseModel | None,
+        body: BaseModel | bytes | None,
         answer: type[Model],
         *,
         auth: bool = True,
@@ -399,7 +403,7 @@ class ApiClient:
         self,
         method: str,
         path: str,
-        body: BaseModel | None,
+        body: BaseModel | bytes | None,
         headers: dict[str, str],
         *,
         auth: bool = True,
@@ -411,7 +415,7 @@ class ApiClient:
         """One call, its answer read whole under the call's deadline and ``cancel``;
         ``within`` replaces the deadline rule (and the timeouts) with a fixed limit;
         ``answers``: error statuses returned as answers instead of raised."""
-        content = body.model_dump_json().encode() if body is not None else None
+        content = body.model_dump_json().encode() if isinstance(body, BaseModel) else body
         headers = {**headers}
         if content is not None:
             headers["Content-Type"] = "application/json"

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
-from latsar_desktop.domain.protocol import EventEnvelope, JournalEvent, SyncRequest
+from latsar_desktop.store.journal import Outgoing
 from latsar_desktop.store.profile import ProfileStore
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.cancel import CancelToken, check
@@ -64,6 +65,10 @@ class SyncEngine:
         self.store = store
         self.batch_size = batch_size
         self.progress = progress
+        # the most events the server took of one request (it takes at most its
+        # sync_max_events): later runs send no more, so the first request of each sync
+        # does not carry events only to send them again (None: not learnt yet)
+        self.server_takes: int | None = None
         self._running = threading.Lock()
 
     @property
@@ -79,39 +84,43 @@ class SyncEngine:
             self._running.release()
 
     def _run(self, cancel: CancelToken | None) -> SyncReport:
-        total = self.store.count_unconfirmed()
+        waiting, start_seq = self.store.outbox()
+        total = waiting
         pushed = rejected = changes = requests = 0
-        limit = self.batch_size
+        limit = min(self.batch_size, self.server_takes or self.batch_size)
+        floor = 0  # none of this device's events at or below this seq is pending
         self._report(0, total)
         while True:
             check(cancel)  # between batches: every answer so far is applied whole
-            batch = self.store.unconfirmed(limit=limit)
-            cursor = self.store.sync_status().cursor
-            request = SyncRequest(
-                device_id=self.store.device_id,
-                events=[EventEnvelope.of(event) for event in batch],
-                cursor=cursor,
-            )
-            response = self.api.sync(request, cancel=cancel)
+            batch = self.store.outgoing(after_seq=floor, limit=limit)
+            body = request_body(self.store.device_id, batch)
+            response = self.api.sync(body, cancel=cancel)
             requests += 1
-            self.store.apply_response(response)
+            sent = len(batch.seqs)
+            first, last = (batch.seqs[0], batch.seqs[-1]) if sent else (floor + 1, floor)
+            pending = self.store.apply_response(response, batch=(first, last))
             # the batch's events the server took: events appended meanwhile (the
             # participant keeps studying during a sync) come after the batch's last seq
-            taken = len(batch) - self._still_pending(batch)
-            remaining = self.store.count_unconfirmed()
+            taken = sent - pending.in_batch
             pushed += taken
-            if 0 < taken < len(batch):
+            if 0 < taken < sent:
                 # the server processes at most this many per request: on a slow link,
                 # sending more only to send it again is what costs the participant
-                limit = taken
+                limit = self.server_takes = taken
+            floor = last if not pending.in_batch else first - 1
             rejected += len(response.rejections)
             changes += len(response.changes)
+            done = not pending.in_batch and not pending.after_batch
+            # for the progress only: those waiting at the start and those appended since,
+            # less those taken (no count of the whole journal per request)
+            remaining = 0 if done else waiting + pending.last_seq - start_seq - pushed
+            remaining = max(remaining, pending.in_batch + pending.after_batch)
             total = max(total, pushed + remaining)
             self._report(pushed, total)
-            stalled = batch and not taken  # the server took none of them
+            stalled = sent > 0 and not taken  # the server took none of them
             if stalled:
-                log.warning("sync stalled at seq %s (acked %s)", batch[0].seq, response.acked_seq)
-            if (not remaining or stalled) and not response.more:
+                log.warning("sync stalled at seq %s (acked %s)", first, response.acked_seq)
+            if (done or stalled) and not response.more:
                 break
         local = self.store.count_processed()
         if local != response.processed_count:
@@ -131,15 +140,18 @@ class SyncEngine:
             package_outdated=self.store.package_outdated(),
         )
 
-    def _still_pending(self, batch: list[JournalEvent]) -> int:
-        """How many of ``batch`` (pending when sent, in seq order) are pending still."""
-        if not batch:
-            return 0
-        return self.store.count_unconfirmed(up_to_seq=batch[-1].seq)
-
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+
+def request_body(device_id: UUID, outgoing: Outgoing) -> bytes:
+    """The sync request's JSON, byte for byte what ``SyncRequest(device_id=…, events=
+    [EventEnvelope.of(e) …], cursor=…).model_dump_json()`` gives, made from the journal's
+    rows without parsing or validating each event again (``journal.outgoing``)."""
+    events = ",".join(outgoing.envelopes)
+    text = f'{{"device_id":"{device_id}","events":[{events}],"cursor":{outgoing.cursor}}}'
+    return text.encode()
 
 
 @dataclass

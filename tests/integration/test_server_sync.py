@@ -652,8 +652,9 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
     sent: list[int] = []
     real_sync = api.sync
 
-    def counting_sync(request: SyncRequest, **options: Any) -> SyncResponse:
-        sent.append(len(request.events))
+    def counting_sync(request: SyncRequest | bytes, **options: Any) -> SyncResponse:
+        parsed = SyncRequest.model_validate_json(request) if isinstance(request, bytes) else request
+        sent.append(len(parsed.events))
         return real_sync(request, **options)
 
     api.sync = counting_sync  # type: ignore[method-assign]
