@@ -193,17 +193,19 @@ def under(frames: list[tuple[str, str]], file_part: str) -> bool:
 
 @rule("auth: authenticated() (token, device, participant: 3 gets)")
 def _auth(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "authenticated", "latsar_server/auth.py")
+    return has(fr, "authenticated", "latsar_server/api/dependencies.py")
 
 
 @rule("sync: the write transaction's commit (flush of every pending row + COMMIT)")
 def _commit(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "sync_once", "sync.py") and has(fr, "commit", "sqlalchemy/orm/session.py")
+    return has(fr, "sync_once", "sync/events.py") and has(fr, "commit", "sqlalchemy/orm/session.py")
 
 
 @rule("sync: autoflush before a query inside the write")
 def _autoflush(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "sync_once", "sync.py") and has(fr, "_autoflush", "sqlalchemy/orm/session.py")
+    return has(fr, "sync_once", "sync/events.py") and has(
+        fr, "_autoflush", "sqlalchemy/orm/session.py"
+    )
 
 
 @rule("sync: record_passing / current_view in the write (whole standing)")
@@ -213,74 +215,74 @@ def _passing(fr: list[tuple[str, str]]) -> bool:
 
 @rule("sync: _standing_change (the standing rebuilt for the answer)")
 def _standing(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_standing_change", "sync.py")
+    return has(fr, "_standing_change", "sync/events.py")
 
 
 @rule("sync: _process: EventRow built + session.add (per event)")
 def _event_row(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_process", "sync.py") and not has(fr, "_apply", "sync.py")
+    return has(fr, "_process", "sync/events.py") and not has(fr, "_apply", "sync/events.py")
 
 
 @rule("sync: _apply (event rules, changes appended)")
 def _apply(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_apply", "sync.py")
+    return has(fr, "_apply", "sync/events.py")
 
 
-@rule("sync: lock_state (upsert + SELECT FOR UPDATE)")
+@rule("sync: lock_participant (upsert + SELECT FOR UPDATE)")
 def _lock(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "lock_state", "standing.py")
+    return has(fr, "lock_participant", "standing.py")
 
 
 @rule("sync: _start (activity rows, known ids)")
 def _start(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_start", "sync.py")
+    return has(fr, "_start", "sync/events.py")
 
 
 @rule("sync: _acked_seq (max seq; twice per request)")
 def _acked(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_acked_seq", "sync.py")
+    return has(fr, "_acked_seq", "sync/events.py")
 
 
 @rule("sync: _check_seq_reuse")
 def _reuse(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_check_seq_reuse", "sync.py")
+    return has(fr, "_check_seq_reuse", "sync/events.py")
 
 
 @rule("sync: _rejections")
 def _rejections(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_rejections", "sync.py")
+    return has(fr, "_rejections", "sync/events.py")
 
 
 @rule("sync: _page (changes read and re-validated)")
 def _page(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_page", "sync.py")
+    return has(fr, "_page", "sync/events.py")
 
 
 @rule("sync: _grading_due / _grade_waiting")
 def _grading(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_grading_due", "sync.py") or has(fr, "_grade_waiting", "sync.py")
+    return has(fr, "_grading_due", "sync/events.py") or has(fr, "_grade_waiting", "sync/events.py")
 
 
 @rule("sync: _course_version")
 def _version(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_course_version", "sync.py")
+    return has(fr, "_course_version", "sync/events.py")
 
 
 @rule("sync_once: the rest (sessions, pool, BEGIN, processed COUNT, SyncResponse)")
 def _sync_rest(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "sync_once", "sync.py")
+    return has(fr, "sync_once", "sync/events.py")
 
 
 @rule("endpoint: request body read + gunzip (_decode)")
 def _body(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "_decode", "sync.py") or (
-        has(fr, "sync", "latsar_server/sync.py") and has(fr, "stream", "starlette")
+    return has(fr, "_decode", "latsar_server/api/sync.py") or (
+        has(fr, "sync", "latsar_server/api/sync.py") and has(fr, "stream", "starlette")
     )
 
 
 @rule("endpoint: SyncRequest.model_validate_json (the body parsed)")
 def _parse(fr: list[tuple[str, str]]) -> bool:
-    return has(fr, "sync", "latsar_server/sync.py") and has(fr, "model_validate_json")
+    return has(fr, "sync", "latsar_server/api/sync.py") and has(fr, "model_validate_json")
 
 
 @rule("fastapi: response serialization (serialize_response / jsonable)")
@@ -290,7 +292,7 @@ def _serialize(fr: list[tuple[str, str]]) -> bool:
 
 @rule("framework: middleware stack (BodyLimit, GZip, logging), routing, dependency solving")
 def _middleware(fr: list[tuple[str, str]]) -> bool:
-    return under(fr, "latsar_server/app.py")
+    return under(fr, "latsar_server/api/middleware.py")
 
 
 @rule("fastapi/starlette routing + dependency solving + threadpool hops")

@@ -22,9 +22,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from latsar_server.accounts.imports import import_participants
+from latsar_server.accounts.passwords import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_nik
+from latsar_server.courses.imports import import_course
 from latsar_server.database import make_engine, migrate
-from latsar_server.imports import import_course, import_participants
-from latsar_server.security import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_nik
 from tests.servers import PostgresCluster
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo_course"

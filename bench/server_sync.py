@@ -65,9 +65,10 @@ from latsar_desktop.domain.protocol import (
     WelcomeWatched,
     WelcomeWatchedEvent,
 )
+from latsar_server.accounts.passwords import hash_nik
+from latsar_server.accounts.tokens import new_token, token_hash
+from latsar_server.courses.imports import import_course
 from latsar_server.database import make_engine, migrate
-from latsar_server.imports import import_course
-from latsar_server.security import hash_nik, new_token, token_hash
 from latsar_server.tables import Device, EventRow, Participant, Token
 from tests.integration.serverkit import DEMO_PACKAGE, HEADERS
 from tests.preload import analyze, preload

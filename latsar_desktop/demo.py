@@ -339,8 +339,9 @@ def load_demo_course(
     its participants, as an operator sets a server up. ``package``: another course file
     instead of the bundled one (its content beside it); ``workers``: the processes that
     hash the NIKs. The embedded server and the tests' servers are set up by this."""
-    from latsar_server.imports import import_course, import_participants
-    from latsar_server.keys import keygen
+    from latsar_server.accounts.imports import import_participants
+    from latsar_server.certificates.keys import keygen
+    from latsar_server.courses.imports import import_course
 
     course = demo_course_dir()
     keygen(engine, settings.key_dir)
@@ -409,8 +410,8 @@ def _exit_at_end_of_input(server: uvicorn.Server) -> None:
 def _daily_jobs(engine: Engine, settings: Settings, stop: threading.Event) -> None:
     """What ``latsar-server issue-certificates`` runs, every ``DEMO_ISSUE_EVERY`` seconds:
     grade the attempts that are due, then issue the certificates that are due."""
-    from latsar_server.certificates import issue_certificates
-    from latsar_server.daily import grade_all_due
+    from latsar_server.certificates.issuance import issue_certificates
+    from latsar_server.sync.daily import grade_all_due
 
     while not stop.wait(DEMO_ISSUE_EVERY):
         try:

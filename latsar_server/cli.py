@@ -69,7 +69,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from latsar_server.keys import keygen
+    from latsar_server.certificates.keys import keygen
 
     settings, engine = _engine(args)
     row = keygen(engine, settings.key_dir, activate=not args.inactive)
@@ -78,7 +78,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_import_course(args: argparse.Namespace) -> int:
-    from latsar_server.imports import import_course
+    from latsar_server.courses.imports import import_course
 
     settings, engine = _engine(args)
     try:
@@ -103,7 +103,7 @@ def cmd_import_course(args: argparse.Namespace) -> int:
 
 
 def cmd_import_participants(args: argparse.Namespace) -> int:
-    from latsar_server.imports import import_participants
+    from latsar_server.accounts.imports import import_participants
 
     _, engine = _engine(args)
     try:
@@ -124,7 +124,7 @@ def cmd_import_participants(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke_device(args: argparse.Namespace) -> int:
-    from latsar_server.devices import revoke_device
+    from latsar_server.accounts.devices import revoke_device
 
     _, engine = _engine(args)
     revoked = revoke_device(engine, args.nip, args.device_id)
@@ -139,7 +139,7 @@ def cmd_participant(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
     from latsar_server.database import transaction
-    from latsar_server.standing import current_view, lock_state
+    from latsar_server.sync.standing import current_view, lock_participant
     from latsar_server.tables import Participant
 
     _, engine = _engine(args)
@@ -148,7 +148,7 @@ def cmd_participant(args: argparse.Namespace) -> int:
         if participant is None or participant.id is None:
             _say(args, msg(Code.PARTICIPANT_NOT_FOUND, nip=args.nip), sys.stderr)
             return 1
-        view = current_view(session, participant, lock_state(session, participant.id))
+        view = current_view(session, participant, lock_participant(session, participant.id))
     progress, standing = view.progress, view.standing
     lines = [
         msg(
@@ -205,11 +205,12 @@ def cmd_participant(args: argparse.Namespace) -> int:
 def cmd_issue_certificates(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from latsar_server.certificates import issue_certificates
-    from latsar_server.daily import grade_all_due
+    from latsar_server import clock
+    from latsar_server.certificates.issuance import issue_certificates
+    from latsar_server.sync.daily import grade_all_due
 
     settings, engine = _engine(args)
-    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    now = datetime.fromisoformat(args.now) if args.now else clock.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     graded = grade_all_due(engine, now)  # attempts due today first: they may pass someone
@@ -227,12 +228,11 @@ def cmd_issue_certificates(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke_certificate(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from latsar_server.certificates import revoke_certificate
+    from latsar_server import clock
+    from latsar_server.certificates.issuance import revoke_certificate
 
     _, engine = _engine(args)
-    if not revoke_certificate(engine, args.number, datetime.now(UTC)):
+    if not revoke_certificate(engine, args.number, clock.now()):
         _say(args, msg(Code.CERTIFICATE_NOT_FOUND, number=args.number), sys.stderr)
         return 1
     _say(args, msg(Code.CERTIFICATE_REVOKED_DONE, number=args.number))

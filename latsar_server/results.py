@@ -50,7 +50,7 @@ from latsar_desktop.domain.identity import group_nip
 from latsar_desktop.domain.messages import Code, DomainError, msg
 from latsar_desktop.domain.progress import practice_trophies
 from latsar_desktop.domain.protocol import Activity, ActivityKind, CoursePackage
-from latsar_server.content import latest_package
+from latsar_server.courses.packages import latest_package
 from latsar_server.database import READ_ONLY
 from latsar_server.tables import (
     ActivityState,
@@ -58,7 +58,7 @@ from latsar_server.tables import (
     Certificate,
     Course,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 
 HEADER = (
@@ -161,16 +161,16 @@ def result_rows(engine: Engine, zone: tzinfo, course_id: str | None = None) -> I
             col(Participant.name),
             col(Participant.agency),
             col(Participant.course_id),
-            col(ParticipantState.welcome_watched),
-            col(ParticipantState.attempts_graded),
-            col(ParticipantState.passed_at),
+            col(ParticipantProgress.welcome_watched),
+            col(ParticipantProgress.attempts_graded),
+            col(ParticipantProgress.passed_at),
             best_score.label("final_score"),
             col(Certificate.number),
             col(Certificate.issued_at),
             col(Certificate.revoked_at),
         )
         .select_from(Participant)
-        .outerjoin(ParticipantState, col(ParticipantState.participant_id) == participant_id)
+        .outerjoin(ParticipantProgress, col(ParticipantProgress.participant_id) == participant_id)
         .outerjoin(Certificate, col(Certificate.participant_id) == participant_id)
         # one certificate per participant (issued once); were there more, the newest
         .order_by(participant_id, col(Certificate.issued_at).desc())

@@ -30,7 +30,7 @@ class Settings:
     certificate_number_format: str = "LATSAR/{year}/{serial:06d}"
     time_zone: str = "Asia/Jakarta"  # certificate dates are local dates here
     # Request bodies (issue 13): every endpoint but sync takes at most this many bytes
-    # (413 before more is read); sync has its own limit, latsar_server/sync.py MAX_BODY.
+    # (413 before more is read); sync has its own limit, latsar_server/api/sync.py MAX_BODY.
     max_body_bytes: int = 64 * 1024
     # Where participants get a new version of the app: sent with the 426 that refuses an
     # app too old for ``min_protocol`` (ErrorBody.update_url), shown by the app. Empty: none
@@ -64,8 +64,8 @@ class Settings:
     @property
     def token_secret_path(self) -> Path:
         """Where the refresh successors' HMAC key was kept before migration 0008: a server
-        copies it into the database on first use (``security.shared_secret``), and never
-        makes or reads it after that."""
+        copies it into the database on first use (``accounts.server_secret.shared_secret``),
+        and never makes or reads it after that."""
         return self.key_dir / "refresh-token.secret"
 
     @classmethod

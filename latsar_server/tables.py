@@ -114,10 +114,10 @@ class Device(ServerTable, table=True):
     registered_at: datetime = Field(sa_column=utc_column())
     last_seen_at: datetime = Field(sa_column=utc_column())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    # the device's last sync (latsar_server.devices.mark_synced): None until its first
+    # the device's last sync (accounts.devices.mark_synced): None until its first
     last_sync_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # the highest seq of its stored events = how many are stored (seqs have no gap), kept
-    # by the sync that stores them (latsar_server.sync): a sync reads no event rows for it
+    # by the sync that stores them (sync.events): a sync reads no event rows for it
     acked_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
@@ -160,7 +160,7 @@ class SigningKey(ServerTable, table=True):
 
 
 class ServerSecret(ServerTable, table=True):
-    """A key every server process shares, by name (``latsar_server.security.shared_secret``).
+    """A key every server process shares, by name (``accounts.server_secret.shared_secret``).
 
     Made once, by whichever process needs it first; the server never rewrites it."""
 
@@ -174,8 +174,11 @@ class ServerSecret(ServerTable, table=True):
 # Sync: the participant's events, the state they build, and the change log
 
 
-class ParticipantState(ServerTable, table=True):
-    """One row per participant: locked (FOR UPDATE) by every sync that touches them."""
+class ParticipantProgress(ServerTable, table=True):
+    """One row per participant (table ``participant_state``): how far their events took
+    them (welcome watched, attempts numbered and graded, passed, certificate issued), their
+    registered devices and their change log's last cursor. Locked (FOR UPDATE) by every
+    write that touches the participant: ``sync.standing.lock_participant``."""
 
     __tablename__ = "participant_state"
     participant_id: int = Field(primary_key=True, foreign_key="participant.id")
@@ -184,7 +187,7 @@ class ParticipantState(ServerTable, table=True):
     attempts_graded: int = 0  # passing needs min_attempts of these
     last_cursor: int = 0
     # devices registered and not revoked: set with every registration and revocation
-    # (latsar_server.devices.devices_changed), so a sync reads it with its lock
+    # (accounts.devices.devices_changed), so a sync reads it with its lock
     registered_devices: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     passed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     certificate_issued_at: datetime | None = Field(
@@ -225,7 +228,7 @@ class Attempt(ServerTable, table=True):
 
     Numbered (``number``, ``cap``) when accepted; ``raw_score``, ``score`` and
     ``graded_at`` stay empty until it is graded, which may be a later day (graded per day,
-    ``latsar_server.grading``). Its answers are its event's payload."""
+    ``latsar_server.sync.grading``). Its answers are its event's payload."""
 
     __tablename__ = "attempt"
     __table_args__ = (UniqueConstraint("participant_id", "number", name="uq_attempt_number"),)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from latsar_desktop.domain.protocol import CertificateRecord, SignedCertificate
-from latsar_server.certificates import sign_record
+from latsar_server.certificates.issuance import sign_record
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "certificates"
 

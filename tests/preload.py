@@ -62,8 +62,8 @@ from latsar_desktop.domain.protocol import (
     WelcomeWatchedEvent,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
-from latsar_server.security import hash_nik
-from latsar_server.standing import course_package
+from latsar_server.accounts.passwords import hash_nik
+from latsar_server.sync.standing import course_package
 from latsar_server.tables import (
     ActivityState,
     Attempt,
@@ -72,7 +72,7 @@ from latsar_server.tables import (
     Device,
     EventRow,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
     Token,
 )
 
@@ -81,7 +81,7 @@ COURSES: Table = Course.__table__  # type: ignore[attr-defined]
 PARTICIPANTS: Table = Participant.__table__  # type: ignore[attr-defined]
 DEVICES: Table = Device.__table__  # type: ignore[attr-defined]
 TOKENS: Table = Token.__table__  # type: ignore[attr-defined]
-STATES: Table = ParticipantState.__table__  # type: ignore[attr-defined]
+STATES: Table = ParticipantProgress.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 ACTIVITIES: Table = ActivityState.__table__  # type: ignore[attr-defined]
 ATTEMPTS: Table = Attempt.__table__  # type: ignore[attr-defined]

@@ -629,7 +629,7 @@ class VerifyAnswer(WireModel):
 class DeviceInfo(WireModel):
     """One of the caller's own devices that is not revoked. ``last_sync_at``: when it last
     synced (None: never since it signed in); the server keeps it to within
-    ``latsar_server.devices.LAST_SYNC_PRECISION`` for syncs that send no events.
+    ``latsar_server.accounts.devices.LAST_SYNC_PRECISION`` for syncs that send no events.
     ``current``: the device whose access token asked."""
 
     device_id: UUID

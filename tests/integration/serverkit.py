@@ -254,10 +254,10 @@ def server_view(server: RunningServer, nip: str):  # type: ignore[no-untyped-def
     from sqlmodel import select
 
     from latsar_server.database import transaction
-    from latsar_server.standing import current_view, lock_state
+    from latsar_server.sync.standing import current_view, lock_participant
     from latsar_server.tables import Participant
 
     with transaction(server.engine) as session:
         participant = session.exec(select(Participant).where(Participant.nip == nip)).one()
         assert participant.id is not None
-        return current_view(session, participant, lock_state(session, participant.id))
+        return current_view(session, participant, lock_participant(session, participant.id))

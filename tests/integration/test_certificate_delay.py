@@ -15,11 +15,12 @@ from sqlmodel import select
 from latsar_desktop.certificate.download import current_certificate
 from latsar_desktop.domain.progress import certificate_delay
 from latsar_desktop.sync.refresh import refresh_package
-from latsar_server.certificates import issue_certificates
+from latsar_server.accounts.imports import import_participants
+from latsar_server.certificates.issuance import issue_certificates
+from latsar_server.certificates.keys import keygen
 from latsar_server.cli import main as server_cli
+from latsar_server.courses.imports import import_course
 from latsar_server.database import make_engine, transaction
-from latsar_server.imports import import_course, import_participants
-from latsar_server.keys import keygen
 from latsar_server.settings import Settings
 from latsar_server.tables import PackageVersion
 from tests import recipes as demo

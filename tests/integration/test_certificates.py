@@ -17,10 +17,10 @@ from latsar_desktop.certificate.verify import Verdict, verify_record
 from latsar_desktop.domain.messages import DomainError
 from latsar_desktop.domain.protocol import SignedCertificate
 from latsar_desktop.sync.refresh import refresh_package
-from latsar_server import certificates as server_certificates
-from latsar_server.certificates import issue_certificates, revoke_certificate
+from latsar_server.certificates import issuance as server_certificates
+from latsar_server.certificates.issuance import issue_certificates, revoke_certificate
+from latsar_server.certificates.keys import keygen
 from latsar_server.cli import main as server_cli
-from latsar_server.keys import keygen
 from tests import recipes as demo
 from tests.integration.serverkit import (
     demo_people,

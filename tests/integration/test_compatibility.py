@@ -32,9 +32,9 @@ from latsar_desktop.domain.protocol import (
 from latsar_desktop.sync.api import ApiClient
 from latsar_desktop.sync.engine import SyncEngine
 from latsar_desktop.sync.refresh import refresh_package
-from latsar_server.certificates import issue_certificates, revoke_certificate
-from latsar_server.content import served_package
-from latsar_server.imports import import_course
+from latsar_server.certificates.issuance import issue_certificates, revoke_certificate
+from latsar_server.courses.imports import import_course
+from latsar_server.courses.packages import served_package
 from latsar_server.tables import Certificate, ChangeRow, PackageVersion, Participant
 from tests import recipes as demo
 from tests.compat import NEWER_FIELD, NEWER_VALUE, with_unknown_fields

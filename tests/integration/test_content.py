@@ -18,7 +18,7 @@ import pytest
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.downloader import HEMAT_DATA, SMALL_FILE, Downloader
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from latsar_server.imports import import_course
+from latsar_server.courses.imports import import_course
 from tests import recipes
 from tests.faultproxy import FaultProxy
 from tests.integration.serverkit import DEMO, demo_people, load_demo, play, sign_in

@@ -30,7 +30,7 @@ from latsar_desktop.domain.protocol import CoursePackage
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
-from latsar_server.content import with_content_urls
+from latsar_server.courses.packages import with_content_urls
 from latsar_server.database import migrate
 from latsar_server.settings import Settings
 from tests.faultproxy import FaultProxy

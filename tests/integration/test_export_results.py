@@ -15,7 +15,7 @@ from sqlmodel import select
 from latsar_desktop.domain.identity import normalize
 from latsar_desktop.domain.protocol import SignedCertificate
 from latsar_desktop.sync.refresh import refresh_package
-from latsar_server.certificates import issue_certificates, revoke_certificate
+from latsar_server.certificates.issuance import issue_certificates, revoke_certificate
 from latsar_server.cli import main as server_cli
 from latsar_server.database import transaction
 from latsar_server.results import HEADER, export_results

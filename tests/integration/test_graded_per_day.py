@@ -6,7 +6,7 @@ answer was right. Against the demo course (20 questions drawn from 200 per attem
 5 graded a day) at most 5 are graded today; the rest are numbered at once and graded on
 the following days, 5 a day, in order, by the daily job or at a later sync. Each raw score
 is over the attempt's own 20 drawn questions, and an attempt whose questions are not its
-seed's draw is refused. The server's clock is ``latsar_server.sync.now``, moved by the test.
+seed's draw is refused. The server's clock is ``latsar_server.clock``, moved by the test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-import latsar_server.sync
+import latsar_server.clock
 from latsar_desktop.domain.draw import new_seed
 from latsar_desktop.domain.progress import next_attempt_grading
 from latsar_desktop.domain.protocol import (
@@ -59,7 +59,7 @@ DAY1 = date(2026, 12, 1)
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
     """The server's clock for sync and grading; set ``clock[0]`` to move it."""
     moment = [START]
-    monkeypatch.setattr(latsar_server.sync, "now", lambda: moment[0])
+    monkeypatch.setattr(latsar_server.clock, "source", lambda: moment[0])
     return moment
 
 

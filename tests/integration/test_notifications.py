@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-import latsar_server.sync
+import latsar_server.clock
 from latsar_desktop.domain.messages import Code, Message, msg
 from latsar_desktop.domain.protocol import SyncRequest
 from latsar_desktop.sync.refresh import refresh_package
-from latsar_server.certificates import issue_certificates, revoke_certificate
-from latsar_server.imports import import_course
+from latsar_server.certificates.issuance import issue_certificates, revoke_certificate
+from latsar_server.courses.imports import import_course
 from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
@@ -46,7 +46,7 @@ DAY1 = date(2026, 12, 1)
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
     """The server's clock for sync and grading; set ``clock[0]`` to move it."""
     moment = [START]
-    monkeypatch.setattr(latsar_server.sync, "now", lambda: moment[0])
+    monkeypatch.setattr(latsar_server.clock, "source", lambda: moment[0])
     return moment
 
 

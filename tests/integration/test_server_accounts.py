@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import inspect, text, update
 
 from latsar_desktop.domain.protocol import CoursePackage, DevicesChangedChange, LoginResponse
-from latsar_server.devices import revoke_device
+from latsar_server.accounts.devices import revoke_device
 from latsar_server.settings import Settings
 from latsar_server.tables import Token
 from tests.integration.serverkit import (

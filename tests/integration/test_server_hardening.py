@@ -2,7 +2,7 @@
 
 - Every request body has a limit, enforced before the body is read: a Content-Length over
   it is refused before the app reads a byte, a chunked body as soon as the running count
-  passes it (``BodyLimit`` in latsar_server/app.py). Sync keeps its own, larger limit.
+  passes it (``BodyLimit`` in latsar_server/api/middleware.py). Sync keeps its own, larger limit.
 - ``X-Latsar-Protocol`` is read as ASCII digits only (``"²".isdigit()`` is true, and
   ``int("²")`` was a 500).
 - A refresh token has one successor: a retry answers the same one, and a replay of a
@@ -29,9 +29,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import tests.servers
 from latsar_desktop.domain.protocol import ErrorBody
-from latsar_server import sync
+from latsar_server.accounts.server_secret import REFRESH_SECRET
+from latsar_server.accounts.tokens import derived_token
+from latsar_server.api import sync
 from latsar_server.app import create_app
-from latsar_server.security import REFRESH_SECRET, derived_token
 from latsar_server.settings import Settings
 from latsar_server.tables import Device, ServerSecret, Token
 from tests.integration.serverkit import bearer, client, demo_people, load_demo, login

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from latsar_server.accounts.imports import import_participants
 from latsar_server.cli import main
 from latsar_server.database import make_engine
-from latsar_server.imports import import_participants
 from latsar_server.tables import Course, PackageVersion, Participant, SigningKey
 from tests.integration.serverkit import DEMO, DEMO_PARTICIPANTS
 

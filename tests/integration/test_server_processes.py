@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from latsar_desktop.domain.protocol import EventType, SyncResponse
 from latsar_desktop.domain.scoring import cap_for_attempt
-from latsar_server.certificates import _next_serial
+from latsar_server.certificates.issuance import _next_serial
 from latsar_server.database import make_engine, migrate, transaction
 from latsar_server.settings import Settings
 from latsar_server.tables import (
@@ -35,7 +35,7 @@ from latsar_server.tables import (
     ChangeRow,
     EventRow,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 from tests import recipes as demo
 from tests.integration.serverkit import (
@@ -176,8 +176,8 @@ def test_two_processes_number_one_participants_attempts_without_gaps(
                 )
             ).all()
             numbered = connection.execute(
-                select(col(ParticipantState.attempts_numbered)).where(
-                    col(ParticipantState.participant_id) == participant_id
+                select(col(ParticipantProgress.attempts_numbered)).where(
+                    col(ParticipantProgress.participant_id) == participant_id
                 )
             ).scalar_one()
     finally:
@@ -237,7 +237,7 @@ def _all_passed(server: RunningServer, tmp_path: Path, people: list[dict[str, st
             assert answer.acked_seq == journal[-1].seq
     with server.engine.connect() as connection:
         passed = connection.execute(
-            select(func.count()).where(col(ParticipantState.passed_at).is_not(None))
+            select(func.count()).where(col(ParticipantProgress.passed_at).is_not(None))
         ).scalar_one()
     assert passed == len(people)
 
@@ -266,7 +266,9 @@ def test_two_issuance_runs_at_once_issue_each_certificate_once(
         load_demo(server)
         _all_passed(server, tmp_path, people)
         with server.engine.connect() as connection:
-            latest = connection.execute(select(func.max(ParticipantState.passed_at))).scalar_one()
+            latest = connection.execute(
+                select(func.max(ParticipantProgress.passed_at))
+            ).scalar_one()
     assert latest is not None
     due = (latest + timedelta(days=20)).isoformat()
     command = _issue_command(settings, due)

@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 from sqlmodel import col
 
+from latsar_server.accounts.server_secret import REFRESH_SECRET, SECRET_BYTES, shared_secret
+from latsar_server.accounts.tokens import derived_token
 from latsar_server.database import make_engine, migrate
-from latsar_server.security import REFRESH_SECRET, SECRET_BYTES, derived_token, shared_secret
 from latsar_server.settings import Settings
 from latsar_server.tables import ServerSecret
 from tests.integration.serverkit import client, demo_people, load_demo, login

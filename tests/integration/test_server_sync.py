@@ -28,7 +28,7 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.cli import main as server_cli
 from latsar_server.settings import Settings
-from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantState
+from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantProgress
 from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
@@ -259,7 +259,7 @@ def rejection_case(store, case: str, demo_server: RunningServer):  # type: ignor
     if case == "after_certificate":
         with demo_server.engine.begin() as connection:
             connection.execute(
-                update(ParticipantState).values(certificate_issued_at=datetime.now(UTC))
+                update(ParticipantProgress).values(certificate_issued_at=datetime.now(UTC))
             )
         return take_attempt(store, 20)
     raise AssertionError(case)

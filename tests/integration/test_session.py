@@ -54,8 +54,8 @@ from latsar_desktop.sync.cancel import CancelToken
 from latsar_desktop.sync.engine import SyncReport
 from latsar_desktop.sync.errors import SyncError, SyncErrorKind
 from latsar_desktop.sync.refresh import PackageRefresh
-from latsar_server.certificates import issue_certificates
-from latsar_server.imports import import_course
+from latsar_server.certificates.issuance import issue_certificates
+from latsar_server.courses.imports import import_course
 from latsar_server.tables import EventRow
 from tests import recipes
 from tests.faultproxy import Fault, FaultProxy

@@ -1,4 +1,10 @@
-"""What every request needs: settings and the database engine, built once per worker."""
+"""``ServerRuntime``: what one server process holds for every request and job, built once
+per process (per uvicorn worker): the settings and the database engine, with the two ways
+in (``transaction()`` to write, ``read()`` to read).
+
+The HTTP layer hands it to a route as ``RuntimeDep`` (``latsar_server.api.dependencies``).
+The clock is :mod:`latsar_server.clock` (one per process too).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
-from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,7 +21,7 @@ from latsar_server.settings import Settings
 
 
 @dataclass
-class ServerState:
+class ServerRuntime:
     settings: Settings
     engine: Engine
 
@@ -32,8 +37,3 @@ class ServerState:
     def read(self) -> Iterator[Session]:
         with Session(self._reader, expire_on_commit=False) as session:
             yield session
-
-
-def server_state(request: Request) -> ServerState:
-    state: ServerState = request.app.state.latsar
-    return state

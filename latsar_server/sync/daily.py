@@ -2,7 +2,7 @@
 
 ``latsar-server issue-certificates`` (run daily, by cron) calls :func:`grade_all_due`
 before it issues, so an attempt waiting for its day (graded per day,
-``latsar_server.grading``) is graded on that day even when its participant does not
+``latsar_server.sync.grading``) is graded on that day even when its participant does not
 sync, and passing it brings (``passed_at``) counts from then.
 """
 
@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from latsar_server.content import latest_package
+from latsar_server.courses.packages import latest_package
 from latsar_server.database import READ_ONLY, transaction
-from latsar_server.grading import Day, grade_due
-from latsar_server.standing import append_change, lock_state, record_passing
+from latsar_server.sync.grading import Day, grade_due
+from latsar_server.sync.standing import append_change, lock_participant, record_passing
 from latsar_server.tables import Attempt, Participant
 
 
@@ -32,7 +32,7 @@ def participants_waiting(engine: Engine) -> list[int]:
 def grade_participant(session: Session, participant: Participant, now: datetime) -> int:
     """Grade one participant's attempts due at ``now`` (one transaction); how many."""
     assert participant.id is not None
-    state = lock_state(session, participant.id)
+    state = lock_participant(session, participant.id)
     package = latest_package(session, participant.course_id)
     if package is None:
         return 0

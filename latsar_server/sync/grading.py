@@ -32,8 +32,8 @@ from latsar_desktop.domain.protocol import (
     GradedAttempt,
     Rules,
 )
-from latsar_server.content import package_version
-from latsar_server.tables import Attempt, EventRow, ParticipantState
+from latsar_server.courses.packages import package_version
+from latsar_server.tables import Attempt, EventRow, ParticipantProgress
 
 
 def day_bounds(day: date, rules: Rules) -> tuple[datetime, datetime]:
@@ -155,7 +155,7 @@ def record_grade(session: Session, row: Attempt, raw: Decimal, now: datetime) ->
 
 
 def grade_due(
-    session: Session, course_id: str, state: ParticipantState, day: Day, now: datetime
+    session: Session, course_id: str, state: ParticipantProgress, day: Day, now: datetime
 ) -> list[tuple[str, GradedAttempt]]:
     """Grade the participant's waiting attempts that are due now, in number order, as many
     as today's grading allows (the state row must be locked). Returns (event id, graded

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.protocol import VerifyAnswer, VerifyStatus
 from latsar_desktop.i18n import text
-from latsar_server.auth import StateDep
-from latsar_server.certificates import verify_code
+from latsar_server.api.dependencies import RuntimeDep
+from latsar_server.certificates.verification import verify_code
 from latsar_server.errors import error_responses
 
 router = APIRouter(tags=["certificates"])
@@ -71,8 +71,8 @@ def _sentence(answer: VerifyAnswer, code: str) -> str:
         **error_responses(422, 500),
     },
 )
-def verify(code: str, request: Request, state: StateDep) -> Response:
-    with state.read() as session:
+def verify(code: str, request: Request, runtime: RuntimeDep) -> Response:
+    with runtime.read() as session:
         answer = verify_code(session, code[:40])
     status = 404 if answer.status is VerifyStatus.UNKNOWN else 200
     wants_json = request.query_params.get("format") == "json" or "application/json" in (

@@ -1,8 +1,9 @@
-"""``POST /api/v1/sync``: push the device's events, pull the participant's changes.
+"""One sync request's work (``POST /api/v1/sync``, received by
+``latsar_server.api.sync``): push the device's events, pull the participant's changes.
 
 One write transaction per request that sends events, serialized per participant by
 locking their state row; the answer is read after it commits (a pull alone writes
-nothing but the device's last sync time, at most once per ``devices.LAST_SYNC_PRECISION``;
+nothing but the device's last sync time, at most once per ``accounts.devices.LAST_SYNC_PRECISION``;
 a request with events records it in its own write). An event is processed once per
 (participant, device, seq) and once per event id of the participant; a seq gap stops
 processing; every processed event, accepted or rejected, is stored, so
@@ -16,7 +17,7 @@ the batch keeps in memory (learning progress, best score, attempt ids), not a st
 rebuilt from every row.
 
 Evaluation attempts are numbered when accepted and graded at most ``max_graded_per_day`` a
-day (``latsar_server.grading``): a sync first grades the participant's waiting attempts
+day (``latsar_server.sync.grading``): a sync first grades the participant's waiting attempts
 that are due (a pull without events too), then processes its events.
 
 Every answer names the course's current package version (``package_version``), read from
@@ -26,17 +27,13 @@ one refreshes its package and tells the participant.
 
 from __future__ import annotations
 
-import gzip
 import uuid
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from pydantic_core import to_json
 from sqlalchemy import bindparam, func, literal_column, null, union_all, update
@@ -48,7 +45,6 @@ from latsar_desktop.domain.messages import Code, DomainError, Message, msg
 from latsar_desktop.domain.progress import Progress, progress
 from latsar_desktop.domain.protocol import (
     CHANGE,
-    HEADER_AUTHORIZATION,
     AcceptedAttempt,
     Activity,
     ActivityCompletedChange,
@@ -72,23 +68,24 @@ from latsar_desktop.domain.protocol import (
     WireMessage,
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
-from latsar_server.auth import Caller, StateDep, bearer_token, caller_in, caller_of
+from latsar_server.accounts.devices import mark_synced, sync_mark_due
+from latsar_server.accounts.tokens import Caller
+from latsar_server.clock import now
 from latsar_server.database import insert_rows
-from latsar_server.devices import mark_synced, sync_mark_due
-from latsar_server.errors import API_ERRORS, ApiError, error_responses
-from latsar_server.grading import Day, count_waiting, grade_due, record_grade
+from latsar_server.errors import ApiError
+from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
-from latsar_server.standing import (
+from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
+from latsar_server.sync.standing import (
     NEWEST_PACKAGE,
     attempt_rows,
     course_package,
-    lock_state,
+    lock_participant,
     parsed_package,
     read_standing,
     record_passing,
     standing_of,
 )
-from latsar_server.state import ServerState
 from latsar_server.tables import (
     ActivityState,
     Attempt,
@@ -96,7 +93,7 @@ from latsar_server.tables import (
     Device,
     EventRow,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 
 EVENTS = EventRow.__table__  # type: ignore[attr-defined]
@@ -125,15 +122,15 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
 _NEWEST = NEWEST_PACKAGE.subquery()
 _LOCK = (
     select(
-        ParticipantState,
+        ParticipantProgress,
         DEVICES.c.acked_seq,
         # the course's newest package version, for the package's parse kept by this worker
         sa_select(_NEWEST.c.version).scalar_subquery(),
         sa_select(_NEWEST.c.sha256).scalar_subquery(),
     )
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
-    .where(ParticipantState.participant_id == bindparam("participant"))
-    .with_for_update(of=[ParticipantState, DEVICES])
+    .where(ParticipantProgress.participant_id == bindparam("participant"))
+    .with_for_update(of=[ParticipantProgress, DEVICES])
     .execution_options(populate_existing=True)
 )
 # The sync's time and the device's new acked seq, in the write already made
@@ -162,14 +159,6 @@ _PAGE = (
     .limit(bindparam("size"))
 )
 
-router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
-MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
-JSON = "application/json"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
 
 class Rejected(Exception):
     def __init__(self, message: Message) -> None:
@@ -192,7 +181,7 @@ class Batch:
 
     session: Session
     participant: Participant
-    state: ParticipantState
+    state: ParticipantProgress
     device_id: str
     moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
@@ -652,7 +641,7 @@ def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
 def _start(
     session: Session,
     participant: Participant,
-    locked: ParticipantState,
+    locked: ParticipantProgress,
     device_id: str,
     todo: list[EventEnvelope],
 ) -> Batch:
@@ -704,14 +693,14 @@ def _verdicts(
 
 def _lock(
     session: Session, participant: Participant, device_pk: int
-) -> tuple[ParticipantState, int, CoursePackage | None]:
-    """The participant's state row, locked until the transaction ends (as ``lock_state``),
+) -> tuple[ParticipantProgress, int, CoursePackage | None]:
+    """The participant's state row, locked until the transaction ends (as ``lock_participant``),
     with the device's acked seq and the course's newest package: one query."""
     assert participant.id is not None
     params = {"participant": participant.id, "device": device_pk, "course": participant.course_id}
     row = session.execute(_LOCK, params).first()
     if row is None:  # the participant's first sync: make the row, then lock it
-        lock_state(session, participant.id)
+        lock_participant(session, participant.id)
         row = session.execute(_LOCK, params).one()
     newest = None
     if row[2] is not None:
@@ -726,7 +715,7 @@ class Sessions:
     transaction for the whole request (PostgreSQL, where nothing is locked before the
     participant's state row)."""
 
-    state: ServerState
+    runtime: ServerRuntime
     shared: Session | None = None
 
     @contextmanager
@@ -734,7 +723,7 @@ class Sessions:
         if self.shared is not None:
             yield self.shared
         else:
-            with self.state.transaction() as session:
+            with self.runtime.transaction() as session:
                 yield session
 
     @contextmanager
@@ -742,7 +731,7 @@ class Sessions:
         if self.shared is not None:
             yield self.shared
         else:
-            with self.state.read() as session:
+            with self.runtime.read() as session:
                 yield session
 
 
@@ -828,7 +817,7 @@ def _pull(session: Session, settings: Settings, caller: Caller, body: SyncReques
 
 
 def sync_once(sessions: Sessions, caller: Caller, body: SyncRequest) -> SyncResponse:
-    settings, participant = sessions.state.settings, caller.participant
+    settings, participant = sessions.runtime.settings, caller.participant
     if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
     writes = bool(body.events)
@@ -888,68 +877,3 @@ def _page(
     rows = rows[:size]
     changes = [CHANGE.validate_json(body) for _, body in rows]
     return changes, (rows[-1][0] if rows else after), more
-
-
-def _decode(raw: bytes, encoding: str) -> bytes:
-    if encoding not in ("gzip", "deflate"):
-        return raw
-    decoder = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
-    try:
-        data = decoder.decompress(raw, MAX_BODY + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise ApiError(400, msg(Code.REQUEST_MALFORMED, where="body", problem=str(exc))) from exc
-    if len(data) > MAX_BODY or decoder.unconsumed_tail:
-        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
-    return data
-
-
-SYNC_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncRequest"}}},
-    }
-}
-
-
-@router.post(
-    "/sync",
-    response_model=SyncResponse,
-    responses=error_responses(409, 413, 422),
-    openapi_extra=SYNC_BODY,
-)
-async def sync(request: Request, state: StateDep) -> Response:
-    token = bearer_token(request.headers.get(HEADER_AUTHORIZATION, ""))  # before the body
-    chunks, size = [], 0
-    async for chunk in request.stream():  # never hold more than MAX_BODY in memory
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
-        chunks.append(chunk)
-    encoding = request.headers.get("content-encoding", "").lower()
-    # the rest in one worker thread: the token's check, the body's parse, the database
-    return await run_in_threadpool(_answer, state, token, b"".join(chunks), encoding)
-
-
-def _answer(state: ServerState, token: str, raw: bytes, encoding: str) -> Response:
-    if state.engine.dialect.name == "sqlite":  # a write transaction locks: only if it writes
-        caller = caller_of(state, token)  # before the body is decompressed or parsed
-        answer = sync_once(Sessions(state), caller, _parsed(raw, encoding, caller))
-    else:  # one transaction, the token's check included: one connection, one BEGIN
-        with state.transaction() as session:
-            caller = caller_in(session, token)
-            answer = sync_once(Sessions(state, session), caller, _parsed(raw, encoding, caller))
-    # serialized here, once: FastAPI would validate the answer again against the model
-    return Response(answer.model_dump_json(), media_type=JSON)
-
-
-def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
-    data = _decode(raw, encoding)
-    try:
-        body = SyncRequest.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
-    if str(body.device_id) != caller.device.device_id:
-        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
-    return body

@@ -1,11 +1,12 @@
-"""A participant's authoritative standing, built from the server's rows."""
+"""A participant's authoritative standing, built from the server's rows; their progress row
+(``lock_participant``) and change log (``append_change``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +24,10 @@ from latsar_desktop.domain.protocol import (
     Rules,
     Standing,
 )
-from latsar_server.content import package_version
+from latsar_server import clock
+from latsar_server.courses.packages import package_version
 from latsar_server.database import insert_if_absent
-from latsar_server.grading import day_bounds
+from latsar_server.sync.grading import day_bounds
 from latsar_server.tables import (
     ActivityState,
     Attempt,
@@ -33,14 +35,14 @@ from latsar_server.tables import (
     Device,
     PackageVersion,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 
 _PV = PackageVersion.__table__  # type: ignore[attr-defined]
 _ACT = ActivityState.__table__  # type: ignore[attr-defined]
 _ATT = Attempt.__table__  # type: ignore[attr-defined]
 _DEV = Device.__table__  # type: ignore[attr-defined]
-_PST = ParticipantState.__table__  # type: ignore[attr-defined]
+_PST = ParticipantProgress.__table__  # type: ignore[attr-defined]
 _PAR = Participant.__table__  # type: ignore[attr-defined]
 
 # The sync path's reads, built once (Core, bound parameters): building a statement costs
@@ -124,16 +126,16 @@ def parsed_package(
     return package
 
 
-def lock_state(session: Session, participant_id: int) -> ParticipantState:
-    """The participant's state row, locked until the transaction ends (FOR UPDATE).
+def lock_participant(session: Session, participant_id: int) -> ParticipantProgress:
+    """Lock the participant until the transaction ends: their progress row, FOR UPDATE.
 
     Every sync of one participant serializes here, so attempt numbers and change cursors
     never collide, whichever worker or device sends them. The row is inserted first only
     when it is missing (two transactions that both find it missing do not both insert it).
     """
     query = (
-        select(ParticipantState)
-        .where(ParticipantState.participant_id == participant_id)
+        select(ParticipantProgress)
+        .where(ParticipantProgress.participant_id == participant_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -147,7 +149,7 @@ def lock_state(session: Session, participant_id: int) -> ParticipantState:
         )
         insert_if_absent(
             session,
-            ParticipantState,
+            ParticipantProgress,
             "participant_id",
             participant_id=participant_id,
             registered_devices=registered,
@@ -206,7 +208,7 @@ def _pending(graded: list[Any], waiting: list[Any], rules: Rules, now: datetime)
 def build_standing(
     session: Session,
     participant_id: int,
-    state: ParticipantState,
+    state: ParticipantProgress,
     rules: Rules,
     now: datetime | None = None,
     devices: int | None = None,
@@ -216,14 +218,14 @@ def build_standing(
     activities, the attempts and (unless ``devices`` gives it) the registered devices."""
     activities = session.execute(ACTIVITY_SCORES, {"participant": participant_id}).all()
     graded, waiting = attempt_rows(session, participant_id)
-    moment = datetime.now(UTC) if now is None else now
+    moment = clock.now() if now is None else now
     if devices is None:
         devices = _devices(session, participant_id)
     return standing_of(state, activities, graded, waiting, devices, rules, moment)
 
 
 def standing_of(
-    state: ParticipantState,
+    state: ParticipantProgress,
     activities: Iterable[tuple[str, Decimal | None]],
     graded: list[Any],
     waiting: list[Any],
@@ -257,7 +259,7 @@ def read_standing(
     """The standing for a sync's answer: the state row and the device count in one query,
     then the activities and the attempts (no progress: the device computes its own)."""
     row = session.execute(_STATE_AND_DEVICES, {"participant": participant_id}).one()
-    state = ParticipantState(
+    state = ParticipantProgress(
         participant_id=participant_id,
         welcome_watched=bool(row[0]),
         passed_at=row[1],
@@ -276,7 +278,7 @@ class View:
 def current_view(
     session: Session,
     participant: Participant,
-    state: ParticipantState,
+    state: ParticipantProgress,
     now: datetime | None = None,
 ) -> View:
     """The participant's package, standing and progress as of ``now`` (default: the clock)."""
@@ -288,15 +290,17 @@ def current_view(
     return View(package, standing, progress(package, standing))
 
 
-def _next_change(state: ParticipantState, change: dict[str, object]) -> Change:
+def _next_change(state: ParticipantProgress, change: dict[str, object]) -> Change:
     state.last_cursor += 1
     typed: Change = CHANGE.validate_python(
-        {**change, "cursor": state.last_cursor, "at": datetime.now(UTC)}
+        {**change, "cursor": state.last_cursor, "at": clock.now()}
     )
     return typed
 
 
-def append_change(session: Session, state: ParticipantState, change: dict[str, object]) -> Change:
+def append_change(
+    session: Session, state: ParticipantProgress, change: dict[str, object]
+) -> Change:
     """Log a change for the participant at the next cursor (the state row must be locked)."""
     typed = _next_change(state, change)
     session.add(
@@ -312,7 +316,7 @@ def append_change(session: Session, state: ParticipantState, change: dict[str, o
 
 
 def record_passing(
-    session: Session, participant: Participant, state: ParticipantState, now: datetime
+    session: Session, participant: Participant, state: ParticipantProgress, now: datetime
 ) -> None:
     """Set ``passed_at`` and log ``passed`` if the participant passes now and had not yet
     (the state row must be locked): after an event, and after the daily job's grading."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
+from latsar_server import clock
 from latsar_server.database import transaction
 from latsar_server.tables import SigningKey
 
@@ -26,7 +26,7 @@ def public_key_b64(private: Ed25519PrivateKey) -> str:
 
 def keygen(engine: Engine, key_dir: Path, *, activate: bool = True) -> SigningKey:
     """Make a key, write its private half (mode 0600) and register its public half."""
-    now = datetime.now(UTC)
+    now = clock.now()
     key_id = f"k{now:%Y%m%d}-{secrets.token_hex(3)}"
     private = Ed25519PrivateKey.generate()
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,4 +1,4 @@
-"""Issuing, revoking and verifying certificates.
+"""Issuing and revoking certificates (the verification page is ``verification.py``).
 
 ``issue_certificates(now)`` is the daily job: every participant whose ``passed_at`` plus
 the course's delay (``domain.progress.certificate_delay``: the package's days, or its
@@ -30,23 +30,21 @@ from latsar_desktop.domain.progress import certificate_delay
 from latsar_desktop.domain.protocol import (
     CertificateRecord,
     SignedCertificate,
-    VerifyAnswer,
-    VerifyStatus,
 )
 from latsar_desktop.domain.scoring import predicate_for
 from latsar_desktop.i18n import text
-from latsar_server.content import latest_package
+from latsar_server.certificates.keys import active_key
+from latsar_server.courses.packages import latest_package
 from latsar_server.database import insert_if_absent, transaction
-from latsar_server.grading import count_waiting
-from latsar_server.keys import active_key
 from latsar_server.settings import Settings
-from latsar_server.standing import append_change, current_view, lock_state
+from latsar_server.sync.grading import count_waiting
+from latsar_server.sync.standing import append_change, current_view, lock_participant
 from latsar_server.tables import (
     Certificate,
     CertificateCounter,
     EventRow,
     Participant,
-    ParticipantState,
+    ParticipantProgress,
 )
 
 # Crockford's base32 without I, L, O, U: nothing to misread when typed from paper.
@@ -73,10 +71,6 @@ def sign_record(private: Ed25519PrivateKey, fields: Mapping[str, object]) -> Sig
     )
 
 
-def mask_nip(nip: str) -> str:
-    return nip[:4] + "*" * (len(nip) - 7) + nip[-3:]
-
-
 def _next_serial(session: Session, year: int) -> int:
     # the year's row exists before it is locked: the first certificate of a year, numbered
     # by two issuance runs at once, must not be inserted twice
@@ -97,10 +91,10 @@ def due_participants(engine: Engine, now: datetime) -> list[int]:
     """Participants who passed and have no certificate yet, whose delay has run out."""
     with transaction(engine) as session:
         rows = session.exec(
-            select(ParticipantState, Participant)
-            .join(Participant, col(Participant.id) == col(ParticipantState.participant_id))
-            .where(col(ParticipantState.passed_at).is_not(None))
-            .where(col(ParticipantState.certificate_issued_at).is_(None))
+            select(ParticipantProgress, Participant)
+            .join(Participant, col(Participant.id) == col(ParticipantProgress.participant_id))
+            .where(col(ParticipantProgress.passed_at).is_not(None))
+            .where(col(ParticipantProgress.certificate_issued_at).is_(None))
         ).all()
         due = []
         for state, participant in rows:
@@ -123,7 +117,7 @@ def issue_certificates(engine: Engine, settings: Settings, now: datetime) -> lis
     issued = []
     for participant_id in due_participants(engine, now):
         with transaction(engine) as session:
-            state = lock_state(session, participant_id)
+            state = lock_participant(session, participant_id)
             if state.certificate_issued_at is not None or state.passed_at is None:
                 continue  # another run got here first
             if count_waiting(session, participant_id):
@@ -181,7 +175,7 @@ def revoke_certificate(engine: Engine, number: str, now: datetime) -> bool:
         certificate = session.get(Certificate, number)
         if certificate is None:
             return False
-        state = lock_state(session, certificate.participant_id)
+        state = lock_participant(session, certificate.participant_id)
         if certificate.revoked_at is None:
             certificate.revoked_at = now
             session.add(certificate)
@@ -189,21 +183,3 @@ def revoke_certificate(engine: Engine, number: str, now: datetime) -> bool:
                 session, state, {"type": "certificate.revoked", "certificate_number": number}
             )
     return True
-
-
-def verify_code(session: Session, code: str) -> VerifyAnswer:
-    certificate = session.exec(
-        select(Certificate).where(Certificate.verification_code == code.strip().upper())
-    ).first()
-    if certificate is None:
-        return VerifyAnswer(status=VerifyStatus.UNKNOWN)
-    record = SignedCertificate.model_validate_json(certificate.body).record
-    return VerifyAnswer(
-        status=VerifyStatus.REVOKED if certificate.revoked_at else VerifyStatus.GENUINE,
-        certificate_number=record.certificate_number,
-        name=record.name,
-        nip_masked=mask_nip(record.nip),
-        course_title=record.course_title,
-        issued_on=record.issued_on,
-        revoked_at=certificate.revoked_at,
-    )

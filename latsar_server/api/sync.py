@@ -1,0 +1,111 @@
+"""``POST /api/v1/sync``: the body streamed (at most ``MAX_BODY`` once decompressed, gzip
+or deflate), then, in one worker thread, the token checked, the body parsed and checked
+against the caller's device, and ``latsar_server.sync.events.sync_once`` run."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from latsar_desktop.domain.messages import Code, msg
+from latsar_desktop.domain.protocol import HEADER_AUTHORIZATION, SyncRequest, SyncResponse
+from latsar_server.accounts.tokens import Caller, caller_in, caller_of
+from latsar_server.api.dependencies import RuntimeDep, bearer_token
+from latsar_server.errors import API_ERRORS, ApiError, error_responses
+from latsar_server.runtime import ServerRuntime
+from latsar_server.sync.events import Sessions, sync_once
+
+PATH = "/api/v1/sync"  # streams its body itself, up to MAX_BODY (BodyLimit lets it)
+router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
+MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
+JSON = "application/json"
+
+
+def _decode(raw: bytes, encoding: str) -> bytes:
+    if encoding not in ("gzip", "deflate"):
+        return raw
+    decoder = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15)
+    try:
+        data = decoder.decompress(raw, MAX_BODY + 1)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise ApiError(400, msg(Code.REQUEST_MALFORMED, where="body", problem=str(exc))) from exc
+    if len(data) > MAX_BODY or decoder.unconsumed_tail:
+        raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+    return data
+
+
+SYNC_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncRequest"}}},
+    }
+}
+
+
+@router.post(
+    "/sync",
+    response_model=SyncResponse,
+    responses=error_responses(409, 413, 422),
+    openapi_extra=SYNC_BODY,
+)
+async def sync(request: Request, runtime: RuntimeDep) -> Response:
+    token = bearer_token(request.headers.get(HEADER_AUTHORIZATION, ""))  # before the body
+    chunks, size = [], 0
+    async for chunk in request.stream():  # never hold more than MAX_BODY in memory
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
+        chunks.append(chunk)
+    encoding = request.headers.get("content-encoding", "").lower()
+    # the rest in one worker thread: the token's check, the body's parse, the database
+    return await run_in_threadpool(_answer, runtime, token, b"".join(chunks), encoding)
+
+
+def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Response:
+    if runtime.engine.dialect.name == "sqlite":  # a write transaction locks: only if it writes
+        caller = caller_of(runtime, token)  # before the body is decompressed or parsed
+        answer = sync_once(Sessions(runtime), caller, _parsed(raw, encoding, caller))
+    else:  # one transaction, the token's check included: one connection, one BEGIN
+        with runtime.transaction() as session:
+            caller = caller_in(session, token)
+            answer = sync_once(Sessions(runtime, session), caller, _parsed(raw, encoding, caller))
+    # serialized here, once: FastAPI would validate the answer again against the model
+    return Response(answer.model_dump_json(), media_type=JSON)
+
+
+def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
+    data = _decode(raw, encoding)
+    try:
+        body = SyncRequest.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(422, msg(Code.REQUEST_MALFORMED, where=where, problem=first["msg"])) from exc
+    if str(body.device_id) != caller.device.device_id:
+        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
+    return body
+
+
+def document_sync_body(app: FastAPI) -> None:
+    """Add the sync request body to ``app``'s OpenAPI document: ``sync`` reads it by hand
+    (for gzip), so FastAPI does not see it."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The generated document, plus the sync request body (read by hand for gzip)."""
+        if app.openapi_schema is None:
+            document = default_openapi()
+            extra = SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in extra.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas["SyncRequest"] = extra
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
