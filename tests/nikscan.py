@@ -17,11 +17,13 @@ written in:
 from __future__ import annotations
 
 import base64
+import json
 import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 
 def _base64_inside(data: bytes, offset: int, urlsafe: bool) -> bytes:
@@ -105,3 +107,15 @@ def log_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     assert any(p.stat().st_size > 0 for p in files), f"no log records under {folder}"
     return files
+
+
+def password_forms(user: str, password: str) -> dict[str, bytes]:
+    """A password as it could be written: as typed, as UTF-16, in JSON, percent-encoded (a
+    proxy URL's userinfo), as a Basic header's base64."""
+    return {
+        "utf-8": password.encode(),
+        "utf-16": password.encode("utf-16-le"),
+        "json": json.dumps(password).encode(),
+        "percent": quote(password, safe="").encode(),
+        "basic": base64.b64encode(f"{user}:{password}".encode()),
+    }

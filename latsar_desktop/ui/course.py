@@ -79,7 +79,7 @@ from latsar_desktop.ui.downloads import SwapSlot, left_aligned
 from latsar_desktop.ui.style import set_role
 from latsar_desktop.ui.tasks import CoalescedRead, Task, TaskRunner, session_read
 from latsar_desktop.ui.texts import say, size_text, tr
-from latsar_desktop.ui.widgets import Button, documents_folder, label
+from latsar_desktop.ui.widgets import Button, documents_folder, label, open_in_place
 
 if TYPE_CHECKING:
     from latsar_desktop.ui.activity import PracticeQuiz, ReflectionEditor
@@ -617,8 +617,6 @@ class CoursePage(QWidget):
     def _show_result(self, title: str, text: str, refused: tuple[str, ...], warn: bool) -> None:
         """The result of a copy (or a failure of the top row's work): a small dialog,
         open (not exec), found by tests as ``result_dialog``."""
-        if self.result_dialog is not None:
-            self.result_dialog.close()
         dialog = QMessageBox(self)
         dialog.setIcon(QMessageBox.Icon.Warning if warn else QMessageBox.Icon.Information)
         dialog.setWindowTitle(title)
@@ -626,15 +624,11 @@ class CoursePage(QWidget):
         if refused:
             dialog.setInformativeText("\n".join((tr(Label.COURSE_REFUSED_HEAD), *refused)))
         dialog.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.result_dialog = open_in_place(self.result_dialog, dialog, self._forget_result)
 
-        def closed() -> None:
-            if self.result_dialog is dialog:
-                self.result_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(lambda _result: closed())
-        self.result_dialog = dialog
-        dialog.open()
+    def _forget_result(self, dialog: QMessageBox) -> None:
+        if self.result_dialog is dialog:
+            self.result_dialog = None
 
     # ------------------------------------------------------------------ an activity
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from latsar_desktop.i18n.labels import Label
 from latsar_desktop.ui.tasks import TaskRunner
 from latsar_desktop.ui.texts import tr
+from latsar_desktop.ui.widgets import open_in_place
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +122,14 @@ class ReportAction(QObject):
         self._tell(QMessageBox.Icon.Warning, tr(Label.HELP_REPORT_FAILED, reason=reason))
 
     def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
-        if self.result_dialog is not None:
-            self.result_dialog.close()
         dialog = QMessageBox(self.window)
         dialog.setIcon(icon)
         dialog.setWindowTitle(tr(Label.APP_TITLE_ON, screen=tr(Label.HELP_REPORT_TITLE)))
         dialog.setText(text)
         dialog.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         dialog.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.result_dialog = open_in_place(self.result_dialog, dialog, self._forget_result)
 
-        def closed() -> None:
-            if self.result_dialog is dialog:
-                self.result_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(lambda _result: closed())
-        self.result_dialog = dialog
-        dialog.open()
+    def _forget_result(self, dialog: QMessageBox) -> None:
+        if self.result_dialog is dialog:
+            self.result_dialog = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -161,3 +163,21 @@ def documents_folder() -> Path:
     if documents.is_dir():
         return documents
     return Path(QStandardPaths.writableLocation(locations.HomeLocation))
+
+
+def open_in_place(
+    previous: QMessageBox | None, dialog: QMessageBox, forget: Callable[[QMessageBox], None]
+) -> QMessageBox:
+    """Open ``dialog`` (never ``exec()``) in place of ``previous``, which is closed: the one
+    result message a screen keeps (as ``result_dialog``, for tests). When it closes,
+    ``forget(dialog)`` runs and it is deleted. Returns ``dialog``."""
+    if previous is not None:
+        previous.close()
+
+    def closed() -> None:
+        forget(dialog)
+        dialog.deleteLater()
+
+    dialog.finished.connect(lambda _result: closed())
+    dialog.open()
+    return dialog

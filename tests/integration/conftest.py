@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.machine import MachineStore
 from latsar_server.settings import Settings
@@ -86,3 +88,16 @@ def budi(
     session = sign_in(machine, sqlite_demo.url, demo_people()[0])
     sessions.append(session)
     return session
+
+
+@pytest.fixture
+def debug_logs(tmp_path: Path) -> Iterator[Path]:
+    """The app's log file, as the app sets it up but at DEBUG (every library's records
+    too), in tmp_path/"logs"."""
+    root = logging.getLogger()
+    level = root.level
+    folder = tmp_path / "logs"
+    setup_logging(folder, logging.DEBUG)
+    yield folder
+    stop_logging()
+    root.setLevel(level)

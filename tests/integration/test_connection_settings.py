@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import base64
 import http.client
-import json
-import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
@@ -29,7 +27,6 @@ import pytest
 from latsar_desktop.domain.messages import Code
 from latsar_desktop.domain.protocol import ActivityKind
 from latsar_desktop.i18n import translate
-from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession, SessionError, SessionSyncReport
 from latsar_desktop.session.connection import check_connection
 from latsar_desktop.store.credentials import (
@@ -50,7 +47,7 @@ from tests.integration.serverkit import (
     sign_in,
     sqlite_settings,
 )
-from tests.nikscan import client_files, log_files
+from tests.nikscan import client_files, log_files, password_forms
 from tests.servers import RunningServer, running_server, wait_until
 
 PEOPLE = demo_people()
@@ -370,29 +367,9 @@ class AuthProxy:
         self._thread.join(10)
 
 
-@pytest.fixture
-def debug_logs(tmp_path: Path) -> Iterator[Path]:
-    """The app's log file at DEBUG (every library's records too), in tmp_path/"logs"."""
-    root = logging.getLogger()
-    level = root.level
-    folder = tmp_path / "logs"
-    setup_logging(folder, logging.DEBUG)
-    yield folder
-    stop_logging()
-    root.setLevel(level)
-
-
 def secret_forms(user: str, password: str) -> dict[str, bytes]:
-    """The password as it could be written: as typed, in JSON, percent-encoded (a proxy
-    URL's userinfo), as the Basic header's base64, and its ASCII start alone."""
-    return {
-        "utf-8": password.encode(),
-        "utf-16": password.encode("utf-16-le"),
-        "json": json.dumps(password).encode(),
-        "percent": quote(password, safe="").encode(),
-        "basic": base64.b64encode(f"{user}:{password}".encode()),
-        "ascii start": password.encode()[:8],
-    }
+    """The password in every form ``password_forms`` knows, and its ASCII start alone."""
+    return {**password_forms(user, password), "ascii start": password.encode()[:8]}
 
 
 def test_the_proxy_gets_the_profiles_credentials_sealed_and_a_wrong_password_is_told(

@@ -14,27 +14,23 @@ settings, the log's lines), and the databases were only read.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
 import sqlite3
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from latsar_desktop import __version__, diagnostics
 from latsar_desktop.domain.protocol import EventType
-from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession
 from latsar_desktop.store.credentials import check_nik, open_tokens
 from latsar_desktop.store.machine import MachineStore
 from tests.integration.serverkit import demo_people, sign_in
-from tests.nikscan import find_forms
+from tests.nikscan import find_forms, password_forms
 from tests.recipes import REFLECTION_TEXT, play_recipe, take_attempt
 from tests.servers import RunningServer, free_port
 
@@ -42,30 +38,6 @@ BUDI = demo_people()[0]
 PROXY_USER, PROXY_PASSWORD = "budi.kantor", "Rahasia:50% @Ü"
 ENV_PROXY_PASSWORD = "EnvSandi-8841"
 OWN_REFLECTION = "Refleksi pribadi: saya ingin melayani warga Sukamaju dengan jujur dan cepat."
-
-
-@pytest.fixture
-def debug_logs(tmp_path: Path) -> Iterator[Path]:
-    """The app's log file at DEBUG (every library's records too), in tmp_path/"logs"."""
-    root = logging.getLogger()
-    level = root.level
-    folder = tmp_path / "logs"
-    setup_logging(folder, logging.DEBUG)
-    yield folder
-    stop_logging()
-    root.setLevel(level)
-
-
-def password_forms(user: str, password: str) -> dict[str, bytes]:
-    """A password as it could be written: as typed, in JSON, percent-encoded (a URL's
-    userinfo), as a Basic header's base64, as UTF-16."""
-    return {
-        "utf-8": password.encode(),
-        "utf-16": password.encode("utf-16-le"),
-        "json": json.dumps(password).encode(),
-        "percent": quote(password, safe="").encode(),
-        "basic": base64.b64encode(f"{user}:{password}".encode()),
-    }
 
 
 def answer_forms(db: Path) -> dict[str, bytes]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import mmap
 import os
 import queue
@@ -44,7 +43,6 @@ from sqlmodel import col
 from latsar_desktop.certificate.render import verify_pdf
 from latsar_desktop.domain.messages import Code, DomainError, msg
 from latsar_desktop.i18n import translate
-from latsar_desktop.logs import setup_logging, stop_logging
 from latsar_desktop.session import ParticipantSession, SessionError, SessionOptions
 from latsar_desktop.session.evaluation import CHECKPOINT_SECONDS, AttemptRun
 from latsar_desktop.store.credentials import CredentialsUnreadable, check_nik, open_tokens
@@ -111,18 +109,6 @@ def proxy(demo_server: RunningServer) -> Iterator[FaultProxy]:
 
 def codes(error: SessionError) -> list[Code]:
     return [m.code for m in error.messages]
-
-
-@pytest.fixture
-def debug_logs(tmp_path: Path) -> Iterator[Path]:
-    """The app's log file, as the app sets it up but at DEBUG, in tmp_path/"logs"."""
-    root = logging.getLogger()
-    level = root.level
-    folder = tmp_path / "logs"
-    setup_logging(folder, logging.DEBUG)
-    yield folder
-    stop_logging()
-    root.setLevel(level)
 
 
 def assert_no_nik(machine: MachineStore, logs: Path | None = None) -> None:
