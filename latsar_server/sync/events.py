@@ -182,6 +182,7 @@ class Batch:
     session: Session
     participant: Participant
     state: ParticipantProgress
+    newest_package: CoursePackage | None  # the course's, read with the lock (None: none yet)
     device_id: str
     moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
@@ -198,8 +199,6 @@ class Batch:
     better_scores: dict[str, Decimal | None] = field(default_factory=dict)
     learning_changed: bool = False
     _learning: Progress | None = None
-    _latest: CoursePackage | None = None
-    _latest_loaded: bool = False
     _activities: dict[int, dict[str, Activity]] = field(default_factory=dict)
     _best: Decimal | None = None
     _best_loaded: bool = False
@@ -239,11 +238,8 @@ class Batch:
         return index.get(activity_id)
 
     def newest(self) -> CoursePackage | None:
-        """The course's newest package (None: the course has none), read once."""
-        if not self._latest_loaded:
-            self._latest = course_package(self.session, self.participant.course_id)
-            self._latest_loaded = True
-        return self._latest
+        """The course's newest package (None: the course has none), read with the lock."""
+        return self.newest_package
 
     def latest(self) -> CoursePackage:
         """The course's newest package: its rules decide unlocking and passing."""
@@ -642,12 +638,13 @@ def _start(
     session: Session,
     participant: Participant,
     locked: ParticipantProgress,
+    newest: CoursePackage | None,
     device_id: str,
     todo: list[EventEnvelope],
 ) -> Batch:
     """Read, once, what processing ``todo`` needs."""
     assert participant.id is not None
-    batch = Batch(session, participant, locked, device_id, now())
+    batch = Batch(session, participant, locked, newest, device_id, now())
     ids = [str(e.id) for e in todo]
     rows = session.execute(_ACTIVITIES_AND_KNOWN_IDS, {"participant": participant.id, "ids": ids})
     for key, best, is_event in rows:
@@ -747,8 +744,7 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
-    batch = _start(session, participant, locked, device_id, todo)
-    batch._latest, batch._latest_loaded = newest, True
+    batch = _start(session, participant, locked, newest, device_id, todo)
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)
