@@ -148,8 +148,12 @@ QScrollBar::handle:vertical {{ background: {BORDER}; border-radius: 4px; min-hei
 QScrollBar::handle:vertical:hover {{ background: #AEB8C6; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
-QMenuBar {{ background: white; border-bottom: 1px solid {BORDER}; }}
-QMenuBar::item:selected {{ background: {ACCENT_SOFT}; }}
+QMenuBar {{ background: white; border-bottom: 1px solid {BORDER}; padding: 2px 12px; }}
+QMenuBar::item {{ padding: 3px 10px; border-radius: 4px; color: {MUTED}; }}
+QMenuBar::item:selected {{ background: {ACCENT_SOFT}; color: {TEXT}; }}
+QMenu {{ background: white; border: 1px solid {BORDER}; padding: 4px; }}
+QMenu::item {{ padding: 6px 24px 6px 12px; border-radius: 4px; }}
+QMenu::item:selected {{ background: {ACCENT_SOFT}; color: {TEXT}; }}
 /* ui/notifications.py: the header's bell, its badge and its popup list */
 QPushButton[role="bell"] {{
     border: 2px solid transparent; border-radius: 6px; background: transparent; padding: 0px;
