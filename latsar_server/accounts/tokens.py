@@ -80,24 +80,19 @@ def issue_tokens(
     access_expires = moment + timedelta(hours=settings.access_token_hours)
     refresh_expires = moment + timedelta(days=settings.refresh_token_days)
     assert device.id is not None
-    session.add(
-        Token(
-            hash=token_hash(access),
-            kind="access",
-            device_pk=device.id,
-            family=family,
-            expires_at=access_expires,
+    for kind, token, expires in (
+        ("access", access, access_expires),
+        ("refresh", refresh, refresh_expires),
+    ):
+        session.add(
+            Token(
+                hash=token_hash(token),
+                kind=kind,
+                device_pk=device.id,
+                family=family,
+                expires_at=expires,
+            )
         )
-    )
-    session.add(
-        Token(
-            hash=token_hash(refresh),
-            kind="refresh",
-            device_pk=device.id,
-            family=family,
-            expires_at=refresh_expires,
-        )
-    )
     return Tokens(
         access_token=access,
         access_expires_at=access_expires,

@@ -215,7 +215,7 @@ class Batch:
 
     def package(self, version: int) -> CoursePackage:
         if version not in self.packages:
-            newest = self.newest()  # most events name it: no second read then
+            newest = self.newest_package  # most events name it: no second read then
             if newest is not None and newest.version == version:
                 self.packages[version] = newest
             else:
@@ -237,13 +237,9 @@ class Batch:
             self._activities[version] = index
         return index.get(activity_id)
 
-    def newest(self) -> CoursePackage | None:
-        """The course's newest package (None: the course has none), read with the lock."""
-        return self.newest_package
-
     def latest(self) -> CoursePackage:
         """The course's newest package: its rules decide unlocking and passing."""
-        package = self.newest()
+        package = self.newest_package
         if package is None:
             raise LookupError(f"course {self.participant.course_id} has no package")
         return package
@@ -759,7 +755,7 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     else:
         session.flush()  # a change logged through the ORM (passing)
         changes, cursor, more = _page(session, participant.id, body.cursor, size)
-    package = batch.newest()
+    package = batch.newest_package
     if package is not None:
         moment = now()
         graded, waiting = (
