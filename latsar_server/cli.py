@@ -45,6 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from latsar_server.database import migrate
+    from latsar_server.serving import HTTP_PROTOCOL
 
     settings = _settings(args)
     migrate(settings.database_url)
@@ -55,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        http=HTTP_PROTOCOL,
         proxy_headers=True,
         log_level="warning",
     )

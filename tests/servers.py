@@ -30,6 +30,7 @@ import uvicorn
 
 from latsar_server.app import create_app
 from latsar_server.database import make_engine, migrate
+from latsar_server.serving import HTTP_PROTOCOL
 from latsar_server.settings import Settings
 
 T = TypeVar("T")
@@ -182,7 +183,9 @@ def running_server(settings: Settings, port: int = 0) -> Iterator[RunningServer]
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, http=HTTP_PROTOCOL, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
     )
