@@ -598,8 +598,18 @@ def journal_attempts(store: Any, count: int, package_path: Path = DEMO_PACKAGE) 
             )
 
 
+@pytest.fixture
+def server_of_small_parts(database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+    """A server that processes at most 200 events per sync request (500 by default)."""
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path / "server-data", sync_max_events=200
+    )
+    with running_server(settings) as running:
+        yield running
+
+
 def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
-    server: RunningServer, tmp_path: Path
+    server_of_small_parts: RunningServer, tmp_path: Path
 ) -> None:
     """The client pushes 1,000+ events in one run; the server processes at most
     ``sync_max_events`` of them per request and acks that part, the client goes on from
@@ -610,6 +620,7 @@ def test_a_thousand_attempts_are_acked_in_parts_while_a_sign_in_goes_through(
     from latsar_desktop.sync.api import ApiClient
     from latsar_desktop.sync.engine import SyncEngine
 
+    server = server_of_small_parts
     load_demo(server, VARIANT)
     store = offline_store(tmp_path, VARIANT)
     play(store, UNLOCKED)
