@@ -13,8 +13,9 @@ and timed.
 Runs ``latsar-server serve`` with 1 and 2 workers, on SQLite and on PostgreSQL (a
 throwaway cluster, as the tests make), each on a fresh database. Baseline, measured in
 the same run against the same server: as many ``GET /health`` requests at the same
-concurrency. Set-up (participants, devices, tokens) is written straight into the
-database: signing in a thousand people would measure scrypt, not sync.
+concurrency. Set-up (participants, devices, tokens, and the state row and change a
+sign-in leaves) is written straight into the database: signing in a thousand people
+would measure scrypt, not sync.
 
     .venv/bin/python bench/server_sync.py [--participants 40] [--concurrency 16]
         [--batch-size 20] [--workers 1,2] [--databases sqlite,postgresql]
@@ -56,7 +57,9 @@ from latsar_desktop.domain.protocol import (
     ActivityCompleted,
     ActivityCompletedEvent,
     ActivityKind,
+    ChangeType,
     CoursePackage,
+    DevicesChangedChange,
     EventEnvelope,
     JournalEvent,
     PracticeGraded,
@@ -69,7 +72,14 @@ from latsar_server.accounts.passwords import hash_nik
 from latsar_server.accounts.tokens import new_token, token_hash
 from latsar_server.courses.imports import import_course
 from latsar_server.database import make_engine, migrate
-from latsar_server.tables import Device, EventRow, Participant, Token
+from latsar_server.tables import (
+    ChangeRow,
+    Device,
+    EventRow,
+    Participant,
+    ParticipantProgress,
+    Token,
+)
 from tests.integration.serverkit import DEMO_PACKAGE, HEADERS
 from tests.preload import analyze, preload
 from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
@@ -190,6 +200,29 @@ def populate(url: str, data_dir: Path, count: int, batch_size: int) -> list[Work
                     "expires_at": now + timedelta(hours=8),
                 }
                 for i, t in enumerate(tokens)
+            ],
+        )
+        # what signing in leaves besides the device (accounts.devices.devices_changed):
+        # the state row, and the change that tells the devices how many are registered
+        connection.execute(
+            insert(ParticipantProgress),
+            [
+                {"participant_id": i + 1, "registered_devices": 1, "last_cursor": 1}
+                for i in range(count)
+            ],
+        )
+        connection.execute(
+            insert(ChangeRow),
+            [
+                {
+                    "participant_id": i + 1,
+                    "cursor": 1,
+                    "type": ChangeType.DEVICES_CHANGED.value,
+                    "body": DevicesChangedChange(
+                        cursor=1, at=now, registered_devices=1
+                    ).model_dump_json(),
+                }
+                for i in range(count)
             ],
         )
     engine.dispose()

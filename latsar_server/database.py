@@ -46,17 +46,12 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.execute(insert(table), rows)
         return
     columns = tuple(rows[0])
-    converters = [_converter(table, name, connection) for name in columns]
+    converters = [(name, _converter(table, name, connection)) for name in columns]
     raw = connection.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(_COPY.format(table.name, ", ".join(columns))) as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    value if convert is None else convert(value)
-                    for value, convert in zip((row[c] for c in columns), converters, strict=True)
-                ]
-            )
+            copy.write_row([row[n] if conv is None else conv(row[n]) for n, conv in converters])
 
 
 _COPY = "COPY {} ({}) FROM STDIN"

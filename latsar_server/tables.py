@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     Column,
@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import configure_mappers, registry
 from sqlmodel import Field, SQLModel
 
 
@@ -65,6 +65,17 @@ def utc_column(nullable: bool = False) -> Any:
 
 class ServerTable(SQLModel, registry=registry()):
     """Base of the server's tables."""
+
+    @classmethod
+    def from_row(cls, values: dict[str, Any]) -> Self:
+        """An object of this table with ``values`` (column name: value, as read), made as
+        the ORM makes one it loads: no validation, none of the attributes marked changed.
+        Several times cheaper than calling the class (a sync reads its caller this way).
+        Not in a session: to change the row, write it with a statement."""
+        configure_mappers()  # as a first query would (at once when done already)
+        row: Self = cls._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+        row.__dict__.update(values)
+        return row
 
 
 class Course(ServerTable, table=True):

@@ -211,6 +211,12 @@ _DEVICE_COLUMNS = tuple(_DEVICE.columns)
 _PARTICIPANT_COLUMNS = tuple(_PARTICIPANT.columns)
 
 
+_DEVICE_NAMES = tuple(c.key for c in _DEVICE_COLUMNS)
+
+
+_PARTICIPANT_NAMES = tuple(c.key for c in _PARTICIPANT_COLUMNS)
+
+
 # The access token's state with its device and participant: one read by the token's
 # primary key, joined by primary keys (Core columns, no ORM objects), built once.
 _CALLER = (
@@ -246,7 +252,7 @@ def caller_in(session: Session, token: str) -> Caller:
     if row is None or row[0] != "access":
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     split = 3 + len(_DEVICE_COLUMNS)
-    device = Device(**{c.name: v for c, v in zip(_DEVICE_COLUMNS, row[3:split], strict=True)})
+    device = Device.from_row(dict(zip(_DEVICE_NAMES, row[3:split], strict=True)))
     # before the token's own state: revoking a device revokes its tokens too, and its
     # holder is told the device was revoked, not that it should sign in again
     if device.revoked_at is not None:
@@ -255,7 +261,5 @@ def caller_in(session: Session, token: str) -> Caller:
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     if row[2] <= now():
         raise ApiError(401, msg(Code.AUTH_TOKEN_EXPIRED))
-    participant = Participant(
-        **{c.name: v for c, v in zip(_PARTICIPANT_COLUMNS, row[split:], strict=True)}
-    )
+    participant = Participant.from_row(dict(zip(_PARTICIPANT_NAMES, row[split:], strict=True)))
     return Caller(participant, device)

@@ -33,11 +33,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import to_json
-from sqlalchemy import bindparam, func, literal_column, null, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.grading import attempt_problem, grade, grade_attempt, unknown_questions
@@ -78,13 +91,17 @@ from latsar_server.settings import Settings
 from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.sync.standing import (
     NEWEST_PACKAGE,
+    STATE_COLUMNS,
     attempt_rows,
     course_package,
+    held_state,
     lock_participant,
     parsed_package,
     read_standing,
     record_passing,
+    save_state,
     standing_of,
+    state_values,
 )
 from latsar_server.tables import (
     ActivityState,
@@ -100,6 +117,7 @@ EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 DEVICES = Device.__table__  # type: ignore[attr-defined]
 CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
 ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
+STATE = ParticipantProgress.__table__  # type: ignore[attr-defined]
 
 # The statements every request runs, built once (Core, bound parameters): building one
 # costs several times what running it does.
@@ -121,35 +139,47 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
 # device's row as the one before it left it, not as it was when this statement began.
 _NEWEST = NEWEST_PACKAGE.subquery()
 _LOCK = (
-    select(
-        ParticipantProgress,
+    sa_select(
+        *STATE_COLUMNS,
         DEVICES.c.acked_seq,
         # the course's newest package version, for the package's parse kept by this worker
         sa_select(_NEWEST.c.version).scalar_subquery(),
         sa_select(_NEWEST.c.sha256).scalar_subquery(),
     )
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
-    .where(ParticipantProgress.participant_id == bindparam("participant"))
-    .with_for_update(of=[ParticipantProgress, DEVICES])
-    .execution_options(populate_existing=True)
+    .where(STATE.c.participant_id == bindparam("participant"))
+    .with_for_update(of=[STATE, DEVICES])
 )
+_LOCKED = len(STATE_COLUMNS)  # the row's columns, then the acked seq, the newest package
 # The sync's time and the device's new acked seq, in the write already made
 _SYNCED = (
     update(DEVICES)
     .where(DEVICES.c.id == bindparam("device"))
     .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
-# The participant's activities done (id, best score) and which of the request's event ids
-# they sent before (id, NULL, 1): one read
-_ACTIVITIES_AND_KNOWN_IDS = union_all(
-    sa_select(ACTIVITIES.c.activity_id, ACTIVITIES.c.best_score, literal_column("0")).where(
-        ACTIVITIES.c.participant_id == bindparam("participant")
+
+
+def _activities_and_known_ids(ids: ColumnElement[bool]) -> CompoundSelect[Any]:
+    """The participant's activities done (id, best score) and which of the request's event
+    ids (``ids``: the condition on them) they sent before (id, NULL, 1): one read."""
+    return union_all(
+        sa_select(ACTIVITIES.c.activity_id, ACTIVITIES.c.best_score, literal_column("0")).where(
+            ACTIVITIES.c.participant_id == bindparam("participant")
+        ),
+        sa_select(EVENTS.c.event_id, null(), literal_column("1")).where(
+            EVENTS.c.participant_id == bindparam("participant"), ids
+        ),
+    )
+
+
+_ACTIVITIES_AND_KNOWN_IDS = {
+    # one array parameter: the same statement text for any number of ids, so PostgreSQL
+    # prepares it once per connection (an IN list is a new statement for each length)
+    "postgresql": _activities_and_known_ids(
+        EVENTS.c.event_id == any_(bindparam("ids", type_=postgresql.ARRAY(String)))
     ),
-    sa_select(EVENTS.c.event_id, null(), literal_column("1")).where(
-        EVENTS.c.participant_id == bindparam("participant"),
-        EVENTS.c.event_id.in_(bindparam("ids", expanding=True)),
-    ),
-)
+    "sqlite": _activities_and_known_ids(EVENTS.c.event_id.in_(bindparam("ids", expanding=True))),
+}
 _PAGE = (
     sa_select(CHANGES.c.cursor, CHANGES.c.body)
     .where(
@@ -203,15 +233,14 @@ class Batch:
     _best: Decimal | None = None
     _best_loaded: bool = False
     _day: Day | None = None
+    # read once: each event's rows name them
+    participant_id: int = field(init=False)
+    device: uuid.UUID = field(init=False)
 
-    @property
-    def participant_id(self) -> int:
+    def __post_init__(self) -> None:
         assert self.participant.id is not None
-        return self.participant.id
-
-    @property
-    def device(self) -> uuid.UUID:
-        return uuid.UUID(self.device_id)
+        self.participant_id = self.participant.id
+        self.device = uuid.UUID(self.device_id)
 
     def package(self, version: int) -> CoursePackage:
         if version not in self.packages:
@@ -642,7 +671,9 @@ def _start(
     assert participant.id is not None
     batch = Batch(session, participant, locked, newest, device_id, now())
     ids = [str(e.id) for e in todo]
-    rows = session.execute(_ACTIVITIES_AND_KNOWN_IDS, {"participant": participant.id, "ids": ids})
+    connection = session.connection()
+    read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
+    rows = connection.execute(read, {"participant": participant.id, "ids": ids})
     for key, best, is_event in rows:
         if is_event:
             batch.known_event_ids.add(key)
@@ -691,14 +722,15 @@ def _lock(
     with the device's acked seq and the course's newest package: one query."""
     assert participant.id is not None
     params = {"participant": participant.id, "device": device_pk, "course": participant.course_id}
-    row = session.execute(_LOCK, params).first()
-    if row is None:  # the participant's first sync: make the row, then lock it
-        lock_participant(session, participant.id)
-        row = session.execute(_LOCK, params).one()
+    row = session.connection().execute(_LOCK, params).first()
+    if row is None:  # no row yet (a sign-in makes it): make it, then lock it
+        session.expunge(lock_participant(session, participant.id))  # held_state's, below
+        row = session.connection().execute(_LOCK, params).one()
+    acked, version, sha = row[_LOCKED:]
     newest = None
-    if row[2] is not None:
-        newest = parsed_package(session, participant.course_id, int(row[2]), str(row[3]))
-    return row[0], int(row[1]), newest
+    if version is not None:
+        newest = parsed_package(session, participant.course_id, int(version), str(sha))
+    return held_state(row[:_LOCKED]), int(acked), newest
 
 
 @dataclass
@@ -736,6 +768,7 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     assert participant.id is not None
     assert caller.device.id is not None
     locked, acked, newest = _lock(session, participant, caller.device.id)
+    before = state_values(locked)
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
@@ -745,6 +778,7 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     for envelope in todo:
         _process(batch, envelope)
     batch.write()
+    save_state(session, locked, before)
     acked += len(todo)
     session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
     size = settings.sync_page_size

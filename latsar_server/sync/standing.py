@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from latsar_desktop.domain.progress import Progress, course_day, grading_day, progress
@@ -124,6 +125,48 @@ def parsed_package(
             _PACKAGES.clear()
         _PACKAGES[key] = package
     return package
+
+
+STATE_COLUMNS = tuple(_PST.columns)
+"""The state row's columns, in order: ``held_state`` makes the row's object from them."""
+_STATE_NAMES = tuple(c.key for c in STATE_COLUMNS)
+# What a sync changes in the state row (the rest changes elsewhere, under the same lock)
+_SYNC_CHANGES = (
+    "welcome_watched",
+    "attempts_numbered",
+    "attempts_graded",
+    "last_cursor",
+    "passed_at",
+)
+_SAVE_STATE = (
+    update(_PST)
+    .where(_PST.c.participant_id == bindparam("held"))
+    .values({name: bindparam(name) for name in _SYNC_CHANGES})
+)
+
+
+def held_state(values: Sequence[Any]) -> ParticipantProgress:
+    """The state row read (``STATE_COLUMNS``) under its lock, as an object outside the
+    session: a sync changes it in memory and ``save_state`` writes it with one UPDATE,
+    several times cheaper than the ORM's flush of it. A rarer path that adds it to the
+    session (grading waiting attempts, passing) has the ORM write it instead."""
+    state = ParticipantProgress.from_row(dict(zip(_STATE_NAMES, values, strict=True)))
+    make_transient_to_detached(state)  # the row's identity: adding it means UPDATE
+    return state
+
+
+def save_state(session: Session, state: ParticipantProgress, before: tuple[Any, ...]) -> None:
+    """Write what a sync changed in ``state`` (``before``: ``state_values`` under the lock),
+    unless the session holds it (it writes it then)."""
+    now = state_values(state)
+    if now != before and state not in session:
+        values = dict(zip(_SYNC_CHANGES, now, strict=True))
+        session.connection().execute(_SAVE_STATE, {"held": state.participant_id, **values})
+
+
+def state_values(state: ParticipantProgress) -> tuple[Any, ...]:
+    """What a sync may change in ``state``, to tell later whether it did."""
+    return tuple(getattr(state, name) for name in _SYNC_CHANGES)
 
 
 def lock_participant(session: Session, participant_id: int) -> ParticipantProgress:
