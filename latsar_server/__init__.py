@@ -4,6 +4,7 @@ Where things live (each package's ``__init__`` says more):
 
 - ``app.py``: ``create_app(settings)``, the FastAPI application: wiring only.
 - ``cli.py``: ``latsar-server``, the operator's command line.
+- ``serving.py``: how uvicorn serves the API (its HTTP protocol, Nagle off).
 - ``runtime.py``: ``ServerRuntime``, one process's settings and database engine.
 - ``clock.py``: the server's one clock (tests pin it).
 - ``settings.py``, ``database.py``, ``tables.py``, ``migrations/``: configuration, the

@@ -1,6 +1,7 @@
 """``ServerRuntime``: what one server process holds for every request and job, built once
 per process (per uvicorn worker): the settings and the database engine, with the two ways
-in (``transaction()`` to write, ``read()`` to read).
+in (``transaction()`` to write, ``read()`` to read), and the limit on sync requests at work
+at once (``sync_limiter``).
 
 The HTTP layer hands it to a route as ``RuntimeDep`` (``latsar_server.api.dependencies``).
 The clock is :mod:`latsar_server.clock` (one per process too).
@@ -13,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -32,6 +34,12 @@ class ServerRuntime:
     def _reader(self) -> Engine:
         """The engine under the read-only option (plain BEGIN on SQLite), made once."""
         return self.engine.execution_options(**{READ_ONLY: True})
+
+    @cached_property
+    def sync_limiter(self) -> CapacityLimiter:
+        """At most ``settings.sync_threads`` sync requests at work at once in this process
+        (made in its event loop, at the first sync)."""
+        return CapacityLimiter(self.settings.sync_threads)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,8 +8,8 @@ import gzip
 import zlib
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from latsar_desktop.domain.messages import Code, msg
@@ -62,8 +62,12 @@ async def sync(request: Request, runtime: RuntimeDep) -> Response:
             raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
         chunks.append(chunk)
     encoding = request.headers.get("content-encoding", "").lower()
-    # the rest in one worker thread: the token's check, the body's parse, the database
-    return await run_in_threadpool(_answer, runtime, token, b"".join(chunks), encoding)
+    # the rest in one worker thread: the token's check, the body's parse, the database;
+    # at most settings.sync_threads of them at once in this process
+    body = b"".join(chunks)
+    return await to_thread.run_sync(
+        _answer, runtime, token, body, encoding, limiter=runtime.sync_limiter
+    )
 
 
 def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Response:
