@@ -12,20 +12,29 @@ Before Qt is imported, ``latsar_desktop/display.py`` checks that a window can be
 here (Linux: a display, the system libraries Qt's platform plugin needs); when not, a
 message in Indonesian and English naming the Debian packages to install, and exit
 status 3, instead of Qt's abort.
+
+Python's cyclic garbage collector is paused from here until the sign-in screen shows
+(``ui/application.py`` lets it run again then): the start makes some 130,000 objects
+and next to no garbage, and the collector's passes over them, again and again while
+the modules are imported, took about a tenth of the start (bench/startup.py). Every
+other way out of ``main`` lets it run again as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
-from latsar_desktop import __version__, i18n
+from latsar_desktop import __version__
 
 EMBEDDED_SERVER_FLAG = "--embedded-server"
 
 
 def parser() -> argparse.ArgumentParser:
+    from latsar_desktop import i18n  # imported with the collector paused (``main``)
+
     parse = argparse.ArgumentParser(prog="latsar-desktop", description="Latsar Desktop")
     parse.add_argument("--version", action="version", version=f"latsar-desktop {__version__}")
     parse.add_argument(
@@ -48,24 +57,36 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    collecting = gc.isenabled()
+    gc.disable()  # the start, until the sign-in screen shows (the module's docstring)
+    try:
+        args = parser().parse_args(argv)
+        if args.embedded_server is not None or args.self_test:
+            if collecting:  # no sign-in screen to wait for
+                gc.enable()
+            return _without_window(args)
+        from latsar_desktop import display
+
+        found = display.problem()
+        if found is not None:
+            print(display.explain(found), file=sys.stderr)
+            return display.EXIT_NO_DISPLAY
+        from latsar_desktop.ui.application import run
+
+        return run(args, collect_when_shown=collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _without_window(args: argparse.Namespace) -> int:
     if args.embedded_server is not None:  # the demo's server: a child of this executable
         from latsar_desktop.demo import serve_embedded
 
         return serve_embedded(args.embedded_server)
-    if args.self_test:
-        from latsar_desktop.selftest import run_self_test
+    from latsar_desktop.selftest import run_self_test
 
-        return run_self_test()
-    from latsar_desktop import display
-
-    found = display.problem()
-    if found is not None:
-        print(display.explain(found), file=sys.stderr)
-        return display.EXIT_NO_DISPLAY
-    from latsar_desktop.ui.application import run
-
-    return run(args)
+    return run_self_test()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from latsar_desktop.clock import WallClock, aware, utc_now
 from latsar_desktop.domain.identity import normalize, parse_nik
 from latsar_desktop.locations import data_dir
 from latsar_desktop.store import migrations
-from latsar_desktop.store.database import open_database, read, write
+from latsar_desktop.store.database import READ_ONLY, open_database, read, write
 
 # ``store.credentials`` (cryptography) is imported by the sign-in's methods and
 # ``store.profile`` when a profile is opened: listing the profiles (the sign-in screen,
@@ -463,9 +463,11 @@ class MachineStore:
     # ---------------------------------------------------------------- settings
 
     def setting(self, key: str, default: Any = None) -> Any:
-        with read(self.engine) as session:
-            row = session.get(Setting, key)
-            return json.loads(row.value) if row else default
+        # one plain SELECT, no ORM session: the start reads three before its window shows
+        query = f"SELECT value FROM {Setting.__tablename__} WHERE key = ?"
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+            value = connection.exec_driver_sql(query, (key,)).scalar()
+        return json.loads(value) if value is not None else default
 
     def set_setting(self, key: str, value: Any) -> None:
         with write(self.engine) as session:

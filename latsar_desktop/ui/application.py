@@ -24,9 +24,13 @@ put it over), and the exit status is 1: never a silent exit with a traceback on 
 Once the sign-in screen is on the screen, what a sign-in needs (the session, with httpx
 and reportlab) is imported on the runner (``_prewarm``): the start does not wait for it,
 and neither does "Masuk". The shell's pages (QtMultimedia, QtPdf) are imported when the
-shell is first built. ``LATSAR_STARTUP_PROBE=1`` (hidden: ``bench/startup.py``,
-``tests/ui/test_startup.py``) prints ``shown <time> <facts>`` once the sign-in screen is
-exposed, then closes the window, instead.
+shell is first built, the standard error dialog (``ui/errors.py``) when a failure is
+first shown (only its hooks, ``ui/excepthooks.py``, are installed at the start).
+``LATSAR_STARTUP_PROBE=1`` (hidden: ``bench/startup.py``, ``tests/ui/test_startup.py``)
+prints ``shown <time> <facts>`` once the sign-in screen is exposed, then closes the
+window, instead. ``app.main`` pauses Python's garbage collector for the start
+(``collect_when_shown``): it runs again once the sign-in screen is exposed, after the
+probe's line.
 
 At the end, whatever happened: the session signed out (a short wait), the background
 threads stopped (a server still starting is waited for), the embedded server stopped
@@ -36,6 +40,7 @@ threads stopped (a server still starting is waited for), the embedded server sto
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import logging
@@ -57,7 +62,7 @@ if TYPE_CHECKING:
 
     from latsar_desktop.demo import EmbeddedServer
     from latsar_desktop.store.machine import MachineStore
-    from latsar_desktop.ui.errors import ExceptHooks
+    from latsar_desktop.ui.excepthooks import ExceptHooks
     from latsar_desktop.ui.main_window import MainWindow
     from latsar_desktop.ui.tasks import TaskRunner
 
@@ -73,10 +78,12 @@ QT_FREE_FIRST = (
     "latsar_desktop.session.profiles",  # the store: sqlalchemy, sqlmodel, pydantic
     "sqlalchemy.dialects.sqlite",  # loaded by the first engine made
     "latsar_desktop.sync.errors",
+    "latsar_desktop.sync.cancel",
+    "latsar_desktop.session.errors",
     "latsar_desktop.logs",
-    "html",
 )
 PREWARM_DELAY_MS = 300  # after the window is exposed: its first frames are painted first
+COLLECT_AFTER_MS = 5000  # the garbage collector's pause ends then if not at the exposure
 
 APP_NAME = "Latsar Desktop"
 ORGANIZATION = "Latsar"
@@ -184,6 +191,7 @@ def _probe_startup(window: MainWindow) -> None:
         at = time.time()
         facts = {
             "cpu": time.process_time(),  # this process's CPU seconds so far
+            "collecting": gc.isenabled(),  # False: paused (app.main), on again just after
             "signin": window.current_screen() is window.signin,
             "profiles": len(window.signin.cards),
             "modules": sorted(sys.modules),
@@ -192,6 +200,16 @@ def _probe_startup(window: MainWindow) -> None:
         window.close()
 
     _when_exposed(window, report)
+
+
+def _collect_when_shown(window: MainWindow) -> None:
+    """Python's garbage collector, paused for the start (``app.main``), runs again once
+    the window is exposed; at the latest after ``COLLECT_AFTER_MS`` (a window that is
+    not exposed for long: started minimised, on another desktop)."""
+    from PySide6.QtCore import QTimer
+
+    _when_exposed(window, gc.enable)
+    QTimer.singleShot(COLLECT_AFTER_MS, gc.enable)
 
 
 def _prewarm(window: MainWindow, runner: TaskRunner) -> None:
@@ -228,8 +246,11 @@ def _import_qt_free_first() -> None:
             importlib.import_module(name)
 
 
-def run(args: argparse.Namespace) -> int:
-    """The app, until its window closes; the process's exit status."""
+def run(args: argparse.Namespace, *, collect_when_shown: bool = False) -> int:
+    """The app, until its window closes; the process's exit status.
+
+    ``collect_when_shown``: the caller paused Python's garbage collector for the start
+    (``latsar_desktop/app.py``); it runs again once the sign-in screen is exposed."""
     demo = bool(getattr(args, "demo", False))
     if demo:
         from latsar_desktop.demo import server_extra_missing
@@ -243,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from latsar_desktop.logs import setup_logging
-    from latsar_desktop.ui.errors import install_excepthooks
+    from latsar_desktop.ui.excepthooks import install_excepthooks
     from latsar_desktop.ui.style import apply_style
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -255,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
     hooks = install_excepthooks(app)
     apply_style(app)  # the error dialog of a failed start looks like the app too
     try:
-        return _run_app(app, args, demo, hooks)
+        return _run_app(app, args, demo, hooks, collect_when_shown)
     except Exception as error:
         log.critical("the app failed (exit status 1)", exc_info=error)
         _show_start_failure(error)
@@ -277,7 +298,13 @@ def _show_start_failure(error: BaseException) -> None:
         log.exception("the error dialog could not be shown")
 
 
-def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: ExceptHooks) -> int:
+def _run_app(
+    app: QApplication,
+    args: argparse.Namespace,
+    demo: bool,
+    hooks: ExceptHooks,
+    collect_when_shown: bool = False,
+) -> int:
     """``run`` from the data directory on, until the window closes."""
     from latsar_desktop.store.machine import MachineStore
     from latsar_desktop.ui import texts
@@ -324,5 +351,7 @@ def _run_app(app: QApplication, args: argparse.Namespace, demo: bool, hooks: Exc
             _probe_startup(window)
         else:
             _prewarm(window, runner)
+        if collect_when_shown:  # after the probe's line: the screen shows before the pass
+            _collect_when_shown(window)
         return app.exec()
     return 1  # not reached (mypy: the ExitStack may swallow an exception)

@@ -4,7 +4,6 @@ and message texts with their links made clickable."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -140,6 +139,7 @@ class Button(QPushButton):
 
 def rich_text(text: str) -> str:
     """``text`` as HTML: escaped, lines kept, every web address a link."""
+    import html  # its entity tables: not before the sign-in screen shows
 
     def link(found: re.Match[str]) -> str:
         url = found.group(0).rstrip(_TRAILING)

@@ -5,10 +5,12 @@ window showed: ``python -m tests.ui.app_probe OUT.json [latsar-desktop arguments
 the data folders its own): ``app.exec()`` ends with ``aboutToQuit``, after which a test
 process's Qt (multimedia, window activation) is not what the next tests need.
 
-What it writes to OUT.json: the app's log messages in order (``log``), and the sign-in
-screen's state at the moment it first showed (``at_show``). Once the main window shows
-(in demo mode: once the embedded server is ready), its title and the settings it was
-given; in demo mode the server's answer, then a sign-in with the first demo person's
+The app runs as the command line runs it (``latsar_desktop.app.main``). What it writes
+to OUT.json: the app's log messages in order (``log``), and the sign-in screen's state at
+the moment it first showed (``at_show``). Once the main window shows and Python's
+garbage collector runs again (``collecting``: ``app.main`` pauses it until the screen is
+exposed), and in demo mode once the embedded server is ready: its title and the settings
+it was given; in demo mode the server's answer, then a sign-in with the first demo person's
 "Isi" and "Masuk" (``signed_in``). If the standard error dialog opens meanwhile (the
 demo's server did not start), its texts and the screen's state (``error``). Then the
 window is closed as its close button does; then the exit status, and whether the demo's
@@ -24,6 +26,7 @@ texts, whether it is modal, then closed (``start_failure``); and the app's log f
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -39,7 +42,7 @@ from PySide6.QtWidgets import QApplication
 
 from latsar_desktop import app, logs
 from latsar_desktop.sync.api import SERVER_URL_SETTING
-from latsar_desktop.ui import application, errors
+from latsar_desktop.ui import errors
 from latsar_desktop.ui.main_window import MainWindow
 from latsar_desktop.ui.signin import SignInPage
 
@@ -149,6 +152,10 @@ def main(out: Path, argv: list[str]) -> None:
             if window is None:
                 later(poll)
             return
+        if not gc.isenabled() and time.monotonic() < give_up:
+            later(poll)  # the start paused the collector until the screen is exposed
+            return
+        seen["collecting"] = gc.isenabled()
         page = window.signin
         if os.environ.get(CLOSE_AT_ONCE) == "1":
             seen["closed_at_once"] = screen_state(page)
@@ -188,7 +195,7 @@ def main(out: Path, argv: list[str]) -> None:
         window.close()
 
     later(poll)
-    seen["status"] = application.run(app.parser().parse_args(argv))
+    seen["status"] = app.main(argv)
     seen["children_after"] = children()
     log_file = logs.log_file()
     seen["log_file"] = str(log_file) if log_file is not None else None

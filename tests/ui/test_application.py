@@ -11,6 +11,7 @@ would leave this process's Qt unfit for the next tests.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,7 @@ def test_the_data_directory_server_and_language_from_the_command_line(tmp_path: 
     folder, url = tmp_path / "here", "https://latsar.example.go.id"
     seen = launch(tmp_path, "--data-dir", str(folder), "--server", url, "--lang", "en")
     assert seen["status"] == 0
+    assert seen["collecting"] is True  # paused for the start only (app.main)
     assert seen["title"] == "Sign in · Latsar Desktop"
     assert (seen["root"], seen["server_url"], seen["demo_people"]) == (str(folder), url, 0)
     machine = MachineStore(folder)
@@ -179,3 +181,16 @@ def test_a_data_directory_that_cannot_be_used_is_logged_and_shown_then_exit_stat
     assert "the app failed (exit status 1)" in log_text
     assert "Traceback (most recent call last)" in log_text
     assert str(not_a_folder) in log_text
+
+
+def test_the_collector_runs_again_on_every_way_out_without_a_window(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``app.main`` pauses Python's garbage collector for the start; where no sign-in
+    screen follows (``--version``, a wrong argument) it runs again as before."""
+    assert gc.isenabled()
+    for argv in (["--version"], ["--no-such-option"]):
+        with pytest.raises(SystemExit):
+            app.main(argv)
+        assert gc.isenabled()
+    capsys.readouterr()

@@ -9,7 +9,10 @@ reportlab and httpx (the session's work), QtMultimedia and QtPdf (the course's p
 the server; nor what only a sign-in or a removal needs: a profile's store and tables
 (the cards do not count a profile's unsynced events: its database is not opened), the
 credentials' cryptography, the profile lock's filelock; nor Babel (only a number or a
-date in a text needs it).
+date in a text needs it); nor the standard error dialog's module (only its hooks are
+installed) and the HTML entity tables (a message with a link). Python's garbage
+collector is paused until then (``app.main``): its passes over the start's objects come
+after the screen shows.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ LATER = (
     "filelock",
     "latsar_desktop.domain.protocol",  # the wire models: built at import, needed from a sync on
     "babel",  # the locale data: only when a number or a date is formatted
+    "latsar_desktop.ui.errors",  # the error dialog: when a failure is first shown
+    "html",  # its entity tables: a message with a link (ui/widgets.py rich_text)
 )
 
 
@@ -81,6 +86,7 @@ def test_sign_in_screen_shows_before_what_it_does_not_need(tmp_path: Path) -> No
     facts = start_to_sign_in(tmp_path)
     assert facts["signin"] is True
     assert facts["profiles"] == 2
+    assert facts["collecting"] is False  # runs again once the screen is exposed
     modules = set(facts["modules"])
     assert "PySide6.QtWidgets" in modules  # the list is the real one
     assert "latsar_desktop.ui.signin" in modules
