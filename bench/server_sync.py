@@ -17,10 +17,14 @@ concurrency. Set-up (participants, devices, tokens, and the state row and change
 sign-in leaves) is written straight into the database: signing in a thousand people
 would measure scrypt, not sync.
 
-    .venv/bin/python bench/server_sync.py [--participants 40] [--concurrency 16]
+    .venv/bin/python bench/server_sync.py [--participants 300] [--rounds 3] [--concurrency 16]
         [--batch-size 20] [--workers 1,2] [--databases sqlite,postgresql]
 
-The defaults take about two minutes on 2 cores; use ``--participants 1000`` for a big run.
+The defaults take about a minute on 2 cores; use ``--participants 1000`` for a big run.
+Each configuration is measured in ``--rounds`` rounds, ``/health`` (at least
+``HEALTH_REQUESTS`` requests) then sync (a share of the participants), each round with new
+connections; the rates printed are the rounds' medians, and the ratio is theirs. With 2
+workers, how 16 connections fall to the two processes moved a single run by a third.
 
 ``--preload N`` (PostgreSQL): does the cost stay flat as the data grows? After the runs
 above, the same workload runs twice more with the largest ``--workers``, each on a fresh
@@ -85,6 +89,7 @@ from tests.preload import analyze, preload
 from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
 
 ENVELOPES = TypeAdapter(list[EventEnvelope])
+HEALTH_REQUESTS = 1000  # at least, each round, for the baseline rate (about two seconds)
 
 
 @dataclass
@@ -314,10 +319,18 @@ def measure(
         events = sum(b.count for w in work for b in w.batches)
         served = ServerProcess.start(url, data_dir, workers, log=data_dir / "server.log")
         base = served.url
+        health_rates, sync_rates, latencies, seconds = [], [], [], 0.0
         try:
             health(base, 4 * args.concurrency, args.concurrency)  # warm-up, not counted
-            health_rate = health(base, requests, args.concurrency)
-            seconds, latencies = push_all(base, work, args.concurrency)
+            # in rounds, /health then sync, each with new connections: how the clients'
+            # connections fall to the workers differs from one to the next
+            for part in (work[start :: args.rounds] for start in range(args.rounds)):
+                sent = sum(len(w.batches) for w in part)
+                health_rates.append(health(base, max(sent, HEALTH_REQUESTS), args.concurrency))
+                taken, each = push_all(base, part, args.concurrency)
+                sync_rates.append(sent / taken)
+                seconds += taken
+                latencies += each
         except AssertionError:
             log = (data_dir / "server.log").read_text(errors="replace")
             print(f"server log ({url.split(':')[0]}, {workers} workers):\n{log[-6000:]}")
@@ -326,17 +339,21 @@ def measure(
             served.stop()
         stored = stored_events(url) - int(loaded["events"])
         assert stored == events, f"{events} events sent, {stored} stored"
-    sync_rate = requests / seconds
+    sync_rate, health_rate = statistics.median(sync_rates), statistics.median(health_rates)
     return {
         "requests": requests,
         "events": events,
         "seconds": round(seconds, 2),
-        "sync_per_second": round(sync_rate, 1),
+        "sync_per_second": round(sync_rate, 1),  # the median of the rounds'
         "events_per_second": round(events / seconds, 1),
         "sync_median_ms": round(statistics.median(latencies) * 1000, 1),
         "sync_p95_ms": round(statistics.quantiles(latencies, n=20)[-1] * 1000, 1),
-        "health_per_second": round(health_rate, 1),
+        "health_per_second": round(health_rate, 1),  # the median of the rounds'
         "ratio_to_health": round(sync_rate / health_rate, 3),
+        "rounds": {
+            "sync_per_second": [round(r, 1) for r in sync_rates],
+            "health_per_second": [round(r, 1) for r in health_rates],
+        },
         **({"preloaded": loaded} if preload_events else {}),
     }
 
@@ -393,7 +410,10 @@ def measure_preloaded(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--participants", type=int, default=40)
+    parser.add_argument("--participants", type=int, default=300)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="/health then sync, each this many times"
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=20, help="events per request")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1,2,4")

@@ -7,6 +7,8 @@ one) has ``proto`` 0: on those connections the kernel holds the body back until 
 client acknowledges the head, and clients delay that acknowledgement (40 ms on Linux,
 200 ms on Windows). Every sync request then waited that long for its own answer. This
 protocol turns Nagle off on each connection it is given, however the socket was made.
+(uvloop, which uvicorn picks when it is installed, as the server extra installs it on
+Linux, turns it off itself; asyncio stays the loop on Windows and in the demo bundle.)
 
 Used by ``latsar-server serve`` (``cli.py``) and by the tests' servers (``tests/servers.py``).
 """

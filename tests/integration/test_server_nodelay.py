@@ -30,12 +30,13 @@ async def hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @contextmanager
-def served(http: str) -> Iterator[tuple[uvicorn.Server, int]]:
-    """uvicorn with ``http`` on a listening socket bound as uvicorn binds one for several
-    workers (``socket.socket()``: ``proto`` 0)."""
+def served(http: str, loop: str) -> Iterator[tuple[uvicorn.Server, int]]:
+    """uvicorn with ``http`` and ``loop`` on a listening socket bound as uvicorn binds one
+    for several workers (``socket.socket()``: ``proto`` 0)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(hello, http=http, lifespan="off", log_level="warning"))
+    config = uvicorn.Config(hello, http=http, loop=loop, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -47,9 +48,12 @@ def served(http: str) -> Iterator[tuple[uvicorn.Server, int]]:
         sock.close()
 
 
-def accepted_nodelay(http: str) -> int:
+def accepted_nodelay(http: str, loop: str) -> int:
     """``TCP_NODELAY`` of the server's side of one open connection."""
-    with served(http) as (server, port), socket.create_connection(("127.0.0.1", port)) as client:
+    with (
+        served(http, loop) as (server, port),
+        socket.create_connection(("127.0.0.1", port)) as client,
+    ):
         client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert client.recv(4096).startswith(b"HTTP/1.1 200")
         (connection,) = server.server_state.connections
@@ -57,14 +61,17 @@ def accepted_nodelay(http: str) -> int:
         return int(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
 
-def test_connections_of_a_socket_bound_for_workers_have_nagle_off() -> None:
-    assert accepted_nodelay(HTTP_PROTOCOL) == 1
+# asyncio: Windows, and wherever uvloop is not installed (the demo bundle); uvloop (Linux,
+# the server extra) turns Nagle off itself
+@pytest.mark.parametrize("loop", ["asyncio", "auto"])
+def test_connections_of_a_socket_bound_for_workers_have_nagle_off(loop: str) -> None:
+    assert accepted_nodelay(HTTP_PROTOCOL, loop) == 1
 
 
-def test_uvicorns_own_protocol_leaves_nagle_on_there() -> None:
+def test_uvicorns_own_protocol_on_asyncio_leaves_nagle_on_there() -> None:
     # what the server did before, and why this test can tell: if asyncio or uvicorn ever
     # turn it off themselves, this fails and serving.py can go
-    assert accepted_nodelay("auto") == 0
+    assert accepted_nodelay("auto", "asyncio") == 0
 
 
 def test_serve_runs_uvicorn_with_the_protocol(
