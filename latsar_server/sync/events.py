@@ -101,7 +101,6 @@ from latsar_server.sync.standing import (
     record_passing,
     save_state,
     standing_of,
-    state_values,
 )
 from latsar_server.tables import (
     ActivityState,
@@ -768,7 +767,6 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     assert participant.id is not None
     assert caller.device.id is not None
     locked, acked, newest = _lock(session, participant, caller.device.id)
-    before = state_values(locked)
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
@@ -778,7 +776,7 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     for envelope in todo:
         _process(batch, envelope)
     batch.write()
-    save_state(session, locked, before)
+    save_state(session, locked)
     acked += len(todo)
     session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
     size = settings.sync_page_size

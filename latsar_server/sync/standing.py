@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, inspect, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
@@ -155,18 +155,12 @@ def held_state(values: Sequence[Any]) -> ParticipantProgress:
     return state
 
 
-def save_state(session: Session, state: ParticipantProgress, before: tuple[Any, ...]) -> None:
-    """Write what a sync changed in ``state`` (``before``: ``state_values`` under the lock),
-    unless the session holds it (it writes it then)."""
-    now = state_values(state)
-    if now != before and state not in session:
-        values = dict(zip(_SYNC_CHANGES, now, strict=True))
+def save_state(session: Session, state: ParticipantProgress) -> None:
+    """Write what a sync changed in ``state`` (``held_state``'s), unless the session holds
+    it (it writes it then). The ORM tracks the changes of an object outside a session too."""
+    if inspect(state).modified and state not in session:
+        values = {name: getattr(state, name) for name in _SYNC_CHANGES}
         session.connection().execute(_SAVE_STATE, {"held": state.participant_id, **values})
-
-
-def state_values(state: ParticipantProgress) -> tuple[Any, ...]:
-    """What a sync may change in ``state``, to tell later whether it did."""
-    return tuple(getattr(state, name) for name in _SYNC_CHANGES)
 
 
 def lock_participant(session: Session, participant_id: int) -> ParticipantProgress:
