@@ -28,8 +28,8 @@ one refreshes its package and tells the participant.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -742,20 +742,19 @@ class Sessions:
     runtime: ServerRuntime
     shared: Session | None = None
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        if self.shared is not None:
-            yield self.shared
-        else:
-            with self.runtime.transaction() as session:
-                yield session
+    def write(self) -> AbstractContextManager[Session]:
+        return self._opened(self.runtime.transaction)
+
+    def read(self) -> AbstractContextManager[Session]:
+        return self._opened(self.runtime.read)
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def _opened(self, opens: Callable[[], AbstractContextManager[Session]]) -> Iterator[Session]:
+        """``shared``, or a session of its own from ``opens``."""
         if self.shared is not None:
             yield self.shared
         else:
-            with self.runtime.read() as session:
+            with opens() as session:
                 yield session
 
 
