@@ -6,6 +6,7 @@ foreign keys, ``BEGIN IMMEDIATE`` for writers, reads under the ``READ_ONLY`` opt
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,9 +14,26 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, insert
+from pydantic_core import to_json
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    create_engine,
+    func,
+    insert,
+    literal_column,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlmodel import Session, SQLModel
 
 from latsar_desktop import sqlite
@@ -36,32 +54,56 @@ def insert_if_absent(session: Session, table: type[SQLModel], key: str, **values
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (column values, the same columns in each): one COPY on PostgreSQL,
-    several times cheaper than a multi-row INSERT for the request's 20-100 rows, else
-    one INSERT run with many parameter sets. Each column type's own conversion of a value
+    """Insert ``rows`` (column values, the same columns in each): on PostgreSQL one
+    statement with the rows as one JSON parameter (``recordset_insert``), elsewhere one
+    INSERT run with many parameter sets. Each column type's own conversion of a value
     (UTC times, scores in hundredths) applies either way."""
     if not rows:
         return
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
-    columns = tuple(rows[0])
-    converters = [(name, _converter(table, name, connection)) for name in columns]
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(_COPY.format(table.name, ", ".join(columns))) as copy:
-        for row in rows:
-            copy.write_row([row[n] if conv is None else conv(row[n]) for n, conv in converters])
+    statement = recordset_insert(table, tuple(rows[0]), "rows")
+    connection.execute(statement, {"rows": recordset(connection, table, rows)})
 
 
-_COPY = "COPY {} ({}) FROM STDIN"
+@functools.cache
+def recordset_insert(table: Table, columns: tuple[str, ...], name: str) -> Insert:
+    """PostgreSQL: insert the rows of the parameter ``name`` (``recordset``) into
+    ``table``'s ``columns``. One statement and one round trip however many rows, its text
+    the same for any number (prepared once per connection); a COPY takes two round trips,
+    an array parameter per column costs more to send."""
+    rows = recordset_rows(table, columns, name)
+    return insert(table).from_select(columns, sa_select(*(rows.c[c] for c in columns)))
+
+
+def recordset_rows(table: Table, columns: tuple[str, ...], name: str) -> TableValuedAlias:
+    """PostgreSQL: the rows of the parameter ``name``, a JSON array of objects
+    (``recordset``), as rows of ``table`` with ``columns`` (to select from, or to update
+    from)."""
+    return func.json_populate_recordset(
+        literal_column(f"NULL::{table.name}"), cast(bindparam(name, type_=Text), JSON)
+    ).table_valued(*(column(c, table.c[c].type) for c in columns))
+
+
+def recordset(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> str:
+    """``rows`` of ``table`` as the JSON text ``recordset_insert`` reads, each value through
+    its column type's conversion first (UTC times, scores in hundredths); ``[]``: none."""
+    if not rows:
+        return "[]"
+    converters = [(name, _converter(table, name, connection)) for name in rows[0]]
+    return to_json(
+        [{n: row[n] if conv is None else conv(row[n]) for n, conv in converters} for row in rows]
+    ).decode()
+
+
 _CONVERTERS: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
 
 
-def _converter(table: Table, column: str, connection: Connection) -> Callable[[Any], Any] | None:
-    key = (table.name, column)
+def _converter(table: Table, name: str, connection: Connection) -> Callable[[Any], Any] | None:
+    key = (table.name, name)
     if key not in _CONVERTERS:
-        _CONVERTERS[key] = table.c[column].type.bind_processor(connection.dialect)
+        _CONVERTERS[key] = table.c[name].type.bind_processor(connection.dialect)
     return _CONVERTERS[key]
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import to_json
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     CompoundSelect,
     String,
@@ -51,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.dml import Update
 from sqlmodel import Session, col, select
 
 from latsar_desktop.domain.grading import attempt_problem, grade, grade_attempt, unknown_questions
@@ -84,13 +86,14 @@ from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.accounts.devices import mark_synced, sync_mark_due
 from latsar_server.accounts.tokens import Caller
 from latsar_server.clock import now
-from latsar_server.database import insert_rows
+from latsar_server.database import insert_rows, recordset, recordset_insert, recordset_rows
 from latsar_server.errors import ApiError
 from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
 from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.sync.standing import (
     NEWEST_PACKAGE,
+    SAVE_STATE,
     STATE_COLUMNS,
     attempt_rows,
     course_package,
@@ -99,8 +102,9 @@ from latsar_server.sync.standing import (
     parsed_package,
     read_standing,
     record_passing,
-    save_state,
     standing_of,
+    state_to_save,
+    state_values,
 )
 from latsar_server.tables import (
     ActivityState,
@@ -120,7 +124,7 @@ STATE = ParticipantProgress.__table__  # type: ignore[attr-defined]
 
 # The statements every request runs, built once (Core, bound parameters): building one
 # costs several times what running it does.
-_BETTER_SCORE = (
+_BETTER_SCORE = (  # SQLite (PostgreSQL: in _WRITTEN_AT_ONCE)
     update(ACTIVITIES)
     .where(
         ACTIVITIES.c.participant_id == bindparam("b_participant"),
@@ -156,6 +160,53 @@ _SYNCED = (
     .where(DEVICES.c.id == bindparam("device"))
     .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
+# The columns of the rows a batch keeps (``Batch``), per table
+_ACTIVITY_COLUMNS = (
+    "participant_id",
+    "activity_id",
+    "best_score",
+    "first_device_id",
+    "completed_at",
+)
+_CHANGE_COLUMNS = ("participant_id", "cursor", "type", "body")
+_EVENT_COLUMNS = (
+    "participant_id",
+    "device_id",
+    "seq",
+    "event_id",
+    "type",
+    "device_time",
+    "payload",
+    "outcome",
+    "reason",
+    "received_at",
+)
+
+
+def _written_at_once() -> Update:
+    """PostgreSQL: all that ``Batch.write`` writes, in one statement, each table's rows as
+    one JSON parameter: the new activities, the better scores, the changes, the events,
+    the state row (when ``save``) and the device's sync (when ``synced``). A round trip
+    costs more than the rows: this was eight (a COPY is two)."""
+    better = recordset_rows(ACTIVITIES, ("activity_id", "best_score"), "better")
+    better_scores = (
+        update(ACTIVITIES)
+        .where(
+            ACTIVITIES.c.participant_id == bindparam("participant"),
+            ACTIVITIES.c.activity_id == better.c.activity_id,
+        )
+        .values(best_score=better.c.best_score)
+    )
+    return _SYNCED.where(bindparam("synced", type_=Boolean)).add_cte(
+        recordset_insert(ACTIVITIES, _ACTIVITY_COLUMNS, "activities").cte("new_activities"),
+        better_scores.cte("better_scores"),
+        recordset_insert(CHANGES, _CHANGE_COLUMNS, "changes").cte("new_changes"),
+        recordset_insert(EVENTS, _EVENT_COLUMNS, "events").cte("new_events"),
+        SAVE_STATE.where(bindparam("save", type_=Boolean)).cte("state"),
+    )
+
+
+_WRITTEN_AT_ONCE = _written_at_once()
 
 
 def _activities_and_known_ids(ids: ColumnElement[bool]) -> CompoundSelect[Any]:
@@ -213,6 +264,7 @@ class Batch:
     state: ParticipantProgress
     newest_package: CoursePackage | None  # the course's, read with the lock (None: none yet)
     device_id: str
+    device_pk: int  # its row's
     moment: datetime  # the server's time for this request
     packages: dict[int, CoursePackage | None] = field(default_factory=dict)
     # activity id -> best score (None: completed, no score), stored or made by this batch
@@ -342,26 +394,53 @@ class Batch:
             }
         self.learning_changed = True
 
-    def write(self) -> None:
-        """Write the rows kept so far: one INSERT (or COPY) per table."""
-        execute, connection = self.session.execute, self.session.connection()
-        if self.new_activities:
-            insert_rows(connection, ACTIVITIES, list(self.new_activities.values()))
-            self.stored_activities.update(self.new_activities)
-            self.new_activities = {}
-        if self.better_scores:
-            execute(
-                _BETTER_SCORE,
-                [
-                    {"b_participant": self.participant_id, "b_activity": a, "b_score": score}
-                    for a, score in self.better_scores.items()
-                ],
+    def write(self, acked: int | None = None) -> None:
+        """Write the rows kept so far; with ``acked`` (the request's end) also what it
+        changed in the state row and the device's sync (its time, its ``acked`` seq). On
+        PostgreSQL one statement; elsewhere an INSERT per table (many parameter sets),
+        then the two UPDATEs."""
+        connection = self.session.connection()
+        better = [{"activity_id": a, "best_score": s} for a, s in self.better_scores.items()]
+        activities = list(self.new_activities.values())
+        save = acked is not None and state_to_save(self.session, self.state)
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                _WRITTEN_AT_ONCE,
+                {
+                    "participant": self.participant_id,
+                    "activities": recordset(connection, ACTIVITIES, activities),
+                    "better": recordset(connection, ACTIVITIES, better),
+                    "changes": recordset(connection, CHANGES, self.change_rows),
+                    "events": recordset(connection, EVENTS, self.event_rows),
+                    "save": save,
+                    **state_values(self.state),
+                    "synced": acked is not None,
+                    "device": self.device_pk,
+                    "at": self.moment,
+                    "acked": acked,
+                },
             )
-            self.better_scores = {}
-        insert_rows(connection, CHANGES, self.change_rows)
-        self.change_rows = []
-        insert_rows(connection, EVENTS, self.event_rows)
-        self.event_rows = []
+        else:
+            insert_rows(connection, ACTIVITIES, activities)
+            if better:
+                connection.execute(
+                    _BETTER_SCORE,
+                    [
+                        {"b_participant": self.participant_id, "b_activity": a, "b_score": s}
+                        for a, s in self.better_scores.items()
+                    ],
+                )
+            insert_rows(connection, CHANGES, self.change_rows)
+            insert_rows(connection, EVENTS, self.event_rows)
+            if save:
+                connection.execute(SAVE_STATE, state_values(self.state))
+            if acked is not None:
+                connection.execute(
+                    _SYNCED, {"device": self.device_pk, "at": self.moment, "acked": acked}
+                )
+        self.stored_activities.update(self.new_activities)
+        self.new_activities, self.better_scores = {}, {}
+        self.change_rows, self.event_rows = [], []
 
 
 def _grade_waiting(batch: Batch) -> None:
@@ -660,15 +739,16 @@ def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
 
 def _start(
     session: Session,
-    participant: Participant,
+    caller: Caller,
     locked: ParticipantProgress,
     newest: CoursePackage | None,
-    device_id: str,
     todo: list[EventEnvelope],
 ) -> Batch:
     """Read, once, what processing ``todo`` needs."""
+    participant, device = caller.participant, caller.device
     assert participant.id is not None
-    batch = Batch(session, participant, locked, newest, device_id, now())
+    assert device.id is not None
+    batch = Batch(session, participant, locked, newest, device.device_id, device.id, now())
     ids = [str(e.id) for e in todo]
     connection = session.connection()
     read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
@@ -770,14 +850,12 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
-    batch = _start(session, participant, locked, newest, device_id, todo)
+    batch = _start(session, caller, locked, newest, todo)
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)
-    batch.write()
-    save_state(session, locked)
     acked += len(todo)
-    session.execute(_SYNCED, {"device": caller.device.id, "at": batch.moment, "acked": acked})
+    batch.write(acked)  # with the state row's changes and the device's sync
     size = settings.sync_page_size
     if (
         body.cursor == logged and locked.last_cursor - logged == len(batch.changes) <= size

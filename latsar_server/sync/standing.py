@@ -138,11 +138,12 @@ _SYNC_CHANGES = (
     "last_cursor",
     "passed_at",
 )
-_SAVE_STATE = (
+SAVE_STATE = (
     update(_PST)
     .where(_PST.c.participant_id == bindparam("held"))
     .values({name: bindparam(name) for name in _SYNC_CHANGES})
 )
+"""What a sync changed in the state row: its parameters are ``state_values``."""
 
 
 def held_state(values: Sequence[Any]) -> ParticipantProgress:
@@ -155,12 +156,22 @@ def held_state(values: Sequence[Any]) -> ParticipantProgress:
     return state
 
 
+def state_values(state: ParticipantProgress) -> dict[str, Any]:
+    """``SAVE_STATE``'s parameters for ``state``."""
+    return {"held": state.participant_id, **{name: getattr(state, name) for name in _SYNC_CHANGES}}
+
+
+def state_to_save(session: Session, state: ParticipantProgress) -> bool:
+    """Whether a sync changed ``state`` (``held_state``'s) and must write it: not when the
+    session holds it (it writes it then). The ORM tracks the changes of an object outside
+    a session too."""
+    return bool(inspect(state).modified) and state not in session
+
+
 def save_state(session: Session, state: ParticipantProgress) -> None:
-    """Write what a sync changed in ``state`` (``held_state``'s), unless the session holds
-    it (it writes it then). The ORM tracks the changes of an object outside a session too."""
-    if inspect(state).modified and state not in session:
-        values = {name: getattr(state, name) for name in _SYNC_CHANGES}
-        session.connection().execute(_SAVE_STATE, {"held": state.participant_id, **values})
+    """Write what a sync changed in ``state`` (``held_state``'s), if it must."""
+    if state_to_save(session, state):
+        session.connection().execute(SAVE_STATE, state_values(state))
 
 
 def lock_participant(session: Session, participant_id: int) -> ParticipantProgress:

@@ -157,8 +157,9 @@ class ServerHold:
     """Holds the API inside its sync transaction, from a SQLAlchemy listener.
 
     ``arm()``: the next sync transaction of the API stops at its record of the device's
-    new acked seq (after the participant's state lock and the request's rows were written,
-    before the commit: every sync of this test sends events), sets
+    new acked seq (after the participant's state lock, before the commit: every sync of
+    this test sends events; on SQLite after the request's rows were written, on PostgreSQL
+    before the one statement that writes them and that record), sets
     ``received`` and waits for ``release()``; ``ended`` is set when that transaction has
     committed or rolled back. The API's engine is not reachable from the test, so the
     listeners are on every Engine of this process and act only on one of the server's
@@ -214,7 +215,7 @@ class ServerHold:
     def _statement(
         self, conn: Connection, cursor: Any, sql: str, params: Any, context: Any, many: bool
     ) -> None:
-        if not (sql.startswith(self.MARK) and "acked_seq" in sql) or not self._ours(conn):
+        if not (self.MARK in sql and "acked_seq" in sql) or not self._ours(conn):
             return
         with self._lock:
             if not self._armed:
