@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
 from latsar_server.api import accounts, certificates, courses, devices, health, sync
-from latsar_server.api.middleware import BodyLimit, log_requests
+from latsar_server.api.middleware import BodyLimit, RequestLog
 from latsar_server.database import make_engine
 from latsar_server.errors import (
     ApiError,
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.latsar = ServerRuntime(settings=settings, engine=make_engine(settings.database_url))
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    # inside ``log_requests`` (added after it): a 413 is logged and has its X-Request-Id
+    # inside ``RequestLog`` (added after it): a 413 is logged and has its X-Request-Id
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)  # 404, 405: our body too
-    app.middleware("http")(log_requests)
+    app.add_middleware(RequestLog)
     app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(courses.router)

@@ -8,10 +8,9 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
@@ -126,31 +125,51 @@ class BodyLimit:
             await self._refusal(refusal)(scope, receive, send)
 
 
-async def log_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """The protocol check, then the request, logged (``app.middleware("http")``)."""
-    started, request_id = time.perf_counter(), uuid.uuid4().hex[:12]
-    refused = _check_protocol(request)
-    if refused is not None:
-        response: Response = refused.response()
-    else:
+class RequestLog:
+    """The protocol check, then the request, logged: one JSON line each, the answer with
+    its ``X-Request-Id``; an error the app did not handle is logged and answered 500 with
+    our error body (when the answer has not started; else it goes on up).
+
+    Plain ASGI: Starlette's ``BaseHTTPMiddleware`` (``app.middleware("http")``) passes each
+    of the request's body messages through a task group of its own, and the answer
+    through a memory stream, for every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, request_id = time.perf_counter(), uuid.uuid4().hex[:12]
+        status: int | None = None
+
+        async def send_with_id(message: AsgiMessage) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            await send(message)
+
+        refused = _check_protocol(Request(scope))
         try:
-            response = await call_next(request)
+            await (self.app if refused is None else refused.response())(
+                scope, receive, send_with_id
+            )
         except Exception:
             log.exception("unhandled", extra={"fields": {"request_id": request_id}})
-            response = ApiError(500, msg(Code.SERVER_ERROR)).response()
-    response.headers["X-Request-Id"] = request_id
-    log.info(
-        "request",
-        extra={
-            "fields": {
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-        },
-    )
-    return response
+            if status is not None:
+                raise
+            await ApiError(500, msg(Code.SERVER_ERROR)).response()(scope, receive, send_with_id)
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            },
+        )

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -230,6 +231,44 @@ def test_a_missing_protocol_header_is_an_old_app(sqlite_server: RunningServer) -
     assert leading_zeros.status_code == 401  # version 1: on to the missing token
     assert too_new.status_code == 400
     assert error(too_new).error.code == "protocol.server_too_old"
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_an_unhandled_error_is_logged_and_answered_500_with_our_body(tmp_path: Path) -> None:
+    """The database file broken under a running server: ``/health`` fails in the app,
+    and the request log middleware logs it with the request's id and answers our 500."""
+    database = tmp_path / "server.db"
+    settings = Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path / "server-data")
+    records, logger = Records(), logging.getLogger("latsar_server")
+    level = logger.level
+    logger.addHandler(records)
+    logger.setLevel(logging.INFO)
+    try:
+        with running_server(settings) as server:
+            for path in tmp_path.glob("server.db*"):
+                path.unlink()
+            database.write_bytes(b"not a database" * 512)
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                response = http.get("/health")
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+    assert response.status_code == 500, response.text
+    assert error(response).error.code == "server.error"
+    request_id = response.headers["X-Request-Id"]
+    logged = {r.getMessage(): getattr(r, "fields", {}) for r in records.records}
+    assert logged["unhandled"] == {"request_id": request_id}
+    assert logged["request"]["request_id"] == request_id
+    assert logged["request"]["status"] == 500
+    assert [r.exc_info is not None for r in records.records] == [True, False]
 
 
 # ---------------------------------------------------------------- 5. refresh tokens
