@@ -237,7 +237,8 @@ _CALLER = (
 
 
 def _caller_row(session: Session, hashed: str) -> Any:
-    return session.execute(_CALLER, {"hash": hashed}).first()
+    # the connection's execute: the session's adds the ORM's work a Core query does not need
+    return session.connection().execute(_CALLER, {"hash": hashed}).first()
 
 
 def caller_of(runtime: ServerRuntime, token: str) -> Caller:

@@ -17,7 +17,9 @@ from latsar_server.errors import ApiError
 from latsar_server.runtime import ServerRuntime
 
 
-def server_runtime(request: Request) -> ServerRuntime:
+async def server_runtime(request: Request) -> ServerRuntime:
+    """The process's runtime (``async``: FastAPI runs a plain function dependency in a
+    worker thread, a hop there and back on every request for one attribute read)."""
     runtime: ServerRuntime = request.app.state.latsar
     return runtime
 
