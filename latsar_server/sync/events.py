@@ -649,7 +649,8 @@ def _process(batch: Batch, envelope: EventEnvelope) -> Message | None:
             "device_id": batch.device_id,
             "seq": envelope.seq,
             "event_id": event_id,
-            "type": envelope.type[:40],
+            # as sent, but PostgreSQL's text holds no NUL (such a type is rejected anyway)
+            "type": envelope.type[:40].replace("\x00", "\ufffd"),
             "device_time": envelope.at,
             "payload": to_json(envelope.payload).decode(),  # compact UTF-8, as sent
             "outcome": outcome,
