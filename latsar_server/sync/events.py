@@ -160,27 +160,6 @@ _SYNCED = (
     .where(DEVICES.c.id == bindparam("device"))
     .values(last_sync_at=bindparam("at"), acked_seq=bindparam("acked"))
 )
-# The columns of the rows a batch keeps (``Batch``), per table
-_ACTIVITY_COLUMNS = (
-    "participant_id",
-    "activity_id",
-    "best_score",
-    "first_device_id",
-    "completed_at",
-)
-_CHANGE_COLUMNS = ("participant_id", "cursor", "type", "body")
-_EVENT_COLUMNS = (
-    "participant_id",
-    "device_id",
-    "seq",
-    "event_id",
-    "type",
-    "device_time",
-    "payload",
-    "outcome",
-    "reason",
-    "received_at",
-)
 
 
 def _written_at_once() -> Update:
@@ -197,11 +176,14 @@ def _written_at_once() -> Update:
         )
         .values(best_score=better.c.best_score)
     )
+    # a batch's rows have every column of their table
     return _SYNCED.where(bindparam("synced", type_=Boolean)).add_cte(
-        recordset_insert(ACTIVITIES, _ACTIVITY_COLUMNS, "activities").cte("new_activities"),
+        recordset_insert(ACTIVITIES, tuple(ACTIVITIES.c.keys()), "activities").cte(
+            "new_activities"
+        ),
         better_scores.cte("better_scores"),
-        recordset_insert(CHANGES, _CHANGE_COLUMNS, "changes").cte("new_changes"),
-        recordset_insert(EVENTS, _EVENT_COLUMNS, "events").cte("new_events"),
+        recordset_insert(CHANGES, tuple(CHANGES.c.keys()), "changes").cte("new_changes"),
+        recordset_insert(EVENTS, tuple(EVENTS.c.keys()), "events").cte("new_events"),
         SAVE_STATE.where(bindparam("save", type_=Boolean)).cte("state"),
     )
 
@@ -256,8 +238,8 @@ class Batch:
     of them changes), the best score and the attempt ids this request names.
 
     The rows the events make (events, changes, activities) are kept as column values and
-    written together by ``write`` (one multi-row INSERT per table), not as ORM objects
-    flushed one by one."""
+    written together by ``write`` (on PostgreSQL one statement, elsewhere one multi-row
+    INSERT per table), not as ORM objects flushed one by one."""
 
     session: Session
     participant: Participant
