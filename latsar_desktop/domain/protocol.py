@@ -45,6 +45,16 @@ def _utc(value: datetime) -> datetime:
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+# Free text a server stores as it came: PostgreSQL's text holds no NUL character
+StoredText = Annotated[str, AfterValidator(_no_nul)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Identifier = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
@@ -507,7 +517,7 @@ class LoginRequest(StrictWireModel):
     nip: str = Field(max_length=40)
     nik: str = Field(max_length=40)
     device_id: UUID
-    device_name: str = Field(max_length=120)
+    device_name: StoredText = Field(max_length=120)
 
 
 class Participant(WireModel):

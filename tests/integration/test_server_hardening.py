@@ -233,6 +233,25 @@ def test_a_missing_protocol_header_is_an_old_app(sqlite_server: RunningServer) -
     assert error(too_new).error.code == "protocol.server_too_old"
 
 
+def test_a_nul_character_in_a_device_name_is_a_422_not_a_500(server: RunningServer) -> None:
+    """PostgreSQL's text holds no NUL: the device's name (stored) failed there, a 500 (SQLite
+    stored it); both refuse it now. (A NIP with one is refused as not digits already.)"""
+    load_demo(server)
+    body = {
+        "nip": BUDI["nip"],
+        "nik": BUDI["nik"],
+        "device_id": str(uuid.uuid4()),
+        "device_name": "PC uji",
+    }
+    body["device_name"] += "\x00"
+    with client(server) as http:
+        response = http.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 422, response.text
+    refusal = error(response)
+    assert refusal.error.code == "request.malformed"
+    assert refusal.error.params["where"].value == "body.device_name"
+
+
 class Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
