@@ -209,11 +209,7 @@ _DEVICE_COLUMNS = tuple(_DEVICE.columns)
 
 
 _PARTICIPANT_COLUMNS = tuple(_PARTICIPANT.columns)
-
-
 _DEVICE_NAMES = tuple(c.key for c in _DEVICE_COLUMNS)
-
-
 _PARTICIPANT_NAMES = tuple(c.key for c in _PARTICIPANT_COLUMNS)
 
 

@@ -382,7 +382,6 @@ class Batch:
         PostgreSQL one statement; elsewhere an INSERT per table (many parameter sets),
         then the two UPDATEs."""
         connection = self.session.connection()
-        better = [{"activity_id": a, "best_score": s} for a, s in self.better_scores.items()]
         activities = list(self.new_activities.values())
         save = acked is not None and state_to_save(self.session, self.state)
         if connection.dialect.name == "postgresql":
@@ -391,7 +390,14 @@ class Batch:
                 {
                     "participant": self.participant_id,
                     "activities": recordset(connection, ACTIVITIES, activities),
-                    "better": recordset(connection, ACTIVITIES, better),
+                    "better": recordset(
+                        connection,
+                        ACTIVITIES,
+                        [
+                            {"activity_id": a, "best_score": score}
+                            for a, score in self.better_scores.items()
+                        ],
+                    ),
                     "changes": recordset(connection, CHANGES, self.change_rows),
                     "events": recordset(connection, EVENTS, self.event_rows),
                     "save": save,
@@ -404,7 +410,7 @@ class Batch:
             )
         else:
             insert_rows(connection, ACTIVITIES, activities)
-            if better:
+            if self.better_scores:
                 connection.execute(
                     _BETTER_SCORE,
                     [

@@ -148,7 +148,7 @@ SAVE_STATE = (
 
 def held_state(values: Sequence[Any]) -> ParticipantProgress:
     """The state row read (``STATE_COLUMNS``) under its lock, as an object outside the
-    session: a sync changes it in memory and ``save_state`` writes it with one UPDATE,
+    session: a sync changes it in memory and writes it with one UPDATE (``SAVE_STATE``),
     several times cheaper than the ORM's flush of it. A rarer path that adds it to the
     session (grading waiting attempts, passing) has the ORM write it instead."""
     state = ParticipantProgress.from_row(dict(zip(_STATE_NAMES, values, strict=True)))
@@ -166,12 +166,6 @@ def state_to_save(session: Session, state: ParticipantProgress) -> bool:
     session holds it (it writes it then). The ORM tracks the changes of an object outside
     a session too."""
     return bool(inspect(state).modified) and state not in session
-
-
-def save_state(session: Session, state: ParticipantProgress) -> None:
-    """Write what a sync changed in ``state`` (``held_state``'s), if it must."""
-    if state_to_save(session, state):
-        session.connection().execute(SAVE_STATE, state_values(state))
 
 
 def lock_participant(session: Session, participant_id: int) -> ParticipantProgress:

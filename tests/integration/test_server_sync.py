@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import inspect, select, text, update
 
 from latsar_desktop.domain.protocol import (
+    ActivityKind,
     AttemptGradedChange,
     EventEnvelope,
     PassedChange,
@@ -33,6 +34,7 @@ from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
     DEMO_PACKAGE,
+    _wrong,
     bearer,
     client,
     demo_package,
@@ -326,6 +328,32 @@ def test_rejections(demo_server: RunningServer, tmp_path: Path, case: str, code:
         again = push(http, auth, store, events=[])
         assert again.rejections == []
         assert again.processed_count == result.processed_count
+
+
+def test_a_better_practice_score_in_a_later_request_replaces_the_stored_one(
+    demo_server: RunningServer, tmp_path: Path
+) -> None:
+    """A quiz done again with more right answers, in a request after the one that stored
+    it: the stored best score is raised (not inserted again), a lower one leaves it."""
+    store = offline_store(tmp_path)
+    quiz = next(a for _, a in store.package().activities() if a.kind is ActivityKind.PRACTICE_QUIZ)
+
+    def answers(right: int) -> dict[str, str]:
+        return {q.id: q.answer if i < right else _wrong(q) for i, q in enumerate(quiz.questions)}
+
+    total = len(quiz.questions)
+    cursor = 0
+    with signed_in(demo_server, store) as (http, auth):
+        for right in (1, total, 2):
+            store.record_practice(quiz.id, answers(right))
+            result = push(http, auth, store, cursor=cursor)
+            assert result.rejections == []
+            cursor = result.cursor
+    standing = [c for c in result.changes if isinstance(c, StandingRecomputedChange)][-1]
+    assert standing.standing.practice_best[quiz.id] == Decimal("100.00")
+    with demo_server.engine.connect() as connection:
+        (row,) = connection.execute(select(ActivityState)).all()
+    assert (row.activity_id, row.best_score) == (quiz.id, Decimal("100.00"))
 
 
 def test_same_activity_on_two_devices_counts_once(
