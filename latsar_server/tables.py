@@ -213,7 +213,7 @@ class EventRow(ServerTable, table=True):
 
     __tablename__ = "event"
     __table_args__ = (UniqueConstraint("participant_id", "event_id", name="uq_event_id"),)
-    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    participant_id: int = Field(primary_key=True)  # no foreign key: migration 0010
     device_id: str = Field(primary_key=True, max_length=36)
     seq: int = Field(primary_key=True)
     event_id: str | None = Field(default=None, max_length=36)
@@ -227,7 +227,7 @@ class EventRow(ServerTable, table=True):
 
 class ActivityState(ServerTable, table=True):
     __tablename__ = "activity_state"
-    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    participant_id: int = Field(primary_key=True)  # no foreign key: migration 0010
     activity_id: str = Field(primary_key=True, max_length=80)
     best_score: Decimal | None = Field(default=None, sa_column=Column(Hundredths()))
     first_device_id: str = Field(max_length=36)
@@ -263,7 +263,7 @@ class ChangeRow(ServerTable, table=True):
     """The participant's change log; ``cursor`` counts 1, 2, 3 … per participant."""
 
     __tablename__ = "change"
-    participant_id: int = Field(primary_key=True, foreign_key="participant.id")
+    participant_id: int = Field(primary_key=True)  # no foreign key: migration 0010
     cursor: int = Field(primary_key=True)
     type: str = Field(max_length=40)
     body: str = Field(sa_column=Column(Text, nullable=False))  # the Change JSON
