@@ -41,12 +41,16 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     CompoundSelect,
+    Select,
     String,
+    Text,
     any_,
     bindparam,
+    cast,
     func,
     literal_column,
     null,
+    type_coerce,
     union_all,
     update,
 )
@@ -112,6 +116,7 @@ from latsar_server.tables import (
     ChangeRow,
     Device,
     EventRow,
+    Hundredths,
     Participant,
     ParticipantProgress,
 )
@@ -154,6 +159,62 @@ _LOCK = (
     .with_for_update(of=[STATE, DEVICES])
 )
 _LOCKED = len(STATE_COLUMNS)  # the row's columns, then the acked seq, the newest package
+
+
+def _lock_and_read() -> Select[Any]:
+    """PostgreSQL: ``_LOCK`` and, in the same statement (one round trip, not three), what a
+    push reads next: the participant's activities (ids, best scores), which of the
+    request's event ids they sent before, and the bodies of the changes after the device's
+    cursor (at most ``size``).
+
+    Those subqueries read the statement's snapshot, taken before the lock: a sync of the
+    same participant that committed meanwhile (this one waited for it, or it committed just
+    before the lock) is missing from them. Every push writes the state row
+    (``Batch.write``), so the row then locked is a newer version than the snapshot's: the
+    two ``xmin`` differ, and the push reads all three again, after the lock (``Held``)."""
+    seen = STATE.alias("seen")
+    older = (
+        sa_select(CHANGES.c.cursor, CHANGES.c.body)
+        .where(
+            CHANGES.c.participant_id == bindparam("participant"),
+            CHANGES.c.cursor > bindparam("after"),
+        )
+        .order_by(CHANGES.c.cursor)
+        .limit(bindparam("size"))
+        .subquery()
+    )
+
+    def aggregated(values: Any, order: Any, item: Any, *where: Any) -> Any:
+        """One array of ``values`` (ordered by ``order``), as a scalar subquery."""
+        array = func.array_agg(postgresql.aggregate_order_by(values, order))
+        return sa_select(type_coerce(array, postgresql.ARRAY(item))).where(*where)
+
+    participant = ACTIVITIES.c.participant_id == bindparam("participant")
+    activity = ACTIVITIES.c.activity_id
+    return _LOCK.add_columns(
+        cast(literal_column(f"{STATE.name}.xmin"), Text),
+        sa_select(cast(literal_column("seen.xmin"), Text))
+        .where(seen.c.participant_id == bindparam("participant"))
+        .scalar_subquery(),
+        aggregated(activity, activity, String, participant).scalar_subquery(),
+        aggregated(ACTIVITIES.c.best_score, activity, Hundredths, participant).scalar_subquery(),
+        aggregated(
+            EVENTS.c.event_id,
+            EVENTS.c.event_id,
+            String,
+            EVENTS.c.participant_id == bindparam("participant"),
+            EVENTS.c.event_id == any_(bindparam("ids", type_=postgresql.ARRAY(String))),
+        ).scalar_subquery(),
+        sa_select(
+            type_coerce(
+                func.array_agg(postgresql.aggregate_order_by(older.c.body, older.c.cursor)),
+                postgresql.ARRAY(Text),
+            )
+        ).scalar_subquery(),
+    )
+
+
+_LOCK_AND_READ = _lock_and_read()
 # The sync's time and the device's new acked seq, in the write already made
 _SYNCED = (
     update(DEVICES)
@@ -383,8 +444,13 @@ class Batch:
         then the two UPDATEs."""
         connection = self.session.connection()
         activities = list(self.new_activities.values())
-        save = acked is not None and state_to_save(self.session, self.state)
-        if connection.dialect.name == "postgresql":
+        postgres = connection.dialect.name == "postgresql"
+        # on PostgreSQL every push writes the state row, changed or not (unless the
+        # session writes it): how the next sync's lock tells it is newer than its snapshot
+        save = acked is not None and (
+            self.state not in self.session if postgres else state_to_save(self.session, self.state)
+        )
+        if postgres:
             connection.execute(
                 _WRITTEN_AT_ONCE,
                 {
@@ -726,27 +792,24 @@ def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
     return ids
 
 
-def _start(
-    session: Session,
-    caller: Caller,
-    locked: ParticipantProgress,
-    newest: CoursePackage | None,
-    todo: list[EventEnvelope],
-) -> Batch:
-    """Read, once, what processing ``todo`` needs."""
+def _start(session: Session, caller: Caller, held: Held, todo: list[EventEnvelope]) -> Batch:
+    """Read, once, what processing ``todo`` needs (what ``held`` lacks)."""
     participant, device = caller.participant, caller.device
     assert participant.id is not None
     assert device.id is not None
-    batch = Batch(session, participant, locked, newest, device.device_id, device.id, now())
-    ids = [str(e.id) for e in todo]
-    connection = session.connection()
-    read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
-    rows = connection.execute(read, {"participant": participant.id, "ids": ids})
-    for key, best, is_event in rows:
-        if is_event:
-            batch.known_event_ids.add(key)
-        else:
-            batch.activities[key] = best
+    batch = Batch(session, participant, held.state, held.newest, device.device_id, device.id, now())
+    if held.activities is not None and held.known_ids is not None:
+        batch.activities, batch.known_event_ids = dict(held.activities), set(held.known_ids)
+    else:
+        connection = session.connection()
+        read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
+        ids = [str(e.id) for e in todo]
+        rows = connection.execute(read, {"participant": participant.id, "ids": ids})
+        for key, best, is_event in rows:
+            if is_event:
+                batch.known_event_ids.add(key)
+            else:
+                batch.activities[key] = best
     batch.stored_activities = set(batch.activities)
     if todo:
         attempts = _attempt_ids(todo)
@@ -783,22 +846,56 @@ def _verdicts(
     ]
 
 
+@dataclass
+class Held:
+    """What a push reads with the participant's lock (``_lock``): their state row, the
+    device's acked seq, the course's newest package; on PostgreSQL, when the lock's
+    statement saw the newest state row, also what ``_start`` and the answer's page need
+    (``_LOCK_AND_READ``). None: read them after the lock."""
+
+    state: ParticipantProgress
+    acked: int
+    newest: CoursePackage | None
+    activities: dict[str, Decimal | None] | None = None  # activity id -> best score
+    known_ids: set[str] | None = None  # of the request's event ids
+    older: list[str] | None = None  # the bodies of the changes after the device's cursor
+
+
 def _lock(
-    session: Session, participant: Participant, device_pk: int
-) -> tuple[ParticipantProgress, int, CoursePackage | None]:
-    """The participant's state row, locked until the transaction ends (as ``lock_participant``),
-    with the device's acked seq and the course's newest package: one query."""
+    session: Session, participant: Participant, device_pk: int, body: SyncRequest, size: int
+) -> Held:
+    """The participant's state row, locked until the transaction ends (as
+    ``lock_participant``), with the device's acked seq and the course's newest package:
+    one query; on PostgreSQL with what the push reads next (up to ``size`` + 1 older
+    changes for the answer's page of ``size``)."""
     assert participant.id is not None
-    params = {"participant": participant.id, "device": device_pk, "course": participant.course_id}
-    row = session.connection().execute(_LOCK, params).first()
+    params: dict[str, Any] = {
+        "participant": participant.id,
+        "device": device_pk,
+        "course": participant.course_id,
+    }
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    statement = _LOCK_AND_READ if postgres else _LOCK
+    if postgres:
+        params.update(ids=[str(e.id) for e in body.events], after=body.cursor, size=size + 1)
+    row = connection.execute(statement, params).first()
     if row is None:  # no row yet (a sign-in makes it): make it, then lock it
         session.expunge(lock_participant(session, participant.id))  # held_state's, below
-        row = session.connection().execute(_LOCK, params).one()
-    acked, version, sha = row[_LOCKED:]
+        row = connection.execute(statement, params).one()
+    acked, version, sha = row[_LOCKED : _LOCKED + 3]
     newest = None
     if version is not None:
         newest = parsed_package(session, participant.course_id, int(version), str(sha))
-    return held_state(row[:_LOCKED]), int(acked), newest
+    held = Held(held_state(row[:_LOCKED]), int(acked), newest)
+    if postgres:
+        locked_version, seen_version, ids, scores, known, older = row[_LOCKED + 3 :]
+        if locked_version == seen_version:  # the snapshot holds every earlier sync's rows
+            held.activities = dict(zip(ids or (), scores or (), strict=True))
+            held.known_ids, held.older = set(known or ()), older or []
+    elif body.cursor == held.state.last_cursor:
+        held.older = []  # the device had every change: none to read
+    return held
 
 
 @dataclass
@@ -834,22 +931,25 @@ def _push(session: Session, settings: Settings, caller: Caller, body: SyncReques
     participant, device_id = caller.participant, str(body.device_id)
     assert participant.id is not None
     assert caller.device.id is not None
-    locked, acked, newest = _lock(session, participant, caller.device.id)
+    size = settings.sync_page_size
+    held = _lock(session, participant, caller.device.id, body, size)
+    locked, acked = held.state, held.acked
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
-    batch = _start(session, caller, locked, newest, todo)
+    batch = _start(session, caller, held, todo)
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)
     acked += len(todo)
     batch.write(acked)  # with the state row's changes and the device's sync
-    size = settings.sync_page_size
     if (
-        body.cursor == logged and locked.last_cursor - logged == len(batch.changes) <= size
-    ):  # the device had every earlier change: its page is what this request logged
-        changes, cursor, more = list[Change](batch.changes), locked.last_cursor, False
+        held.older is not None
+        and body.cursor <= logged
+        and locked.last_cursor - logged == len(batch.changes)
+    ):  # the page: the changes the device lacked before, then those this request logged
+        changes, cursor, more = _page_held(held.older, batch.changes, body.cursor, size)
     else:
         session.flush()  # a change logged through the ORM (passing)
         changes, cursor, more = _page(session, participant.id, body.cursor, size)
@@ -967,3 +1067,15 @@ def _page(
     rows = rows[:size]
     changes = [CHANGE.validate_json(body) for _, body in rows]
     return changes, (rows[-1][0] if rows else after), more
+
+
+def _page_held(
+    older: list[str], logged: list[Change], after: int, size: int
+) -> tuple[list[Change], int, bool]:
+    """``_page`` from what the push holds: ``older`` (the bodies of the changes after the
+    device's cursor ``after`` that were logged before this request, at most ``size`` + 1),
+    then the changes it ``logged``."""
+    changes = [CHANGE.validate_json(body) for body in older[:size]]
+    changes += logged[: size - len(changes)]
+    more = len(older) + len(logged) > size
+    return changes, (changes[-1].cursor if changes else after), more

@@ -6,6 +6,7 @@ import gzip
 import itertools
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import Connection, Engine, event, inspect, select, text, update
 
 from latsar_desktop.domain.protocol import (
     ActivityKind,
@@ -373,6 +374,116 @@ def test_same_activity_on_two_devices_counts_once(
     standing = [c for c in results[1].changes if isinstance(c, StandingRecomputedChange)][-1]
     assert len(standing.standing.completed_activities) == len(rows)
     assert standing.standing.registered_devices == 2
+
+
+class HeldWrite:
+    """Holds the server's transaction that runs a sync's write (the statement that records
+    the device's new acked seq), after that statement and before the commit, until
+    ``release()``. On every Engine of this process (the server's own is not reachable
+    from the test), acting only on the server's, not on the test's ``server.engine``."""
+
+    MARK = "UPDATE device SET last_sync_at"
+
+    def __init__(self, server: RunningServer) -> None:
+        self.own = server.engine
+        self.written = threading.Event()
+        self._go = threading.Event()
+        self._armed = True
+
+    def __enter__(self) -> HeldWrite:
+        event.listen(Engine, "after_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+        event.remove(Engine, "after_cursor_execute", self._statement)
+
+    def release(self) -> None:
+        self._go.set()
+
+    def _statement(self, conn: Connection, _cursor: Any, sql: str, *_: Any) -> None:
+        if self.MARK not in sql or conn.engine is self.own or conn.engine.url != self.own.url:
+            return
+        if self._armed:  # the first such write only
+            self._armed = False
+            self.written.set()
+            self._go.wait(60)
+
+
+def _waiting_for_a_lock(server: RunningServer) -> bool:
+    """Whether a server connection waits for a row lock (PostgreSQL; on SQLite a writer
+    waits in BEGIN IMMEDIATE, which nothing shows: half a second is then taken as enough)."""
+    if server.engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return True
+    with server.engine.connect() as connection:
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return bool(connection.execute(text(waiting)).scalar())
+
+
+@pytest.mark.parametrize("case", ["same_activities", "same_rejected_event"])
+def test_a_sync_that_waited_for_another_devices_sees_its_rows(
+    demo_server: RunningServer, tmp_path: Path, case: str
+) -> None:
+    """The office's sync starts while the laptop's holds the participant's lock with its
+    rows written, not committed: it waits, then must see those rows although its statement
+    began before they were committed. The same activities: stored once, no error. The same
+    event id (a copied journal), rejected on the laptop (a push that changes nothing in the
+    participant's state): a duplicate on the office, not a second row with that id."""
+    laptop, office = offline_store(tmp_path), offline_store(tmp_path)
+    if case == "same_activities":
+        bodies = []
+        for store in (laptop, office):
+            play(store, UNLOCKED[:6])
+            events = [EventEnvelope.of(e) for e in store.unconfirmed()]
+            bodies.append(SyncRequest(device_id=store.device_id, events=events))
+    else:
+        play(laptop, UNLOCKED[1:2])
+        (event,) = [EventEnvelope.of(e) for e in laptop.unconfirmed()]
+        broken = event.model_copy(update={"payload": {"activity_id": 7}})
+        copied = broken.model_copy(update={"device_id": office.device_id})
+        bodies = [
+            SyncRequest(device_id=laptop.device_id, events=[broken]),
+            SyncRequest(device_id=office.device_id, events=[copied]),
+        ]
+    results: dict[str, Any] = {}
+
+    def sync(name: str, http: httpx.Client, auth: dict[str, str], body: SyncRequest) -> None:
+        response = post_sync(http, auth, body)
+        results[name] = response.text
+        if response.status_code == 200:
+            results[name] = SyncResponse.model_validate_json(response.content)
+
+    with (
+        signed_in(demo_server, laptop) as (laptop_http, laptop_auth),
+        signed_in(demo_server, office) as (office_http, office_auth),
+        HeldWrite(demo_server) as held,
+    ):
+        first = threading.Thread(target=sync, args=("laptop", laptop_http, laptop_auth, bodies[0]))
+        first.start()
+        assert held.written.wait(60), "the laptop's write never ran"
+        second = threading.Thread(target=sync, args=("office", office_http, office_auth, bodies[1]))
+        second.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_a_lock(demo_server):
+            assert time.monotonic() < deadline, "the office's sync never waited for the lock"
+            time.sleep(0.02)
+        held.release()
+        first.join(60)
+        second.join(60)
+    assert all(isinstance(r, SyncResponse) for r in results.values()), results
+    laptop_sync, office_sync = results["laptop"], results["office"]
+    if case == "same_activities":
+        assert laptop_sync.rejections == office_sync.rejections == []
+        done = {s.activity_id for s in UNLOCKED[:6]} - {"video-sambutan"}
+        with demo_server.engine.connect() as connection:
+            rows = connection.execute(select(ActivityState)).all()
+        assert sorted(r.activity_id for r in rows) == sorted(done)
+        standing = [c for c in office_sync.changes if isinstance(c, StandingRecomputedChange)]
+        assert sorted(standing[-1].standing.completed_activities) == sorted(done)
+    else:
+        assert [r.reason.code for r in laptop_sync.rejections] == ["sync.malformed_event"]
+        assert [r.reason.code for r in office_sync.rejections] == ["sync.duplicate_event"]
 
 
 def test_unlock_27_then_28(demo_server: RunningServer, tmp_path: Path) -> None:
