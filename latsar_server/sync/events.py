@@ -161,6 +161,13 @@ _LOCK = (
 _LOCKED = len(STATE_COLUMNS)  # the row's columns, then the acked seq, the newest package
 
 
+# PostgreSQL: whether an event id is among the request's (UUIDs: commas cannot occur in
+# them), as one text parameter: the same statement text for any number of ids (prepared
+# once per connection; an IN list is a new statement for each length), and one value to
+# send (psycopg escapes each element of an array parameter in Python)
+_SENT_IDS = EVENTS.c.event_id == any_(func.string_to_array(bindparam("ids", type_=Text), ","))
+
+
 def _lock_and_read() -> Select[Any]:
     """PostgreSQL: ``_LOCK`` and, in the same statement (one round trip, not three), what a
     push reads next: the participant's activities (ids, best scores), which of the
@@ -203,7 +210,7 @@ def _lock_and_read() -> Select[Any]:
             EVENTS.c.event_id,
             String,
             EVENTS.c.participant_id == bindparam("participant"),
-            EVENTS.c.event_id == any_(bindparam("ids", type_=postgresql.ARRAY(String))),
+            _SENT_IDS,
         ).scalar_subquery(),
         sa_select(
             type_coerce(
@@ -266,13 +273,16 @@ def _activities_and_known_ids(ids: ColumnElement[bool]) -> CompoundSelect[Any]:
 
 
 _ACTIVITIES_AND_KNOWN_IDS = {
-    # one array parameter: the same statement text for any number of ids, so PostgreSQL
-    # prepares it once per connection (an IN list is a new statement for each length)
-    "postgresql": _activities_and_known_ids(
-        EVENTS.c.event_id == any_(bindparam("ids", type_=postgresql.ARRAY(String)))
-    ),
+    "postgresql": _activities_and_known_ids(_SENT_IDS),
     "sqlite": _activities_and_known_ids(EVENTS.c.event_id.in_(bindparam("ids", expanding=True))),
 }
+
+
+def _sent_ids(dialect: str, ids: list[str]) -> str | list[str]:
+    """The ``ids`` parameter of ``_SENT_IDS`` (PostgreSQL) or of an ``IN`` list (SQLite)."""
+    return ",".join(ids) if dialect == "postgresql" else ids
+
+
 _PAGE = (
     sa_select(CHANGES.c.cursor, CHANGES.c.body)
     .where(
@@ -804,7 +814,8 @@ def _start(session: Session, caller: Caller, held: Held, todo: list[EventEnvelop
         connection = session.connection()
         read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
         ids = [str(e.id) for e in todo]
-        rows = connection.execute(read, {"participant": participant.id, "ids": ids})
+        params = {"participant": participant.id, "ids": _sent_ids(connection.dialect.name, ids)}
+        rows = connection.execute(read, params)
         for key, best, is_event in rows:
             if is_event:
                 batch.known_event_ids.add(key)
@@ -878,7 +889,8 @@ def _lock(
     postgres = connection.dialect.name == "postgresql"
     statement = _LOCK_AND_READ if postgres else _LOCK
     if postgres:
-        params.update(ids=[str(e.id) for e in body.events], after=body.cursor, size=size + 1)
+        ids = _sent_ids("postgresql", [str(e.id) for e in body.events])
+        params.update(ids=ids, after=body.cursor, size=size + 1)
     row = connection.execute(statement, params).first()
     if row is None:  # no row yet (a sign-in makes it): make it, then lock it
         session.expunge(lock_participant(session, participant.id))  # held_state's, below
