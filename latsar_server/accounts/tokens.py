@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -214,22 +215,21 @@ _PARTICIPANT_NAMES = tuple(c.key for c in _PARTICIPANT_COLUMNS)
 
 
 # The access token's state with its device and participant: one read by the token's
-# primary key, joined by primary keys (Core columns, no ORM objects), built once.
-_CALLER = (
-    sa_select(
-        _TOKEN.c.kind,
-        _TOKEN.c.revoked_at,
-        _TOKEN.c.expires_at,
-        *_DEVICE_COLUMNS,
-        *_PARTICIPANT_COLUMNS,
-    )
-    .select_from(
-        _TOKEN.join(_DEVICE, _DEVICE.c.id == _TOKEN.c.device_pk).join(
-            _PARTICIPANT, _PARTICIPANT.c.id == _DEVICE.c.participant_id
-        )
-    )
-    .where(_TOKEN.c.hash == bindparam("hash"))
+# primary key, joined by primary keys (Core columns, no ORM objects), built once. A sync's
+# push on PostgreSQL reads them with the participant's lock instead (``CALLER_COLUMNS``
+# from ``CALLER_TABLES`` where ``BY_TOKEN``, made a ``Caller`` by ``caller_from``).
+CALLER_COLUMNS = (
+    _TOKEN.c.kind,
+    _TOKEN.c.revoked_at,
+    _TOKEN.c.expires_at,
+    *_DEVICE_COLUMNS,
+    *_PARTICIPANT_COLUMNS,
 )
+CALLER_TABLES = _TOKEN.join(_DEVICE, _DEVICE.c.id == _TOKEN.c.device_pk).join(
+    _PARTICIPANT, _PARTICIPANT.c.id == _DEVICE.c.participant_id
+)
+BY_TOKEN = _TOKEN.c.hash == bindparam("hash")  # the parameter: the token's token_hash
+_CALLER = sa_select(*CALLER_COLUMNS).select_from(CALLER_TABLES).where(BY_TOKEN)
 
 
 def _caller_row(session: Session, hashed: str) -> Any:
@@ -245,7 +245,11 @@ def caller_of(runtime: ServerRuntime, token: str) -> Caller:
 
 def caller_in(session: Session, token: str) -> Caller:
     """``caller_of`` in a transaction already open."""
-    row = _caller_row(session, token_hash(token))
+    return caller_from(_caller_row(session, token_hash(token)))
+
+
+def caller_from(row: Sequence[Any] | None) -> Caller:
+    """The caller of a row of ``CALLER_COLUMNS`` (None: no such token), or the refusal."""
     if row is None or row[0] != "access":
         raise ApiError(401, msg(Code.AUTH_TOKEN_INVALID))
     split = 3 + len(_DEVICE_COLUMNS)

@@ -88,7 +88,15 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_desktop.domain.scoring import cap_for_attempt
 from latsar_server.accounts.devices import mark_synced, sync_mark_due
-from latsar_server.accounts.tokens import Caller
+from latsar_server.accounts.tokens import (
+    BY_TOKEN,
+    CALLER_COLUMNS,
+    CALLER_TABLES,
+    Caller,
+    caller_from,
+    caller_in,
+    token_hash,
+)
 from latsar_server.clock import now
 from latsar_server.database import insert_rows, recordset, recordset_insert, recordset_rows
 from latsar_server.errors import ApiError
@@ -117,6 +125,7 @@ from latsar_server.tables import (
     Device,
     EventRow,
     Hundredths,
+    PackageVersion,
     Participant,
     ParticipantProgress,
 )
@@ -126,6 +135,8 @@ DEVICES = Device.__table__  # type: ignore[attr-defined]
 CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
 ACTIVITIES = ActivityState.__table__  # type: ignore[attr-defined]
 STATE = ParticipantProgress.__table__  # type: ignore[attr-defined]
+PACKAGES = PackageVersion.__table__  # type: ignore[attr-defined]
+PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 
 # The statements every request runs, built once (Core, bound parameters): building one
 # costs several times what running it does.
@@ -159,6 +170,8 @@ _LOCK = (
     .with_for_update(of=[STATE, DEVICES])
 )
 _LOCKED = len(STATE_COLUMNS)  # the row's columns, then the acked seq, the newest package
+_READ = _LOCKED + 3  # _LOCK_AND_READ: then the two xmin, the four arrays, the caller
+_CALLER_AT = _READ + 6
 
 
 # PostgreSQL: whether an event id is among the request's (UUIDs: commas cannot occur in
@@ -169,10 +182,12 @@ _SENT_IDS = EVENTS.c.event_id == any_(func.string_to_array(bindparam("ids", type
 
 
 def _lock_and_read() -> Select[Any]:
-    """PostgreSQL: ``_LOCK`` and, in the same statement (one round trip, not three), what a
-    push reads next: the participant's activities (ids, best scores), which of the
+    """PostgreSQL: what a push reads first, in one statement (one round trip, not five):
+    the access token's caller (``tokens.CALLER_COLUMNS``), their state row and the device's
+    row locked (as ``_LOCK``, by the token, not by ids), the course's newest package, and
+    what the push reads next: the participant's activities (ids, best scores), which of the
     request's event ids they sent before, and the bodies of the changes after the device's
-    cursor (at most ``size``).
+    cursor ``after`` up to ``until`` (a participant's cursors are 1, 2, 3 …).
 
     Those subqueries read the statement's snapshot, taken before the lock: a sync of the
     same participant that committed meanwhile (this one waited for it, or it committed just
@@ -180,44 +195,56 @@ def _lock_and_read() -> Select[Any]:
     (``Batch.write``), so the row then locked is a newer version than the snapshot's: the
     two ``xmin`` differ, and the push reads all three again, after the lock (``Held``)."""
     seen = STATE.alias("seen")
-    older = (
-        sa_select(CHANGES.c.cursor, CHANGES.c.body)
-        .where(
-            CHANGES.c.participant_id == bindparam("participant"),
-            CHANGES.c.cursor > bindparam("after"),
+    participant = STATE.c.participant_id  # each subquery is correlated to the locked row
+    versions = PACKAGES.c.course_id == PARTICIPANTS.c.course_id
+
+    def newest(column: Any) -> Any:
+        return (
+            sa_select(column)
+            .where(versions)
+            .order_by(PACKAGES.c.version.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        .order_by(CHANGES.c.cursor)
-        .limit(bindparam("size"))
-        .subquery()
-    )
 
     def aggregated(values: Any, order: Any, item: Any, *where: Any) -> Any:
         """One array of ``values`` (ordered by ``order``), as a scalar subquery."""
         array = func.array_agg(postgresql.aggregate_order_by(values, order))
         return sa_select(type_coerce(array, postgresql.ARRAY(item))).where(*where)
 
-    participant = ACTIVITIES.c.participant_id == bindparam("participant")
     activity = ACTIVITIES.c.activity_id
-    return _LOCK.add_columns(
-        cast(literal_column(f"{STATE.name}.xmin"), Text),
-        sa_select(cast(literal_column("seen.xmin"), Text))
-        .where(seen.c.participant_id == bindparam("participant"))
-        .scalar_subquery(),
-        aggregated(activity, activity, String, participant).scalar_subquery(),
-        aggregated(ACTIVITIES.c.best_score, activity, Hundredths, participant).scalar_subquery(),
-        aggregated(
-            EVENTS.c.event_id,
-            EVENTS.c.event_id,
-            String,
-            EVENTS.c.participant_id == bindparam("participant"),
-            _SENT_IDS,
-        ).scalar_subquery(),
+    mine = ACTIVITIES.c.participant_id == participant
+    return (
         sa_select(
-            type_coerce(
-                func.array_agg(postgresql.aggregate_order_by(older.c.body, older.c.cursor)),
-                postgresql.ARRAY(Text),
-            )
-        ).scalar_subquery(),
+            *STATE_COLUMNS,
+            DEVICES.c.acked_seq,
+            newest(PACKAGES.c.version),
+            newest(PACKAGES.c.sha256),
+            cast(literal_column(f"{STATE.name}.xmin"), Text),
+            sa_select(cast(literal_column("seen.xmin"), Text))
+            .where(seen.c.participant_id == participant)
+            .scalar_subquery(),
+            aggregated(activity, activity, String, mine).scalar_subquery(),
+            aggregated(ACTIVITIES.c.best_score, activity, Hundredths, mine).scalar_subquery(),
+            aggregated(
+                EVENTS.c.event_id,
+                EVENTS.c.event_id,
+                String,
+                EVENTS.c.participant_id == participant,
+                _SENT_IDS,
+            ).scalar_subquery(),
+            aggregated(
+                CHANGES.c.body,
+                CHANGES.c.cursor,
+                Text,
+                CHANGES.c.participant_id == participant,
+                CHANGES.c.cursor.between(bindparam("after") + 1, bindparam("until")),
+            ).scalar_subquery(),
+            *CALLER_COLUMNS,
+        )
+        .select_from(CALLER_TABLES.join(STATE, participant == PARTICIPANTS.c.id))
+        .where(BY_TOKEN)
+        .with_for_update(of=[STATE, DEVICES])
     )
 
 
@@ -859,11 +886,12 @@ def _verdicts(
 
 @dataclass
 class Held:
-    """What a push reads with the participant's lock (``_lock``): their state row, the
-    device's acked seq, the course's newest package; on PostgreSQL, when the lock's
+    """What a push reads with the participant's lock (``_lock``): the caller, their state
+    row, the device's acked seq, the course's newest package; on PostgreSQL, when the lock's
     statement saw the newest state row, also what ``_start`` and the answer's page need
     (``_LOCK_AND_READ``). None: read them after the lock."""
 
+    caller: Caller
     state: ParticipantProgress
     acked: int
     newest: CoursePackage | None
@@ -873,38 +901,54 @@ class Held:
 
 
 def _lock(
-    session: Session, participant: Participant, device_pk: int, body: SyncRequest, size: int
+    session: Session, token: str, caller: Caller | None, body: SyncRequest, size: int
 ) -> Held:
     """The participant's state row, locked until the transaction ends (as
     ``lock_participant``), with the device's acked seq and the course's newest package:
-    one query; on PostgreSQL with what the push reads next (up to ``size`` + 1 older
-    changes for the answer's page of ``size``)."""
-    assert participant.id is not None
-    params: dict[str, Any] = {
-        "participant": participant.id,
-        "device": device_pk,
-        "course": participant.course_id,
-    }
+    one query. On PostgreSQL by the access ``token`` (refused here when it is not valid),
+    with what the push reads next (up to ``size`` changes for the answer's page of
+    ``size``); on SQLite by the ``caller`` already checked."""
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    statement = _LOCK_AND_READ if postgres else _LOCK
     if postgres:
-        ids = _sent_ids("postgresql", [str(e.id) for e in body.events])
-        params.update(ids=ids, after=body.cursor, size=size + 1)
+        statement = _LOCK_AND_READ
+        params: dict[str, Any] = {
+            "hash": token_hash(token),
+            "ids": _sent_ids("postgresql", [str(e.id) for e in body.events]),
+            "after": body.cursor,
+            "until": body.cursor + size + 1,
+        }
+    else:
+        assert caller is not None
+        assert caller.device.id is not None
+        statement = _LOCK
+        params = {
+            "participant": caller.participant.id,
+            "device": caller.device.id,
+            "course": caller.participant.course_id,
+        }
     row = connection.execute(statement, params).first()
-    if row is None:  # no row yet (a sign-in makes it): make it, then lock it
-        session.expunge(lock_participant(session, participant.id))  # held_state's, below
+    if row is None:  # no state row yet (a sign-in makes it), or no such token: refused here
+        caller = caller or caller_in(session, token)
+        assert caller.participant.id is not None
+        session.expunge(lock_participant(session, caller.participant.id))  # held_state's
         row = connection.execute(statement, params).one()
-    acked, version, sha = row[_LOCKED : _LOCKED + 3]
+    if postgres:
+        caller = caller_from(row[_CALLER_AT:])  # refused when the token is no longer valid
+    assert caller is not None
+    acked, version, sha = row[_LOCKED:_READ]
     newest = None
     if version is not None:
-        newest = parsed_package(session, participant.course_id, int(version), str(sha))
-    held = Held(held_state(row[:_LOCKED]), int(acked), newest)
+        newest = parsed_package(session, caller.participant.course_id, int(version), str(sha))
+    held = Held(caller, held_state(row[:_LOCKED]), int(acked), newest)
     if postgres:
-        locked_version, seen_version, ids, scores, known, older = row[_LOCKED + 3 :]
+        locked_version, seen_version, ids, scores, known, older = row[_READ:_CALLER_AT]
+        older = older or []
+        lacked = min(held.state.last_cursor, body.cursor + size + 1) - body.cursor
         if locked_version == seen_version:  # the snapshot holds every earlier sync's rows
             held.activities = dict(zip(ids or (), scores or (), strict=True))
-            held.known_ids, held.older = set(known or ()), older or []
+            held.known_ids = set(known or ())
+            held.older = older if len(older) == max(lacked, 0) else None  # else a gap
     elif body.cursor == held.state.last_cursor:
         held.older = []  # the device had every change: none to read
     return held
@@ -936,15 +980,20 @@ class Sessions:
                 yield session
 
 
-def _push(session: Session, settings: Settings, caller: Caller, body: SyncRequest) -> SyncResponse:
+def _push(
+    session: Session, settings: Settings, token: str, caller: Caller | None, body: SyncRequest
+) -> SyncResponse:
     """Process the request's events (in a write transaction) and read its answer in the
     same transaction (the participant's rows cannot change meanwhile: their state row is
-    locked). Short (at most ``sync_max_events`` events), so no other writer waits long."""
-    participant, device_id = caller.participant, str(body.device_id)
-    assert participant.id is not None
-    assert caller.device.id is not None
+    locked). Short (at most ``sync_max_events`` events), so no other writer waits long.
+    ``caller``: None when the token is still to be checked (with the lock, ``_lock``)."""
     size = settings.sync_page_size
-    held = _lock(session, participant, caller.device.id, body, size)
+    held = _lock(session, token, caller, body, size)
+    caller, device_id = held.caller, str(body.device_id)
+    if device_id != caller.device.device_id:
+        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
+    participant = caller.participant
+    assert participant.id is not None
     locked, acked = held.state, held.acked
     logged = locked.last_cursor  # the end of the change log before this request
     stored = _stored_old(session, participant.id, device_id, body, acked)
@@ -1018,17 +1067,23 @@ def _pull(session: Session, settings: Settings, caller: Caller, body: SyncReques
     )
 
 
-def sync_once(sessions: Sessions, caller: Caller, body: SyncRequest) -> SyncResponse:
-    settings, participant = sessions.runtime.settings, caller.participant
+def sync_once(
+    sessions: Sessions, token: str, caller: Caller | None, body: SyncRequest
+) -> SyncResponse:
+    """One sync request. ``caller``: whom ``token`` belongs to, or None for a push on
+    PostgreSQL, whose token is checked with the participant's lock (one statement)."""
+    settings = sessions.runtime.settings
     if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
     writes = bool(body.events)
     if not writes:
+        assert caller is not None
         with sessions.read() as session:
-            writes = _grading_due(session, participant)
+            writes = _grading_due(session, caller.participant)
     if writes:
         with sessions.write() as session:
-            return _push(session, settings, caller, body)
+            return _push(session, settings, token, caller, body)
+    assert caller is not None
     if sync_mark_due(caller.device, now()):  # a pull writes its time at most once per precision
         with sessions.write() as session:
             assert caller.device.id is not None

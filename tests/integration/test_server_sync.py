@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, Engine, event, inspect, select, text, update
+from sqlalchemy import Connection, Engine, event, func, inspect, select, text, update
+from sqlmodel import col
 
 from latsar_desktop.domain.protocol import (
     ActivityKind,
@@ -30,7 +31,15 @@ from latsar_desktop.domain.protocol import (
 )
 from latsar_server.cli import main as server_cli
 from latsar_server.settings import Settings
-from latsar_server.tables import ActivityState, Attempt, ChangeRow, ParticipantProgress
+from latsar_server.tables import (
+    ActivityState,
+    Attempt,
+    ChangeRow,
+    Device,
+    EventRow,
+    ParticipantProgress,
+    Token,
+)
 from tests import recipes as demo
 from tests.integration.serverkit import (
     DEMO,
@@ -484,6 +493,58 @@ def test_a_sync_that_waited_for_another_devices_sees_its_rows(
     else:
         assert [r.reason.code for r in laptop_sync.rejections] == ["sync.malformed_event"]
         assert [r.reason.code for r in office_sync.rejections] == ["sync.duplicate_event"]
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code"),
+    [
+        ("unknown_token", 401, "auth.token_invalid"),
+        ("unknown_token_malformed_body", 401, "auth.token_invalid"),
+        ("expired_token", 401, "auth.token_expired"),
+        ("revoked_token", 401, "auth.token_invalid"),
+        ("revoked_device", 403, "auth.device_revoked"),
+        ("another_devices_token", 403, "sync.wrong_device"),
+    ],
+)
+def test_a_push_with_a_token_that_is_not_valid_is_refused_and_stores_nothing(
+    demo_server: RunningServer, tmp_path: Path, case: str, status: int, code: str
+) -> None:
+    """On PostgreSQL a push's token is checked by the statement that locks the participant
+    (its body parsed first): every refusal of the check made on its own still holds, and a
+    body that does not parse is still refused for its token first."""
+    store, other = offline_store(tmp_path), offline_store(tmp_path)
+    play(store, UNLOCKED[:3])
+    body = SyncRequest(
+        device_id=store.device_id, events=[EventEnvelope.of(e) for e in store.unconfirmed()]
+    )
+    content = body.model_dump_json().encode()
+    with signed_in(demo_server, store) as (http, auth):
+        with signed_in(demo_server, other) as (_, other_auth):
+            pass
+        if case.startswith("unknown_token"):
+            auth = {"Authorization": "Bearer ac_not-a-token"}
+            if case.endswith("malformed_body"):
+                content = content.replace(b'"seq":1', b'"seq":"one"')
+        elif case == "another_devices_token":
+            auth = other_auth
+        else:
+            with demo_server.engine.begin() as connection:
+                if case == "revoked_device":
+                    connection.execute(
+                        update(Device)
+                        .where(col(Device.device_id) == str(store.device_id))
+                        .values(revoked_at=datetime.now(UTC))
+                    )
+                elif case == "expired_token":
+                    past = datetime.now(UTC) - timedelta(minutes=1)
+                    connection.execute(update(Token).values(expires_at=past))
+                else:
+                    connection.execute(update(Token).values(revoked_at=datetime.now(UTC)))
+        response = post_sync(http, auth, content)
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    with demo_server.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(EventRow)).scalar() == 0
+        assert connection.execute(select(func.count()).select_from(ActivityState)).scalar() == 0
 
 
 def test_unlock_27_then_28(demo_server: RunningServer, tmp_path: Path) -> None:

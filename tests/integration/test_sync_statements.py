@@ -3,9 +3,9 @@
 The rows a request's events make are written with one multi-row INSERT per table (on
 PostgreSQL all of them, the state row and the device's sync in one statement), the access
 token is checked with one query, and the answer is read with a fixed set of queries, so an
-event adds no statement (SQLite and PostgreSQL). On PostgreSQL the state row's lock reads
-the rest with it (the activities, the known event ids, the changes the device lacks):
-three statements in all."""
+event adds no statement (SQLite and PostgreSQL). On PostgreSQL the state row's lock, by
+the access token, checks the token and reads the rest with it (the activities, the known
+event ids, the changes the device lacks): two statements in all."""
 
 from __future__ import annotations
 
@@ -96,17 +96,21 @@ def test_a_request_runs_the_same_statements_for_6_events_as_for_20(
         assert sorted(writes[0][:-1]) == sorted(
             [*tables, "UPDATE activity_state", "UPDATE participant_state"]
         )
-        # and so three round trips in the transaction (each costs more than the rows): the
-        # token, the state row locked with the activities done, the event ids known and the
-        # changes the device lacks (first's page: its sign-in's), then the write
-        assert len(twenty) == 3, twenty
-        assert len(behind) == 3, behind
+        # and so two round trips in the transaction (each costs more than the rows): the
+        # state row locked by the access token, with its caller, the activities done, the
+        # event ids known and the changes the device lacks (first's page: its sign-in's),
+        # then the write
+        assert len(twenty) == 2, twenty
+        assert len(behind) == 2, behind
+        assert "token" in twenty[0]
+        assert "FOR UPDATE" in twenty[0]
         assert [c.type for c in first.changes][:1] == ["devices.changed"]
     else:
         assert collections.Counter(w for each in writes for w in each) == collections.Counter(
             [*tables, "UPDATE participant_state", "UPDATE device"]
         )
-    # the access token, its device and participant: one query, no read of each row
+    # the access token, its device and participant: one query (on PostgreSQL the lock's),
+    # no read of each row
     assert len([s for s in twenty if "token" in s]) == 1
     assert [s for s in twenty if s.startswith(("SELECT device.", "SELECT participant."))] == []
     assert collections.Counter(six) == collections.Counter(twenty)
