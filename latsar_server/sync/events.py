@@ -28,7 +28,7 @@ one refreshes its package and tells the participant.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +41,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     CompoundSelect,
+    Connection,
     Select,
     String,
     Text,
@@ -98,7 +99,13 @@ from latsar_server.accounts.tokens import (
     token_hash,
 )
 from latsar_server.clock import now
-from latsar_server.database import insert_rows, recordset, recordset_insert, recordset_rows
+from latsar_server.database import (
+    DriverStatement,
+    insert_rows,
+    recordset,
+    recordset_insert,
+    recordset_rows,
+)
 from latsar_server.errors import ApiError
 from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
@@ -248,7 +255,7 @@ def _lock_and_read() -> Select[Any]:
     )
 
 
-_LOCK_AND_READ = _lock_and_read()
+_LOCK_AND_READ = DriverStatement(_lock_and_read())
 # The sync's time and the device's new acked seq, in the write already made
 _SYNCED = (
     update(DEVICES)
@@ -283,7 +290,7 @@ def _written_at_once() -> Update:
     )
 
 
-_WRITTEN_AT_ONCE = _written_at_once()
+_WRITTEN_AT_ONCE = DriverStatement(_written_at_once())
 
 
 def _activities_and_known_ids(ids: ColumnElement[bool]) -> CompoundSelect[Any]:
@@ -488,8 +495,8 @@ class Batch:
             self.state not in self.session if postgres else state_to_save(self.session, self.state)
         )
         if postgres:
-            connection.execute(
-                _WRITTEN_AT_ONCE,
+            _WRITTEN_AT_ONCE.run(
+                connection,
                 {
                     "participant": self.participant_id,
                     "activities": recordset(connection, ACTIVITIES, activities),
@@ -884,6 +891,13 @@ def _verdicts(
     ]
 
 
+def _locked_row(connection: Connection, params: dict[str, Any]) -> Sequence[Any] | None:
+    """``_LOCK_AND_READ``'s row on PostgreSQL, ``_LOCK``'s elsewhere."""
+    if connection.dialect.name == "postgresql":
+        return _LOCK_AND_READ.first(connection, params)
+    return connection.execute(_LOCK, params).first()
+
+
 @dataclass
 class Held:
     """What a push reads with the participant's lock (``_lock``): the caller, their state
@@ -911,7 +925,6 @@ def _lock(
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
-        statement = _LOCK_AND_READ
         params: dict[str, Any] = {
             "hash": token_hash(token),
             "ids": _sent_ids("postgresql", [str(e.id) for e in body.events]),
@@ -921,18 +934,18 @@ def _lock(
     else:
         assert caller is not None
         assert caller.device.id is not None
-        statement = _LOCK
         params = {
             "participant": caller.participant.id,
             "device": caller.device.id,
             "course": caller.participant.course_id,
         }
-    row = connection.execute(statement, params).first()
+    row = _locked_row(connection, params)
     if row is None:  # no state row yet (a sign-in makes it), or no such token: refused here
         caller = caller or caller_in(session, token)
         assert caller.participant.id is not None
         session.expunge(lock_participant(session, caller.participant.id))  # held_state's
-        row = connection.execute(statement, params).one()
+        row = _locked_row(connection, params)
+        assert row is not None
     if postgres:
         caller = caller_from(row[_CALLER_AT:])  # refused when the token is no longer valid
     assert caller is not None

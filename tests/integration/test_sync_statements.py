@@ -101,7 +101,9 @@ def test_a_request_runs_the_same_statements_for_6_events_as_for_20(
         # event ids known and the changes the device lacks (first's page: its sign-in's),
         # then the write
         assert len(twenty) == 2, twenty
-        assert len(behind) == 2, behind
+        # (and the package's body, read once per worker process, when it parses it first)
+        parsed = [s for s in behind if s.startswith("SELECT package_version.course_id")]
+        assert len(behind) - len(parsed) == 2, behind
         assert "token" in twenty[0]
         assert "FOR UPDATE" in twenty[0]
         assert [c.type for c in first.changes][:1] == ["devices.changed"]
