@@ -400,7 +400,7 @@ def report(raw: Path, title: str, requests: int, events: int, seconds: float) ->
 
 
 def part_server(url: str, cluster: PostgresCluster | None, args: argparse.Namespace) -> dict:
-    from server_sync import health, populate, push_all
+    from server_sync import client, health, populate, push_all
 
     out_dir: Path = args.out
     kind = url.split(":")[0].split("+")[0]
@@ -411,19 +411,20 @@ def part_server(url: str, cluster: PostgresCluster | None, args: argparse.Namesp
         events = sum(b.count for w in work for b in w.batches)
         served = ServerProcess.start(url, data_dir, 1, log=data_dir / "server.log")
         try:
-            health(served.url, 64, args.concurrency)  # warm-up
-            raw_h = out_dir / f"server_{kind}_health.txt"
-            with (
-                sampled(args.py_spy, served.process.pid, raw_h, args.rate),
-                cpu_meter(served.process.pid, postmaster_pid(cluster)) as cpu_h,
-            ):
-                health_rate = health(served.url, requests, args.concurrency)
-            raw = out_dir / f"server_{kind}_sync.txt"
-            with (
-                sampled(args.py_spy, served.process.pid, raw, args.rate),
-                cpu_meter(served.process.pid, postmaster_pid(cluster)) as cpu,
-            ):
-                seconds, _ = push_all(served.url, work, args.concurrency)
+            with client(served.url, args.concurrency) as http:
+                health(http, 64, args.concurrency)  # warm-up
+                raw_h = out_dir / f"server_{kind}_health.txt"
+                with (
+                    sampled(args.py_spy, served.process.pid, raw_h, args.rate),
+                    cpu_meter(served.process.pid, postmaster_pid(cluster)) as cpu_h,
+                ):
+                    health_rate = health(http, requests, args.concurrency)
+                raw = out_dir / f"server_{kind}_sync.txt"
+                with (
+                    sampled(args.py_spy, served.process.pid, raw, args.rate),
+                    cpu_meter(served.process.pid, postmaster_pid(cluster)) as cpu,
+                ):
+                    seconds, _ = push_all(http, work, args.concurrency)
         finally:
             served.stop()
     result: dict[str, Any] = {

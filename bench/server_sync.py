@@ -22,9 +22,11 @@ would measure scrypt, not sync.
 
 The defaults take about a minute on 2 cores; use ``--participants 1000`` for a big run.
 Each configuration is measured in ``--rounds`` rounds, ``/health`` (at least
-``HEALTH_REQUESTS`` requests) then sync (a share of the participants), each round with new
-connections; the rates printed are the rounds' medians, and the ratio is theirs. With 2
-workers, how 16 connections fall to the two processes moved a single run by a third.
+``HEALTH_REQUESTS`` requests) then sync (a share of the participants), each round over new
+connections, the same ones for both; the rates printed are the rounds' medians, the ratio
+the median of the rounds' ratios. With 2 workers, how 16 connections fall to the two
+processes moved a round's ``/health`` rate between 500 and 950 per second: a round's two
+rates share that luck, the three rounds need not.
 
 ``--preload N`` (PostgreSQL): does the cost stay flat as the data grows? After the runs
 above, the same workload runs twice more with the largest ``--workers``, each on a fresh
@@ -92,6 +94,7 @@ from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
 
 ENVELOPES = TypeAdapter(list[EventEnvelope])
 HEALTH_REQUESTS = 1000  # at least, each round, for the baseline rate (about two seconds)
+WARM_UP = 2  # participants per connection, whose syncs come first and are not counted
 
 
 @dataclass
@@ -258,20 +261,20 @@ def client(base: str, concurrency: int) -> httpx.Client:
     return httpx.Client(base_url=base, headers=HEADERS, timeout=120, limits=limits)
 
 
-def health(base: str, requests: int, concurrency: int) -> float:
+def health(http: httpx.Client, requests: int, concurrency: int) -> float:
     """``GET /health`` per second, ``requests`` of them."""
 
-    def one(http: httpx.Client) -> None:
+    def one() -> None:
         response = http.get("/health")
         assert response.status_code == 200, response.text[:300]
 
-    with client(base, concurrency) as http, ThreadPoolExecutor(concurrency) as pool:
+    with ThreadPoolExecutor(concurrency) as pool:
         started = time.perf_counter()
-        list(pool.map(lambda _: one(http), range(requests)))
+        list(pool.map(lambda _: one(), range(requests)))
         return requests / (time.perf_counter() - started)
 
 
-def push_all(base: str, work: list[Work], concurrency: int) -> tuple[float, list[float]]:
+def push_all(http: httpx.Client, work: list[Work], concurrency: int) -> tuple[float, list[float]]:
     """Every batch of every participant; returns the seconds taken and each request's."""
 
     def participant(http: httpx.Client, item: Work) -> list[float]:
@@ -295,7 +298,7 @@ def push_all(base: str, work: list[Work], concurrency: int) -> tuple[float, list
             cursor = answer["cursor"]
         return latencies
 
-    with client(base, concurrency) as http, ThreadPoolExecutor(concurrency) as pool:
+    with ThreadPoolExecutor(concurrency) as pool:
         started = time.perf_counter()
         latencies = [s for each in pool.map(lambda w: participant(http, w), work) for s in each]
         return time.perf_counter() - started, latencies
@@ -315,7 +318,12 @@ def measure(
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
-        work = populate(url, data_dir, args.participants, args.batch_size)
+        # the first participants warm the server up, not counted: each worker reads and
+        # parses the course's package once, and the driver prepares a statement on a
+        # connection after its fifth run
+        warm = WARM_UP * args.concurrency
+        work = populate(url, data_dir, warm + args.participants, args.batch_size)
+        warming, work = work[:warm], work[warm:]
         loaded = preloaded(url, preload_events) if preload_events else {"events": 0}
         requests = sum(len(w.batches) for w in work)
         events = sum(b.count for w in work for b in w.batches)
@@ -323,13 +331,19 @@ def measure(
         base = served.url
         health_rates, sync_rates, latencies, seconds = [], [], [], 0.0
         try:
-            health(base, 4 * args.concurrency, args.concurrency)  # warm-up, not counted
-            # in rounds, /health then sync, each with new connections: how the clients'
-            # connections fall to the workers differs from one to the next
+            with client(base, args.concurrency) as http:  # warm-up, not counted
+                health(http, 4 * args.concurrency, args.concurrency)
+                push_all(http, warming, args.concurrency)
+            # in rounds, /health then sync, each round with new connections, the same for
+            # both: how they fall to the workers differs from one round to the next (it
+            # moved a 2-worker /health rate between 500 and 950 per second), not between the
+            # two rates of a round
             for part in (work[start :: args.rounds] for start in range(args.rounds)):
                 sent = sum(len(w.batches) for w in part)
-                health_rates.append(health(base, max(sent, HEALTH_REQUESTS), args.concurrency))
-                taken, each = push_all(base, part, args.concurrency)
+                with client(base, args.concurrency) as http:
+                    asked = max(sent, HEALTH_REQUESTS)
+                    health_rates.append(health(http, asked, args.concurrency))
+                    taken, each = push_all(http, part, args.concurrency)
                 sync_rates.append(sent / taken)
                 seconds += taken
                 latencies += each
@@ -340,8 +354,10 @@ def measure(
         finally:
             served.stop()
         stored = stored_events(url) - int(loaded["events"])
-        assert stored == events, f"{events} events sent, {stored} stored"
+        sent_in_all = events + sum(b.count for w in warming for b in w.batches)
+        assert stored == sent_in_all, f"{sent_in_all} events sent, {stored} stored"
     sync_rate, health_rate = statistics.median(sync_rates), statistics.median(health_rates)
+    ratios = [s / h for s, h in zip(sync_rates, health_rates, strict=True)]
     return {
         "requests": requests,
         "events": events,
@@ -351,10 +367,11 @@ def measure(
         "sync_median_ms": round(statistics.median(latencies) * 1000, 1),
         "sync_p95_ms": round(statistics.quantiles(latencies, n=20)[-1] * 1000, 1),
         "health_per_second": round(health_rate, 1),  # the median of the rounds'
-        "ratio_to_health": round(sync_rate / health_rate, 3),
+        "ratio_to_health": round(statistics.median(ratios), 3),  # of the rounds' ratios
         "rounds": {
             "sync_per_second": [round(r, 1) for r in sync_rates],
             "health_per_second": [round(r, 1) for r in health_rates],
+            "ratio_to_health": [round(r, 3) for r in ratios],
         },
         **({"preloaded": loaded} if preload_events else {}),
     }
