@@ -1005,6 +1005,7 @@ def _push(
     caller, device_id = held.caller, str(body.device_id)
     if device_id != caller.device.device_id:
         raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
+    _check_events_device(body)
     participant = caller.participant
     assert participant.id is not None
     locked, acked = held.state, held.acked
@@ -1086,8 +1087,8 @@ def sync_once(
     """One sync request. ``caller``: whom ``token`` belongs to, or None for a push on
     PostgreSQL, whose token is checked with the participant's lock (one statement)."""
     settings = sessions.runtime.settings
-    if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
-        raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
+    if caller is not None:  # else once the token is checked (_push)
+        _check_events_device(body)
     writes = bool(body.events)
     if not writes:
         assert caller is not None
@@ -1103,6 +1104,12 @@ def sync_once(
             mark_synced(session, caller.device.id, now())
     with sessions.read() as session:
         return _pull(session, settings, caller, body)
+
+
+def _check_events_device(body: SyncRequest) -> None:
+    """Every event names the request's device (400 otherwise)."""
+    if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
+        raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
 
 
 def _grading_due(session: Session, participant: Participant) -> bool:

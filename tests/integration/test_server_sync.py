@@ -500,6 +500,7 @@ def test_a_sync_that_waited_for_another_devices_sees_its_rows(
     [
         ("unknown_token", 401, "auth.token_invalid"),
         ("unknown_token_malformed_body", 401, "auth.token_invalid"),
+        ("unknown_token_another_devices_events", 401, "auth.token_invalid"),
         ("expired_token", 401, "auth.token_expired"),
         ("revoked_token", 401, "auth.token_invalid"),
         ("revoked_device", 403, "auth.device_revoked"),
@@ -525,6 +526,12 @@ def test_a_push_with_a_token_that_is_not_valid_is_refused_and_stores_nothing(
             auth = {"Authorization": "Bearer ac_not-a-token"}
             if case.endswith("malformed_body"):
                 content = content.replace(b'"seq":1', b'"seq":"one"')
+            elif case.endswith("another_devices_events"):  # each event's device is checked too
+                content = content.replace(
+                    f'"device_id":"{store.device_id}","seq"'.encode(),
+                    f'"device_id":"{other.device_id}","seq"'.encode(),
+                )
+                assert str(other.device_id).encode() in content
         elif case == "another_devices_token":
             auth = other_auth
         else:
