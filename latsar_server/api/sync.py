@@ -1,6 +1,8 @@
 """``POST /api/v1/sync``: the body streamed (at most ``MAX_BODY`` once decompressed, gzip
 or deflate), then, in one worker thread, the token checked, the body parsed and checked
-against the caller's device, and ``latsar_server.sync.events.sync_once`` run."""
+against the caller's device, and ``latsar_server.sync.events.sync_once`` run. On PostgreSQL
+a small push is parsed first and its token checked by the statement that locks the
+participant (``_small_push``)."""
 
 from __future__ import annotations
 
