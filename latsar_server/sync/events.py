@@ -920,8 +920,8 @@ def _lock(
     """The participant's state row, locked until the transaction ends (as
     ``lock_participant``), with the device's acked seq and the course's newest package:
     one query. On PostgreSQL by the access ``token`` (refused here when it is not valid),
-    with what the push reads next (up to ``size`` changes for the answer's page of
-    ``size``); on SQLite by the ``caller`` already checked."""
+    with what the push reads next (of the changes the device lacks, one more than the
+    answer's page of ``size``); on SQLite by the ``caller`` already checked."""
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
