@@ -112,7 +112,8 @@ _REQUIRED = object()  # a bound parameter without a value of its own
 
 class DriverStatement:
     """A Core statement run straight on the driver's cursor of a SQLAlchemy connection, for
-    the few statements every sync runs (PostgreSQL): compiled once per dialect, each bound
+    the few statements every sync runs (PostgreSQL, whose driver takes named parameters):
+    compiled once per dialect, each bound
     value through its type's conversion, each selected column's result conversion applied.
     SQLAlchemy's own execution builds the parameters from the compiled form and the
     result's metadata from the cursor's description every time: for the sync's wide lock
@@ -127,6 +128,8 @@ class DriverStatement:
     def _for(self, dialect: Any) -> tuple[str, dict[str, Any], list[Any]]:
         if dialect.name not in self._compiled:
             compiled = self.statement.compile(dialect=dialect)
+            if compiled.positional:  # SQLite's qmark style: run it with SQLAlchemy instead
+                raise ValueError(f"DriverStatement needs named parameters, not {dialect.name}'s")
             binds = {  # name in the text -> (parameter's key, its value if any, its conversion)
                 name: (
                     bind.key,
