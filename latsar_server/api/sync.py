@@ -20,7 +20,7 @@ from latsar_server.accounts.tokens import Caller, caller_in, caller_of
 from latsar_server.api.dependencies import RuntimeDep, bearer_token
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.runtime import ServerRuntime
-from latsar_server.sync.events import Sessions, sync_once
+from latsar_server.sync.events import Sessions, check_device, sync_once
 
 PATH = "/api/v1/sync"  # streams its body itself, up to MAX_BODY (BodyLimit lets it)
 router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
@@ -104,8 +104,7 @@ def _parse(data: bytes) -> SyncRequest:
 
 def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
     body = _parse(_decode(raw, encoding))
-    if str(body.device_id) != caller.device.device_id:
-        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
+    check_device(body, caller)
     return body
 
 

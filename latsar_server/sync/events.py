@@ -111,7 +111,6 @@ from latsar_server.runtime import ServerRuntime
 from latsar_server.settings import Settings
 from latsar_server.sync.grading import Day, count_waiting, grade_due, record_grade
 from latsar_server.sync.standing import (
-    NEWEST_PACKAGE,
     SAVE_STATE,
     STATE_COLUMNS,
     attempt_rows,
@@ -160,18 +159,35 @@ _STORED_OLD = sa_select(EVENTS.c.seq, EVENTS.c.event_id, EVENTS.c.outcome, EVENT
     EVENTS.c.device_id == bindparam("device"),
     EVENTS.c.seq.in_(bindparam("seqs", expanding=True)),
 )
+
+
+def _held_columns(course: Any) -> tuple[Any, ...]:
+    """What a push reads with its lock: the state row's columns, the device's acked seq,
+    and the newest package's version and sha256 of ``course`` (for the package's parse
+    kept by this worker)."""
+
+    def newest(column: Any) -> Any:
+        return (
+            sa_select(column)
+            .where(PACKAGES.c.course_id == course)
+            .order_by(PACKAGES.c.version.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return (
+        *STATE_COLUMNS,
+        DEVICES.c.acked_seq,
+        newest(PACKAGES.c.version),
+        newest(PACKAGES.c.sha256),
+    )
+
+
 # The participant's state row with the syncing device's acked seq, both locked (FOR UPDATE:
 # every sync of one participant waits here). Both, so that a sync that waited reads the
 # device's row as the one before it left it, not as it was when this statement began.
-_NEWEST = NEWEST_PACKAGE.subquery()
 _LOCK = (
-    sa_select(
-        *STATE_COLUMNS,
-        DEVICES.c.acked_seq,
-        # the course's newest package version, for the package's parse kept by this worker
-        sa_select(_NEWEST.c.version).scalar_subquery(),
-        sa_select(_NEWEST.c.sha256).scalar_subquery(),
-    )
+    sa_select(*_held_columns(bindparam("course")))
     .join(DEVICES, DEVICES.c.id == bindparam("device"))
     .where(STATE.c.participant_id == bindparam("participant"))
     .with_for_update(of=[STATE, DEVICES])
@@ -203,16 +219,6 @@ def _lock_and_read() -> Select[Any]:
     two ``xmin`` differ, and the push reads all three again, after the lock (``Held``)."""
     seen = STATE.alias("seen")
     participant = STATE.c.participant_id  # each subquery is correlated to the locked row
-    versions = PACKAGES.c.course_id == PARTICIPANTS.c.course_id
-
-    def newest(column: Any) -> Any:
-        return (
-            sa_select(column)
-            .where(versions)
-            .order_by(PACKAGES.c.version.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
 
     def aggregated(values: Any, order: Any, item: Any, *where: Any) -> Any:
         """One array of ``values`` (ordered by ``order``), as a scalar subquery."""
@@ -223,10 +229,7 @@ def _lock_and_read() -> Select[Any]:
     mine = ACTIVITIES.c.participant_id == participant
     return (
         sa_select(
-            *STATE_COLUMNS,
-            DEVICES.c.acked_seq,
-            newest(PACKAGES.c.version),
-            newest(PACKAGES.c.sha256),
+            *_held_columns(PARTICIPANTS.c.course_id),
             cast(literal_column(f"{STATE.name}.xmin"), Text),
             sa_select(cast(literal_column("seen.xmin"), Text))
             .where(seen.c.participant_id == participant)
@@ -836,14 +839,14 @@ def _attempt_ids(events: list[EventEnvelope]) -> list[str]:
     return ids
 
 
-def _start(session: Session, caller: Caller, held: Held, todo: list[EventEnvelope]) -> Batch:
+def _start(session: Session, held: Held, todo: list[EventEnvelope]) -> Batch:
     """Read, once, what processing ``todo`` needs (what ``held`` lacks)."""
-    participant, device = caller.participant, caller.device
+    participant, device = held.caller.participant, held.caller.device
     assert participant.id is not None
     assert device.id is not None
     batch = Batch(session, participant, held.state, held.newest, device.device_id, device.id, now())
     if held.activities is not None and held.known_ids is not None:
-        batch.activities, batch.known_event_ids = dict(held.activities), set(held.known_ids)
+        batch.activities, batch.known_event_ids = held.activities, held.known_ids
     else:
         connection = session.connection()
         read = _ACTIVITIES_AND_KNOWN_IDS[connection.dialect.name]
@@ -1002,10 +1005,9 @@ def _push(
     ``caller``: None when the token is still to be checked (with the lock, ``_lock``)."""
     size = settings.sync_page_size
     held = _lock(session, token, caller, body, size)
+    if caller is None:  # checked with the lock: its device now
+        check_device(body, held.caller)
     caller, device_id = held.caller, str(body.device_id)
-    if device_id != caller.device.device_id:
-        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
-    _check_events_device(body)
     participant = caller.participant
     assert participant.id is not None
     locked, acked = held.state, held.acked
@@ -1013,7 +1015,7 @@ def _push(
     stored = _stored_old(session, participant.id, device_id, body, acked)
     _check_seq_reuse(session, participant.id, body, stored)
     todo = _prefix(body.events, acked, settings.sync_max_events)
-    batch = _start(session, caller, held, todo)
+    batch = _start(session, held, todo)
     _grade_waiting(batch)  # attempts waiting for today come before new ones
     for envelope in todo:
         _process(batch, envelope)
@@ -1084,11 +1086,10 @@ def _pull(session: Session, settings: Settings, caller: Caller, body: SyncReques
 def sync_once(
     sessions: Sessions, token: str, caller: Caller | None, body: SyncRequest
 ) -> SyncResponse:
-    """One sync request. ``caller``: whom ``token`` belongs to, or None for a push on
-    PostgreSQL, whose token is checked with the participant's lock (one statement)."""
+    """One sync request (``body`` checked against ``caller`` by ``check_device``).
+    ``caller``: whom ``token`` belongs to, or None for a push on PostgreSQL, whose token is
+    checked with the participant's lock (one statement), and its device then."""
     settings = sessions.runtime.settings
-    if caller is not None:  # else once the token is checked (_push)
-        _check_events_device(body)
     writes = bool(body.events)
     if not writes:
         assert caller is not None
@@ -1106,8 +1107,11 @@ def sync_once(
         return _pull(session, settings, caller, body)
 
 
-def _check_events_device(body: SyncRequest) -> None:
-    """Every event names the request's device (400 otherwise)."""
+def check_device(body: SyncRequest, caller: Caller) -> None:
+    """The request names the caller's device (403 otherwise), and so does each of its
+    events (400 otherwise)."""
+    if str(body.device_id) != caller.device.device_id:
+        raise ApiError(403, msg(Code.SYNC_WRONG_DEVICE))
     if any(str(envelope.device_id) != str(body.device_id) for envelope in body.events):
         raise ApiError(400, msg(Code.SYNC_WRONG_DEVICE))
 
