@@ -314,7 +314,7 @@ def serve_embedded(folder: Path) -> int:
                 stop.set()
                 jobs.join()
         finally:
-            app.state.latsar.engine.dispose()
+            app.state.latsar.close()
             engine.dispose()
     log.info("the embedded server stopped")
     return 0 if server.started else 1

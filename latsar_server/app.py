@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -54,8 +56,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     log.propagate = False
 
 
+@asynccontextmanager
+async def _serving(app: FastAPI) -> AsyncIterator[None]:
+    """While uvicorn serves ``app`` (``latsar-server serve``): its runtime closed after."""
+    yield
+    app.state.latsar.close()
+
+
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
+        lifespan=_serving,
         title="Latsar central server",
         version=__version__,
         description="Sync protocol v1 of Latsar Desktop. Bodies are the models of "

@@ -1,7 +1,7 @@
 """``ServerRuntime``: what one server process holds for every request and job, built once
 per process (per uvicorn worker): the settings and the database engine, with the two ways
-in (``transaction()`` to write, ``read()`` to read), and the limit on sync requests at work
-at once (``sync_limiter``).
+in (``transaction()`` to write, ``read()`` to read), and the threads sync requests are
+worked on in (``sync_threads``, as many as ``settings.sync_threads``).
 
 The HTTP layer hands it to a route as ``RuntimeDep`` (``latsar_server.api.dependencies``).
 The clock is :mod:`latsar_server.clock` (one per process too).
@@ -10,11 +10,11 @@ The clock is :mod:`latsar_server.clock` (one per process too).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
-from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -36,10 +36,17 @@ class ServerRuntime:
         return self.engine.execution_options(**{READ_ONLY: True})
 
     @cached_property
-    def sync_limiter(self) -> CapacityLimiter:
-        """At most ``settings.sync_threads`` sync requests at work at once in this process
-        (made in its event loop, at the first sync)."""
-        return CapacityLimiter(self.settings.sync_threads)
+    def sync_threads(self) -> ThreadPoolExecutor:
+        """The threads sync requests are worked on in: at most ``settings.sync_threads`` at
+        once in this process, the others wait in its queue (made at the first sync)."""
+        return ThreadPoolExecutor(self.settings.sync_threads, thread_name_prefix="sync")
+
+    def close(self) -> None:
+        """When the process stops serving: its sync threads end (after the work they
+        have), its database connections close."""
+        if "sync_threads" in self.__dict__:
+            self.sync_threads.shutdown()
+        self.engine.dispose()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

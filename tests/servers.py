@@ -204,7 +204,7 @@ def running_server(settings: Settings, port: int = 0) -> Iterator[RunningServer]
             del _LIVE[running.url]
         sock.close()
         running.engine.dispose()
-        app.state.latsar.engine.dispose()
+        app.state.latsar.close()
 
 
 @dataclass

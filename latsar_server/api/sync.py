@@ -1,29 +1,46 @@
 """``POST /api/v1/sync``: the body streamed (at most ``MAX_BODY`` once decompressed, gzip
-or deflate), then, in one worker thread, the token checked, the body parsed and checked
-against the caller's device, and ``latsar_server.sync.events.sync_once`` run. On PostgreSQL
-a small push is parsed first and its token checked by the statement that locks the
-participant (``_small_push``)."""
+or deflate), then, in one of the process's sync threads, the token checked, the body
+parsed and checked against the caller's device, and ``latsar_server.sync.events.sync_once``
+run. On PostgreSQL a small push is parsed first and its token checked by the statement that
+locks the participant (``_small_push``)."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import HEADER_AUTHORIZATION, SyncRequest, SyncResponse
 from latsar_server.accounts.tokens import Caller, caller_in, caller_of
-from latsar_server.api.dependencies import RuntimeDep, bearer_token
+from latsar_server.api.dependencies import bearer_token
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.runtime import ServerRuntime
 from latsar_server.sync.events import Sessions, check_device, sync_once
 
+
+class AnsweredByHand(APIRoute):
+    """A route whose endpoint takes the request and returns the response itself: FastAPI
+    documents it as any other (response model, errors, ``openapi_extra``) but runs the
+    endpoint as it is, without solving dependencies or validating the answer on each
+    request. Sync, the request every app sends every few minutes, needs neither: it reads
+    its body by hand (for gzip) and serializes its answer once."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return handler
+
+
 PATH = "/api/v1/sync"  # streams its body itself, up to MAX_BODY (BodyLimit lets it)
-router = APIRouter(prefix="/api/v1", tags=["sync"], responses=API_ERRORS)
+router = APIRouter(
+    prefix="/api/v1", tags=["sync"], responses=API_ERRORS, route_class=AnsweredByHand
+)
 MAX_BODY = 16 * 1024 * 1024  # decompressed; 1,000 events are far below this
 PARSED_BEFORE_TOKEN = 256 * 1024  # decompressed: some 870 events (parsed in about 3 ms)
 JSON = "application/json"
@@ -59,7 +76,8 @@ SYNC_BODY = {
     responses=error_responses(409, 413, 422),
     openapi_extra=SYNC_BODY,
 )
-async def sync(request: Request, runtime: RuntimeDep) -> Response:
+async def sync(request: Request) -> Response:
+    runtime: ServerRuntime = request.app.state.latsar
     token = bearer_token(request.headers.get(HEADER_AUTHORIZATION, ""))  # before the body
     chunks, size = [], 0
     async for chunk in request.stream():  # never hold more than MAX_BODY in memory
@@ -68,12 +86,12 @@ async def sync(request: Request, runtime: RuntimeDep) -> Response:
             raise ApiError(413, msg(Code.SYNC_BODY_TOO_LARGE))
         chunks.append(chunk)
     encoding = request.headers.get("content-encoding", "").lower()
-    # the rest in one worker thread: the token's check, the body's parse, the database;
-    # at most settings.sync_threads of them at once in this process
+    # the rest in one of the process's sync threads (at most settings.sync_threads at
+    # once; the others wait in their queue): the token's check, the body's parse, the
+    # database
     body = b"".join(chunks)
-    return await to_thread.run_sync(
-        _answer, runtime, token, body, encoding, limiter=runtime.sync_limiter
-    )
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(runtime.sync_threads, _answer, runtime, token, body, encoding)
 
 
 def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Response:
