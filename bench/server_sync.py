@@ -94,7 +94,7 @@ from tests.servers import PostgresCluster, PostgresUnavailable, ServerProcess
 
 ENVELOPES = TypeAdapter(list[EventEnvelope])
 HEALTH_REQUESTS = 1000  # at least, each round, for the baseline rate (about two seconds)
-WARM_UP = 2  # participants per connection, whose syncs come first and are not counted
+WARM_UP = 4  # participants per connection, whose syncs come first and are not counted
 
 
 @dataclass

@@ -114,7 +114,8 @@ _REQUIRED = object()  # a bound parameter without a value of its own
 class DriverStatement:
     """A Core statement run straight on the driver's cursor of a SQLAlchemy connection, for
     the few statements every sync runs (PostgreSQL, whose driver takes named parameters):
-    compiled once per dialect, each bound
+    compiled once per dialect, prepared at its first run on each connection (not at the
+    driver's fifth, as other statements are), each bound
     value through its type's conversion, each selected column's result conversion applied.
     SQLAlchemy's own execution builds the parameters from the compiled form and the
     result's metadata from the cursor's description every time: for the sync's wide lock
@@ -153,7 +154,7 @@ class DriverStatement:
         cursor = connection.connection.cursor()
         events = connection.dispatch
         events.before_cursor_execute(connection, cursor, text, values, None, False)
-        cursor.execute(text, values)
+        cursor.execute(text, values, prepare=True)  # on its first run on this connection
         events.after_cursor_execute(connection, cursor, text, values, None, False)
         return cursor
 
@@ -190,7 +191,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # Several workers share one file: wait longer for the write lock than the client.
         return sqlite.create_engine(url, synchronous="FULL", busy_timeout=30)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # the connection returned last is handed out first: the few a worker's syncs keep busy
+    # stay the same ones, their statements prepared and planned (docs/decisions.md), and
+    # the others stay idle for the database's own idle timeouts to close
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_use_lifo=True)
 
 
 def alembic_config(url: str) -> Config:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql
@@ -94,3 +95,14 @@ def test_a_parameter_without_a_value_is_refused(engine: Engine) -> None:
     read = DriverStatement(select(SCORES.c.score).where(SCORES.c.id == bindparam("id")))
     with engine.begin() as connection, pytest.raises(KeyError, match="id"):
         read.first(connection, {})
+
+
+def test_a_statement_is_prepared_on_its_first_run_on_a_connection(engine: Engine) -> None:
+    """Not at psycopg's fifth run (``prepare_threshold``), as other statements are: a
+    connection's first syncs are not each parsed and planned anew."""
+    read = DriverStatement(select(SCORES.c.score).where(SCORES.c.id == bindparam("id")))
+    prepared = text("SELECT count(*) FROM pg_prepared_statements")
+    with engine.connect() as connection:
+        before = connection.execute(prepared).scalar_one()
+        assert read.first(connection, {"id": 1}) is None
+        assert connection.execute(prepared).scalar_one() == before + 1
