@@ -151,7 +151,7 @@ class DriverStatement:
         for name, (key, default, convert) in binds.items():
             value = params[key] if default is _REQUIRED else params.get(key, default)
             values[name] = value if convert is None else convert(value)
-        cursor = connection.connection.cursor()
+        cursor: Any = connection.connection.cursor()  # psycopg's: execute takes prepare=
         events = connection.dispatch
         events.before_cursor_execute(connection, cursor, text, values, None, False)
         cursor.execute(text, values, prepare=True)  # on its first run on this connection
