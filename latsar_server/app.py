@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from latsar_desktop import __version__
 from latsar_desktop.domain.messages import Code, msg
 from latsar_server.api import accounts, certificates, courses, devices, health, sync
-from latsar_server.api.middleware import BodyLimit, RequestLog
+from latsar_server.api.middleware import GZIP_FROM, BodyLimit, RequestLog
 from latsar_server.database import make_engine
 from latsar_server.errors import (
     ApiError,
@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.latsar = ServerRuntime(settings=settings, engine=make_engine(settings.database_url))
     app.add_exception_handler(ApiError, api_error_handler)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_FROM)
     # inside ``RequestLog`` (added after it): a 413 is logged and has its X-Request-Id
     app.add_middleware(
         BodyLimit,

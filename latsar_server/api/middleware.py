@@ -21,6 +21,8 @@ from latsar_server.settings import Settings
 
 log = logging.getLogger("latsar_server")
 
+GZIP_FROM = 1024  # bytes: answers this large are gzipped for a client that takes gzip
+
 
 # ASCII digits only: str.isdigit() is true for "²" and "١" too, and int() fails on the
 # first (a 500) or reads the second; six digits keep int() far from its digit limit.

@@ -20,6 +20,7 @@ from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import HEADER_AUTHORIZATION, SyncRequest, SyncResponse
 from latsar_server.accounts.tokens import Caller, caller_in, caller_of
 from latsar_server.api.dependencies import bearer_token
+from latsar_server.api.middleware import GZIP_FROM
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.runtime import ServerRuntime
 from latsar_server.sync.events import Sessions, check_device, sync_once
@@ -90,11 +91,16 @@ async def sync(request: Request) -> Response:
     # once; the others wait in their queue): the token's check, the body's parse, the
     # database
     body = b"".join(chunks)
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")  # as GZipMiddleware reads it
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(runtime.sync_threads, _answer, runtime, token, body, encoding)
+    return await loop.run_in_executor(
+        runtime.sync_threads, _answer, runtime, token, body, encoding, gzip_ok
+    )
 
 
-def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Response:
+def _answer(
+    runtime: ServerRuntime, token: str, raw: bytes, encoding: str, gzip_ok: bool
+) -> Response:
     if runtime.engine.dialect.name == "sqlite":  # a write transaction locks: only if it writes
         caller = caller_of(runtime, token)  # before the body is decompressed or parsed
         answer = sync_once(Sessions(runtime), token, caller, _parsed(raw, encoding, caller))
@@ -108,7 +114,18 @@ def _answer(runtime: ServerRuntime, token: str, raw: bytes, encoding: str) -> Re
                 body = _parsed(raw, encoding, caller)
                 answer = sync_once(Sessions(runtime, session), token, caller, body)
     # serialized here, once: FastAPI would validate the answer again against the model
-    return Response(answer.model_dump_json(), media_type=JSON)
+    return _response(answer.model_dump_json().encode(), gzip_ok)
+
+
+def _response(data: bytes, gzip_ok: bool) -> Response:
+    """The answer, gzipped here in the sync thread when the app takes gzip and the answer
+    is as large as ``GZipMiddleware`` compresses (it passes an encoded answer on as it is):
+    one zlib call, where the middleware made a ``GzipFile`` per answer on the event loop
+    (about 75 µs for a push's answer of 4 KB, against 15)."""
+    if not gzip_ok or len(data) < GZIP_FROM:
+        return Response(data, media_type=JSON)  # the middleware adds its Vary as before
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(zlib.compress(data, 6, wbits=31), media_type=JSON, headers=headers)
 
 
 def _parse(data: bytes) -> SyncRequest:

@@ -205,6 +205,8 @@ def test_events_after_a_gap_wait(demo_server: RunningServer, tmp_path: Path) -> 
 
 
 def test_gzip_both_ways_and_paging(server_settings: Settings, tmp_path: Path) -> None:
+    """A gzipped request; the answer gzipped when the client takes it and it is large
+    enough (``api.sync._response``); a decompression bomb refused; the log in pages."""
     import dataclasses
 
     settings = dataclasses.replace(server_settings, sync_page_size=4)
@@ -223,6 +225,9 @@ def test_gzip_both_ways_and_paging(server_settings: Settings, tmp_path: Path) ->
                 headers={**auth, "Content-Type": "application/json", "Content-Encoding": "gzip"},
             )
             assert response.status_code == 200, response.text
+            # the answer gzipped for a client that takes it (httpx says so by default)
+            assert response.headers["content-encoding"] == "gzip"
+            assert response.headers["vary"] == "Accept-Encoding"
             first = response.json()
             assert first["more"] is True
             logged = [c for c in first["changes"] if c["type"] != "standing.recomputed"]
@@ -236,6 +241,20 @@ def test_gzip_both_ways_and_paging(server_settings: Settings, tmp_path: Path) ->
                 if not page.more:
                     break
             assert pages >= 5
+            # plain for a client that does not take gzip, and for an answer too small
+            plain = http.post(
+                "/api/v1/sync",
+                content=SyncRequest(device_id=store.device_id, cursor=0).model_dump_json(),
+                headers={**auth, "Content-Type": "application/json", "Accept-Encoding": "identity"},
+            )
+            assert plain.status_code == 200, plain.text
+            assert "content-encoding" not in plain.headers
+            assert plain.headers["vary"] == "Accept-Encoding"  # GZipMiddleware's, as before
+            assert SyncResponse.model_validate_json(plain.content).changes
+            small = post_sync(http, auth, SyncRequest(device_id=store.device_id, cursor=cursor))
+            assert small.status_code == 200, small.text
+            assert len(small.content) < 1024
+            assert "content-encoding" not in small.headers
             bomb = gzip.compress(b"{" + b" " * (20 * 1024 * 1024) + b"}")
             refused = http.post(
                 "/api/v1/sync",
