@@ -28,8 +28,9 @@ class Settings:
     # 500 (the app's batch) take about 20 ms of the server's time (docs/decisions.md).
     sync_max_events: int = 500
     # Sync requests one server process works on at once (the others wait their turn, in
-    # the event loop): more threads than this only take turns at Python's lock and run
-    # slower (docs/decisions.md). Raise it when the database is far (each query waits long).
+    # the queue of its sync threads): more threads than this only take turns at Python's
+    # lock and run slower (docs/decisions.md). Raise it when the database is far (each
+    # query waits long).
     sync_threads: int = 4
     public_url: str = "http://127.0.0.1:8000"  # where participants reach /verify/<code>
     certificate_number_format: str = "LATSAR/{year}/{serial:06d}"

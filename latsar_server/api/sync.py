@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from latsar_desktop.domain.messages import Code, msg
 from latsar_desktop.domain.protocol import HEADER_AUTHORIZATION, SyncRequest, SyncResponse
 from latsar_server.accounts.tokens import Caller, caller_in, caller_of
-from latsar_server.api.dependencies import bearer_token
+from latsar_server.api.dependencies import bearer_token, server_runtime
 from latsar_server.api.middleware import GZIP_FROM
 from latsar_server.errors import API_ERRORS, ApiError, error_responses
 from latsar_server.runtime import ServerRuntime
@@ -30,8 +30,9 @@ class AnsweredByHand(APIRoute):
     """A route whose endpoint takes the request and returns the response itself: FastAPI
     documents it as any other (response model, errors, ``openapi_extra``) but runs the
     endpoint as it is, without solving dependencies or validating the answer on each
-    request. Sync, the request every app sends every few minutes, needs neither: it reads
-    its body by hand (for gzip) and serializes its answer once."""
+    request (so dependencies declared for it would not run either). Sync, the request
+    every app sends every few minutes, needs neither: it reads its body by hand (for gzip)
+    and serializes its answer once."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
@@ -78,7 +79,7 @@ SYNC_BODY = {
     openapi_extra=SYNC_BODY,
 )
 async def sync(request: Request) -> Response:
-    runtime: ServerRuntime = request.app.state.latsar
+    runtime = await server_runtime(request)
     token = bearer_token(request.headers.get(HEADER_AUTHORIZATION, ""))  # before the body
     chunks, size = [], 0
     async for chunk in request.stream():  # never hold more than MAX_BODY in memory

@@ -1,5 +1,6 @@
 """A server process works on at most ``sync_threads`` sync requests at once; the others wait
-their turn in the event loop and are answered after (``latsar_server/api/sync.py``).
+their turn in the queue of the process's sync threads and are answered after
+(``latsar_server/api/sync.py``, ``ServerRuntime.sync_threads``).
 
 More threads than that only take turns at Python's interpreter lock, each running slower
 (docs/decisions.md). Here each sync's work is held for a moment, so that requests sent
