@@ -2,7 +2,7 @@
 or deflate), then, in one of the process's sync threads, the token checked, the body
 parsed and checked against the caller's device, and ``latsar_server.sync.events.sync_once``
 run. On PostgreSQL a small push is parsed first and its token checked by the statement that
-locks the participant (``_small_push``)."""
+locks the participant (``_parsed_before_token``)."""
 
 from __future__ import annotations
 
@@ -107,12 +107,15 @@ def _answer(
         answer = sync_once(Sessions(runtime), token, caller, _parsed(raw, encoding, caller))
     else:  # one transaction, the token's check included: one connection, one BEGIN
         with runtime.transaction() as session:
-            body = _small_push(raw, encoding)
-            if body is not None:  # the token is checked with the participant's lock
+            body = _parsed_before_token(raw, encoding)
+            if body is not None and body.events:  # its token checked with the lock
                 answer = sync_once(Sessions(runtime, session), token, None, body)
-            else:
+            else:  # a pull, or a body refused for its token before its own faults
                 caller = caller_in(session, token)
-                body = _parsed(raw, encoding, caller)
+                if body is None:
+                    body = _parsed(raw, encoding, caller)
+                else:
+                    check_device(body, caller)
                 answer = sync_once(Sessions(runtime, session), token, caller, body)
     # serialized here, once: FastAPI would validate the answer again against the model
     return _response(answer.model_dump_json().encode(), gzip_ok)
@@ -144,17 +147,16 @@ def _parsed(raw: bytes, encoding: str, caller: Caller) -> SyncRequest:
     return body
 
 
-def _small_push(raw: bytes, encoding: str) -> SyncRequest | None:
-    """PostgreSQL: a request with events, parsed before its token is checked, so that the
-    check is part of the participant's lock (one statement less): only a body of at most
+def _parsed_before_token(raw: bytes, encoding: str) -> SyncRequest | None:
+    """PostgreSQL: the request parsed before its token is checked, so that a push's check
+    is part of the participant's lock (one statement less): only a body of at most
     ``PARSED_BEFORE_TOKEN`` bytes, so an unknown sender costs less than a sign-in's password
-    check does. None: anything else (a pull, a larger body, one that fails to parse: it is
-    refused after the token's check, as before)."""
+    check does. None: a larger body, or one that fails to parse (refused after the token's
+    check, as before)."""
     try:
-        body = _parse(_decode(raw, encoding, PARSED_BEFORE_TOKEN))
+        return _parse(_decode(raw, encoding, PARSED_BEFORE_TOKEN))
     except ApiError:
         return None
-    return body if body.events else None
 
 
 def document_sync_body(app: FastAPI) -> None:

@@ -117,6 +117,7 @@ from latsar_server.sync.standing import (
     course_package,
     held_state,
     lock_participant,
+    newest_package,
     parsed_package,
     read_standing,
     record_passing,
@@ -165,21 +166,12 @@ def _held_columns(course: Any) -> tuple[Any, ...]:
     """What a push reads with its lock: the state row's columns, the device's acked seq,
     and the newest package's version and sha256 of ``course`` (for the package's parse
     kept by this worker)."""
-
-    def newest(column: Any) -> Any:
-        return (
-            sa_select(column)
-            .where(PACKAGES.c.course_id == course)
-            .order_by(PACKAGES.c.version.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
+    newest = newest_package(course)
     return (
         *STATE_COLUMNS,
         DEVICES.c.acked_seq,
-        newest(PACKAGES.c.version),
-        newest(PACKAGES.c.sha256),
+        newest.with_only_columns(PACKAGES.c.version).scalar_subquery(),
+        newest.with_only_columns(PACKAGES.c.sha256).scalar_subquery(),
     )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, update
+from sqlalchemy import Select, bindparam, func, inspect, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
@@ -46,14 +46,21 @@ _DEV = Device.__table__  # type: ignore[attr-defined]
 _PST = ParticipantProgress.__table__  # type: ignore[attr-defined]
 _PAR = Participant.__table__  # type: ignore[attr-defined]
 
+
 # The sync path's reads, built once (Core, bound parameters): building a statement costs
 # several times what running it does.
-NEWEST_PACKAGE = (
-    sa_select(_PV.c.version, _PV.c.sha256)
-    .where(_PV.c.course_id == bindparam("course"))
-    .order_by(_PV.c.version.desc())
-    .limit(1)
-)
+def newest_package(course: Any) -> Select[Any]:
+    """The version and sha256 of ``course``'s newest package (``course``: a parameter, or a
+    column of a statement it is a subquery of)."""
+    return (
+        sa_select(_PV.c.version, _PV.c.sha256)
+        .where(_PV.c.course_id == course)
+        .order_by(_PV.c.version.desc())
+        .limit(1)
+    )
+
+
+NEWEST_PACKAGE = newest_package(bindparam("course"))
 _VERSION = sa_select(_PV.c.version, _PV.c.sha256).where(
     _PV.c.course_id == bindparam("course"), _PV.c.version == bindparam("version")
 )
